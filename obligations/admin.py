@@ -1,0 +1,103 @@
+"""The admin lists every model, for setup. Frozen and append-only records are read-only here."""
+
+from django.contrib import admin
+
+from . import models
+
+
+@admin.register(models.Platform)
+class PlatformAdmin(admin.ModelAdmin):
+    list_display = ("slug", "name", "timezone")
+    search_fields = ("slug", "name")
+
+
+@admin.register(models.Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ("user", "platform", "role")
+    list_filter = ("platform", "role")
+
+
+class ClauseInline(admin.TabularInline):
+    model = models.Clause
+    extra = 0
+    fields = ("number", "text")
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None or not obj.is_frozen
+
+    def has_add_permission(self, request, obj=None):
+        return obj is None or not obj.is_frozen
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is None or not obj.is_frozen
+
+
+@admin.register(models.Letter)
+class LetterAdmin(admin.ModelAdmin):
+    list_display = ("title", "platform", "version", "state", "signed_at")
+    list_filter = ("state", "platform")
+    inlines = [ClauseInline]
+    readonly_fields = ("state", "signed_at", "signed_by", "amends")
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None or not obj.is_frozen
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is None or not obj.is_frozen
+
+
+@admin.register(models.Clause)
+class ClauseAdmin(admin.ModelAdmin):
+    list_display = ("number", "letter", "text")
+    list_filter = ("letter__platform",)
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None or not obj.letter.is_frozen
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is None or not obj.letter.is_frozen
+
+
+@admin.register(models.Obligation)
+class ObligationAdmin(admin.ModelAdmin):
+    list_display = ("key", "title", "platform", "kind", "period", "count", "responsible_role", "retention_years")
+    list_filter = ("platform", "kind", "period")
+
+
+@admin.register(models.Occurrence)
+class OccurrenceAdmin(admin.ModelAdmin):
+    list_display = ("obligation", "platform", "sequence", "opens_at", "due_at", "state")
+    list_filter = ("state", "platform")
+    date_hierarchy = "due_at"
+    list_select_related = ("obligation", "platform")
+
+
+@admin.register(models.Completion)
+class CompletionAdmin(admin.ModelAdmin):
+    list_display = ("occurrence", "user", "completed_at", "late", "reopened_at")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(models.CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    list_display = ("date", "is_workday", "note")
+
+
+@admin.register(models.AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ("at", "platform", "actor", "action", "object_type", "object_id")
+    list_filter = ("action",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ObligationsConfig(AppConfig):
+    name = "obligations"
+    verbose_name = _("承诺义务")

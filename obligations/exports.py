@@ -1,0 +1,62 @@
+"""Occurrences as rows for CSV or JSON, times in ISO 8601 with the platform's offset."""
+
+import csv
+import json
+from datetime import timedelta
+
+from .models import Occurrence
+from .periods import local_midnight
+
+COLUMNS = (
+    "platform", "clause", "obligation", "title", "period_start", "period_end", "sequence",
+    "opens_at", "due_at", "state", "completed_at", "completed_by", "provisional",
+)
+
+
+def occurrence_rows(queryset):
+    queryset = queryset.select_related("platform", "clause", "obligation", "completed_by").order_by(
+        "due_at", "obligation__key", "sequence")
+    tz_cache = {}
+    for occ in queryset.iterator(chunk_size=2000):
+        tz = tz_cache.setdefault(occ.platform_id, occ.platform.tz)
+
+        def iso(value):
+            return value.astimezone(tz).isoformat() if value else ""
+
+        yield {
+            "platform": occ.platform.slug,
+            "clause": occ.clause.number,
+            "obligation": occ.obligation.key,
+            "title": occ.obligation.title,
+            "period_start": iso(occ.period_start),
+            "period_end": iso(occ.period_end),
+            "sequence": occ.sequence,
+            "opens_at": iso(occ.opens_at),
+            "due_at": iso(occ.due_at),
+            "state": occ.state,
+            "completed_at": iso(occ.completed_at),
+            "completed_by": occ.completed_by.get_username() if occ.completed_by else "",
+            "provisional": occ.provisional,
+        }
+
+
+def write_csv(rows, out):
+    writer = csv.DictWriter(out, fieldnames=COLUMNS)
+    writer.writeheader()
+    for row in rows:
+        writer.writerow(row)
+
+
+def write_json(rows, out):
+    json.dump(list(rows), out, ensure_ascii=False, indent=1)
+    out.write("\n")
+
+
+def platform_occurrences(platform, date_from=None, date_to=None):
+    """Occurrences of a platform whose period overlaps [date_from, date_to] (local dates)."""
+    qs = Occurrence.objects.filter(platform=platform)
+    if date_from:
+        qs = qs.filter(period_end__gt=local_midnight(date_from, platform.tz))
+    if date_to:
+        qs = qs.filter(period_start__lt=local_midnight(date_to + timedelta(days=1), platform.tz))
+    return qs

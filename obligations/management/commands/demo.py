@@ -1,0 +1,16 @@
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from obligations import sweeps
+from obligations.demo import DEMO_PASSWORD, DEMO_USERS, demo_setup
+
+
+class Command(BaseCommand):
+    help = "Create (or keep) the demo platform with the seed letter filled and signed. Idempotent."
+
+    def handle(self, *args, **options):
+        now = timezone.now()
+        platform = demo_setup(now=now)
+        result = sweeps.sweep(now=now)
+        self.stdout.write(f"platform={platform.slug} created={result['created']} missed={result['missed']}")
+        self.stdout.write("logins: " + ", ".join(f"{u}/{DEMO_PASSWORD}" for u in DEMO_USERS))

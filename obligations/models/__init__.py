@@ -1,0 +1,19 @@
+from .audit import AuditEvent
+from .calendar import CalendarDay
+from .letters import Clause, Letter
+from .occurrences import Completion, Occurrence
+from .schedules import Obligation
+from .tenancy import Membership, Platform, Role
+
+__all__ = [
+    "AuditEvent",
+    "CalendarDay",
+    "Clause",
+    "Completion",
+    "Letter",
+    "Membership",
+    "Obligation",
+    "Occurrence",
+    "Platform",
+    "Role",
+]

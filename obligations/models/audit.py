@@ -1,0 +1,53 @@
+import hashlib
+import json
+from datetime import UTC
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditEvent(models.Model):
+    """Append-only audit trail. Each row carries the hash of the previous one, so a
+    changed or removed row breaks the chain (see audit.audit_verify)."""
+
+    at = models.DateTimeField(_("时间"))
+    platform = models.ForeignKey("obligations.Platform", on_delete=models.PROTECT, null=True, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True)
+    action = models.CharField(_("动作"), max_length=64)
+    object_type = models.CharField(max_length=64)
+    object_id = models.CharField(max_length=64)
+    data = models.JSONField(default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = _("审计记录")
+        verbose_name_plural = _("审计记录")
+        ordering = ["id"]
+
+    def compute_hash(self):
+        payload = json.dumps(
+            [
+                self.prev_hash,
+                self.at.astimezone(UTC).isoformat(),
+                self.platform_id,
+                self.actor_id,
+                self.action,
+                self.object_type,
+                self.object_id,
+                self.data,
+            ],
+            sort_keys=True,
+            ensure_ascii=False,
+            default=str,
+        )
+        return hashlib.sha256(payload.encode()).hexdigest()
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("audit events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("audit events are append-only")

@@ -1,0 +1,95 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .letters import Clause
+from .schedules import Obligation
+from .tenancy import Platform
+
+
+class Occurrence(models.Model):
+    """One due instance of one obligation. Its identity is deterministic
+    (obligation, period start, sequence) so generating twice never duplicates."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("待办")
+        DONE = "done", _("已完成")
+        DONE_LATE = "done_late", _("逾期完成")
+        MISSED = "missed", _("未完成")
+        WAIVED = "waived", _("已豁免")
+
+    obligation = models.ForeignKey(Obligation, on_delete=models.PROTECT, related_name="occurrences")
+    platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="occurrences")
+    clause = models.ForeignKey(Clause, on_delete=models.PROTECT, related_name="occurrences")
+    period_start = models.DateTimeField(_("周期开始"))
+    period_end = models.DateTimeField(_("周期结束"))
+    sequence = models.PositiveIntegerField(_("序号"), default=1)
+    opens_at = models.DateTimeField(_("开始时间"))
+    due_at = models.DateTimeField(_("到期时间"))
+    # due_at + the obligation's grace: past it an open occurrence is missed.
+    close_at = models.DateTimeField(_("截止时间"))
+    provisional = models.BooleanField(_("临时日历"), default=False)
+    state = models.CharField(_("状态"), max_length=16, choices=State.choices, default=State.OPEN)
+    state_changed_at = models.DateTimeField(null=True, blank=True)
+    waived_reason = models.TextField(_("豁免理由"), blank=True)
+    completed_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("任务")
+        verbose_name_plural = _("任务")
+        ordering = ["due_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["obligation", "period_start", "sequence"], name="occurrence_identity"
+            ),
+            models.CheckConstraint(condition=Q(opens_at__lte=models.F("due_at")), name="opens_before_due"),
+            models.CheckConstraint(
+                condition=~Q(state="waived") | ~Q(waived_reason=""), name="waiver_has_reason"
+            ),
+        ]
+        indexes = [
+            # Used by the close-out sweep (sweeps.close_out): open rows past close_at.
+            models.Index(fields=["close_at"], condition=Q(state="open"), name="occurrence_open_close_idx"),
+            models.Index(fields=["platform", "due_at"], name="occurrence_platform_due_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.obligation.key} #{self.sequence} {self.due_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_completed(self):
+        return self.state in (self.State.DONE, self.State.DONE_LATE)
+
+
+class Completion(models.Model):
+    """Who completed an occurrence, when, with what note. Never edited: a reopen marks
+    it reopened and a new completion follows, pointing to the one it corrects."""
+
+    occurrence = models.ForeignKey(Occurrence, on_delete=models.PROTECT, related_name="completions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    completed_at = models.DateTimeField(_("完成时间"))
+    note = models.TextField(_("说明"), blank=True)
+    late = models.BooleanField(_("逾期"), default=False)
+    corrects = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections")
+    reopened_at = models.DateTimeField(null=True, blank=True)
+    reopened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reopen_reason = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("完成记录")
+        verbose_name_plural = _("完成记录")
+        ordering = ["completed_at"]
+        constraints = [
+            # At most one live (not reopened) completion per occurrence: a double submit
+            # completes once.
+            models.UniqueConstraint(
+                fields=["occurrence"], condition=Q(reopened_at__isnull=True), name="one_live_completion"
+            )
+        ]

@@ -1,0 +1,108 @@
+from datetime import time, timedelta
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from ..periods import PeriodKind
+from .letters import Clause
+from .tenancy import Platform, Role
+
+
+class Obligation(models.Model):
+    """义务: what a clause demands, how often or on what event, who, what proof, how
+    long kept. Its identity (platform, key) survives amendments: a new letter version
+    repoints `clause` and updates the parameters, the occurrences stay."""
+
+    class Kind(models.TextChoices):
+        CALENDAR = "calendar", _("周期")
+        EVENT = "event", _("事件")
+        ONE_TIME = "one_time", _("一次性")
+
+    class Period(models.TextChoices):
+        DAILY = PeriodKind.DAILY, _("每日")
+        WEEKLY = PeriodKind.WEEKLY, _("每周")
+        TENDAY = PeriodKind.TENDAY, _("每旬")
+        MONTHLY = PeriodKind.MONTHLY, _("每月")
+        QUARTERLY = PeriodKind.QUARTERLY, _("每季度")
+        HALFYEAR = PeriodKind.HALFYEAR, _("每半年")
+        YEARLY = PeriodKind.YEARLY, _("每年")
+        BIENNIAL = PeriodKind.BIENNIAL, _("每两年")
+
+    class Trigger(models.TextChoices):
+        COMPLAINT = "complaint", _("投诉举报")
+        INCIDENT = "incident", _("突发事件")
+        FINDING = "finding", _("发现问题")
+        CHANGE = "change", _("变更")
+
+    platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="obligations")
+    key = models.CharField(_("标识"), max_length=32)
+    clause = models.ForeignKey(Clause, on_delete=models.PROTECT, related_name="obligations")
+    title = models.CharField(_("义务"), max_length=200)
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
+    # calendar
+    period = models.CharField(_("周期"), max_length=16, choices=Period.choices, blank=True)
+    count = models.PositiveIntegerField(_("每周期次数"), default=1)
+    times_of_day = models.JSONField(_("每日到期时刻"), default=list, blank=True)  # ["09:00", ...]
+    spread = models.BooleanField(_("在周期内均匀分布"), default=False)
+    due_offset_minutes = models.PositiveIntegerField(_("周期内到期偏移(分钟)"), null=True, blank=True)
+    workdays_only = models.BooleanField(_("仅工作日"), default=False)
+    # event
+    trigger = models.CharField(_("触发事件"), max_length=16, choices=Trigger.choices, blank=True)
+    deadlines = models.JSONField(_("时限"), default=list, blank=True)  # [{"step","amount","unit"}]
+    # one-time
+    one_time_days = models.PositiveIntegerField(_("签署后几日内完成"), null=True, blank=True)
+    # who, proof, retention
+    responsible_role = models.CharField(_("责任角色"), max_length=16, choices=Role.choices, default=Role.STAFF)
+    evidence_required = models.BooleanField(_("需要佐证材料"), default=False)
+    evidence_description = models.CharField(_("佐证材料"), max_length=200, blank=True)
+    retention_years = models.PositiveIntegerField(_("留存年限"), default=3)
+    grace_minutes = models.PositiveIntegerField(_("宽限(分钟)"), default=0)
+    # life
+    starts_at = models.DateTimeField(_("生效时间"))
+    ends_at = models.DateTimeField(_("终止时间"), null=True, blank=True)
+    anchor_year = models.PositiveIntegerField(default=2000)  # for 每两年
+    # Occurrences opening before this instant exist; the materialize sweep moves it on.
+    materialized_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("义务")
+        verbose_name_plural = _("义务")
+        ordering = ["platform", "clause__ordinal", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["platform", "key"], name="obligation_key_unique"),
+            models.CheckConstraint(
+                condition=~Q(kind="calendar") | (~Q(period="") & Q(count__gte=1)),
+                name="calendar_obligation_has_period",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="event") | ~Q(trigger=""), name="event_obligation_has_trigger"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="one_time") | Q(one_time_days__isnull=False),
+                name="one_time_obligation_has_days",
+            ),
+        ]
+        indexes = [
+            # The materialize sweep scans the live calendar and one-time obligations.
+            models.Index(fields=["id"], condition=Q(ends_at__isnull=True), name="obligation_live_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.key} {self.title}"
+
+    @property
+    def period_kind(self):
+        return PeriodKind(self.period) if self.period else None
+
+    @property
+    def parsed_times_of_day(self):
+        return [time.fromisoformat(t) for t in self.times_of_day]
+
+    @property
+    def due_offset(self):
+        return timedelta(minutes=self.due_offset_minutes) if self.due_offset_minutes is not None else None
+
+    @property
+    def grace(self):
+        return timedelta(minutes=self.grace_minutes)

@@ -1,0 +1,48 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Platform(models.Model):
+    """承诺主体: the online platform that signs letters and owns everything under them."""
+
+    slug = models.SlugField(_("标识"), unique=True)
+    name = models.CharField(_("名称"), max_length=200)
+    timezone = models.CharField(_("时区"), max_length=64, default="Asia/Shanghai")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("承诺主体")
+        verbose_name_plural = _("承诺主体")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def tz(self):
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo(self.timezone)
+
+
+class Role(models.TextChoices):
+    OFFICER = "officer", _("合规负责人")
+    STAFF = "staff", _("执行人")
+    SUPERVISOR = "supervisor", _("监督小组成员")
+    AUDITOR = "auditor", _("只读审计员")
+
+
+class Membership(models.Model):
+    """A user's one role on one platform."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    platform = models.ForeignKey(Platform, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("角色"), max_length=16, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("成员")
+        verbose_name_plural = _("成员")
+        constraints = [models.UniqueConstraint(fields=["user", "platform"], name="one_role_per_platform")]
+
+    def __str__(self):
+        return f"{self.user} @ {self.platform} ({self.get_role_display()})"

@@ -1,0 +1,75 @@
+"""Services on one occurrence: complete, reopen, waive. Each locks the row, refuses a
+state it does not expect (a double click completes once), and writes the audit trail."""
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from .audit import audit_record
+from .errors import DomainError
+from .models import Completion, Occurrence
+
+COMPLETABLE = (Occurrence.State.OPEN, Occurrence.State.MISSED)
+
+
+def _locked(occurrence: Occurrence) -> Occurrence:
+    return Occurrence.objects.select_for_update().select_related("obligation", "platform").get(pk=occurrence.pk)
+
+
+@transaction.atomic
+def occurrence_complete(*, occurrence: Occurrence, user, note: str = "", now, evidence_count: int = 0,
+                        attach=None) -> Completion:
+    """Record a completion. `attach(completion)` stores the evidence inside the same
+    transaction, so a failed upload leaves neither a completion nor a file record."""
+    occ = _locked(occurrence)
+    if occ.state not in COMPLETABLE:
+        raise DomainError(_("该任务已是“%(state)s”状态,无需重复提交。") % {"state": occ.get_state_display()})
+    if occ.opens_at > now:
+        raise DomainError(_("该任务尚未开始(%(opens)s 开始),暂不能完成。") % {"opens": occ.opens_at})
+    if occ.obligation.evidence_required and evidence_count < 1:
+        raise DomainError(_("该义务要求提交佐证材料(%(what)s),请上传至少一个文件。")
+                          % {"what": occ.obligation.evidence_description or _("佐证材料")}, field="files")
+    previous = occ.completions.filter(reopened_at__isnull=False).order_by("-completed_at").first()
+    late = now > occ.due_at
+    completion = Completion.objects.create(occurrence=occ, user=user, completed_at=now, note=note, late=late,
+                                           corrects=previous)
+    if attach is not None:
+        attach(completion)
+    occ.state = Occurrence.State.DONE_LATE if late else Occurrence.State.DONE
+    occ.completed_at, occ.completed_by, occ.state_changed_at = now, user, now
+    occ.save(update_fields=["state", "completed_at", "completed_by", "state_changed_at"])
+    audit_record(at=now, action="occurrence.complete", obj=occ, actor=user, platform=occ.platform,
+                 data={"state": occ.state, "completion": completion.pk, "late": late})
+    occurrence.refresh_from_db()
+    return completion
+
+
+@transaction.atomic
+def occurrence_reopen(*, occurrence: Occurrence, user, reason: str, now) -> Occurrence:
+    """Undo a completion: it stays on record, marked reopened, with the reason."""
+    if not reason.strip():
+        raise DomainError(_("重新打开任务必须填写理由。"), field="reason")
+    occ = _locked(occurrence)
+    if not occ.is_completed:
+        raise DomainError(_("只有已完成的任务可以重新打开。"))
+    Completion.objects.filter(occurrence=occ, reopened_at__isnull=True).update(
+        reopened_at=now, reopened_by=user, reopen_reason=reason)
+    occ.state = Occurrence.State.OPEN if now < occ.close_at else Occurrence.State.MISSED
+    occ.completed_at, occ.completed_by, occ.state_changed_at = None, None, now
+    occ.save(update_fields=["state", "completed_at", "completed_by", "state_changed_at"])
+    audit_record(at=now, action="occurrence.reopen", obj=occ, actor=user, platform=occ.platform,
+                 data={"reason": reason, "state": occ.state})
+    return occ
+
+
+@transaction.atomic
+def occurrence_waive(*, occurrence: Occurrence, user, reason: str, now) -> Occurrence:
+    if not reason.strip():
+        raise DomainError(_("豁免任务必须填写理由。"), field="reason")
+    occ = _locked(occurrence)
+    if occ.state not in COMPLETABLE:
+        raise DomainError(_("该任务已是“%(state)s”状态,不能豁免。") % {"state": occ.get_state_display()})
+    occ.state, occ.waived_reason, occ.state_changed_at = Occurrence.State.WAIVED, reason, now
+    occ.save(update_fields=["state", "waived_reason", "state_changed_at"])
+    audit_record(at=now, action="occurrence.waive", obj=occ, actor=user, platform=occ.platform,
+                 data={"reason": reason})
+    return occ

@@ -1,0 +1,64 @@
+import os
+from datetime import UTC, datetime
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+
+from obligations.demo import demo_values
+from obligations.letters import letter_create, letter_sign
+from obligations.models import Membership, Platform, Role
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+SIGNED_AT = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai, a Monday
+
+
+def _service_missing(reason):
+    # In CI a missing service is a failure, never a skip.
+    if IN_CI:
+        pytest.fail(f"CI=true but {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _require_services(request):
+    if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        _service_missing("this test needs PostgreSQL (set DATABASE_URL)")
+    if request.node.get_closest_marker("redis"):
+        import redis
+
+        url = os.environ.get("REDIS_URL")
+        try:
+            if not url:
+                raise redis.ConnectionError("REDIS_URL is not set")
+            redis.Redis.from_url(url).ping()
+        except redis.RedisError as exc:
+            _service_missing(f"this test needs Redis: {exc}")
+
+
+def make_user(username, platform=None, role=None):
+    user = get_user_model().objects.create_user(username, password="pw-" + username)
+    if platform:
+        Membership.objects.create(user=user, platform=platform, role=role)
+    return user
+
+
+@pytest.fixture
+def platform(db):
+    return Platform.objects.create(slug="alpha", name="Alpha 平台")
+
+
+@pytest.fixture
+def officer(platform):
+    return make_user("alice", platform, Role.OFFICER)
+
+
+@pytest.fixture
+def staff(platform):
+    return make_user("bob", platform, Role.STAFF)
+
+
+@pytest.fixture
+def signed_letter(platform, officer):
+    letter = letter_create(platform=platform, values=demo_values(SIGNED_AT.date()), user=officer, now=SIGNED_AT)
+    return letter_sign(letter=letter, user=officer, now=SIGNED_AT)
