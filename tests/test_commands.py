@@ -1,0 +1,64 @@
+import csv
+import io
+import json
+from datetime import timedelta
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from obligations.demo import DEMO_USERS
+from obligations.models import Letter, Membership, Occurrence, Platform
+from obligations.occurrences import occurrence_complete
+from obligations.sweeps import sweep
+
+from .conftest import SIGNED_AT
+
+
+def run(*args):
+    out = io.StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+def test_demo_is_idempotent(db):
+    first = run("demo")
+    assert "platform=demo" in first and "officer/pledge-demo" in first
+    run("demo")
+    platform = Platform.objects.get(slug="demo")
+    assert Letter.objects.filter(platform=platform, state="signed").count() == 1
+    assert Membership.objects.filter(platform=platform).count() == len(DEMO_USERS)
+    letter = Letter.objects.get(platform=platform)
+    assert letter.values["checks_per_day"] == 3 and letter.values["compliance_role"] == "合规总监"
+
+
+def test_sweep_command_accepts_an_instant_and_refuses_garbage(signed_letter):
+    out = run("sweep", "--now", "2026-11-05T09:00:00+08:00")
+    assert "created=" in out and Occurrence.objects.exists()
+    with pytest.raises(CommandError, match="ISO 8601"):
+        run("sweep", "--now", "next tuesday")
+
+
+def test_export_csv_and_json(signed_letter, officer):
+    sweep(now=SIGNED_AT)
+    occ = Occurrence.objects.get(obligation__key="三.2", opens_at__lte=SIGNED_AT, due_at__gt=SIGNED_AT)
+    occurrence_complete(occurrence=occ, user=officer, note="ok", now=SIGNED_AT + timedelta(hours=1),
+                        evidence_count=1)
+    rows = list(csv.DictReader(io.StringIO(run("export_occurrences", "--platform", "alpha", "--format", "csv",
+                                               "--from", "2026-11-02", "--to", "2026-11-02"))))
+    assert {r["clause"] for r in rows} >= {"三.2", "三.3", "三.1"}
+    done = [r for r in rows if r["state"] == "done"]
+    assert len(done) == 1
+    assert done[0]["completed_by"] == "alice"
+    assert done[0]["completed_at"] == "2026-11-02T10:00:00+08:00"
+    assert done[0]["period_start"] == "2026-11-02T00:00:00+08:00"
+    data = json.loads(run("export_occurrences", "--platform", "alpha", "--format", "json"))
+    assert len(data) == Occurrence.objects.count()
+    assert set(data[0]) >= {"platform", "clause", "obligation", "period_start", "period_end", "sequence",
+                            "opens_at", "due_at", "state", "completed_at", "completed_by"}
+
+
+def test_export_refuses_an_unknown_platform_and_bad_dates(db):
+    with pytest.raises(CommandError, match="no platform"):
+        run("export_occurrences", "--platform", "nope")
+    with pytest.raises(CommandError):
+        run("export_occurrences", "--platform", "nope", "--from", "yesterday")

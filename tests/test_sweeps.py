@@ -1,0 +1,100 @@
+"""The sweeps on PostgreSQL: idempotent, concurrent-safe, catching up after downtime."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection, connections
+from django.db.models import Count
+from django.test.utils import CaptureQueriesContext
+
+from obligations.demo import demo_setup
+from obligations.models import Obligation, Occurrence
+from obligations.sweeps import obligations_materialize, occurrences_close_out, sweep
+
+from .conftest import SIGNED_AT
+
+pytestmark = pytest.mark.postgres
+
+
+def no_duplicates():
+    return not (Occurrence.objects.values("obligation", "period_start", "sequence")
+                .annotate(n=Count("id")).filter(n__gt=1).exists())
+
+
+def test_second_sweep_creates_nothing(signed_letter):
+    first = sweep(now=SIGNED_AT)
+    assert first["created"] > 0
+    count = Occurrence.objects.count()
+    assert sweep(now=SIGNED_AT) == {"created": 0, "missed": 0}
+    # Even with the bookkeeping reset, the unique identity keeps the table as it was.
+    Obligation.objects.update(materialized_until=None)
+    assert sweep(now=SIGNED_AT)["created"] == 0
+    assert Occurrence.objects.count() == count and no_duplicates()
+
+
+def test_sweep_creates_the_expected_rows(signed_letter):
+    sweep(now=SIGNED_AT)
+    checks = Occurrence.objects.filter(obligation__key="三.2")
+    # Signed 09:00 Monday 2 Nov: today's 08:00–16:00 and 16:00–24:00 checks, then 3 a day
+    # for the 14-day horizon (limit 2026-11-16 09:00 Shanghai: day 16's first check opens at 00:00, second at 08:00).
+    assert checks.filter(period_start=SIGNED_AT.replace(hour=16) - timedelta(days=1)).count() == 2
+    assert checks.count() == 2 + 13 * 3 + 2
+    assert Occurrence.objects.filter(obligation__key="三.1").get().due_at == SIGNED_AT + timedelta(days=30)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_four_sweeps_at_once_create_no_duplicate():
+    demo_setup(now=SIGNED_AT)
+    errors, barrier = [], threading.Barrier(4)
+
+    def run():
+        try:
+            barrier.wait()
+            sweep(now=SIGNED_AT + timedelta(days=3))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert no_duplicates()
+    expected = Occurrence.objects.count()
+    Obligation.objects.update(materialized_until=None)
+    assert sweep(now=SIGNED_AT + timedelta(days=3))["created"] == 0
+    assert Occurrence.objects.count() == expected
+
+
+def test_sweep_after_three_days_of_downtime_creates_and_marks_the_missed_days(signed_letter):
+    sweep(now=SIGNED_AT)
+    Occurrence.objects.all().delete()  # as if nothing had run since signing
+    Obligation.objects.update(materialized_until=SIGNED_AT)
+    back = SIGNED_AT + timedelta(days=3)  # Thursday 09:00 Shanghai
+    result = sweep(now=back)
+    checks = Occurrence.objects.filter(obligation__key="三.2")
+    missed = checks.filter(state="missed")
+    # Mon 16:00–24:00 and Tue, Wed: 1 + 3 + 3, plus Thursday 00:00–08:00 (due 08:00 + 1 h grace passed).
+    assert missed.count() == 8 and result["missed"] == 8
+    assert checks.filter(due_at__gt=back).filter(state="open").exists()
+    assert sweep(now=back) == {"created": 0, "missed": 0}
+
+
+def test_a_sweep_that_finds_nothing_costs_a_query_per_batch(signed_letter):
+    sweep(now=SIGNED_AT)
+    with CaptureQueriesContext(connection) as ctx:
+        assert sweep(now=SIGNED_AT + timedelta(minutes=5)) == {"created": 0, "missed": 0}
+    assert len(ctx.captured_queries) <= 4
+
+
+def test_close_out_marks_only_what_is_past_grace(signed_letter):
+    obligations_materialize(now=SIGNED_AT)
+    first = Occurrence.objects.filter(obligation__key="三.2").order_by("due_at").first()
+    assert occurrences_close_out(now=first.due_at + timedelta(minutes=59)) == 0
+    assert occurrences_close_out(now=first.due_at + timedelta(minutes=60)) == 1
+    first.refresh_from_db()
+    assert first.state == "missed"
