@@ -159,6 +159,8 @@ if REDIS_URL:
     CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", REDIS_URL)
 else:
     _broker_dir = VAR_DIR / "broker"
+    for _d in (_broker_dir / "out", _broker_dir / "processed", VAR_DIR / "results"):
+        _d.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "out"),

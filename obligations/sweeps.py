@@ -2,6 +2,7 @@
 concurrently, and catches up after downtime. Callable from tests, the `sweep` command
 and the Celery task alike."""
 
+import io
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
@@ -49,22 +50,44 @@ def _provisional(ob: Obligation, slot: Slot, calendar: WorkCalendar) -> bool:
     return ob.workdays_only and not calendar.is_known_year(slot.period.start_date.year)
 
 
+def _copy_text(value) -> str:
+    if value is True or value is False:
+        return "t" if value else "f"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
 def insert_occurrences(rows: list[tuple]) -> int:
-    """One INSERT … ON CONFLICT DO NOTHING per batch; returns the rows really inserted."""
+    """Insert a batch, ignoring rows that exist already; returns the rows really inserted.
+
+    On PostgreSQL the batch is COPYed into a temporary table and moved over with one
+    INSERT … SELECT … ON CONFLICT DO NOTHING: about twice as fast as a VALUES list,
+    which the server must parse value by value. Elsewhere (SQLite) a VALUES list.
+    """
     if not rows:
         return 0
-    table = Occurrence._meta.db_table
-    adapt = connection.ops.adapt_datetimefield_value
-    placeholders = "(" + ",".join(["%s"] * len(INSERT_COLUMNS)) + ")"
-    inserted = 0
-    # 13 columns × 2,000 rows stays under SQLite's and PostgreSQL's parameter limits.
-    for i in range(0, len(rows), 2000):
-        batch = rows[i : i + 2000]
-        params = [adapt(v) if isinstance(v, datetime) else v for row in batch for v in row]
-        sql = (f"INSERT INTO {table} ({','.join(INSERT_COLUMNS)}) VALUES "
-               f"{','.join([placeholders] * len(batch))} ON CONFLICT DO NOTHING")
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+    table, columns = Occurrence._meta.db_table, ",".join(INSERT_COLUMNS)
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS occurrence_batch ON COMMIT DELETE ROWS AS "
+                           f"SELECT {columns} FROM {table} WITH NO DATA")
+            text = "".join("\t".join(map(_copy_text, row)) + "\n" for row in rows)
+            cursor.cursor.copy_from(io.StringIO(text), "occurrence_batch", columns=INSERT_COLUMNS)
+            cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM occurrence_batch "
+                           "ON CONFLICT DO NOTHING")
+            inserted = cursor.rowcount
+            cursor.execute("TRUNCATE occurrence_batch")  # the session may run more batches
+            return inserted
+        inserted = 0
+        adapt = connection.ops.adapt_datetimefield_value
+        placeholders = "(" + ",".join(["%s"] * len(INSERT_COLUMNS)) + ")"
+        # 13 columns × 2,000 rows stays under SQLite's parameter limit.
+        for i in range(0, len(rows), 2000):
+            batch = rows[i : i + 2000]
+            params = [adapt(v) if isinstance(v, datetime) else v for row in batch for v in row]
+            cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {','.join([placeholders] * len(batch))} "
+                           "ON CONFLICT DO NOTHING", params)
             inserted += cursor.rowcount
     return inserted
 
