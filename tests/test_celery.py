@@ -17,7 +17,7 @@ def test_beat_schedule_runs_the_sweep_every_minute():
     assert entry["schedule"] == 60.0
     from obligations import tasks
 
-    assert app.tasks[entry["task"]] is tasks.sweep
+    assert app.tasks[entry["task"]].name == tasks.sweep.name == "obligations.tasks.sweep"
     # One sweep entry, not one per obligation.
     assert len(app.conf.beat_schedule) < 10
 
