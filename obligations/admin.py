@@ -101,3 +101,21 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(models.Evidence)
+class EvidenceAdmin(admin.ModelAdmin):
+    """Read-only: evidence is never edited, nor deleted before keep_until (the database
+    refuses too)."""
+
+    list_display = ("original_name", "platform", "occurrence", "sha256", "size", "uploaded_at", "keep_until")
+    list_filter = ("platform", "content_type")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -41,3 +41,44 @@ class CalendarDaysForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 12, "placeholder": "2027-10-01 休 国庆节\n2027-09-26 班 国庆节调休"}),
         help_text=_("每行一天:日期、“休”或“班”、说明。"),
     )
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field; each is cleaned like a single FileField."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"multiple": True}))
+        kwargs.setdefault("error_messages", {"empty": _("上传的文件是空文件。")})
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, (list, tuple)):
+            return [super(MultipleFileField, self).clean(item, initial) for item in data if item]
+        return [super().clean(data, initial)] if data else []
+
+
+class CompletionForm(forms.Form):
+    note = forms.CharField(label=_("说明"), required=False, max_length=4000,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+    files = MultipleFileField(label=_("佐证材料"), required=False)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("理由"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
+                             error_messages={"required": _("请填写理由。")})
+
+
+class AssignForm(forms.Form):
+    assignees = forms.ModelMultipleChoiceField(queryset=None, required=False, label=_("执行人"),
+                                               widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, platform, **kwargs):
+        super().__init__(*args, **kwargs)
+        from django.contrib.auth import get_user_model
+
+        self.fields["assignees"].queryset = get_user_model().objects.filter(
+            memberships__platform=platform).order_by("username")

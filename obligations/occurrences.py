@@ -22,6 +22,8 @@ def occurrence_complete(*, occurrence: Occurrence, user, note: str = "", now, ev
     transaction, so a failed upload leaves neither a completion nor a file record."""
     occ = _locked(occurrence)
     if occ.state not in COMPLETABLE:
+        if occ.completed_by_id:
+            raise DomainError(_("该任务已由 %(user)s 完成,无需重复提交。") % {"user": occ.completed_by})
         raise DomainError(_("该任务已是“%(state)s”状态,无需重复提交。") % {"state": occ.get_state_display()})
     if occ.opens_at > now:
         raise DomainError(_("该任务尚未开始(%(opens)s 开始),暂不能完成。") % {"opens": occ.opens_at})

@@ -144,7 +144,7 @@ def occurrences_close_out(*, now: datetime, batch: int = 5000) -> int:
             if not ids:
                 return missed
             count = Occurrence.objects.filter(id__in=ids, state=Occurrence.State.OPEN).update(
-                state=Occurrence.State.MISSED, state_changed_at=now)
+                state=Occurrence.State.MISSED, state_changed_at=now, missed_at=now)
             audit_record(at=now, action="sweep.close_out",
                          data={"missed": count, "occurrences": ids})
             missed += count

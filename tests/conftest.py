@@ -62,3 +62,16 @@ def staff(platform):
 def signed_letter(platform, officer):
     letter = letter_create(platform=platform, values=demo_values(SIGNED_AT.date()), user=officer, now=SIGNED_AT)
     return letter_sign(letter=letter, user=officer, now=SIGNED_AT)
+
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture(autouse=True)
+def _evidence_root(settings, tmp_path):
+    """Each test stores evidence in its own folder (Django resets the storages on change),
+    and hashes passwords fast."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.EVIDENCE_ROOT = tmp_path / "evidence"
+    settings.STORAGES = {**settings.STORAGES, "evidence": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path / "evidence")}}}

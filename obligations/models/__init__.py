@@ -1,5 +1,6 @@
 from .audit import AuditEvent
 from .calendar import CalendarDay
+from .evidence import Evidence, EvidenceImmutable
 from .letters import Clause, Letter
 from .occurrences import Completion, Occurrence
 from .schedules import Obligation
@@ -10,6 +11,8 @@ __all__ = [
     "CalendarDay",
     "Clause",
     "Completion",
+    "Evidence",
+    "EvidenceImmutable",
     "Letter",
     "Membership",
     "Obligation",

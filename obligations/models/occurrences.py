@@ -32,6 +32,7 @@ class Occurrence(models.Model):
     provisional = models.BooleanField(_("临时日历"), default=False)
     state = models.CharField(_("状态"), max_length=16, choices=State.choices, default=State.OPEN)
     state_changed_at = models.DateTimeField(null=True, blank=True)
+    missed_at = models.DateTimeField(_("判定未完成时间"), null=True, blank=True)
     waived_reason = models.TextField(_("豁免理由"), blank=True)
     completed_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     completed_by = models.ForeignKey(

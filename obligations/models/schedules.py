@@ -1,5 +1,6 @@
 from datetime import time, timedelta
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -53,6 +54,9 @@ class Obligation(models.Model):
     # one-time
     one_time_days = models.PositiveIntegerField(_("签署后几日内完成"), null=True, blank=True)
     # who, proof, retention
+    # Who does it: these users, or, when nobody is named, every member holding the role.
+    assignees = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="assigned_obligations",
+                                       verbose_name=_("执行人"))
     responsible_role = models.CharField(_("责任角色"), max_length=16, choices=Role.choices, default=Role.STAFF)
     evidence_required = models.BooleanField(_("需要佐证材料"), default=False)
     evidence_description = models.CharField(_("佐证材料"), max_length=200, blank=True)

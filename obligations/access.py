@@ -1,0 +1,87 @@
+"""Who may see and do what. Every view goes through here.
+
+Anything of a platform the user is not a member of is 404 (its existence is not
+revealed); a member without the right role gets 403.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Q
+from django.http import Http404
+
+from .models import Membership, Obligation, Occurrence, Role
+
+READ_ROLES = {Role.OFFICER, Role.STAFF, Role.SUPERVISOR, Role.AUDITOR}
+
+
+def roles_of(user) -> dict[int, str]:
+    """platform id -> role, cached on the user object for the request."""
+    if not hasattr(user, "_pledge_roles"):
+        user._pledge_roles = dict(Membership.objects.filter(user=user).values_list("platform_id", "role"))
+    return user._pledge_roles
+
+
+def role_on(user, platform_id) -> str:
+    role = roles_of(user).get(platform_id)
+    if role is None:
+        raise Http404
+    return role
+
+
+def require_role(user, platform_id, *roles) -> str:
+    role = role_on(user, platform_id)
+    if role not in roles:
+        raise PermissionDenied
+    return role
+
+
+def assigned_to(user) -> Q:
+    """Occurrences whose obligation is the user's: named as assignee, or nobody is named
+    and the user holds the obligation's responsible role on its platform."""
+    unassigned = ~Exists(Obligation.assignees.through.objects.filter(obligation_id=OuterRef("obligation_id")))
+    role_match = Q()
+    for platform_id, role in roles_of(user).items():
+        role_match |= Q(platform_id=platform_id, obligation__responsible_role=role)
+    named = Exists(Obligation.assignees.through.objects.filter(obligation_id=OuterRef("obligation_id"),
+                                                               user_id=user.pk))
+    return Q(named) | (Q(unassigned) & role_match) if role_match else Q(named)
+
+
+def visible_occurrences(user):
+    """Occurrences a user reads: all of their platforms'."""
+    return Occurrence.objects.filter(platform_id__in=roles_of(user).keys())
+
+
+def task_occurrences(user):
+    """Occurrences on the user's task list: everything for an officer, the assigned ones
+    for everyone else."""
+    roles = roles_of(user)
+    officer_of = [p for p, r in roles.items() if r == Role.OFFICER]
+    others = [p for p, r in roles.items() if r != Role.OFFICER]
+    return Occurrence.objects.filter(
+        Q(platform_id__in=officer_of) | (Q(platform_id__in=others) & assigned_to(user))
+    )
+
+
+def occurrence_for(user, pk) -> Occurrence:
+    """An occurrence the user may read, or 404."""
+    try:
+        occ = Occurrence.objects.select_related("obligation", "clause", "platform").get(pk=pk)
+    except Occurrence.DoesNotExist:
+        raise Http404
+    role_on(user, occ.platform_id)
+    return occ
+
+
+def can_complete(user, occ: Occurrence) -> bool:
+    role = roles_of(user).get(occ.platform_id)
+    if role == Role.OFFICER:
+        return True
+    if role in (None, Role.AUDITOR):
+        return False
+    return task_occurrences(user).filter(pk=occ.pk).exists()
+
+
+def require_complete(user, occ: Occurrence) -> None:
+    role_on(user, occ.platform_id)
+    if not can_complete(user, occ):
+        raise PermissionDenied

@@ -1,0 +1,162 @@
+"""Evidence files: checked before anything is written, stored under generated names,
+hashed, and kept until the clause's retention runs out."""
+
+import hashlib
+import mimetypes
+import os
+import unicodedata
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+import filetype
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from .errors import DomainError
+from .models import Evidence, Occurrence
+from .models.evidence import evidence_storage
+from .occurrences import occurrence_complete
+
+SNIFF_BYTES = 8192
+# Zip containers whose name says what is inside.
+ZIP_FAMILY = {
+    "application/zip",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+}
+OLE_FAMILY = {"application/msword", "application/vnd.ms-excel", "application/vnd.ms-powerpoint",
+              "application/x-ole-storage"}
+
+
+@dataclass
+class CheckedFile:
+    upload: object  # a Django UploadedFile (or any file with .name, .chunks(), .seek())
+    name: str
+    size: int
+    sha256: str
+    content_type: str
+
+
+def _check_name(name: str) -> str:
+    if not name or name in {".", ".."} or "/" in name or "\\" in name:
+        raise DomainError(_("文件名“%(name)s”含有路径,请只上传文件本身。") % {"name": name}, field="files")
+    if any(unicodedata.category(ch).startswith("C") for ch in name):
+        raise DomainError(_("文件名含有控制字符,请重命名后再上传。"), field="files")
+    return name
+
+
+def _sniff(head: bytes, name: str) -> str | None:
+    kind = filetype.guess(head)
+    if kind is not None:
+        return kind.mime
+    if b"\x00" in head:
+        return None
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            head.decode(encoding)
+        except UnicodeDecodeError as exc:
+            if exc.start < len(head) - 4:  # a cut multi-byte character at the end is fine
+                continue
+        return "text/csv" if name.lower().endswith(".csv") else "text/plain"
+    return None
+
+
+def _same_kind(by_name: str | None, by_bytes: str) -> bool:
+    if by_name is None or by_name == by_bytes:
+        return True
+    if by_bytes.startswith("text/") and by_name.startswith("text/"):
+        return True
+    if by_bytes in ZIP_FAMILY and by_name in ZIP_FAMILY:
+        return True  # an office file read as a plain zip, or the reverse
+    return by_bytes in OLE_FAMILY and by_name in OLE_FAMILY
+
+
+def check_upload(upload) -> CheckedFile:
+    """Refuse an empty, oversized, misnamed or disallowed file, with the reason."""
+    name = _check_name(upload.name)
+    limit = settings.EVIDENCE_MAX_BYTES
+    if upload.size == 0:
+        raise DomainError(_("文件“%(name)s”是空文件。") % {"name": name}, field="files")
+    if upload.size > limit:
+        raise DomainError(_("文件“%(name)s”超过大小上限 %(mb).0f MB。") % {"name": name, "mb": limit / 1024 / 1024},
+                          field="files")
+    digest, size, head = hashlib.sha256(), 0, b""
+    upload.seek(0)
+    for chunk in upload.chunks():
+        if len(head) < SNIFF_BYTES:
+            head += chunk[: SNIFF_BYTES - len(head)]
+        digest.update(chunk)
+        size += len(chunk)
+    upload.seek(0)
+    content_type = _sniff(head, name)
+    if content_type is None or content_type not in settings.EVIDENCE_ALLOWED_TYPES:
+        raise DomainError(_("文件“%(name)s”的类型不在允许范围内(允许:PDF、图片、Office 文档、文本、CSV、ZIP)。")
+                          % {"name": name}, field="files")
+    if not _same_kind(mimetypes.guess_type(name)[0], content_type):
+        raise DomainError(_("文件“%(name)s”的内容与扩展名不符。") % {"name": name}, field="files")
+    return CheckedFile(upload, name, size, digest.hexdigest(), content_type)
+
+
+def keep_until(occurrence: Occurrence, years: int) -> date:
+    end = occurrence.period_end.astimezone(occurrence.platform.tz).date()
+    try:
+        return end.replace(year=end.year + years)
+    except ValueError:  # 29 February
+        return end.replace(year=end.year + years, day=28)
+
+
+def _storage_name(occurrence: Occurrence, checked: CheckedFile, now) -> str:
+    ext = mimetypes.guess_extension(checked.content_type) or ""
+    if checked.content_type == "text/plain":
+        ext = ".txt"
+    return f"{occurrence.platform_id}/{now:%Y/%m}/{uuid.uuid4().hex}{ext}"
+
+
+def store_evidence(*, occurrence, completion, checked: list[CheckedFile], user, now, written: list, corrects=None):
+    storage = evidence_storage()
+    years = occurrence.obligation.retention_years
+    for item in checked:
+        name = storage.save(_storage_name(occurrence, item, now), item.upload)
+        written.append(name)
+        Evidence.objects.create(
+            platform=occurrence.platform, occurrence=occurrence, completion=completion, file=name,
+            original_name=item.name, sha256=item.sha256, size=item.size, content_type=item.content_type,
+            uploaded_by=user, uploaded_at=now, period_start=occurrence.period_start,
+            period_end=occurrence.period_end, keep_until=keep_until(occurrence, years), corrects=corrects,
+        )
+
+
+def _discard(names):
+    storage = evidence_storage()
+    for name in names:
+        storage.delete(name)
+
+
+def completion_with_evidence(*, occurrence, user, note: str, files, now):
+    """Complete with evidence, all or nothing: every file is checked before anything is
+    written, and files written before a failure are removed again."""
+    checked = [check_upload(f) for f in files]
+    written: list[str] = []
+
+    def attach(completion):
+        store_evidence(occurrence=completion.occurrence, completion=completion, checked=checked, user=user,
+                       now=now, written=written)
+
+    try:
+        return occurrence_complete(occurrence=occurrence, user=user, note=note, now=now,
+                                   evidence_count=len(checked), attach=attach)
+    except Exception:
+        _discard(written)
+        raise
+
+
+def evidence_open(evidence: Evidence):
+    return evidence_storage().open(evidence.file.name, "rb")
+
+
+def evidence_path_is_contained(evidence: Evidence) -> bool:
+    """True when the stored file lies inside the evidence root (filesystem storage)."""
+    root = os.path.realpath(settings.EVIDENCE_ROOT)
+    return os.path.realpath(evidence_storage().path(evidence.file.name)).startswith(root + os.sep)

@@ -1,0 +1,20 @@
+from django.http import FileResponse, Http404
+from django.views.decorators.http import require_GET
+
+from .. import access
+from ..evidence import evidence_open
+from ..models import Evidence
+
+
+@require_GET
+def evidence_download(request, pk):
+    try:
+        item = Evidence.objects.get(pk=pk)
+    except Evidence.DoesNotExist:
+        raise Http404
+    access.role_on(request.user, item.platform_id)
+    response = FileResponse(evidence_open(item), as_attachment=True, filename=item.original_name,
+                            content_type=item.content_type)
+    response["X-Content-SHA256"] = item.sha256
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

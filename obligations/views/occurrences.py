@@ -1,0 +1,88 @@
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from .. import access
+from ..errors import DomainError
+from ..evidence import completion_with_evidence
+from ..forms import CompletionForm, ReasonForm
+from ..history import occurrence_history
+from ..models import Role
+from ..occurrences import occurrence_reopen, occurrence_waive
+
+
+def _row(request, occ, form=None, notice=None, status=200):
+    occ.refresh_from_db()
+    return render(request, "obligations/partials/task_row.html", {
+        "occ": occ, "form": form or CompletionForm(), "notice": notice, "now": timezone.now(),
+        "can_complete": access.can_complete(request.user, occ),
+    }, status=status)
+
+
+@require_GET
+def occurrence_detail(request, pk):
+    occ = access.occurrence_for(request.user, pk)
+    completions = occ.completions.select_related("user", "reopened_by").prefetch_related("evidence")
+    return render(request, "obligations/occurrence_detail.html", {
+        "occ": occ, "completions": completions, "history": occurrence_history(occ),
+        "can_complete": access.can_complete(request.user, occ), "now": timezone.now(),
+        "is_officer": access.roles_of(request.user).get(occ.platform_id) == Role.OFFICER,
+        "form": CompletionForm(), "reason_form": ReasonForm(),
+    })
+
+
+@require_POST
+def occurrence_complete(request, pk):
+    occ = access.occurrence_for(request.user, pk)
+    access.require_complete(request.user, occ)
+    form = CompletionForm(request.POST, request.FILES)
+    notice = None
+    if form.is_valid():
+        try:
+            completion_with_evidence(occurrence=occ, user=request.user, note=form.cleaned_data["note"],
+                                     files=form.cleaned_data["files"], now=timezone.now())
+            notice = _("已完成。")
+            form = None
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    if request.htmx:
+        return _row(request, occ, form, notice)
+    if form is not None and form.errors:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    else:
+        messages.success(request, notice)
+    return redirect("occurrence-detail", pk=occ.pk)
+
+
+@require_POST
+def occurrence_reopen_view(request, pk):
+    occ = access.occurrence_for(request.user, pk)
+    access.require_role(request.user, occ.platform_id, Role.OFFICER)
+    form = ReasonForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise DomainError(form.errors["reason"][0])
+        occurrence_reopen(occurrence=occ, user=request.user, reason=form.cleaned_data["reason"], now=timezone.now())
+        messages.success(request, _("任务已重新打开,原完成记录与佐证材料保留。"))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("occurrence-detail", pk=occ.pk)
+
+
+@require_POST
+def occurrence_waive_view(request, pk):
+    occ = access.occurrence_for(request.user, pk)
+    access.require_role(request.user, occ.platform_id, Role.OFFICER)
+    form = ReasonForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise DomainError(form.errors["reason"][0])
+        occurrence_waive(occurrence=occ, user=request.user, reason=form.cleaned_data["reason"], now=timezone.now())
+        messages.success(request, _("任务已豁免。"))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("occurrence-detail", pk=occ.pk)

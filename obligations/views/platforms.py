@@ -1,0 +1,58 @@
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from .. import access
+from ..audit import audit_record
+from ..forms import AssignForm
+from ..letters import current_letter
+from ..models import Obligation, Platform, Role
+
+
+def _platform(request, slug):
+    platform = get_object_or_404(Platform, slug=slug)
+    return platform, access.role_on(request.user, platform.pk)
+
+
+@require_GET
+def home(request):
+    return redirect("my-tasks")
+
+
+@require_GET
+def obligation_list(request, slug):
+    platform, role = _platform(request, slug)
+    obligations = (Obligation.objects.filter(platform=platform, ends_at__isnull=True)
+                   .select_related("clause").prefetch_related("assignees").order_by("clause__ordinal", "key"))
+    forms = {ob.pk: AssignForm(platform=platform, initial={"assignees": list(ob.assignees.all())},
+                               prefix=f"ob{ob.pk}") for ob in obligations} if role == Role.OFFICER else {}
+    return render(request, "obligations/obligation_list.html", {
+        "platform": platform, "role": role, "rows": [(ob, forms.get(ob.pk)) for ob in obligations],
+    })
+
+
+@require_POST
+def obligation_assign(request, pk):
+    ob = get_object_or_404(Obligation.objects.select_related("platform"), pk=pk)
+    access.require_role(request.user, ob.platform_id, Role.OFFICER)
+    form = AssignForm(request.POST, platform=ob.platform, prefix=f"ob{ob.pk}")
+    if form.is_valid():
+        ob.assignees.set(form.cleaned_data["assignees"])
+        audit_record(at=timezone.now(), action="obligation.assign", obj=ob, actor=request.user,
+                     platform=ob.platform, data={"assignees": [u.username for u in form.cleaned_data["assignees"]]})
+        messages.success(request, _("已更新“%(title)s”的执行人。") % {"title": ob.title})
+    else:
+        messages.error(request, _("所选人员不是本平台成员。"))
+    return redirect("obligation-list", slug=ob.platform.slug)
+
+
+@require_GET
+def letter_detail(request, slug):
+    platform, role = _platform(request, slug)
+    letter = current_letter(platform)
+    clauses = letter.clauses.prefetch_related("obligations") if letter else []
+    return render(request, "obligations/letter_detail.html", {
+        "platform": platform, "letter": letter, "clauses": clauses,
+    })

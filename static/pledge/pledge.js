@@ -1,0 +1,16 @@
+// Drag-and-drop onto evidence inputs: the file input takes the dropped files.
+document.addEventListener("dragover", (e) => {
+  const zone = e.target.closest && e.target.closest(".dropzone");
+  if (zone) { e.preventDefault(); zone.classList.add("dragover"); }
+});
+document.addEventListener("dragleave", (e) => {
+  const zone = e.target.closest && e.target.closest(".dropzone");
+  if (zone) zone.classList.remove("dragover");
+});
+document.addEventListener("drop", (e) => {
+  const zone = e.target.closest && e.target.closest(".dropzone");
+  if (!zone) return;
+  e.preventDefault();
+  zone.classList.remove("dragover");
+  zone.querySelector("input[type=file]").files = e.dataTransfer.files;
+});
