@@ -37,21 +37,22 @@ def my_tasks(user, *, now, tz, titles) -> list[Section]:
     quarter_end = period_containing(PeriodKind.QUARTERLY, now, tz).end
     since = local_midnight(today.start_date - timedelta(days=OVERDUE_DAYS), tz)
     rows = (access.task_occurrences(user)
-            .filter(due_at__gte=since, due_at__lt=max(quarter_end, week_end))
+            .filter(due_at__gt=since, due_at__lte=max(quarter_end, week_end))
             .select_related("obligation", "clause", "platform", "completed_by")
             .order_by("due_at", "sequence"))
     sections = {key: Section(key, titles[key]) for key in ("today", "overdue", "week", "month", "quarter")}
+    # Boundaries are (start, end]: a check due at midnight closes the day before.
     for occ in rows:
-        if today.start <= occ.due_at < today.end:
+        if today.start < occ.due_at <= today.end:
             sections["today"].occurrences.append(occ)
-        elif occ.due_at < today.start:
+        elif occ.due_at <= today.start:
             if occ.state in OPEN_STATES:
                 sections["overdue"].occurrences.append(occ)
         elif occ.state != Occurrence.State.OPEN:
             continue
-        elif occ.due_at < week_end:
+        elif occ.due_at <= week_end:
             sections["week"].occurrences.append(occ)
-        elif occ.due_at < month_end:
+        elif occ.due_at <= month_end:
             sections["month"].occurrences.append(occ)
         else:
             sections["quarter"].occurrences.append(occ)

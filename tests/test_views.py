@@ -1,0 +1,190 @@
+"""Every URL for the owner's role, another role of the platform, and a stranger."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from obligations.evidence import completion_with_evidence
+from obligations.models import Completion, Evidence, Obligation, Occurrence, Platform, Role
+from obligations.sweeps import sweep
+
+from .conftest import PDF_BYTES, SIGNED_AT, make_user
+
+NOW = SIGNED_AT + timedelta(hours=1)  # Monday 2 Nov 2026, 10:00 in Shanghai
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def people(platform, officer, staff):
+    other = Platform.objects.create(slug="beta", name="Beta")
+    return {
+        "officer": officer, "staff": staff,
+        "supervisor": make_user("sue", platform, Role.SUPERVISOR),
+        "auditor": make_user("aud", platform, Role.AUDITOR),
+        "stranger": make_user("charlie", other, Role.OFFICER),
+    }
+
+
+@pytest.fixture
+def check(signed_letter, people):
+    sweep(now=NOW)
+    return Occurrence.objects.get(obligation__key="三.2", opens_at__lte=NOW, due_at__gt=NOW)
+
+
+@pytest.fixture
+def done(check, people):
+    audit = Occurrence.objects.get(obligation__key="三.3")
+    completion_with_evidence(occurrence=audit, user=people["officer"], note="", now=NOW,
+                             files=[SimpleUploadedFile("c.pdf", PDF_BYTES)])
+    return audit
+
+
+def client_for(client, user):
+    client.force_login(user)
+    return client
+
+
+def pdf():
+    return SimpleUploadedFile("check.pdf", PDF_BYTES, content_type="application/pdf")
+
+
+READS = {"officer": 200, "staff": 200, "supervisor": 200, "auditor": 200, "stranger": 404}
+
+
+@pytest.mark.parametrize("who,status", READS.items())
+def test_read_pages(client, people, check, done, who, status):
+    c = client_for(client, people[who])
+    evidence = Evidence.objects.get()
+    assert c.get(reverse("occurrence-detail", args=[check.pk])).status_code == status
+    assert c.get(reverse("evidence-download", args=[evidence.pk])).status_code == status
+    assert c.get(reverse("obligation-list", args=["alpha"])).status_code == status
+    assert c.get(reverse("letter-detail", args=["alpha"])).status_code == status
+    assert c.get(reverse("my-tasks")).status_code == 200
+
+
+@pytest.mark.parametrize("who,status", {"officer": 200, "staff": 200, "supervisor": 403, "auditor": 403,
+                                        "stranger": 404}.items())
+def test_complete(client, people, check, who, status):
+    c = client_for(client, people[who])
+    url = reverse("occurrence-complete", args=[check.pk])
+    assert c.get(url).status_code == 405
+    response = c.post(url, {"note": "ok", "files": [pdf()]}, headers={"HX-Request": "true"})
+    assert response.status_code == status
+    check.refresh_from_db()
+    assert (check.state == "done") == (status == 200)
+
+
+@pytest.mark.parametrize("who,status", {"officer": 302, "staff": 403, "supervisor": 403, "auditor": 403,
+                                        "stranger": 404}.items())
+def test_reopen_and_waive_are_the_officers(client, people, check, done, who, status):
+    c = client_for(client, people[who])
+    for name, occ in (("occurrence-reopen", done), ("occurrence-waive", check)):
+        url = reverse(name, args=[occ.pk])
+        assert c.get(url).status_code == 405
+        assert c.post(url, {"reason": "核对后确认"}).status_code == status
+    done.refresh_from_db()
+    check.refresh_from_db()
+    assert (done.state == "open") == (status == 302)
+    assert (check.state == "waived") == (status == 302)
+
+
+@pytest.mark.parametrize("who,status", {"officer": 302, "staff": 403, "auditor": 403, "stranger": 404}.items())
+def test_assign(client, people, signed_letter, who, status):
+    ob = Obligation.objects.get(platform=signed_letter.platform, key="三.2")
+    url = reverse("obligation-assign", args=[ob.pk])
+    c = client_for(client, people[who])
+    assert c.get(url).status_code == 405
+    assert c.post(url, {f"ob{ob.pk}-assignees": [people["staff"].pk]}).status_code == status
+    assert ob.assignees.exists() == (status == 302)
+
+
+def test_anonymous_is_sent_to_login(client, check):
+    response = client.get(reverse("occurrence-detail", args=[check.pk]))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def test_assignment_decides_who_sees_and_completes(client, people, check, platform):
+    dave = make_user("dave", platform, Role.STAFF)
+    ob = check.obligation
+    client.force_login(dave)
+    assert f'id="occ-{check.pk}"' in client.get(reverse("my-tasks")).content.decode()
+    ob.assignees.set([people["staff"]])
+    assert f'id="occ-{check.pk}"' not in client.get(reverse("my-tasks")).content.decode()
+    url = reverse("occurrence-complete", args=[check.pk])
+    assert client.post(url, {"files": [pdf()]}, headers={"HX-Request": "true"}).status_code == 403
+    client.force_login(people["staff"])
+    assert f'id="occ-{check.pk}"' in client.get(reverse("my-tasks")).content.decode()
+
+
+def test_my_tasks_lists_todays_checks_first_with_counts(client, people, check):
+    client.force_login(people["staff"])
+    html = client.get(reverse("my-tasks")).content.decode()
+    today = html.split('id="section-today"')[1].split('id="section-overdue"')[0]
+    assert today.count('data-obligation="三.2"') == 2  # signed at 09:00: the 08–16 and 16–24 checks
+    assert 'data-count="today">2<' in html
+    assert "三.3" not in today  # the officer's audit is not the staff's
+
+
+def test_oversized_upload_keeps_the_note(client, people, check, settings):
+    settings.EVIDENCE_MAX_BYTES = 100
+    client.force_login(people["staff"])
+    big = SimpleUploadedFile("big.pdf", PDF_BYTES + b"0" * 500)
+    response = client.post(reverse("occurrence-complete", args=[check.pk]),
+                           {"note": "第二次巡检正常", "files": [big]}, headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert "超过大小上限" in html and "第二次巡检正常" in html
+    assert not Completion.objects.exists() and not Evidence.objects.exists()
+
+
+def test_wrong_type_message_in_english(client, people, check):
+    client.force_login(people["staff"])
+    client.post(reverse("set_language"), {"language": "en", "next": "/tasks/"})
+    response = client.post(reverse("occurrence-complete", args=[check.pk]),
+                           {"note": "kept", "files": [SimpleUploadedFile("x.exe", b"MZ\x90\x00" + b"\x00" * 64)]},
+                           headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert "is not an allowed type" in html and "kept" in html
+    assert not Completion.objects.exists()
+
+
+def test_missing_evidence_and_empty_file_are_explained(client, people, check):
+    client.force_login(people["staff"])
+    url = reverse("occurrence-complete", args=[check.pk])
+    html = client.post(url, {"note": "x"}, headers={"HX-Request": "true"}).content.decode()
+    assert "要求提交佐证材料" in html
+    html = client.post(url, {"files": [SimpleUploadedFile("e.pdf", b"")]}, headers={"HX-Request": "true"}).content.decode()
+    assert "空文件" in html
+    assert not Completion.objects.exists()
+
+
+def test_stale_form_after_someone_else_completed(client, people, check):
+    completion_with_evidence(occurrence=check, user=people["officer"], note="", files=[pdf()], now=NOW)
+    client.force_login(people["staff"])
+    response = client.post(reverse("occurrence-complete", args=[check.pk]), {"note": "late tab", "files": [pdf()]},
+                           headers={"HX-Request": "true"})
+    assert "已由 alice 完成" in response.content.decode()
+    assert Completion.objects.count() == 1 and Evidence.objects.count() == 1
+
+
+def test_occurrence_page_shows_history_completions_and_hashes(client, people, done):
+    client.force_login(people["auditor"])
+    html = client.get(reverse("occurrence-detail", args=[done.pk])).content.decode()
+    ev = Evidence.objects.get()
+    assert ev.sha256 in html and "c.pdf" in html and reverse("evidence-download", args=[ev.pk]) in html
+    assert "生成" in html and "完成" in html
+
+
+def test_download_returns_the_exact_bytes(client, people, done):
+    client.force_login(people["auditor"])
+    ev = Evidence.objects.get()
+    response = client.get(reverse("evidence-download", args=[ev.pk]))
+    assert b"".join(response.streaming_content) == PDF_BYTES
+    assert response["Content-Disposition"].startswith("attachment")
