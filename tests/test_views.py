@@ -188,3 +188,12 @@ def test_download_returns_the_exact_bytes(client, people, done):
     response = client.get(reverse("evidence-download", args=[ev.pk]))
     assert b"".join(response.streaming_content) == PDF_BYTES
     assert response["Content-Disposition"].startswith("attachment")
+
+
+def test_chinese_is_the_default_whatever_the_browser_says(client, people):
+    client.force_login(people["staff"])
+    html = client.get(reverse("my-tasks"), headers={"Accept-Language": "en-US,en;q=0.9"}).content.decode()
+    assert "我的任务" in html and 'lang="zh-hans"' in html
+    client.post(reverse("set_language"), {"language": "en", "next": "/tasks/"})
+    html = client.get(reverse("my-tasks")).content.decode()
+    assert "My tasks" in html and 'lang="en"' in html
