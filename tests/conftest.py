@@ -72,6 +72,9 @@ def _evidence_root(settings, tmp_path):
     """Each test stores evidence in its own folder (Django resets the storages on change),
     and hashes passwords fast."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)  # a request of an earlier test may have switched it
     settings.EVIDENCE_ROOT = tmp_path / "evidence"
     settings.STORAGES = {**settings.STORAGES, "evidence": {
         "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path / "evidence")}}}
