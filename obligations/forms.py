@@ -73,7 +73,7 @@ class ReasonForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    assignees = forms.ModelMultipleChoiceField(queryset=None, required=False, label=_("执行人"),
+    assignees = forms.ModelMultipleChoiceField(queryset=None, required=False, label=_("指定执行人"),
                                                widget=forms.CheckboxSelectMultiple)
 
     def __init__(self, *args, platform, **kwargs):

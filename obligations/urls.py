@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import evidence, occurrences, platforms, tasks
+from .views import calendar, evidence, letters, occurrences, platforms, tasks
 
 urlpatterns = [
     path("", platforms.home, name="home"),
@@ -13,4 +13,7 @@ urlpatterns = [
     path("platforms/<slug:slug>/obligations/", platforms.obligation_list, name="obligation-list"),
     path("obligations/<int:pk>/assign/", platforms.obligation_assign, name="obligation-assign"),
     path("platforms/<slug:slug>/letter/", platforms.letter_detail, name="letter-detail"),
+    path("platforms/<slug:slug>/letter/start/", letters.letter_start, name="letter-start"),
+    path("letters/<int:pk>/edit/", letters.letter_edit, name="letter-edit"),
+    path("calendar/", calendar.calendar_days, name="calendar-days"),
 ]

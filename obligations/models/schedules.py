@@ -56,7 +56,7 @@ class Obligation(models.Model):
     # who, proof, retention
     # Who does it: these users, or, when nobody is named, every member holding the role.
     assignees = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="assigned_obligations",
-                                       verbose_name=_("执行人"))
+                                       verbose_name=_("指定执行人"))
     responsible_role = models.CharField(_("责任角色"), max_length=16, choices=Role.choices, default=Role.STAFF)
     evidence_required = models.BooleanField(_("需要佐证材料"), default=False)
     evidence_description = models.CharField(_("佐证材料"), max_length=200, blank=True)

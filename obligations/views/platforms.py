@@ -8,7 +8,7 @@ from .. import access
 from ..audit import audit_record
 from ..forms import AssignForm
 from ..letters import current_letter
-from ..models import Obligation, Platform, Role
+from ..models import Letter, Obligation, Platform, Role
 
 
 def _platform(request, slug):
@@ -54,5 +54,6 @@ def letter_detail(request, slug):
     letter = current_letter(platform)
     clauses = letter.clauses.prefetch_related("obligations") if letter else []
     return render(request, "obligations/letter_detail.html", {
-        "platform": platform, "letter": letter, "clauses": clauses,
+        "platform": platform, "letter": letter, "clauses": clauses, "is_officer": role == Role.OFFICER,
+        "draft": Letter.objects.filter(platform=platform, state=Letter.State.DRAFT).exists(),
     })
