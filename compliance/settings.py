@@ -1,6 +1,7 @@
 """Settings for Pledge. Everything comes from the environment, with embedded defaults
 so that a fresh checkout runs at once on SQLite and a server-less Celery broker."""
 
+import json
 import os
 from pathlib import Path
 
@@ -152,6 +153,16 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # Scheduling: how far ahead occurrences exist, and how long after due before "missed".
 PLEDGE_HORIZON_DAYS = env_int("PLEDGE_HORIZON_DAYS", 14)
 PLEDGE_SWEEP_BATCH = env_int("PLEDGE_SWEEP_BATCH", 1000)
+# Reminder lead time before due, in minutes, per period kind (plus "event" and "one_time");
+# PLEDGE_REMINDER_LEAD='{"daily": 30}' overrides some of them.
+PLEDGE_REMINDER_LEAD = {
+    "daily": 60, "weekly": 24 * 60, "tenday": 2 * 24 * 60, "monthly": 3 * 24 * 60,
+    "quarterly": 7 * 24 * 60, "halfyear": 14 * 24 * 60, "yearly": 30 * 24 * 60, "biennial": 30 * 24 * 60,
+    "event": 2 * 60, "one_time": 3 * 24 * 60,
+    **json.loads(env_str("PLEDGE_REMINDER_LEAD", "{}")),
+}
+PLEDGE_DIGEST_HOUR = env_int("PLEDGE_DIGEST_HOUR", 8)  # local hour of the daily digest
+PLEDGE_SEND_RETRY_MINUTES = env_int("PLEDGE_SEND_RETRY_MINUTES", 10)  # a claim older than this is retried once
 
 # Celery: Redis when REDIS_URL is set, else a server-less filesystem broker.
 REDIS_URL = env_str("REDIS_URL")

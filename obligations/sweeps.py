@@ -151,9 +151,13 @@ def occurrences_close_out(*, now: datetime, batch: int = 5000) -> int:
 
 
 def sweep(*, now: datetime) -> dict:
-    """Materialize, then close out: after downtime the missed periods are made first and
-    then marked missed in the same run."""
+    """Materialize, close out, then notify: after downtime the missed periods are made
+    first, marked missed, and escalated in the same run."""
+    from .notifications import notifications_plan, notifications_send
+
     return {
         "created": obligations_materialize(now=now),
         "missed": occurrences_close_out(now=now),
+        "planned": notifications_plan(now=now),
+        "sent": notifications_send(now=now),
     }

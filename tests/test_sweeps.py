@@ -12,7 +12,11 @@ from obligations.demo import demo_setup
 from obligations.models import Obligation, Occurrence
 from obligations.sweeps import obligations_materialize, occurrences_close_out, sweep
 
-from .conftest import SIGNED_AT
+from obligations.demo import demo_values
+from obligations.letters import letter_create, letter_sign
+from obligations.models import Platform, Role
+
+from .conftest import SIGNED_AT, make_user
 
 pytestmark = pytest.mark.postgres
 
@@ -26,7 +30,7 @@ def test_second_sweep_creates_nothing(signed_letter):
     first = sweep(now=SIGNED_AT)
     assert first["created"] > 0
     count = Occurrence.objects.count()
-    assert sweep(now=SIGNED_AT) == {"created": 0, "missed": 0}
+    assert sweep(now=SIGNED_AT)["created"] == 0
     # Even with the bookkeeping reset, the unique identity keeps the table as it was.
     Obligation.objects.update(materialized_until=None)
     assert sweep(now=SIGNED_AT)["created"] == 0
@@ -81,14 +85,25 @@ def test_sweep_after_three_days_of_downtime_creates_and_marks_the_missed_days(si
     # Mon 16:00–24:00 and Tue, Wed: 1 + 3 + 3, plus Thursday 00:00–08:00 (due 08:00 + 1 h grace passed).
     assert missed.count() == 8 and result["missed"] == 8
     assert checks.filter(due_at__gt=back).filter(state="open").exists()
-    assert sweep(now=back) == {"created": 0, "missed": 0}
+    again = sweep(now=back)
+    assert (again["created"], again["missed"], again["planned"], again["sent"]) == (0, 0, 0, 0)
 
 
-def test_a_sweep_that_finds_nothing_costs_a_query_per_batch(signed_letter):
-    sweep(now=SIGNED_AT)
-    with CaptureQueriesContext(connection) as ctx:
-        assert sweep(now=SIGNED_AT + timedelta(minutes=5)) == {"created": 0, "missed": 0}
-    assert len(ctx.captured_queries) <= 4
+def test_an_idle_sweep_costs_the_same_queries_at_any_size(signed_letter):
+    def idle_queries():
+        sweep(now=SIGNED_AT)
+        with CaptureQueriesContext(connection) as ctx:
+            result = sweep(now=SIGNED_AT + timedelta(minutes=5))
+        assert (result["created"], result["missed"], result["planned"]) == (0, 0, 0)
+        return len(ctx.captured_queries)
+
+    small = idle_queries()
+    for i in range(3):
+        other = Platform.objects.create(slug=f"more{i}", name=f"More {i}")
+        officer = make_user(f"officer{i}", other, Role.OFFICER)
+        letter_sign(letter=letter_create(platform=other, values=demo_values(SIGNED_AT.date()), now=SIGNED_AT),
+                    user=officer, now=SIGNED_AT)
+    assert idle_queries() == small < 25
 
 
 def test_close_out_marks_only_what_is_past_grace(signed_letter):

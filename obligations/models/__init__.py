@@ -2,12 +2,14 @@ from .audit import AuditEvent
 from .calendar import CalendarDay
 from .evidence import Evidence, EvidenceImmutable
 from .letters import Clause, Letter
+from .notifications import CalendarFeed, Notification
 from .occurrences import Completion, Occurrence
 from .schedules import Obligation
 from .tenancy import Membership, Platform, Role
 
 __all__ = [
     "AuditEvent",
+    "CalendarFeed",
     "CalendarDay",
     "Clause",
     "Completion",
@@ -15,6 +17,7 @@ __all__ = [
     "EvidenceImmutable",
     "Letter",
     "Membership",
+    "Notification",
     "Obligation",
     "Occurrence",
     "Platform",

@@ -62,6 +62,10 @@ class Obligation(models.Model):
     evidence_description = models.CharField(_("佐证材料"), max_length=200, blank=True)
     retention_years = models.PositiveIntegerField(_("留存年限"), default=3)
     grace_minutes = models.PositiveIntegerField(_("宽限(分钟)"), default=0)
+    # Escalation, in minutes after due; empty means the default of the period kind
+    # (notifications.ESCALATE_OFFICER_MINUTES), and for the group: when missed.
+    escalate_officer_minutes = models.PositiveIntegerField(_("上报合规负责人(到期后分钟)"), null=True, blank=True)
+    escalate_group_minutes = models.PositiveIntegerField(_("上报监督小组(到期后分钟)"), null=True, blank=True)
     # life
     starts_at = models.DateTimeField(_("生效时间"))
     ends_at = models.DateTimeField(_("终止时间"), null=True, blank=True)

@@ -1,0 +1,73 @@
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .occurrences import Occurrence
+
+
+class Notification(models.Model):
+    """An outbox row: one message to one person for one reason. Unique per
+    (occurrence, kind, recipient), so planning it twice sends it once; the send sweep
+    claims rows with a conditional update before it sends."""
+
+    class Kind(models.TextChoices):
+        OPENED = "opened", _("任务已开始")
+        DUE_SOON = "due_soon", _("即将到期")
+        ESCALATE_OFFICER = "escalate_officer", _("逾期上报合规负责人")
+        ESCALATE_GROUP = "escalate_group", _("逾期上报监督小组")
+        DIGEST = "digest", _("每日汇总")
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(_("类型"), max_length=24, choices=Kind.choices)
+    occurrence = models.ForeignKey(Occurrence, on_delete=models.CASCADE, null=True, blank=True,
+                                   related_name="notifications")
+    digest_date = models.DateField(null=True, blank=True)
+    subject = models.CharField(_("标题"), max_length=200, blank=True)
+    body = models.TextField(_("内容"), blank=True)
+    created_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    repeat = models.BooleanField(_("重复发送"), default=False)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["occurrence", "kind", "recipient"], condition=Q(occurrence__isnull=False),
+                                    name="notification_once_per_reason"),
+            models.UniqueConstraint(fields=["recipient", "kind", "digest_date"], condition=Q(occurrence__isnull=True),
+                                    name="digest_once_per_day"),
+        ]
+        indexes = [
+            # Used by the send sweep (notifications.notifications_send): rows not yet sent.
+            models.Index(fields=["created_at"], condition=Q(sent_at__isnull=True, cancelled_at__isnull=True),
+                         name="notification_unsent_idx"),
+            models.Index(fields=["recipient", "read_at"], name="notification_inbox_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} → {self.recipient}"
+
+
+def new_token():
+    return secrets.token_urlsafe(24)
+
+
+class CalendarFeed(models.Model):
+    """A private, revocable iCalendar link of a user's open tasks."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feeds")
+    token = models.CharField(max_length=64, unique=True, default=new_token)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("日历订阅")
+        verbose_name_plural = _("日历订阅")
