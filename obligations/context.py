@@ -7,5 +7,10 @@ def nav(request):
         return {}
     from .access import roles_of
 
+    from .notifications import unread_count
+
     roles = roles_of(request.user)
-    return {"nav_platforms": [(p, roles[p.pk]) for p in Platform.objects.filter(pk__in=roles).order_by("name")]}
+    return {
+        "nav_platforms": [(p, roles[p.pk]) for p in Platform.objects.filter(pk__in=roles).order_by("name")],
+        "unread_count": unread_count(request.user),
+    }

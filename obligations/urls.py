@@ -1,9 +1,15 @@
 from django.urls import path
 
-from .views import calendar, evidence, letters, occurrences, platforms, tasks
+from .views import calendar, dashboard, evidence, feeds, inbox, letters, occurrences, platforms, tasks
 
 urlpatterns = [
-    path("", platforms.home, name="home"),
+    path("", dashboard.home, name="home"),
+    path("platforms/<slug:slug>/dashboard/", dashboard.platform_dashboard, name="dashboard"),
+    path("platforms/<slug:slug>/occurrences/", dashboard.occurrence_list, name="occurrence-list"),
+    path("notifications/", inbox.notification_list, name="notifications"),
+    path("notifications/read/", inbox.notifications_read, name="notifications-read"),
+    path("calendar-feed/", feeds.feed_settings, name="calendar-feed"),
+    path("calendar-feed/<str:token>.ics", feeds.feed_ics, name="calendar-feed-ics"),
     path("tasks/", tasks.my_tasks, name="my-tasks"),
     path("occurrences/<int:pk>/", occurrences.occurrence_detail, name="occurrence-detail"),
     path("occurrences/<int:pk>/complete/", occurrences.occurrence_complete, name="occurrence-complete"),

@@ -17,11 +17,6 @@ def _platform(request, slug):
 
 
 @require_GET
-def home(request):
-    return redirect("my-tasks")
-
-
-@require_GET
 def obligation_list(request, slug):
     platform, role = _platform(request, slug)
     obligations = (Obligation.objects.filter(platform=platform, ends_at__isnull=True)

@@ -1,0 +1,54 @@
+"""The occurrences behind a dashboard figure: filters by clause, state, person and period."""
+
+from datetime import timedelta
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .models import Occurrence
+from .periods import local_midnight
+
+
+class OccurrenceFilter(forms.Form):
+    clause = forms.CharField(label=_("条款"), required=False, max_length=16)
+    state = forms.ChoiceField(label=_("状态"), required=False,
+                              choices=[("", _("全部"))] + list(Occurrence.State.choices))
+    overdue = forms.BooleanField(label=_("仅逾期(待办或未完成且已过到期时间)"), required=False)
+    person = forms.ModelChoiceField(label=_("人员"), required=False, queryset=None)
+    date_from = forms.DateField(label=_("到期日自"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                                error_messages={"invalid": _("请输入有效日期,格式为 2026-11-29。")})
+    date_to = forms.DateField(label=_("到期日至"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                              error_messages={"invalid": _("请输入有效日期,格式为 2026-11-29。")})
+
+    def __init__(self, *args, platform, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.platform = platform
+        self.fields["person"].queryset = get_user_model().objects.filter(
+            memberships__platform=platform).order_by("username")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            raise forms.ValidationError(_("开始日期不能晚于结束日期。"))
+        return data
+
+    def queryset(self, *, now):
+        tz = self.platform.tz
+        qs = Occurrence.objects.filter(platform=self.platform)
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        if data.get("clause"):
+            qs = qs.filter(obligation__clause__number=data["clause"])
+        if data.get("state"):
+            qs = qs.filter(state=data["state"])
+        if data.get("overdue"):
+            qs = qs.filter(state__in=(Occurrence.State.OPEN, Occurrence.State.MISSED), due_at__lt=now)
+        if data.get("person"):
+            person = data["person"]
+            qs = qs.filter(Q(completed_by=person) | Q(obligation__assignees=person)).distinct()
+        if data.get("date_from"):
+            qs = qs.filter(due_at__gt=local_midnight(data["date_from"], tz))
+        if data.get("date_to"):
+            qs = qs.filter(due_at__lte=local_midnight(data["date_to"] + timedelta(days=1), tz))
+        return qs.select_related("obligation", "clause", "completed_by", "platform").order_by("due_at", "id")
