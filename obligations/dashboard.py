@@ -44,30 +44,23 @@ class ClauseRow:
     quarter: Figures = field(default_factory=Figures)
 
 
-def _counts(prefix, window):
-    counts = {f"{prefix}_due": Count("id", filter=window)}
-    for state in STATES:
-        counts[f"{prefix}_{state}"] = Count("id", filter=window & Q(state=state))
-    return counts
-
-
 def clause_figures(platform, *, now, tz) -> tuple[list[ClauseRow], object, object]:
+    """Per clause, for this month and this quarter: due, each state, and the rate.
+    One grouped query (clause × state), pivoted here."""
     month = period_containing(PeriodKind.MONTHLY, now, tz)
     quarter = period_containing(PeriodKind.QUARTERLY, now, tz)
-    in_month = Q(due_at__gt=month.start, due_at__lte=month.end)
     rows = (Occurrence.objects.filter(platform=platform, due_at__gt=quarter.start, due_at__lte=quarter.end)
-            .values("obligation__clause__number", "obligation__clause__ordinal", "obligation__clause__text")
-            .annotate(**_counts("m", in_month), **_counts("q", Q()))
+            .values("obligation__clause__number", "obligation__clause__ordinal", "obligation__clause__text", "state")
+            .annotate(n=Count("id"), in_month=Count("id", filter=Q(due_at__gt=month.start, due_at__lte=month.end)))
             .order_by("obligation__clause__ordinal"))
-    result = []
+    result: dict[str, ClauseRow] = {}
     for row in rows:
-        item = ClauseRow(row["obligation__clause__number"], row["obligation__clause__text"])
-        for prefix, target in (("m", item.month), ("q", item.quarter)):
-            target.due = row[f"{prefix}_due"]
-            for state in STATES:
-                setattr(target, state, row[f"{prefix}_{state}"])
-        result.append(item)
-    return result, month, quarter
+        number = row["obligation__clause__number"]
+        item = result.setdefault(number, ClauseRow(number, row["obligation__clause__text"]))
+        for figures, n in ((item.quarter, row["n"]), (item.month, row["in_month"])):
+            figures.due += n
+            setattr(figures, row["state"], getattr(figures, row["state"]) + n)
+    return list(result.values()), month, quarter
 
 
 def overdue(platform, *, now):
