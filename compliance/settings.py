@@ -161,6 +161,11 @@ PLEDGE_REMINDER_LEAD = {
     "event": 2 * 60, "one_time": 3 * 24 * 60,
     **json.loads(env_str("PLEDGE_REMINDER_LEAD", "{}")),
 }
+PLEDGE_CASE_TEXT_MAX = env_int("PLEDGE_CASE_TEXT_MAX", 2000)  # characters of a complaint
+# Public complaint page: submissions and status lookups per client address per window.
+PLEDGE_PUBLIC_SUBMIT_LIMIT = env_int("PLEDGE_PUBLIC_SUBMIT_LIMIT", 5)
+PLEDGE_PUBLIC_LOOKUP_LIMIT = env_int("PLEDGE_PUBLIC_LOOKUP_LIMIT", 20)
+PLEDGE_PUBLIC_WINDOW_SECONDS = env_int("PLEDGE_PUBLIC_WINDOW_SECONDS", 600)
 PLEDGE_DIGEST_HOUR = env_int("PLEDGE_DIGEST_HOUR", 8)  # local hour of the daily digest
 PLEDGE_SEND_RETRY_MINUTES = env_int("PLEDGE_SEND_RETRY_MINUTES", 10)  # a claim older than this is retried once
 
@@ -181,6 +186,9 @@ else:
         "store_processed": False,
     }
     CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", f"file://{VAR_DIR / 'results'}")
+# The cache holds rate-limit counters: Redis when configured, so every web process shares them.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+          if REDIS_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

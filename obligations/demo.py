@@ -36,7 +36,8 @@ def demo_values(sign_date):
 
 @transaction.atomic
 def demo_setup(*, now) -> Platform:
-    platform, _ = Platform.objects.get_or_create(slug="demo", defaults={"name": "示范线上服务平台"})
+    platform, _ = Platform.objects.get_or_create(slug="demo", defaults={"name": "示范线上服务平台",
+                                                                       "public_intake": True})
     User = get_user_model()
     users = {}
     for username, role in DEMO_USERS.items():

@@ -149,16 +149,27 @@ def obligation_specs(values: dict) -> list[ObligationSpec]:
         ObligationSpec("三.8", "三.8", "第三方安全评估", "calendar", "officer", "第三方评估报告",
                        period="monthly", count=v["assessments_per_month"], retention_years=keep,
                        grace_minutes=24 * 60),
+        # Findings of audits and assessments are fixed by a deadline set by severity.
+        ObligationSpec("三.8-finding", "三.8", "漏洞与问题整改", "event", "staff", "整改记录与复测结果",
+                       trigger="finding",
+                       deadlines=[{"step": "fix", "amount": 30, "unit": "days", "tiers": {
+                           "serious": {"amount": 5, "unit": "workdays"},
+                           "critical": {"amount": 24, "unit": "hours"}}}],
+                       retention_years=keep),
         ObligationSpec("四.1", "四.1", f"监督小组({v['lead_department']}牵头)向管理层汇报", "calendar",
                        "supervisor", "季度汇报材料", period="quarterly", retention_years=keep,
                        grace_minutes=7 * 24 * 60),
         ObligationSpec("四.2", "四.2", f"指定{v['compliance_role']}为合规负责人", "one_time", "officer",
                        "任命文件", one_time_days=7, retention_years=keep),
+        # The response note is the record; files may be added but are not required.
         ObligationSpec("四.3", "四.3", "投诉举报处理", "event", "staff", "响应与处理意见记录",
-                       trigger="complaint",
+                       evidence_required=False, trigger="complaint",
                        deadlines=[
                            {"step": "respond", "amount": v["complaint_response_hours"], "unit": "hours"},
-                           {"step": "decide", "amount": 7, "unit": "days"},
+                           # A serious complaint gets its decision within a day, not a week.
+                           {"step": "decide", "amount": 7, "unit": "days",
+                            "tiers": {"serious": {"amount": 24, "unit": "hours"},
+                                      "critical": {"amount": 24, "unit": "hours"}}},
                        ],
                        retention_years=keep),
         ObligationSpec("四.4", "四.4", "向主管部门报送运营报告", "calendar", "officer", "运营报告及报送回执",

@@ -38,7 +38,7 @@ def my_tasks(user, *, now, tz, titles) -> list[Section]:
     since = local_midnight(today.start_date - timedelta(days=OVERDUE_DAYS), tz)
     rows = (access.task_occurrences(user)
             .filter(due_at__gt=since, due_at__lte=max(quarter_end, week_end))
-            .select_related("obligation", "clause", "platform", "completed_by")
+            .select_related("obligation", "clause", "platform", "completed_by", "case")
             .order_by("due_at", "sequence"))
     sections = {key: Section(key, titles[key]) for key in ("today", "overdue", "week", "month", "quarter")}
     # Boundaries are (start, end]: a check due at midnight closes the day before.

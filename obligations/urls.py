@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import calendar, dashboard, evidence, feeds, inbox, letters, occurrences, platforms, tasks
+from .views import calendar, cases, dashboard, evidence, feeds, inbox, letters, occurrences, platforms, public, tasks
 
 urlpatterns = [
     path("", dashboard.home, name="home"),
@@ -22,4 +22,10 @@ urlpatterns = [
     path("platforms/<slug:slug>/letter/start/", letters.letter_start, name="letter-start"),
     path("letters/<int:pk>/edit/", letters.letter_edit, name="letter-edit"),
     path("calendar/", calendar.calendar_days, name="calendar-days"),
+    path("cases/", cases.case_board, name="case-board"),
+    path("cases/<int:pk>/", cases.case_detail, name="case-detail"),
+    path("cases/<int:pk>/close/", cases.case_close_view, name="case-close"),
+    path("platforms/<slug:slug>/cases/new/", cases.case_new, name="case-new"),
+    path("p/<slug:slug>/complaint/", public.complaint, name="public-complaint"),
+    path("p/<slug:slug>/status/", public.status, name="public-status"),
 ]

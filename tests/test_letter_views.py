@@ -27,7 +27,7 @@ def test_fill_and_sign(client, draft, platform):
     assert response.status_code == 302
     draft.refresh_from_db()
     assert draft.state == "signed"
-    assert Obligation.objects.filter(platform=platform).count() == 13
+    assert Obligation.objects.filter(platform=platform).count() == 14
     assert "三.2" in client.get(reverse("letter-detail", args=[platform.slug])).content.decode()
 
 

@@ -25,14 +25,16 @@ def form_data(**changes):
 def test_signed_letter_yields_the_obligations_of_the_seed(signed_letter):
     obligations = {o.key: o for o in Obligation.objects.filter(platform=signed_letter.platform)}
     assert set(obligations) == {"三.1", "三.2", "三.3", "三.4", "三.5", "三.6", "三.6-incident", "三.7", "三.8",
-                                "四.1", "四.2", "四.3", "四.4"}
+                                "三.8-finding", "四.1", "四.2", "四.3", "四.4"}
     assert (obligations["三.2"].period, obligations["三.2"].count) == ("daily", 3)
     assert (obligations["三.3"].period, obligations["三.3"].retention_years) == ("monthly", 3)
     assert (obligations["三.5"].period, obligations["三.5"].count) == ("quarterly", 2)
     assert obligations["三.1"].kind == "one_time" and obligations["三.6"].kind == "one_time"
     assert obligations["三.6-incident"].trigger == "incident"
-    assert obligations["四.3"].deadlines == [
-        {"step": "respond", "amount": 24, "unit": "hours"}, {"step": "decide", "amount": 7, "unit": "days"}]
+    respond, decide = obligations["四.3"].deadlines
+    assert respond == {"step": "respond", "amount": 24, "unit": "hours"}
+    assert (decide["step"], decide["amount"], decide["unit"]) == ("decide", 7, "days")
+    assert obligations["三.8-finding"].trigger == "finding"
     assert obligations["四.1"].responsible_role == "supervisor" and "合规部" in obligations["四.1"].title
     assert obligations["四.4"].period == "quarterly"
     # Section 二 yields no schedule but stays visible; the law title blank is text.

@@ -1,5 +1,6 @@
 from .audit import AuditEvent
 from .calendar import CalendarDay
+from .cases import Case, CaseCounter, CaseEvent
 from .evidence import Evidence, EvidenceImmutable
 from .letters import Clause, Letter
 from .notifications import CalendarFeed, Notification
@@ -10,6 +11,9 @@ from .tenancy import Membership, Platform, Role
 __all__ = [
     "AuditEvent",
     "CalendarFeed",
+    "Case",
+    "CaseCounter",
+    "CaseEvent",
     "CalendarDay",
     "Clause",
     "Completion",

@@ -24,7 +24,9 @@ class Occurrence(models.Model):
     clause = models.ForeignKey(Clause, on_delete=models.PROTECT, related_name="occurrences")
     period_start = models.DateTimeField(_("周期开始"))
     period_end = models.DateTimeField(_("周期结束"))
-    sequence = models.PositiveIntegerField(_("序号"), default=1)
+    sequence = models.PositiveIntegerField(_("序号"), default=1)  # for a case: the deadline step, 1-based
+    case = models.ForeignKey("obligations.Case", on_delete=models.PROTECT, null=True, blank=True,
+                             related_name="clocks")
     opens_at = models.DateTimeField(_("开始时间"))
     due_at = models.DateTimeField(_("到期时间"))
     # due_at + the obligation's grace: past it an open occurrence is missed.
@@ -46,7 +48,11 @@ class Occurrence(models.Model):
         ordering = ["due_at", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["obligation", "period_start", "sequence"], name="occurrence_identity"
+                fields=["obligation", "period_start", "sequence"], condition=Q(case__isnull=True),
+                name="occurrence_identity",
+            ),
+            models.UniqueConstraint(
+                fields=["obligation", "case", "sequence"], condition=Q(case__isnull=False), name="case_clock_identity"
             ),
             models.CheckConstraint(condition=Q(opens_at__lte=models.F("due_at")), name="opens_before_due"),
             models.CheckConstraint(
@@ -61,6 +67,19 @@ class Occurrence(models.Model):
 
     def __str__(self):
         return f"{self.obligation.key} #{self.sequence} {self.due_at:%Y-%m-%d %H:%M}"
+
+    STEP_LABELS = {"respond": _("响应"), "decide": _("处理意见"), "recover": _("恢复"), "fix": _("整改")}
+
+    @property
+    def step_label(self):
+        return self.STEP_LABELS.get(self.step, self.step)
+
+    @property
+    def step(self):
+        """The deadline step of a case clock (respond, decide, recover, fix)."""
+        if self.case_id and self.sequence <= len(self.obligation.deadlines):
+            return self.obligation.deadlines[self.sequence - 1]["step"]
+        return ""
 
     @property
     def is_completed(self):

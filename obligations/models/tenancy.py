@@ -9,6 +9,7 @@ class Platform(models.Model):
     slug = models.SlugField(_("标识"), unique=True)
     name = models.CharField(_("名称"), max_length=200)
     timezone = models.CharField(_("时区"), max_length=64, default="Asia/Shanghai")
+    public_intake = models.BooleanField(_("开放公开投诉页面"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 from .. import access, dashboard, exports
 from ..drilldown import OccurrenceFilter
 from ..models import Platform, Role
+from ..response_time import monthly_response_times
 
 READERS = (Role.OFFICER, Role.SUPERVISOR, Role.AUDITOR)
 
@@ -43,6 +44,7 @@ def platform_dashboard(request, slug):
         "due_soon": list(dashboard.due_soon(platform, now=now)[:50]),
         "heatmap": dashboard.heatmap(platform, now=now, tz=tz),
         "trend": dashboard.trend(platform, now=now, tz=tz),
+        "response_times": monthly_response_times(platform, now=now),
     })
 
 

@@ -1,0 +1,132 @@
+"""Cases (complaints, incidents, findings) and their clocks.
+
+Opening a case creates one occurrence per deadline step of each event obligation with
+that trigger, so My tasks, reminders, escalation and the dashboard treat the clocks
+like any other task. A severity tier may shorten a step's deadline.
+"""
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from .audit import audit_record
+from .calendars import work_calendar
+from .errors import DomainError
+from .models import Case, CaseCounter, CaseEvent, Obligation, Occurrence
+from .occurrences import occurrence_waive
+from .workdays import DeadlineUnit, WorkCalendar, deadline_after
+
+CLOCK_STATES_THAT_BLOCK_CLOSING = (Occurrence.State.OPEN,)
+
+
+def step_deadline(step: dict, severity: str) -> tuple[int, DeadlineUnit]:
+    tier = step.get("tiers", {}).get(severity, step)
+    return tier["amount"], DeadlineUnit(tier["unit"])
+
+
+def _next_number(platform, kind, year) -> str:
+    counter, _ = CaseCounter.objects.select_for_update().get_or_create(platform=platform, kind=kind, year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"{Case.PREFIX[kind]}-{year}-{counter.last:06d}"
+
+
+def _start_clocks(case: Case) -> list[Occurrence]:
+    obligations = list(Obligation.objects.filter(platform=case.platform, kind=Obligation.Kind.EVENT,
+                                                 trigger=case.kind, ends_at__isnull=True).select_related("clause"))
+    needs_calendar = any(step_deadline(s, case.severity)[1] == DeadlineUnit.WORKDAYS
+                         for ob in obligations for s in ob.deadlines)
+    calendar = work_calendar() if needs_calendar else WorkCalendar()
+    tz = case.platform.tz
+    clocks = []
+    for ob in obligations:
+        for sequence, step in enumerate(ob.deadlines, start=1):
+            amount, unit = step_deadline(step, case.severity)
+            deadline = deadline_after(case.received_at, amount, unit, tz, calendar)
+            clocks.append(Occurrence(
+                obligation=ob, platform=case.platform, clause=ob.clause, case=case, sequence=sequence,
+                period_start=case.received_at, period_end=deadline.due_at, opens_at=case.received_at,
+                due_at=deadline.due_at, close_at=deadline.due_at + ob.grace, provisional=deadline.provisional,
+            ))
+    return Occurrence.objects.bulk_create(clocks, ignore_conflicts=True)
+
+
+def check_description(description: str) -> str:
+    text = (description or "").strip()
+    if not text:
+        raise DomainError(_("请填写投诉内容。"), field="description")
+    if len(text) > settings.PLEDGE_CASE_TEXT_MAX:
+        raise DomainError(_("内容过长:最多 %(max)d 字。") % {"max": settings.PLEDGE_CASE_TEXT_MAX}, field="description")
+    return text
+
+
+def case_open(*, platform, kind, description, received_at, now, user=None, channel=Case.Channel.OTHER,
+              reporter_name="", reporter_contact="", severity=Case.Severity.ORDINARY, assignee=None,
+              submission_key=None) -> tuple[Case, bool]:
+    """Open a case and start its clocks. Returns (case, created): a repeated submission
+    key returns the case the first submission made."""
+    text = check_description(description)
+    if received_at > now:
+        raise DomainError(_("受理时间不能晚于当前时间。"), field="received_at")
+    if submission_key:
+        existing = Case.objects.filter(platform=platform, submission_key=submission_key).first()
+        if existing:
+            return existing, False
+    try:
+        with transaction.atomic():
+            year = received_at.astimezone(platform.tz).year
+            case = Case.objects.create(
+                platform=platform, kind=kind, number=_next_number(platform, kind, year), channel=channel,
+                reporter_name=reporter_name, reporter_contact=reporter_contact, description=text,
+                severity=severity, assignee=assignee, received_at=received_at, created_by=user,
+                submission_key=submission_key,
+            )
+            clocks = _start_clocks(case)
+            CaseEvent.objects.create(case=case, at=now, actor=user, action="opened",
+                                     note=", ".join(f"{c.step_label} {c.due_at.astimezone(platform.tz):%Y-%m-%d %H:%M}" for c in clocks))
+            audit_record(at=now, action="case.open", obj=case, actor=user, platform=platform,
+                         data={"number": case.number, "clocks": [c.pk for c in clocks]})
+            return case, True
+    except IntegrityError:
+        # The same submission, committed by a concurrent request a moment ago.
+        existing = Case.objects.filter(platform=platform, submission_key=submission_key).first()
+        if submission_key and existing:
+            return existing, False
+        raise
+
+
+@transaction.atomic
+def case_close(*, case: Case, user, note: str, waivers: dict[int, str], now) -> Case:
+    """Close a case. Every clock still open must be waived here, with a reason."""
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if case.state == Case.State.CLOSED:
+        raise DomainError(_("该案件已办结。"))
+    open_clocks = list(case.clocks.filter(state__in=CLOCK_STATES_THAT_BLOCK_CLOSING).select_related("obligation"))
+    unexplained = [c for c in open_clocks if not waivers.get(c.pk, "").strip()]
+    if unexplained:
+        names = "、".join(f"{c.obligation.title}({c.step_label})" for c in unexplained)
+        raise DomainError(_("以下时限仍在进行:%(names)s。请先完成,或逐项填写理由予以豁免。") % {"names": names},
+                          field="waivers")
+    for clock in open_clocks:
+        occurrence_waive(occurrence=clock, user=user, reason=waivers[clock.pk].strip(), now=now)
+    case.state, case.closed_at, case.close_note = Case.State.CLOSED, now, note
+    case.save(update_fields=["state", "closed_at", "close_note"])
+    CaseEvent.objects.create(case=case, at=now, actor=user, action="closed", note=note)
+    audit_record(at=now, action="case.close", obj=case, actor=user, platform=case.platform,
+                 data={"waived": [c.pk for c in open_clocks]})
+    return case
+
+
+def case_status(platform, number: str, contact: str) -> Case | None:
+    """The public lookup: both must match, and the answer never says which did not."""
+    number, contact = (number or "").strip().upper(), (contact or "").strip()
+    if not number or not contact:
+        return None
+    return Case.objects.filter(platform=platform, number=number, reporter_contact=contact).first()
+
+
+def step_completed_at(case: Case, step: str):
+    for clock in case.clocks.all():
+        if clock.step == step and clock.is_completed:
+            return clock.completed_at
+    return None

@@ -1,0 +1,73 @@
+"""Clause 三.4's measure: the first-response time of complaints, per month, against the
+letter's promised average (response_minutes)."""
+
+import math
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import Min
+
+from .letters import current_letter
+from .models import Case, Completion, Obligation
+from .periods import PeriodKind, local_midnight, next_start_date, period_containing
+
+
+@dataclass
+class MonthFigures:
+    month: date
+    count: int
+    average: float | None  # minutes
+    p90: float | None  # minutes, nearest rank
+    limit: int | None
+
+    @property
+    def breached(self):
+        return self.limit is not None and self.average is not None and self.average > self.limit
+
+
+def p90(values: list[float]) -> float | None:
+    """The nearest-rank 90th percentile."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[math.ceil(0.9 * len(ordered)) - 1]
+
+
+def respond_steps(platform) -> dict[int, int]:
+    """obligation id -> the sequence of its 'respond' step, for complaint obligations."""
+    steps = {}
+    for ob in Obligation.objects.filter(platform=platform, kind=Obligation.Kind.EVENT,
+                                        trigger=Obligation.Trigger.COMPLAINT):
+        for i, step in enumerate(ob.deadlines, start=1):
+            if step["step"] == "respond":
+                steps[ob.pk] = i
+    return steps
+
+
+def monthly_response_times(platform, *, now, months=12) -> list[MonthFigures]:
+    tz = platform.tz
+    letter = current_letter(platform)
+    limit = letter.values.get("response_minutes") if letter else None
+    first = period_containing(PeriodKind.MONTHLY, now, tz).start_date
+    for _ in range(months - 1):
+        first = (first - timedelta(days=1)).replace(day=1)
+    steps = respond_steps(platform)
+    firsts = (Completion.objects.filter(occurrence__platform=platform, occurrence__case__kind=Case.Kind.COMPLAINT,
+                                        occurrence__case__received_at__gte=local_midnight(first, tz))
+              .filter(occurrence__obligation_id__in=steps.keys())
+              .values("occurrence_id", "occurrence__obligation_id", "occurrence__sequence",
+                      "occurrence__case__received_at")
+              .annotate(first=Min("completed_at")))
+    per_month: dict[date, list[float]] = {}
+    for row in firsts:
+        if steps.get(row["occurrence__obligation_id"]) != row["occurrence__sequence"]:
+            continue
+        received = row["occurrence__case__received_at"]
+        month = received.astimezone(tz).date().replace(day=1)
+        per_month.setdefault(month, []).append((row["first"] - received).total_seconds() / 60)
+    result, d = [], first
+    while d <= period_containing(PeriodKind.MONTHLY, now, tz).start_date:
+        values = per_month.get(d, [])
+        result.append(MonthFigures(d, len(values), sum(values) / len(values) if values else None, p90(values), limit))
+        d = next_start_date(PeriodKind.MONTHLY, d)
+    return result

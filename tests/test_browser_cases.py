@@ -1,0 +1,55 @@
+"""A member of the public complains; staff respond; the status page and the board show it."""
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+
+from obligations.demo import DEMO_PASSWORD, demo_setup
+from obligations.models import Case
+
+from .browser import login, logout, make_driver, wait
+
+pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def test_public_complaint_to_response_to_status(live_server):
+    cache.clear()
+    demo_setup(now=timezone.now())
+    driver = make_driver()
+    try:
+        driver.get(live_server.url + "/p/demo/complaint/")
+        driver.find_element(By.NAME, "reporter_contact").send_keys("13800000000")
+        driver.find_element(By.NAME, "description").send_keys("订单退款七天未到账")
+        driver.find_element(By.CSS_SELECTOR, "#complaint-form button[type=submit]").click()
+        number = wait(driver).until(EC.presence_of_element_located((By.ID, "case-number"))).text
+        case = Case.objects.get(number=number)
+        assert number.startswith("TS-") and case.reporter_contact == "13800000000"
+
+        login(driver, live_server.url, "staff", DEMO_PASSWORD)
+        driver.get(live_server.url + "/tasks/")
+        respond = next(c for c in case.clocks.all() if c.step == "respond")
+        row = driver.find_element(By.ID, f"occ-{respond.pk}")
+        row.find_element(By.NAME, "note").send_keys("已电话联系用户,退款已重新发起")
+        row.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        wait(driver).until(lambda d: d.find_element(By.ID, f"occ-{respond.pk}").get_attribute("data-state") == "done")
+        logout(driver)
+
+        driver.get(live_server.url + "/p/demo/status/")
+        driver.find_element(By.NAME, "number").send_keys(number)
+        driver.find_element(By.NAME, "contact").send_keys("13800000000")
+        driver.find_element(By.CSS_SELECTOR, "#status-form button[type=submit]").click()
+        responded = wait(driver).until(EC.presence_of_element_located((By.ID, "status-responded"))).text
+        respond.refresh_from_db()
+        assert responded == timezone.localtime(respond.completed_at).strftime("%Y-%m-%d %H:%M")
+        assert driver.find_element(By.ID, "status-decided").text == "尚未给出"
+
+        login(driver, live_server.url, "officer", DEMO_PASSWORD)
+        driver.get(live_server.url + "/cases/")
+        row = driver.find_element(By.CSS_SELECTOR, f'tr[data-case="{number}"]')
+        clock = row.find_element(By.CSS_SELECTOR, '.clock[data-step="decide"]')
+        assert "剩余" in clock.text  # the decide clock is still running
+        assert not row.find_elements(By.CSS_SELECTOR, '.clock[data-step="respond"]')
+    finally:
+        driver.quit()
