@@ -3,7 +3,6 @@ hashed, and kept until the clause's retention runs out."""
 
 import hashlib
 import mimetypes
-import os
 import unicodedata
 import uuid
 from dataclasses import dataclass
@@ -11,8 +10,10 @@ from datetime import date
 
 import filetype
 from django.conf import settings
+from django.db import transaction
 from django.utils.translation import gettext as _
 
+from .audit import audit_record
 from .errors import DomainError
 from .models import Evidence, Occurrence
 from .models.evidence import evidence_storage
@@ -152,11 +153,31 @@ def completion_with_evidence(*, occurrence, user, note: str, files, now):
         raise
 
 
+def evidence_add(*, occurrence: Occurrence, user, files, now, corrects: Evidence | None = None) -> list[Evidence]:
+    """Add files to a completed task's live completion. A correction names the file it
+    corrects; the corrected file stays, as all proof does."""
+    checked = [check_upload(f) for f in files]
+    if not checked:
+        raise DomainError(_("请选择要上传的文件。"), field="files")
+    completion = occurrence.completions.filter(reopened_at__isnull=True).first()
+    if completion is None or not occurrence.is_completed:
+        raise DomainError(_("只能为已完成的任务补充佐证材料。"))
+    if corrects is not None and corrects.occurrence_id != occurrence.pk:
+        raise DomainError(_("所更正的文件不属于此任务。"), field="corrects")
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            before = set(occurrence.evidence.values_list("pk", flat=True))
+            store_evidence(occurrence=occurrence, completion=completion, checked=checked, user=user, now=now,
+                           written=written, corrects=corrects)
+            added = list(occurrence.evidence.exclude(pk__in=before))
+            audit_record(at=now, action="evidence.add", obj=occurrence, actor=user, platform=occurrence.platform,
+                         data={"evidence": [e.pk for e in added], "corrects": corrects.pk if corrects else None})
+            return added
+    except Exception:
+        _discard(written)
+        raise
+
+
 def evidence_open(evidence: Evidence):
     return evidence_storage().open(evidence.file.name, "rb")
-
-
-def evidence_path_is_contained(evidence: Evidence) -> bool:
-    """True when the stored file lies inside the evidence root (filesystem storage)."""
-    root = os.path.realpath(settings.EVIDENCE_ROOT)
-    return os.path.realpath(evidence_storage().path(evidence.file.name)).startswith(root + os.sep)

@@ -69,6 +69,15 @@ class CompletionForm(forms.Form):
     files = MultipleFileField(label=_("佐证材料"), required=False)
 
 
+class EvidenceAddForm(forms.Form):
+    files = MultipleFileField(label=_("补充或更正的文件"))
+    corrects = forms.ModelChoiceField(label=_("更正哪个文件(可选)"), queryset=None, required=False)
+
+    def __init__(self, *args, occurrence, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["corrects"].queryset = occurrence.evidence.all()
+
+
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("理由"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
                              error_messages={"required": _("请填写理由。")})

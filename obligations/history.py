@@ -12,6 +12,7 @@ ACTIONS = {
     "occurrence.complete": gettext_lazy("完成"),
     "occurrence.reopen": gettext_lazy("重新打开"),
     "occurrence.waive": gettext_lazy("豁免"),
+    "evidence.add": gettext_lazy("补充佐证材料"),
 }
 
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("tasks/", tasks.my_tasks, name="my-tasks"),
     path("occurrences/<int:pk>/", occurrences.occurrence_detail, name="occurrence-detail"),
     path("occurrences/<int:pk>/complete/", occurrences.occurrence_complete, name="occurrence-complete"),
+    path("occurrences/<int:pk>/evidence/", occurrences.occurrence_evidence_add, name="occurrence-evidence-add"),
     path("occurrences/<int:pk>/reopen/", occurrences.occurrence_reopen_view, name="occurrence-reopen"),
     path("occurrences/<int:pk>/waive/", occurrences.occurrence_waive_view, name="occurrence-waive"),
     path("evidence/<int:pk>/download/", evidence.evidence_download, name="evidence-download"),

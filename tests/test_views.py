@@ -197,3 +197,21 @@ def test_chinese_is_the_default_whatever_the_browser_says(client, people):
     client.post(reverse("set_language"), {"language": "en", "next": "/tasks/"})
     html = client.get(reverse("my-tasks")).content.decode()
     assert "My tasks" in html and 'lang="en"' in html
+
+
+def test_adding_a_correcting_file_keeps_the_first(client, people, done):
+    client.force_login(people["officer"])
+    first = Evidence.objects.get()
+    url = reverse("occurrence-evidence-add", args=[done.pk])
+    assert client.get(url).status_code == 405
+    client.post(url, {"files": [SimpleUploadedFile("fixed.pdf", PDF_BYTES + b"%fix")], "corrects": first.pk})
+    second = Evidence.objects.exclude(pk=first.pk).get()
+    assert second.corrects == first and second.completion == first.completion
+    assert Evidence.objects.filter(pk=first.pk).exists()
+    html = client.get(reverse("occurrence-detail", args=[done.pk])).content.decode()
+    assert "fixed.pdf" in html and "补充佐证材料" in html
+    client.force_login(people["auditor"])
+    assert client.post(url, {"files": [pdf()]}).status_code == 403
+    client.force_login(people["stranger"])
+    assert client.post(url, {"files": [pdf()]}).status_code == 404
+    assert Evidence.objects.count() == 2

@@ -6,8 +6,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from .. import access
 from ..errors import DomainError
-from ..evidence import completion_with_evidence
-from ..forms import CompletionForm, ReasonForm
+from ..evidence import completion_with_evidence, evidence_add
+from ..forms import CompletionForm, EvidenceAddForm, ReasonForm
 from ..history import occurrence_history
 from ..models import Role
 from ..occurrences import occurrence_reopen, occurrence_waive
@@ -29,7 +29,7 @@ def occurrence_detail(request, pk):
         "occ": occ, "completions": completions, "history": occurrence_history(occ),
         "can_complete": access.can_complete(request.user, occ), "now": timezone.now(),
         "is_officer": access.roles_of(request.user).get(occ.platform_id) == Role.OFFICER,
-        "form": CompletionForm(), "reason_form": ReasonForm(),
+        "form": CompletionForm(), "reason_form": ReasonForm(), "evidence_form": EvidenceAddForm(occurrence=occ),
     })
 
 
@@ -55,6 +55,22 @@ def occurrence_complete(request, pk):
                 messages.error(request, error)
     else:
         messages.success(request, notice)
+    return redirect("occurrence-detail", pk=occ.pk)
+
+
+@require_POST
+def occurrence_evidence_add(request, pk):
+    occ = access.occurrence_for(request.user, pk)
+    access.require_complete(request.user, occ)
+    form = EvidenceAddForm(request.POST, request.FILES, occurrence=occ)
+    try:
+        if not form.is_valid():
+            raise DomainError(" ".join(e for errors in form.errors.values() for e in errors))
+        added = evidence_add(occurrence=occ, user=request.user, files=form.cleaned_data["files"],
+                             corrects=form.cleaned_data["corrects"], now=timezone.now())
+        messages.success(request, _("已补充 %(n)d 个文件。") % {"n": len(added)})
+    except DomainError as exc:
+        messages.error(request, exc.message)
     return redirect("occurrence-detail", pk=occ.pk)
 
 
