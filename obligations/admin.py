@@ -5,6 +5,19 @@ from django.contrib import admin
 from . import models
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For append-only records: listed and readable, never added, changed or deleted here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(models.Platform)
 class PlatformAdmin(admin.ModelAdmin):
     list_display = ("slug", "name", "timezone")
@@ -73,14 +86,8 @@ class OccurrenceAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.Completion)
-class CompletionAdmin(admin.ModelAdmin):
+class CompletionAdmin(ReadOnlyAdmin):
     list_display = ("occurrence", "user", "completed_at", "late", "reopened_at")
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(models.CalendarDay)
@@ -89,33 +96,62 @@ class CalendarDayAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ("at", "platform", "actor", "action", "object_type", "object_id")
     list_filter = ("action",)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(models.Evidence)
-class EvidenceAdmin(admin.ModelAdmin):
-    """Read-only: evidence is never edited, nor deleted before keep_until (the database
-    refuses too)."""
+class EvidenceAdmin(ReadOnlyAdmin):
+    """Evidence is never edited, nor deleted before keep_until (the database refuses too)."""
 
     list_display = ("original_name", "platform", "occurrence", "sha256", "size", "uploaded_at", "keep_until")
     list_filter = ("platform", "content_type")
 
-    def has_add_permission(self, request):
-        return False
+
+@admin.register(models.Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ("kind", "recipient", "occurrence", "created_at", "sent_at", "repeat", "cancelled_at")
+    list_filter = ("kind",)
+
+
+@admin.register(models.CalendarFeed)
+class CalendarFeedAdmin(admin.ModelAdmin):
+    list_display = ("user", "created_at", "revoked_at")
+    readonly_fields = ("token",)
+
+
+class CaseEventInline(admin.TabularInline):
+    model = models.CaseEvent
+    extra = 0
+    can_delete = False
 
     def has_change_permission(self, request, obj=None):
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_add_permission(self, request, obj=None):
         return False
+
+
+@admin.register(models.Case)
+class CaseAdmin(admin.ModelAdmin):
+    """Cases open through the app (which starts their clocks); here they are read and assigned."""
+
+    list_display = ("number", "platform", "kind", "severity", "state", "received_at", "assignee")
+    list_filter = ("platform", "kind", "state", "severity")
+    search_fields = ("number",)
+    inlines = [CaseEventInline]
+    readonly_fields = ("platform", "kind", "number", "received_at", "state", "closed_at", "submission_key")
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(models.CaseEvent)
+class CaseEventAdmin(ReadOnlyAdmin):
+    list_display = ("case", "at", "action", "actor")
+
+
+@admin.register(models.CaseCounter)
+class CaseCounterAdmin(ReadOnlyAdmin):
+    list_display = ("platform", "kind", "year", "last")

@@ -62,3 +62,13 @@ def test_export_refuses_an_unknown_platform_and_bad_dates(db):
         run("export_occurrences", "--platform", "nope")
     with pytest.raises(CommandError):
         run("export_occurrences", "--platform", "nope", "--from", "yesterday")
+
+
+def test_admin_lists_every_model(admin_client):
+    from django.apps import apps
+    from django.contrib.admin.sites import site
+
+    for model in apps.get_app_config("obligations").get_models():
+        assert model in site._registry, model
+        url = f"/admin/obligations/{model._meta.model_name}/"
+        assert admin_client.get(url).status_code == 200, url

@@ -1,20 +1,19 @@
 """Reminders and escalations at fixed times: the expected messages to the expected
 people, once."""
 
-import threading
 from datetime import timedelta
 
 import pytest
 import time_machine
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connections
 
 from obligations import notifications
 from obligations.evidence import completion_with_evidence
 from obligations.models import Notification, Occurrence, Role
 from obligations.sweeps import obligations_materialize, sweep
 
+from .concurrency import run_at_once
 from .conftest import PDF_BYTES, SIGNED_AT, make_user
 
 H = timedelta(hours=1)
@@ -122,21 +121,6 @@ def test_two_senders_at_once_send_each_message_once(team):
     with time_machine.travel(SIGNED_AT, tick=False):
         obligations_materialize(now=SIGNED_AT)
         sweep_rows = notifications.notifications_plan(now=SIGNED_AT)  # nothing sent yet
-    barrier, errors = threading.Barrier(2), []
-
-    def send():
-        try:
-            barrier.wait()
-            notifications.notifications_send(now=SIGNED_AT)
-        except Exception as exc:  # noqa: BLE001
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=send) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = run_at_once(2, lambda: notifications.notifications_send(now=SIGNED_AT))
     assert errors == [] and len(mail.outbox) == sweep_rows
     assert Notification.objects.filter(sent_at__isnull=False, repeat=False).count() == sweep_rows

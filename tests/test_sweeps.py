@@ -1,10 +1,9 @@
 """The sweeps on PostgreSQL: idempotent, concurrent-safe, catching up after downtime."""
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 
@@ -16,6 +15,7 @@ from obligations.demo import demo_values
 from obligations.letters import letter_create, letter_sign
 from obligations.models import Platform, Role
 
+from .concurrency import run_at_once
 from .conftest import SIGNED_AT, make_user
 
 pytestmark = pytest.mark.postgres
@@ -50,22 +50,7 @@ def test_sweep_creates_the_expected_rows(signed_letter):
 @pytest.mark.django_db(transaction=True)
 def test_four_sweeps_at_once_create_no_duplicate():
     demo_setup(now=SIGNED_AT)
-    errors, barrier = [], threading.Barrier(4)
-
-    def run():
-        try:
-            barrier.wait()
-            sweep(now=SIGNED_AT + timedelta(days=3))
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = run_at_once(4, lambda: sweep(now=SIGNED_AT + timedelta(days=3)))
     assert errors == []
     assert no_duplicates()
     expected = Occurrence.objects.count()

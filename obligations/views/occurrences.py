@@ -74,31 +74,26 @@ def occurrence_evidence_add(request, pk):
     return redirect("occurrence-detail", pk=occ.pk)
 
 
-@require_POST
-def occurrence_reopen_view(request, pk):
+def _officer_decision(request, pk, service, success):
+    """Reopen or waive: the officer's, with a reason."""
     occ = access.occurrence_for(request.user, pk)
     access.require_role(request.user, occ.platform_id, Role.OFFICER)
     form = ReasonForm(request.POST)
     try:
         if not form.is_valid():
             raise DomainError(form.errors["reason"][0])
-        occurrence_reopen(occurrence=occ, user=request.user, reason=form.cleaned_data["reason"], now=timezone.now())
-        messages.success(request, _("任务已重新打开,原完成记录与佐证材料保留。"))
+        service(occurrence=occ, user=request.user, reason=form.cleaned_data["reason"], now=timezone.now())
+        messages.success(request, success)
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("occurrence-detail", pk=occ.pk)
+
+
+@require_POST
+def occurrence_reopen_view(request, pk):
+    return _officer_decision(request, pk, occurrence_reopen, _("任务已重新打开,原完成记录与佐证材料保留。"))
 
 
 @require_POST
 def occurrence_waive_view(request, pk):
-    occ = access.occurrence_for(request.user, pk)
-    access.require_role(request.user, occ.platform_id, Role.OFFICER)
-    form = ReasonForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise DomainError(form.errors["reason"][0])
-        occurrence_waive(occurrence=occ, user=request.user, reason=form.cleaned_data["reason"], now=timezone.now())
-        messages.success(request, _("任务已豁免。"))
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    return redirect("occurrence-detail", pk=occ.pk)
+    return _officer_decision(request, pk, occurrence_waive, _("任务已豁免。"))
