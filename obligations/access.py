@@ -67,7 +67,7 @@ def occurrence_for(user, pk) -> Occurrence:
     try:
         occ = Occurrence.objects.select_related("obligation", "clause", "platform").get(pk=pk)
     except Occurrence.DoesNotExist:
-        raise Http404
+        raise Http404 from None
     role_on(user, occ.platform_id)
     return occ
 

@@ -17,24 +17,25 @@ def occurrence_rows(queryset):
     queryset = queryset.select_related("platform", "clause", "obligation", "completed_by").order_by(
         "due_at", "obligation__key", "sequence")
     tz_cache = {}
+
+    def iso(value, tz):
+        return value.astimezone(tz).isoformat() if value else ""
+
     for occ in queryset.iterator(chunk_size=2000):
         tz = tz_cache.setdefault(occ.platform_id, occ.platform.tz)
-
-        def iso(value):
-            return value.astimezone(tz).isoformat() if value else ""
 
         yield {
             "platform": occ.platform.slug,
             "clause": occ.clause.number,
             "obligation": occ.obligation.key,
             "title": occ.obligation.title,
-            "period_start": iso(occ.period_start),
-            "period_end": iso(occ.period_end),
+            "period_start": iso(occ.period_start, tz),
+            "period_end": iso(occ.period_end, tz),
             "sequence": occ.sequence,
-            "opens_at": iso(occ.opens_at),
-            "due_at": iso(occ.due_at),
+            "opens_at": iso(occ.opens_at, tz),
+            "due_at": iso(occ.due_at, tz),
             "state": occ.state,
-            "completed_at": iso(occ.completed_at),
+            "completed_at": iso(occ.completed_at, tz),
             "completed_by": occ.completed_by.get_username() if occ.completed_by else "",
             "provisional": occ.provisional,
         }

@@ -2,13 +2,13 @@
 
 import hashlib
 import time
-from datetime import datetime, time as dtime, timedelta
+from datetime import datetime, timedelta
+from datetime import time as dtime
 
 import pytest
 import time_machine
 from django.utils import timezone
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as EC
 
 from obligations.demo import DEMO_PASSWORD, demo_setup
 from obligations.models import Evidence, Occurrence
@@ -60,7 +60,8 @@ def test_staff_checks_off_two_checks_and_the_officer_downloads_the_proof(live_se
         row.find_element(By.NAME, "note").send_keys("巡检正常")
         row.find_element(By.CSS_SELECTOR, "input[type=file]").send_keys(str(pdf))
         row.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-        wait(driver).until(lambda d: d.find_element(By.ID, row_id).get_attribute("data-state") in ("done", "done_late"))
+        wait(driver).until(lambda d, row_id=row_id: d.find_element(By.ID, row_id).get_attribute("data-state")
+                           in ("done", "done_late"))
 
     assert driver.execute_script("return window.__noReload === true")  # swapped in place, no reload
     states = [r.get_attribute("data-state") for r in todays_checks(driver)]

@@ -3,7 +3,8 @@
 import csv
 import io
 import time
-from datetime import datetime, time as dtime, timedelta
+from datetime import datetime, timedelta
+from datetime import time as dtime
 
 import pytest
 import time_machine

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from obligations.cases import case_close, case_open
 from obligations.errors import DomainError
-from obligations.models import Case, Completion, Occurrence, Platform, Role
+from obligations.models import Case, Occurrence, Platform, Role
 from obligations.occurrences import occurrence_complete
 from obligations.response_time import monthly_response_times, p90
 

@@ -7,13 +7,10 @@ from django.db import connection
 from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 
-from obligations.demo import demo_setup
-from obligations.models import Obligation, Occurrence
-from obligations.sweeps import obligations_materialize, occurrences_close_out, sweep
-
-from obligations.demo import demo_values
+from obligations.demo import demo_setup, demo_values
 from obligations.letters import letter_create, letter_sign
-from obligations.models import Platform, Role
+from obligations.models import Obligation, Occurrence, Platform, Role
+from obligations.sweeps import obligations_materialize, occurrences_close_out, sweep
 
 from .concurrency import run_at_once
 from .conftest import SIGNED_AT, make_user

@@ -11,7 +11,7 @@ def evidence_download(request, pk):
     try:
         item = Evidence.objects.get(pk=pk)
     except Evidence.DoesNotExist:
-        raise Http404
+        raise Http404 from None
     access.role_on(request.user, item.platform_id)
     response = FileResponse(evidence_open(item), as_attachment=True, filename=item.original_name,
                             content_type=item.content_type)

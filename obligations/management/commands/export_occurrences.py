@@ -10,7 +10,7 @@ def _date(value):
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise CommandError(f"not a date (YYYY-MM-DD): {value!r}")
+        raise CommandError(f"not a date (YYYY-MM-DD): {value!r}") from None
 
 
 class Command(BaseCommand):
@@ -26,7 +26,7 @@ class Command(BaseCommand):
         try:
             p = Platform.objects.get(slug=platform)
         except Platform.DoesNotExist:
-            raise CommandError(f"no platform with slug {platform!r}")
+            raise CommandError(f"no platform with slug {platform!r}") from None
         if date_from and date_to and date_from > date_to:
             raise CommandError("--from must not be after --to")
         rows = exports.occurrence_rows(exports.platform_occurrences(p, date_from, date_to))

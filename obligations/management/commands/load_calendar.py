@@ -17,6 +17,6 @@ class Command(BaseCommand):
         try:
             days = parse_calendar_lines(Path(path).read_text(encoding="utf-8"))
         except (OSError, DomainError) as exc:
-            raise CommandError(str(exc))
+            raise CommandError(str(exc)) from exc
         changed = calendar_load_days(days=days, now=timezone.now())
         self.stdout.write(f"loaded={len(days)} recomputed={changed}")

@@ -17,7 +17,7 @@ class Command(BaseCommand):
             try:
                 at = datetime.fromisoformat(now)
             except ValueError:
-                raise CommandError(f"--now: not an ISO 8601 instant: {now!r}")
+                raise CommandError(f"--now: not an ISO 8601 instant: {now!r}") from None
             if timezone.is_naive(at):
                 at = timezone.make_aware(at)
         else:
