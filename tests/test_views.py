@@ -215,3 +215,29 @@ def test_adding_a_correcting_file_keeps_the_first(client, people, done):
     client.force_login(people["stranger"])
     assert client.post(url, {"files": [pdf()]}).status_code == 404
     assert Evidence.objects.count() == 2
+
+
+def test_inbox_unread_count_and_mark_read(client, people, check):
+    from obligations.models import Notification
+
+    sent = Notification.objects.filter(recipient=people["staff"], sent_at__isnull=False)
+    assert sent.exists()  # the sweep told bob that his check opened
+    Notification.objects.create(recipient=people["staff"], kind="escalate_group", occurrence=check, subject="未发送",
+                                created_at=NOW)  # not sent yet: not shown
+    client.force_login(people["staff"])
+    html = client.get(reverse("my-tasks")).content.decode()
+    assert f'id="unread-count">{sent.count()}<' in html
+    inbox = client.get(reverse("notifications")).content.decode()
+    assert all(n.subject in inbox for n in sent) and "未发送" not in inbox
+    assert client.get(reverse("notifications-read")).status_code == 405
+    client.post(reverse("notifications-read"))
+    assert 'id="unread-count"' not in client.get(reverse("my-tasks")).content.decode()
+
+
+def test_password_change(client, people):
+    client.force_login(people["staff"])
+    response = client.post(reverse("password_change"), {"old_password": "pw-bob", "new_password1": "a-Longer-pass-42",
+                                                         "new_password2": "a-Longer-pass-42"})
+    assert response.status_code == 302
+    people["staff"].refresh_from_db()
+    assert people["staff"].check_password("a-Longer-pass-42")
