@@ -37,7 +37,7 @@ def platform_dashboard(request, slug):
     late_list = list(late[:20])
     windows = [(_("本月"), "m", month), (_("本季度"), "q", quarter)]
     return render(request, "obligations/dashboard.html", {
-        "platform": platform, "rows": rows, "now": now,
+        "platform": platform, "rows": rows, "now": now, "week_ahead": now + timedelta(days=7),
         "windows": [{"title": t, "key": k, "first": p.start_date,
                      "last": p.end.astimezone(tz).date() - timedelta(days=1)} for t, k, p in windows],
         "overdue": late_list, "overdue_count": late.count() if len(late_list) == 20 else len(late_list),
