@@ -50,7 +50,7 @@ print(f"ratio materialize / raw: {ours / raw:.2f}x (target: within 3x)")
 
 Occurrence.objects.all().delete()
 Obligation.objects.update(materialized_until=None)
-for platforms in (500, 1000):
+for hours, platforms in enumerate((500, 1000), start=1):
     if platforms == 1000:
         make_platforms(500, 500, NOW)
     sweep(now=NOW)
@@ -59,9 +59,9 @@ for platforms in (500, 1000):
     assert (result["created"], result["missed"]) == (0, 0), result
     print(f"queries of a sweep that finds nothing new at {platforms} platforms "
           f"({Obligation.objects.count()} obligations): {len(ctx.captured_queries)}")
-    # An hour later the horizon has moved: every obligation is read (in batches) and
-    # nothing is inserted, as the new hour opens no new period.
+    # An hour later the horizon has moved: every obligation is read (in batches of
+    # PLEDGE_SWEEP_BATCH) and nothing is inserted, as the new hour opens no new period.
     with CaptureQueriesContext(connection) as ctx:
-        result = sweep(now=NOW + timedelta(hours=1, minutes=5))
+        result = sweep(now=NOW + timedelta(hours=hours, minutes=5))
     print(f"queries of the next hour's sweep that reads every obligation at {platforms} platforms: "
           f"{len(ctx.captured_queries)} (created {result['created']})")
