@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from .audit import audit_record
 from .errors import DomainError
 from .models import CalendarDay, Obligation, Occurrence
-from .workdays import DeadlineUnit, WorkCalendar, deadline_after
+from .workdays import WorkCalendar, deadline_after, step_deadline
 
 
 def work_calendar() -> WorkCalendar:
@@ -57,18 +57,18 @@ def calendar_load_days(*, days: dict[date, tuple[bool, str]], user=None, now) ->
 
 def _recompute_provisional(years: set[int], now) -> int:
     calendar = work_calendar()
-    provisional = Occurrence.objects.filter(provisional=True, state=Occurrence.State.OPEN).select_related(
-        "obligation", "platform")
-    changed = 0
-    # Event deadlines counted in working days: recompute from the receipt time.
-    for occ in provisional.filter(obligation__kind=Obligation.Kind.EVENT):
-        step = occ.obligation.deadlines[occ.sequence - 1]
-        deadline = deadline_after(occ.period_start, step["amount"], DeadlineUnit(step["unit"]),
-                                  occ.platform.tz, calendar)
+    provisional = Occurrence.objects.filter(provisional=True, state=Occurrence.State.OPEN)
+    # Event deadlines counted in working days: recompute from the receipt time, with the
+    # case's severity tier, as when the case was opened.
+    clocks = list(provisional.filter(obligation__kind=Obligation.Kind.EVENT)
+                  .select_related("obligation", "platform", "case"))
+    for occ in clocks:
+        amount, unit = step_deadline(occ.obligation.deadlines[occ.sequence - 1], occ.case.severity if occ.case else "")
+        deadline = deadline_after(occ.period_start, amount, unit, occ.platform.tz, calendar)
         occ.due_at, occ.provisional = deadline.due_at, deadline.provisional
         occ.close_at = occ.due_at + occ.obligation.grace
-        occ.save(update_fields=["due_at", "close_at", "provisional"])
-        changed += 1
+    Occurrence.objects.bulk_update(clocks, ["due_at", "close_at", "provisional"])
+    changed = len(clocks)
     # Calendar duties on working days only: drop the unopened provisional rows and let
     # the materialize sweep make them again from the official calendar.
     unopened = provisional.filter(obligation__kind=Obligation.Kind.CALENDAR, opens_at__gt=now,

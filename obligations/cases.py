@@ -14,14 +14,9 @@ from .calendars import work_calendar
 from .errors import DomainError
 from .models import Case, CaseCounter, CaseEvent, Obligation, Occurrence
 from .occurrences import occurrence_waive
-from .workdays import DeadlineUnit, WorkCalendar, deadline_after
+from .workdays import DeadlineUnit, WorkCalendar, deadline_after, step_deadline
 
 CLOCK_STATES_THAT_BLOCK_CLOSING = (Occurrence.State.OPEN,)
-
-
-def step_deadline(step: dict, severity: str) -> tuple[int, DeadlineUnit]:
-    tier = step.get("tiers", {}).get(severity, step)
-    return tier["amount"], DeadlineUnit(tier["unit"])
 
 
 def _next_number(platform, kind, year) -> str:

@@ -5,6 +5,7 @@ import hashlib
 import mimetypes
 import unicodedata
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 
@@ -115,42 +116,46 @@ def _storage_name(occurrence: Occurrence, checked: CheckedFile, now) -> str:
     return f"{occurrence.platform_id}/{now:%Y/%m}/{uuid.uuid4().hex}{ext}"
 
 
-def store_evidence(*, occurrence, completion, checked: list[CheckedFile], user, now, written: list, corrects=None):
+def store_evidence(*, occurrence, completion, checked: list[CheckedFile], user, now, written: list,
+                   corrects=None) -> list[Evidence]:
+    """Write the files and their rows; each stored name goes into `written` at once, so
+    a caller can remove the files again if the transaction fails."""
     storage = evidence_storage()
     years = occurrence.obligation.retention_years
+    rows = []
     for item in checked:
         name = storage.save(_storage_name(occurrence, item, now), item.upload)
         written.append(name)
-        Evidence.objects.create(
+        rows.append(Evidence.objects.create(
             platform=occurrence.platform, occurrence=occurrence, completion=completion, file=name,
             original_name=item.name, sha256=item.sha256, size=item.size, content_type=item.content_type,
             uploaded_by=user, uploaded_at=now, period_start=occurrence.period_start,
             period_end=occurrence.period_end, keep_until=keep_until(occurrence, years), corrects=corrects,
-        )
+        ))
+    return rows
 
 
-def _discard(names):
-    storage = evidence_storage()
-    for name in names:
-        storage.delete(name)
+@contextmanager
+def _files_removed_on_failure():
+    """All or nothing: files written before an exception are deleted again."""
+    written: list[str] = []
+    try:
+        yield written
+    except Exception:
+        storage = evidence_storage()
+        for name in written:
+            storage.delete(name)
+        raise
 
 
 def completion_with_evidence(*, occurrence, user, note: str, files, now):
-    """Complete with evidence, all or nothing: every file is checked before anything is
-    written, and files written before a failure are removed again."""
+    """Complete with evidence: every file is checked before anything is written."""
     checked = [check_upload(f) for f in files]
-    written: list[str] = []
-
-    def attach(completion):
-        store_evidence(occurrence=completion.occurrence, completion=completion, checked=checked, user=user,
-                       now=now, written=written)
-
-    try:
-        return occurrence_complete(occurrence=occurrence, user=user, note=note, now=now,
-                                   evidence_count=len(checked), attach=attach)
-    except Exception:
-        _discard(written)
-        raise
+    with _files_removed_on_failure() as written:
+        return occurrence_complete(
+            occurrence=occurrence, user=user, note=note, now=now, evidence_count=len(checked),
+            attach=lambda completion: store_evidence(occurrence=completion.occurrence, completion=completion,
+                                                     checked=checked, user=user, now=now, written=written))
 
 
 def evidence_add(*, occurrence: Occurrence, user, files, now, corrects: Evidence | None = None) -> list[Evidence]:
@@ -164,19 +169,12 @@ def evidence_add(*, occurrence: Occurrence, user, files, now, corrects: Evidence
         raise DomainError(_("只能为已完成的任务补充佐证材料。"))
     if corrects is not None and corrects.occurrence_id != occurrence.pk:
         raise DomainError(_("所更正的文件不属于此任务。"), field="corrects")
-    written: list[str] = []
-    try:
-        with transaction.atomic():
-            before = set(occurrence.evidence.values_list("pk", flat=True))
-            store_evidence(occurrence=occurrence, completion=completion, checked=checked, user=user, now=now,
-                           written=written, corrects=corrects)
-            added = list(occurrence.evidence.exclude(pk__in=before))
-            audit_record(at=now, action="evidence.add", obj=occurrence, actor=user, platform=occurrence.platform,
-                         data={"evidence": [e.pk for e in added], "corrects": corrects.pk if corrects else None})
-            return added
-    except Exception:
-        _discard(written)
-        raise
+    with _files_removed_on_failure() as written, transaction.atomic():
+        added = store_evidence(occurrence=occurrence, completion=completion, checked=checked, user=user, now=now,
+                               written=written, corrects=corrects)
+        audit_record(at=now, action="evidence.add", obj=occurrence, actor=user, platform=occurrence.platform,
+                     data={"evidence": [e.pk for e in added], "corrects": corrects.pk if corrects else None})
+        return added
 
 
 def evidence_open(evidence: Evidence):

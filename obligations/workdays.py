@@ -86,3 +86,9 @@ def deadline_after(
                     left -= 1
             return Deadline(local_midnight(day + timedelta(days=1), tz), provisional)
     raise ValueError(f"unknown unit {unit!r}")
+
+
+def step_deadline(step: dict, severity: str = "") -> tuple[int, DeadlineUnit]:
+    """The amount and unit of one deadline step, shortened by its severity tier if any."""
+    tier = step.get("tiers", {}).get(severity, step)
+    return tier["amount"], DeadlineUnit(tier["unit"])

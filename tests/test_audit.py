@@ -1,3 +1,4 @@
+import pytest
 from django.db import connection
 
 from obligations.audit import audit_verify
@@ -15,8 +16,6 @@ def test_every_state_change_is_chained_and_tampering_shows(signed_letter):
 
 
 def test_audit_rows_refuse_to_change(signed_letter):
-    import pytest
-
     event = AuditEvent.objects.first()
     event.action = "x"
     with pytest.raises(ValueError):

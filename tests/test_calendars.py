@@ -34,3 +34,20 @@ def test_loading_a_year_recomputes_provisional_workday_tasks(signed_letter, offi
     assert not jan1().exists()
     jan4 = Occurrence.objects.filter(obligation=checks, period_start=datetime(2027, 1, 3, 16, tzinfo=UTC))
     assert jan4.count() == 3 and not any(o.provisional for o in jan4)
+
+
+def test_loading_a_year_recomputes_a_case_clock_with_its_severity_tier(signed_letter, officer):
+    from zoneinfo import ZoneInfo
+
+    from obligations.cases import case_open
+
+    sh = ZoneInfo("Asia/Shanghai")
+    received = datetime(2026, 12, 29, 10, tzinfo=sh)
+    case, _ = case_open(platform=signed_letter.platform, kind="finding", severity="serious", description="弱口令",
+                        received_at=received, now=received)
+    fix = case.clocks.get()
+    # Five working days, 1 January 2027 counted as one while 2027 is unknown.
+    assert fix.provisional and fix.due_at == datetime(2027, 1, 6, tzinfo=sh)
+    calendar_load_days(days={date(2027, 1, 1): (False, "元旦")}, user=officer, now=received)
+    fix.refresh_from_db()
+    assert not fix.provisional and fix.due_at == datetime(2027, 1, 7, tzinfo=sh)  # still the tier, not 30 days

@@ -241,3 +241,14 @@ def test_password_change(client, people):
     assert response.status_code == 302
     people["staff"].refresh_from_db()
     assert people["staff"].check_password("a-Longer-pass-42")
+
+
+def test_obligation_list_reads_members_once(client, people, signed_letter, django_assert_max_num_queries):
+    client.force_login(people["officer"])
+    url = reverse("obligation-list", args=["alpha"])
+    with django_assert_max_num_queries(12):  # not one query per obligation row
+        html = client.get(url).content.decode()
+    ob = Obligation.objects.get(platform=signed_letter.platform, key="三.2")
+    assert f'name="ob{ob.pk}-assignees" value="{people["staff"].pk}"' in html
+    client.post(reverse("obligation-assign", args=[ob.pk]), {f"ob{ob.pk}-assignees": [people["staff"].pk]})
+    assert f'value="{people["staff"].pk}" id="ob{ob.pk}-u{people["staff"].pk}" checked' in client.get(url).content.decode()

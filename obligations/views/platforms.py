@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,10 +22,10 @@ def obligation_list(request, slug):
     platform, role = _platform(request, slug)
     obligations = (Obligation.objects.filter(platform=platform, ends_at__isnull=True)
                    .select_related("clause").prefetch_related("assignees").order_by("clause__ordinal", "key"))
-    forms = {ob.pk: AssignForm(platform=platform, initial={"assignees": list(ob.assignees.all())},
-                               prefix=f"ob{ob.pk}") for ob in obligations} if role == Role.OFFICER else {}
+    # One list of members for every row's checkboxes (AssignForm validates the POST).
+    members = list(get_user_model().objects.filter(memberships__platform=platform).order_by("username"))
     return render(request, "obligations/obligation_list.html", {
-        "platform": platform, "role": role, "rows": [(ob, forms.get(ob.pk)) for ob in obligations],
+        "platform": platform, "obligations": obligations, "members": members if role == Role.OFFICER else None,
     })
 
 
