@@ -37,7 +37,7 @@ def make_platforms(start, count, now):
     from django.contrib.auth import get_user_model
 
     from obligations.demo import demo_values
-    from obligations.letters import letter_create, letter_sign
+    from obligations.letters.services import letter_create, letter_sign
     from obligations.models import Membership, Platform, Role
 
     User = get_user_model()

@@ -21,8 +21,8 @@ from django.utils import timezone  # noqa: E402
 
 from obligations import dashboard  # noqa: E402
 from obligations.models import Membership, Occurrence, Platform  # noqa: E402
-from obligations.periods import PeriodKind, period_containing  # noqa: E402
-from obligations.sweeps import obligations_materialize  # noqa: E402
+from obligations.schedule.periods import PeriodKind, period_containing  # noqa: E402
+from obligations.work.sweeps import obligations_materialize  # noqa: E402
 
 setup_test_environment()
 NOW = timezone.now()

@@ -1,6 +1,6 @@
-from .access import roles_of
+from .alerts.notifications import unread_count
 from .models import Platform
-from .notifications import unread_count
+from .trust.access import roles_of
 
 
 def nav(request):

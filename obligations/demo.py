@@ -3,7 +3,7 @@
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from .letters import current_letter, letter_create, letter_sign
+from .letters.services import current_letter, letter_create, letter_sign
 from .models import Membership, Platform, Role
 
 DEMO_PASSWORD = "pledge-demo"

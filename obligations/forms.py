@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
-from . import letter_template as tpl
+from .letters import template as tpl
 
 
 def _blank_field(blank: tpl.Blank) -> forms.Field:

@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.utils import timezone
 
-from . import sweeps
+from .work import sweeps
 
 
 @shared_task(name="obligations.tasks.sweep")

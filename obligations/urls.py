@@ -1,6 +1,18 @@
 from django.urls import path
 
-from .views import calendar, cases, dashboard, evidence, feeds, inbox, letters, occurrences, platforms, public, tasks
+from .views import (
+    calendar,
+    cases,
+    dashboard,
+    evidence,
+    feeds,
+    inbox,
+    letters,
+    occurrences,
+    platforms,
+    public,
+    tasks,
+)
 
 urlpatterns = [
     path("", dashboard.home, name="home"),

@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 
 from obligations.demo import demo_values
-from obligations.letters import letter_create, letter_sign
+from obligations.letters.services import letter_create, letter_sign
 from obligations.models import Membership, Platform, Role
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}

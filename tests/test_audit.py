@@ -1,8 +1,8 @@
 import pytest
 from django.db import connection
 
-from obligations.audit import audit_verify
 from obligations.models import AuditEvent
+from obligations.trust.audit import audit_verify
 
 
 def test_every_state_change_is_chained_and_tampering_shows(signed_letter):

@@ -12,7 +12,7 @@ from selenium.webdriver.common.by import By
 
 from obligations.demo import DEMO_PASSWORD, demo_setup
 from obligations.models import Evidence, Occurrence
-from obligations.sweeps import sweep
+from obligations.work.sweeps import sweep
 
 from .browser import login, logout, make_driver, wait
 from .conftest import PDF_BYTES

@@ -14,7 +14,7 @@ from selenium.webdriver.support import expected_conditions as EC
 
 from obligations.demo import DEMO_PASSWORD, demo_setup
 from obligations.models import Occurrence
-from obligations.sweeps import sweep
+from obligations.work.sweeps import sweep
 
 from .browser import login, make_driver, wait
 

@@ -5,9 +5,9 @@ import time_machine
 from django.urls import reverse
 from icalendar import Calendar
 
-from obligations.evidence import completion_with_evidence
 from obligations.models import CalendarFeed, Occurrence
-from obligations.sweeps import sweep
+from obligations.work.evidence import completion_with_evidence
+from obligations.work.sweeps import sweep
 
 from .conftest import PDF_BYTES, SIGNED_AT
 

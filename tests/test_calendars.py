@@ -2,10 +2,14 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from obligations.calendars import calendar_load_days, parse_calendar_lines, work_calendar
 from obligations.errors import DomainError
 from obligations.models import Obligation, Occurrence
-from obligations.sweeps import obligations_materialize
+from obligations.schedule.official_calendar import (
+    calendar_load_days,
+    parse_calendar_lines,
+    work_calendar,
+)
+from obligations.work.sweeps import obligations_materialize
 
 NEW_YEAR_2027 = datetime(2026, 12, 28, 1, tzinfo=UTC)
 
@@ -39,7 +43,7 @@ def test_loading_a_year_recomputes_provisional_workday_tasks(signed_letter, offi
 def test_loading_a_year_recomputes_a_case_clock_with_its_severity_tier(signed_letter, officer):
     from zoneinfo import ZoneInfo
 
-    from obligations.cases import case_open
+    from obligations.cases.services import case_open
 
     sh = ZoneInfo("Asia/Shanghai")
     received = datetime(2026, 12, 29, 10, tzinfo=sh)

@@ -9,11 +9,11 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
-from obligations.cases import case_close, case_open
+from obligations.cases.response_time import monthly_response_times, p90
+from obligations.cases.services import case_close, case_open
 from obligations.errors import DomainError
 from obligations.models import Case, Occurrence, Platform, Role
-from obligations.occurrences import occurrence_complete
-from obligations.response_time import monthly_response_times, p90
+from obligations.work.occurrences import occurrence_complete
 
 from .conftest import make_user
 

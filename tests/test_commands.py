@@ -8,8 +8,8 @@ from django.core.management import CommandError, call_command
 
 from obligations.demo import DEMO_USERS
 from obligations.models import Letter, Membership, Occurrence, Platform
-from obligations.occurrences import occurrence_complete
-from obligations.sweeps import sweep
+from obligations.work.occurrences import occurrence_complete
+from obligations.work.sweeps import sweep
 
 from .conftest import SIGNED_AT
 

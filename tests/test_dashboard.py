@@ -11,11 +11,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from obligations import dashboard
 from obligations.demo import demo_values
-from obligations.letters import letter_create, letter_sign
+from obligations.letters.services import letter_create, letter_sign
 from obligations.models import Occurrence, Platform, Role
-from obligations.sweeps import obligations_materialize
+from obligations.oversight import dashboard
+from obligations.work.sweeps import obligations_materialize
 
 from .conftest import make_user
 

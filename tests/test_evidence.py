@@ -14,10 +14,10 @@ from django.db import IntegrityError, InternalError, connection, transaction
 from django.test import RequestFactory
 
 from obligations.errors import DomainError
-from obligations.evidence import check_upload, completion_with_evidence
 from obligations.models import Completion, Evidence, EvidenceImmutable, Occurrence
-from obligations.occurrences import occurrence_complete, occurrence_reopen
-from obligations.sweeps import sweep
+from obligations.work.evidence import check_upload, completion_with_evidence
+from obligations.work.occurrences import occurrence_complete, occurrence_reopen
+from obligations.work.sweeps import sweep
 
 from .conftest import PDF_BYTES, SIGNED_AT, make_user
 

@@ -4,14 +4,20 @@ import pytest
 from django.contrib.admin.sites import site
 from django.test import RequestFactory
 
-from obligations import letter_template as tpl
 from obligations.demo import demo_values
 from obligations.errors import DomainError
 from obligations.forms import LetterFillForm
-from obligations.letters import clause_update, letter_amend, letter_create, letter_fill, letter_sign
+from obligations.letters import template as tpl
+from obligations.letters.services import (
+    clause_update,
+    letter_amend,
+    letter_create,
+    letter_fill,
+    letter_sign,
+)
 from obligations.models import Clause, Letter, Obligation, Occurrence
-from obligations.occurrences import occurrence_complete
-from obligations.sweeps import sweep
+from obligations.work.occurrences import occurrence_complete
+from obligations.work.sweeps import sweep
 
 from .conftest import SIGNED_AT, make_user
 

@@ -8,10 +8,10 @@ import time_machine
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from obligations import notifications
-from obligations.evidence import completion_with_evidence
+from obligations.alerts import notifications
 from obligations.models import Notification, Occurrence, Role
-from obligations.sweeps import obligations_materialize, sweep
+from obligations.work.evidence import completion_with_evidence
+from obligations.work.sweeps import obligations_materialize, sweep
 
 from .concurrency import run_at_once
 from .conftest import PDF_BYTES, SIGNED_AT, make_user

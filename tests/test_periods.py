@@ -7,7 +7,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from obligations.periods import PeriodKind, period_containing, periods_between, slots_between, slots_in_period
+from obligations.schedule.periods import (
+    PeriodKind,
+    period_containing,
+    periods_between,
+    slots_between,
+    slots_in_period,
+)
 
 ZONES = [ZoneInfo("Asia/Shanghai"), ZoneInfo("America/New_York"), ZoneInfo("Europe/London")]
 instants = st.datetimes(min_value=datetime(1999, 1, 1), max_value=datetime(2040, 12, 31)).map(

@@ -8,9 +8,13 @@ from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 
 from obligations.demo import demo_setup, demo_values
-from obligations.letters import letter_create, letter_sign
+from obligations.letters.services import letter_create, letter_sign
 from obligations.models import Obligation, Occurrence, Platform, Role
-from obligations.sweeps import obligations_materialize, occurrences_close_out, sweep
+from obligations.work.sweeps import (
+    obligations_materialize,
+    occurrences_close_out,
+    sweep,
+)
 
 from .concurrency import run_at_once
 from .conftest import SIGNED_AT, make_user

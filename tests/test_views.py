@@ -7,9 +7,16 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from obligations.evidence import completion_with_evidence
-from obligations.models import Completion, Evidence, Obligation, Occurrence, Platform, Role
-from obligations.sweeps import sweep
+from obligations.models import (
+    Completion,
+    Evidence,
+    Obligation,
+    Occurrence,
+    Platform,
+    Role,
+)
+from obligations.work.evidence import completion_with_evidence
+from obligations.work.sweeps import sweep
 
 from .conftest import PDF_BYTES, SIGNED_AT, make_user
 

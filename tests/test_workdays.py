@@ -1,7 +1,7 @@
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from obligations.workdays import DeadlineUnit, WorkCalendar, deadline_after
+from obligations.schedule.workdays import DeadlineUnit, WorkCalendar, deadline_after
 
 SH = ZoneInfo("Asia/Shanghai")
 

@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from ..periods import PeriodKind
+from ..schedule.periods import PeriodKind
 from .letters import Clause
 from .tenancy import Platform, Role
 

@@ -7,11 +7,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from .. import access
-from ..calendars import calendar_load_days, parse_calendar_lines
 from ..errors import DomainError
 from ..forms import CalendarDaysForm
 from ..models import CalendarDay, Role
+from ..schedule.official_calendar import calendar_load_days, parse_calendar_lines
+from ..trust import access
 
 
 @require_http_methods(["GET", "POST"])

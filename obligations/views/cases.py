@@ -11,11 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .. import access
-from ..cases import case_close, case_open
+from ..cases.services import case_close, case_open
 from ..errors import DomainError
 from ..forms import CaseCloseForm, CaseForm, CompletionForm
 from ..models import Case, CaseEvent, Occurrence, Platform, Role
+from ..trust import access
 
 WRITERS = (Role.OFFICER, Role.STAFF)
 

@@ -8,10 +8,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from .. import access, dashboard, exports
-from ..drilldown import OccurrenceFilter
+from ..cases.response_time import monthly_response_times
 from ..models import Platform, Role
-from ..response_time import monthly_response_times
+from ..oversight import dashboard, exports
+from ..oversight.drilldown import OccurrenceFilter
+from ..trust import access
 
 READERS = (Role.OFFICER, Role.SUPERVISOR, Role.AUDITOR)
 

@@ -1,9 +1,9 @@
 from django.http import FileResponse, Http404
 from django.views.decorators.http import require_GET
 
-from .. import access
-from ..evidence import evidence_open
 from ..models import Evidence
+from ..trust import access
+from ..work.evidence import evidence_open
 
 
 @require_GET

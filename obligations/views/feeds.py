@@ -4,7 +4,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from ..calendar_feed import feed_calendar, feed_renew, feed_revoke
+from ..alerts.feed import feed_calendar, feed_renew, feed_revoke
 from ..models import CalendarFeed
 
 

@@ -6,12 +6,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from .. import access
-from .. import letter_template as tpl
 from ..errors import DomainError
 from ..forms import LetterFillForm
-from ..letters import current_letter, letter_amend, letter_create, letter_fill, letter_sign
+from ..letters import template as tpl
+from ..letters.services import (
+    current_letter,
+    letter_amend,
+    letter_create,
+    letter_fill,
+    letter_sign,
+)
 from ..models import Letter, Platform, Role
+from ..trust import access
 
 
 @require_POST

@@ -4,13 +4,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from .. import access
 from ..errors import DomainError
-from ..evidence import completion_with_evidence, evidence_add
 from ..forms import CompletionForm, EvidenceAddForm, ReasonForm
-from ..history import occurrence_history
 from ..models import Role
-from ..occurrences import occurrence_reopen, occurrence_waive
+from ..trust import access
+from ..work.evidence import completion_with_evidence, evidence_add
+from ..work.history import occurrence_history
+from ..work.occurrences import occurrence_reopen, occurrence_waive
 
 
 def _row(request, occ, form=None, notice=None, status=200):

@@ -5,11 +5,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from .. import access
-from ..audit import audit_record
 from ..forms import AssignForm
-from ..letters import current_letter
+from ..letters.services import current_letter
 from ..models import Letter, Obligation, Platform, Role
+from ..trust import access
+from ..trust.audit import audit_record
 
 
 def _platform(request, slug):

@@ -11,11 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from .. import ratelimit
-from ..cases import case_open, case_status, step_completed_at
+from ..cases.services import case_open, case_status, step_completed_at
 from ..errors import DomainError
 from ..forms import PublicComplaintForm, StatusLookupForm
 from ..models import Case, Platform
+from ..trust import ratelimit
 
 
 def _public_platform(slug):

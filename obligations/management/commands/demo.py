@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from obligations import sweeps
 from obligations.demo import DEMO_PASSWORD, DEMO_USERS, demo_setup
+from obligations.work import sweeps
 
 
 class Command(BaseCommand):

@@ -2,8 +2,8 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from obligations import exports
 from obligations.models import Platform
+from obligations.oversight import exports
 
 
 def _date(value):

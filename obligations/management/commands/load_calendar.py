@@ -3,8 +3,11 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from obligations.calendars import calendar_load_days, parse_calendar_lines
 from obligations.errors import DomainError
+from obligations.schedule.official_calendar import (
+    calendar_load_days,
+    parse_calendar_lines,
+)
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@ from datetime import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from obligations import sweeps
+from obligations.work import sweeps
 
 
 class Command(BaseCommand):

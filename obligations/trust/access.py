@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 
-from .models import Membership, Obligation, Occurrence, Role
+from ..models import Membership, Obligation, Occurrence, Role
 
 READ_ROLES = {Role.OFFICER, Role.STAFF, Role.SUPERVISOR, Role.AUDITOR}
 

@@ -7,10 +7,10 @@ the old version and carries the obligations over (same identity, same occurrence
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from . import letter_template as tpl
-from .audit import audit_record
-from .errors import DomainError
-from .models import Clause, Letter, Membership, Obligation, Occurrence, Role
+from ..errors import DomainError
+from ..models import Clause, Letter, Membership, Obligation, Occurrence, Role
+from ..trust.audit import audit_record
+from . import template as tpl
 
 
 def _json_values(values: dict) -> dict:

@@ -5,8 +5,8 @@ from datetime import timedelta
 from django.db import transaction
 from icalendar import Calendar, Event
 
-from . import access
-from .models import CalendarFeed, Occurrence
+from ..models import CalendarFeed, Occurrence
+from ..trust import access
 
 
 @transaction.atomic

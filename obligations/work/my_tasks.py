@@ -5,9 +5,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from itertools import groupby
 
-from . import access
-from .models import Occurrence
-from .periods import PeriodKind, local_midnight, period_containing
+from ..models import Occurrence
+from ..schedule.periods import PeriodKind, local_midnight, period_containing
+from ..trust import access
 
 OVERDUE_DAYS = 30
 OPEN_STATES = (Occurrence.State.OPEN, Occurrence.State.MISSED)

@@ -17,8 +17,8 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from .models import Membership, Notification, Obligation, Occurrence, Role
-from .periods import PeriodKind, period_containing
+from ..models import Membership, Notification, Obligation, Occurrence, Role
+from ..schedule.periods import PeriodKind, period_containing
 
 # Minutes after due before the officer is told, per schedule kind (capped by the grace).
 ESCALATE_OFFICER_MINUTES = {

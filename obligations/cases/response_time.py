@@ -7,9 +7,14 @@ from datetime import date, timedelta
 
 from django.db.models import Min
 
-from .letters import current_letter
-from .models import Case, Completion, Obligation
-from .periods import PeriodKind, local_midnight, next_start_date, period_containing
+from ..letters.services import current_letter
+from ..models import Case, Completion, Obligation
+from ..schedule.periods import (
+    PeriodKind,
+    local_midnight,
+    next_start_date,
+    period_containing,
+)
 
 
 @dataclass

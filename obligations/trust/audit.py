@@ -2,7 +2,7 @@
 
 from django.db import connection, transaction
 
-from .models import AuditEvent
+from ..models import AuditEvent
 
 GENESIS = "0" * 64
 

@@ -9,10 +9,10 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
 
-from .audit import audit_record
-from .models import Obligation, Occurrence
-from .periods import Period, PeriodKind, Slot, slots_between
-from .workdays import WorkCalendar
+from ..models import Obligation, Occurrence
+from ..schedule.periods import Period, PeriodKind, Slot, slots_between
+from ..schedule.workdays import WorkCalendar
+from ..trust.audit import audit_record
 
 INSERT_COLUMNS = (
     "obligation_id", "platform_id", "clause_id", "period_start", "period_end", "sequence",
@@ -111,7 +111,7 @@ def obligations_materialize(*, now: datetime, horizon: timedelta | None = None, 
         if not chunk:
             return created
         if calendar is None:
-            from .calendars import work_calendar
+            from ..schedule.official_calendar import work_calendar
 
             calendar = work_calendar() if any(ob.workdays_only for ob in chunk) else WorkCalendar()
         rows = []
@@ -153,7 +153,7 @@ def occurrences_close_out(*, now: datetime, batch: int = 5000) -> int:
 def sweep(*, now: datetime) -> dict:
     """Materialize, close out, then notify: after downtime the missed periods are made
     first, marked missed, and escalated in the same run."""
-    from .notifications import notifications_plan, notifications_send
+    from ..alerts.notifications import notifications_plan, notifications_send
 
     return {
         "created": obligations_materialize(now=now),

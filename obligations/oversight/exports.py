@@ -4,8 +4,8 @@ import csv
 import json
 from datetime import timedelta
 
-from .models import Occurrence
-from .periods import local_midnight
+from ..models import Occurrence
+from ..schedule.periods import local_midnight
 
 COLUMNS = (
     "platform", "clause", "obligation", "title", "period_start", "period_end", "sequence",

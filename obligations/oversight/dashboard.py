@@ -12,8 +12,13 @@ from datetime import date, timedelta
 from django.db.models import Count, DateTimeField, ExpressionWrapper, F, Q
 from django.db.models.functions import TruncDate, TruncMonth
 
-from .models import Occurrence
-from .periods import PeriodKind, local_midnight, next_start_date, period_containing
+from ..models import Occurrence
+from ..schedule.periods import (
+    PeriodKind,
+    local_midnight,
+    next_start_date,
+    period_containing,
+)
 
 S = Occurrence.State
 ONE_MICROSECOND = timedelta(microseconds=1)

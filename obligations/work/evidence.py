@@ -14,10 +14,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from .audit import audit_record
-from .errors import DomainError
-from .models import Evidence, Occurrence
-from .models.evidence import evidence_storage
+from ..errors import DomainError
+from ..models import Evidence, Occurrence
+from ..models.evidence import evidence_storage
+from ..trust.audit import audit_record
 from .occurrences import occurrence_complete
 
 SNIFF_BYTES = 8192

@@ -4,9 +4,9 @@ state it does not expect (a double click completes once), and writes the audit t
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from .audit import audit_record
-from .errors import DomainError
-from .models import Completion, Occurrence
+from ..errors import DomainError
+from ..models import Completion, Occurrence
+from ..trust.audit import audit_record
 
 COMPLETABLE = (Occurrence.State.OPEN, Occurrence.State.MISSED)
 

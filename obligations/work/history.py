@@ -6,7 +6,7 @@ from datetime import datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .models import AuditEvent, Occurrence
+from ..models import AuditEvent, Occurrence
 
 ACTIONS = {
     "occurrence.complete": gettext_lazy("完成"),

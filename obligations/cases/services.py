@@ -9,12 +9,17 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from .audit import audit_record
-from .calendars import work_calendar
-from .errors import DomainError
-from .models import Case, CaseCounter, CaseEvent, Obligation, Occurrence
-from .occurrences import occurrence_waive
-from .workdays import DeadlineUnit, WorkCalendar, deadline_after, step_deadline
+from ..errors import DomainError
+from ..models import Case, CaseCounter, CaseEvent, Obligation, Occurrence
+from ..schedule.official_calendar import work_calendar
+from ..schedule.workdays import (
+    DeadlineUnit,
+    WorkCalendar,
+    deadline_after,
+    step_deadline,
+)
+from ..trust.audit import audit_record
+from ..work.occurrences import occurrence_waive
 
 CLOCK_STATES_THAT_BLOCK_CLOSING = (Occurrence.State.OPEN,)
 

@@ -7,9 +7,9 @@ from django.db import transaction
 from django.db.models import Min
 from django.utils.translation import gettext as _
 
-from .audit import audit_record
-from .errors import DomainError
-from .models import CalendarDay, Obligation, Occurrence
+from ..errors import DomainError
+from ..models import CalendarDay, Obligation, Occurrence
+from ..trust.audit import audit_record
 from .workdays import WorkCalendar, deadline_after, step_deadline
 
 

@@ -7,8 +7,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .models import Occurrence
-from .periods import local_midnight
+from ..models import Occurrence
+from ..schedule.periods import local_midnight
 
 
 class OccurrenceFilter(forms.Form):
