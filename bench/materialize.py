@@ -16,7 +16,8 @@ from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from obligations.models import Obligation, Occurrence  # noqa: E402
-from obligations.work.sweeps import obligations_materialize, sweep  # noqa: E402
+from obligations.tasks import run_sweeps as sweep  # noqa: E402
+from obligations.work.sweeps import obligations_materialize  # noqa: E402
 
 NOW = datetime(2026, 1, 1, 1, tzinfo=UTC)
 YEAR = timedelta(days=365)

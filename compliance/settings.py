@@ -160,6 +160,13 @@ PLEDGE_REMINDER_LEAD = {
     "event": 2 * 60, "one_time": 3 * 24 * 60,
     **json.loads(env_str("PLEDGE_REMINDER_LEAD", "{}")),
 }
+# Minutes after due before the officer is told of an unfinished task, per period kind (capped
+# by the obligation's grace; an obligation may set its own). PLEDGE_ESCALATE_OFFICER='{"daily": 60}'.
+PLEDGE_ESCALATE_OFFICER = {
+    "daily": 30, "weekly": 4 * 60, "tenday": 4 * 60, "monthly": 12 * 60, "quarterly": 24 * 60,
+    "halfyear": 24 * 60, "yearly": 2 * 24 * 60, "biennial": 2 * 24 * 60, "event": 60, "one_time": 24 * 60,
+    **json.loads(env_str("PLEDGE_ESCALATE_OFFICER", "{}")),
+}
 PLEDGE_CASE_TEXT_MAX = env_int("PLEDGE_CASE_TEXT_MAX", 2000)  # characters of a complaint
 # Public complaint page: submissions and status lookups per client address per window.
 PLEDGE_PUBLIC_SUBMIT_LIMIT = env_int("PLEDGE_PUBLIC_SUBMIT_LIMIT", 5)

@@ -2,10 +2,12 @@
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from .letters import template as tpl
+from .models import Case
 
 
 def _blank_field(blank: tpl.Blank) -> forms.Field:
@@ -89,8 +91,6 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args, platform, **kwargs):
         super().__init__(*args, **kwargs)
-        from django.contrib.auth import get_user_model
-
         self.fields["assignees"].queryset = get_user_model().objects.filter(
             memberships__platform=platform).order_by("username")
 
@@ -130,10 +130,6 @@ class CaseForm(forms.Form):
 
     def __init__(self, *args, platform, **kwargs):
         super().__init__(*args, **kwargs)
-        from django.contrib.auth import get_user_model
-
-        from .models import Case
-
         self.fields["kind"].choices = Case.Kind.choices
         self.fields["severity"].choices = Case.Severity.choices
         self.fields["channel"].choices = Case.Channel.choices

@@ -7,8 +7,7 @@ from django.conf import settings
 from compliance.celery import app
 from obligations.demo import demo_setup
 from obligations.models import Occurrence
-
-from .conftest import SIGNED_AT
+from tests.conftest import SIGNED_AT
 
 
 def test_beat_schedule_runs_the_sweep_every_minute():

@@ -8,10 +8,9 @@ from django.core.management import CommandError, call_command
 
 from obligations.demo import DEMO_USERS
 from obligations.models import Letter, Membership, Occurrence, Platform
+from obligations.tasks import run_sweeps as sweep
 from obligations.work.occurrences import occurrence_complete
-from obligations.work.sweeps import sweep
-
-from .conftest import SIGNED_AT
+from tests.conftest import SIGNED_AT
 
 
 def run(*args):

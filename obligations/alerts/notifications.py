@@ -17,16 +17,11 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from ..models import Membership, Notification, Obligation, Occurrence, Role
+from ..models import Notification, Obligation, Occurrence, Role
 from ..schedule.periods import PeriodKind, period_containing
+from ..trust import access
 
-# Minutes after due before the officer is told, per schedule kind (capped by the grace).
-ESCALATE_OFFICER_MINUTES = {
-    "daily": 30, "weekly": 4 * 60, "tenday": 4 * 60, "monthly": 12 * 60, "quarterly": 24 * 60,
-    "halfyear": 24 * 60, "yearly": 2 * 24 * 60, "biennial": 2 * 24 * 60, "event": 60, "one_time": 24 * 60,
-}
 LOOKBACK = timedelta(days=35)  # escalations reach back this far after downtime
-OPEN_OR_MISSED = (Occurrence.State.OPEN, Occurrence.State.MISSED)
 
 
 def schedule_key(ob: Obligation) -> str:
@@ -40,7 +35,7 @@ def reminder_lead(ob: Obligation) -> timedelta:
 def officer_threshold(ob: Obligation) -> timedelta:
     if ob.escalate_officer_minutes is not None:
         return timedelta(minutes=ob.escalate_officer_minutes)
-    default = ESCALATE_OFFICER_MINUTES[schedule_key(ob)]
+    default = settings.PLEDGE_ESCALATE_OFFICER[schedule_key(ob)]
     return timedelta(minutes=min(default, ob.grace_minutes) if ob.grace_minutes else default)
 
 
@@ -50,28 +45,6 @@ def group_due(occ: Occurrence, now) -> bool:
     if occ.state == Occurrence.State.MISSED:
         return True
     return ob.escalate_group_minutes is not None and now >= occ.due_at + timedelta(minutes=ob.escalate_group_minutes)
-
-
-class Recipients:
-    """Who is told, for a batch of occurrences, read in two queries."""
-
-    def __init__(self, occurrences):
-        obligation_ids = {o.obligation_id for o in occurrences}
-        platform_ids = {o.platform_id for o in occurrences}
-        self.assignees = defaultdict(list)
-        for ob_id, user_id in Obligation.assignees.through.objects.filter(
-                obligation_id__in=obligation_ids).values_list("obligation_id", "user_id"):
-            self.assignees[ob_id].append(user_id)
-        self.members = defaultdict(list)
-        for platform_id, role, user_id in Membership.objects.filter(platform_id__in=platform_ids).values_list(
-                "platform_id", "role", "user_id"):
-            self.members[(platform_id, role)].append(user_id)
-
-    def doers(self, occ):
-        return self.assignees.get(occ.obligation_id) or self.members[(occ.platform_id, occ.obligation.responsible_role)]
-
-    def role(self, occ, role):
-        return self.members[(occ.platform_id, role)]
 
 
 def _when(value):
@@ -99,7 +72,7 @@ def _candidates(kind, queryset):
 def notifications_plan(*, now) -> int:
     """Add the notifications that are due now. Returns the rows added."""
     open_ = Occurrence.objects.filter(state=Occurrence.State.OPEN)
-    overdue = Occurrence.objects.filter(state__in=OPEN_OR_MISSED, due_at__lte=now, due_at__gt=now - LOOKBACK)
+    overdue = Occurrence.objects.filter(state__in=Occurrence.TODO_STATES, due_at__lte=now, due_at__gt=now - LOOKBACK)
     max_lead = timedelta(minutes=max(settings.PLEDGE_REMINDER_LEAD.values()))
     K = Notification.Kind
     plans = {
@@ -115,7 +88,7 @@ def notifications_plan(*, now) -> int:
     everyone = [o for occs in plans.values() for o in occs]
     if not everyone:
         return _plan_digests(now)
-    recipients = Recipients(everyone)
+    recipients = access.Doers(everyone)
     rows = []
     with translation.override(settings.LANGUAGE_CODE):
         for kind, occs in plans.items():
@@ -138,11 +111,11 @@ def _plan_digests(now) -> int:
     today = period_containing(PeriodKind.DAILY, now, tz)
     if Notification.objects.filter(kind=Notification.Kind.DIGEST, digest_date=today.start_date).exists():
         return 0
-    occs = list(Occurrence.objects.filter(state__in=OPEN_OR_MISSED, due_at__gt=now - timedelta(days=7),
+    occs = list(Occurrence.objects.filter(state__in=Occurrence.TODO_STATES, due_at__gt=now - timedelta(days=7),
                                           due_at__lte=today.end).select_related("obligation", "clause"))
     if not occs:
         return 0
-    recipients = Recipients(occs)
+    recipients = access.Doers(occs)
     per_user = defaultdict(list)
     for occ in occs:
         for user_id in recipients.doers(occ):
@@ -185,7 +158,7 @@ def claim(*, now, batch=200) -> list[Notification]:
 def deliver(n: Notification) -> bool:
     """Send one claimed row by email; False if its task no longer needs it."""
     occ = n.occurrence
-    if occ is not None and occ.state not in OPEN_OR_MISSED:
+    if occ is not None and occ.state not in Occurrence.TODO_STATES:
         Notification.objects.filter(pk=n.pk, sent_at__isnull=True).update(cancelled_at=timezone.now())
         return False
     if n.recipient.email:

@@ -3,7 +3,7 @@ letter's promised average (response_minutes)."""
 
 import math
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from django.db.models import Min
 
@@ -12,7 +12,7 @@ from ..models import Case, Completion, Obligation
 from ..schedule.periods import (
     PeriodKind,
     local_midnight,
-    next_start_date,
+    month_starts,
     period_containing,
 )
 
@@ -53,12 +53,10 @@ def monthly_response_times(platform, *, now, months=12) -> list[MonthFigures]:
     tz = platform.tz
     letter = current_letter(platform)
     limit = letter.values.get("response_minutes") if letter else None
-    first = period_containing(PeriodKind.MONTHLY, now, tz).start_date
-    for _ in range(months - 1):
-        first = (first - timedelta(days=1)).replace(day=1)
+    starts = month_starts(period_containing(PeriodKind.MONTHLY, now, tz).start_date, months)
     steps = respond_steps(platform)
     firsts = (Completion.objects.filter(occurrence__platform=platform, occurrence__case__kind=Case.Kind.COMPLAINT,
-                                        occurrence__case__received_at__gte=local_midnight(first, tz))
+                                        occurrence__case__received_at__gte=local_midnight(starts[0], tz))
               .filter(occurrence__obligation_id__in=steps.keys())
               .values("occurrence_id", "occurrence__obligation_id", "occurrence__sequence",
                       "occurrence__case__received_at")
@@ -70,9 +68,5 @@ def monthly_response_times(platform, *, now, months=12) -> list[MonthFigures]:
         received = row["occurrence__case__received_at"]
         month = received.astimezone(tz).date().replace(day=1)
         per_month.setdefault(month, []).append((row["first"] - received).total_seconds() / 60)
-    result, d = [], first
-    while d <= period_containing(PeriodKind.MONTHLY, now, tz).start_date:
-        values = per_month.get(d, [])
-        result.append(MonthFigures(d, len(values), sum(values) / len(values) if values else None, p90(values), limit))
-        d = next_start_date(PeriodKind.MONTHLY, d)
-    return result
+    return [MonthFigures(d, len(values), sum(values) / len(values) if values else None, p90(values), limit)
+            for d in starts for values in [per_month.get(d, [])]]

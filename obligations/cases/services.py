@@ -6,11 +6,12 @@ like any other task. A severity tier may shorten a step's deadline.
 """
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from ..errors import DomainError
-from ..models import Case, CaseCounter, CaseEvent, Obligation, Occurrence
+from ..models import Case, CaseCounter, CaseEvent, Obligation, Occurrence, Role
 from ..schedule.official_calendar import work_calendar
 from ..schedule.workdays import (
     DeadlineUnit,
@@ -18,6 +19,7 @@ from ..schedule.workdays import (
     deadline_after,
     step_deadline,
 )
+from ..trust import access
 from ..trust.audit import audit_record
 from ..work.occurrences import occurrence_waive
 
@@ -96,8 +98,16 @@ def case_open(*, platform, kind, description, received_at, now, user=None, chann
 
 
 @transaction.atomic
+def may_close(case: Case, user) -> bool:
+    """The platform's officer closes any of its cases; the assignee closes their own."""
+    role = access.roles_of(user).get(case.platform_id)
+    return role == Role.OFFICER or (role is not None and case.assignee_id == user.pk)
+
+
 def case_close(*, case: Case, user, note: str, waivers: dict[int, str], now) -> Case:
     """Close a case. Every clock still open must be waived here, with a reason."""
+    if not may_close(case, user):
+        raise PermissionDenied
     case = Case.objects.select_for_update().get(pk=case.pk)
     if case.state == Case.State.CLOSED:
         raise DomainError(_("该案件已办结。"))

@@ -27,7 +27,6 @@ def _write_clauses(letter: Letter) -> None:
             number=number,
             ordinal=i,
             text=tpl.render(text, letter.values),
-            blanks={name: letter.values.get(name) for name in tpl.blanks_in(text)},
         )
         for i, (number, text) in enumerate(tpl.CLAUSES, start=1)
     )

@@ -59,7 +59,6 @@ BLANKS: tuple[Blank, ...] = (
     Blank("signer", _("承诺人"), "text"),
     Blank("sign_date", _("签订日期"), "date"),
 )
-BLANKS_BY_NAME = {b.name: b for b in BLANKS}
 
 SECTIONS = {"一": "基本事项", "二": "基本准则", "三": "具体行动", "四": "监督机制"}
 
@@ -86,8 +85,6 @@ CLAUSES: tuple[tuple[str, str], ...] = (
     ("四.4", "平台定期向主管部门报送运营报告,内容包含服务数据、安全状况、合规自查结果等。"),
 )
 
-PREAMBLE = "为保证{purpose}工作顺利开展:"
-SIGNATURE = "承诺人签名:{signer}    签订日期:{sign_date}"
 
 
 def blanks_in(text: str) -> list[str]:

@@ -5,7 +5,7 @@ from .evidence import Evidence, EvidenceImmutable
 from .letters import Clause, Letter
 from .notifications import CalendarFeed, Notification
 from .occurrences import Completion, Occurrence
-from .schedules import Obligation
+from .schedules import Obligation, Trigger
 from .tenancy import Membership, Platform, Role
 
 __all__ = [
@@ -26,4 +26,5 @@ __all__ = [
     "Occurrence",
     "Platform",
     "Role",
+    "Trigger",
 ]

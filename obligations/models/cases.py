@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .schedules import Trigger
 from .tenancy import Platform
 
 
@@ -10,10 +11,7 @@ class Case(models.Model):
     """A complaint, an incident or a finding. Opening it starts the clocks (occurrences)
     that the platform's event obligations of that trigger demand."""
 
-    class Kind(models.TextChoices):
-        COMPLAINT = "complaint", _("投诉举报")
-        INCIDENT = "incident", _("突发事件")
-        FINDING = "finding", _("发现问题")
+    Kind = Trigger  # a case is of the kind of event that triggers obligations
 
     class Severity(models.TextChoices):
         ORDINARY = "ordinary", _("一般")

@@ -55,7 +55,6 @@ class Clause(models.Model):
     number = models.CharField(_("编号"), max_length=16)  # e.g. 三.2
     ordinal = models.PositiveIntegerField(default=0)
     text = models.TextField(_("条款内容"))
-    blanks = models.JSONField(_("填空"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("条款")

@@ -19,6 +19,9 @@ class Occurrence(models.Model):
         MISSED = "missed", _("未完成")
         WAIVED = "waived", _("已豁免")
 
+    # Still to do: completable, listed, reminded and escalated. A missed task can still be done (late).
+    TODO_STATES = (State.OPEN, State.MISSED)
+
     obligation = models.ForeignKey(Obligation, on_delete=models.PROTECT, related_name="occurrences")
     platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="occurrences")
     clause = models.ForeignKey(Clause, on_delete=models.PROTECT, related_name="occurrences")

@@ -10,6 +10,14 @@ from .letters import Clause
 from .tenancy import Platform, Role
 
 
+class Trigger(models.TextChoices):
+    """The events that open a case and start the clocks of the obligations they trigger."""
+
+    COMPLAINT = "complaint", _("投诉举报")
+    INCIDENT = "incident", _("突发事件")
+    FINDING = "finding", _("发现问题")
+
+
 class Obligation(models.Model):
     """义务: what a clause demands, how often or on what event, who, what proof, how
     long kept. Its identity (platform, key) survives amendments: a new letter version
@@ -30,11 +38,7 @@ class Obligation(models.Model):
         YEARLY = PeriodKind.YEARLY, _("每年")
         BIENNIAL = PeriodKind.BIENNIAL, _("每两年")
 
-    class Trigger(models.TextChoices):
-        COMPLAINT = "complaint", _("投诉举报")
-        INCIDENT = "incident", _("突发事件")
-        FINDING = "finding", _("发现问题")
-        CHANGE = "change", _("变更")
+    Trigger = Trigger
 
     platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="obligations")
     key = models.CharField(_("标识"), max_length=32)
@@ -63,7 +67,7 @@ class Obligation(models.Model):
     retention_years = models.PositiveIntegerField(_("留存年限"), default=3)
     grace_minutes = models.PositiveIntegerField(_("宽限(分钟)"), default=0)
     # Escalation, in minutes after due; empty means the default of the period kind
-    # (notifications.ESCALATE_OFFICER_MINUTES), and for the group: when missed.
+    # (settings.PLEDGE_ESCALATE_OFFICER), and for the group: when missed.
     escalate_officer_minutes = models.PositiveIntegerField(_("上报合规负责人(到期后分钟)"), null=True, blank=True)
     escalate_group_minutes = models.PositiveIntegerField(_("上报监督小组(到期后分钟)"), null=True, blank=True)
     # life

@@ -1,3 +1,5 @@
+from zoneinfo import ZoneInfo
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -21,8 +23,6 @@ class Platform(models.Model):
 
     @property
     def tz(self):
-        from zoneinfo import ZoneInfo
-
         return ZoneInfo(self.timezone)
 
 

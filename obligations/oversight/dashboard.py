@@ -16,7 +16,7 @@ from ..models import Occurrence
 from ..schedule.periods import (
     PeriodKind,
     local_midnight,
-    next_start_date,
+    month_starts,
     period_containing,
 )
 
@@ -70,7 +70,7 @@ def clause_figures(platform, *, now, tz) -> tuple[list[ClauseRow], object, objec
 
 def overdue(platform, *, now):
     """Open or missed, past due: oldest first."""
-    return (Occurrence.objects.filter(platform=platform, state__in=(S.OPEN, S.MISSED), due_at__lt=now)
+    return (Occurrence.objects.filter(platform=platform, state__in=Occurrence.TODO_STATES, due_at__lt=now)
             .select_related("obligation", "clause").prefetch_related("obligation__assignees")
             .order_by("due_at", "id"))
 
@@ -121,13 +121,7 @@ def heatmap(platform, *, now, tz, days=90) -> list[Cell]:
 
 def trend(platform, *, now, tz, months=12) -> list[Cell]:
     month = period_containing(PeriodKind.MONTHLY, now, tz)
-    first = month.start_date
-    for _ in range(months - 1):
-        first = (first - timedelta(days=1)).replace(day=1)
-    data = _series(platform, TruncMonth(_belongs_to(), tzinfo=tz), local_midnight(first, tz), month.end)
-    cells, d = [], first
-    while d <= month.start_date:
-        r = data.get(d, {"due": 0, "done": 0, "missed": 0})
-        cells.append(Cell(d, r["due"], r["done"], r["missed"]))
-        d = next_start_date(PeriodKind.MONTHLY, d)
-    return cells
+    starts = month_starts(month.start_date, months)
+    data = _series(platform, TruncMonth(_belongs_to(), tzinfo=tz), local_midnight(starts[0], tz), month.end)
+    empty = {"due": 0, "done": 0, "missed": 0}
+    return [Cell(d, r["due"], r["done"], r["missed"]) for d in starts for r in [data.get(d, empty)]]

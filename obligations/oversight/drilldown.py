@@ -43,7 +43,7 @@ class OccurrenceFilter(forms.Form):
         if data.get("state"):
             qs = qs.filter(state=data["state"])
         if data.get("overdue"):
-            qs = qs.filter(state__in=(Occurrence.State.OPEN, Occurrence.State.MISSED), due_at__lt=now)
+            qs = qs.filter(state__in=Occurrence.TODO_STATES, due_at__lt=now)
         if data.get("person"):
             person = data["person"]
             qs = qs.filter(Q(completed_by=person) | Q(obligation__assignees=person)).distinct()

@@ -50,12 +50,12 @@ def calendar_load_days(*, days: dict[date, tuple[bool, str]], user=None, now) ->
     for day, (is_workday, note) in days.items():
         CalendarDay.objects.update_or_create(date=day, defaults={"is_workday": is_workday, "note": note,
                                                                  "loaded_by": user})
-    changed = _recompute_provisional(years, now)
+    changed = _recompute_provisional(now)
     audit_record(at=now, action="calendar.load", actor=user, data={"years": sorted(years), "days": len(days), "recomputed": changed})
     return changed
 
 
-def _recompute_provisional(years: set[int], now) -> int:
+def _recompute_provisional(now) -> int:
     calendar = work_calendar()
     provisional = Occurrence.objects.filter(provisional=True, state=Occurrence.State.OPEN)
     # Event deadlines counted in working days: recompute from the receipt time, with the

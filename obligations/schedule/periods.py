@@ -91,6 +91,17 @@ def next_start_date(kind: PeriodKind, start: date) -> date:
     raise ValueError(f"unknown period kind {kind!r}")
 
 
+def month_starts(last: date, months: int) -> list[date]:
+    """The first days of the `months` months that end with the month of `last`, oldest first."""
+    first = _month_add(last.replace(day=1), 1 - months)
+    return [_month_add(first, i) for i in range(months)]
+
+
+def month_end_date(d: date) -> date:
+    """The last day of the month of `d`."""
+    return _month_add(d.replace(day=1), 1) - timedelta(days=1)
+
+
 def local_midnight(d: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(d, time(0), tzinfo=tz).astimezone(UTC)
 

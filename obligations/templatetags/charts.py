@@ -1,10 +1,10 @@
 """Server-rendered SVG charts for the dashboard: no chart library, nothing from a CDN."""
 
-from datetime import timedelta
-
 from django import template
 from django.urls import reverse
 from django.utils.http import urlencode
+
+from ..schedule.periods import month_end_date
 
 register = template.Library()
 
@@ -50,10 +50,9 @@ def trend_svg(cells, platform, width=640, height=180, pad=28):
     for i, cell in enumerate(cells):
         x = pad + i * step
         y = None if cell.rate is None else pad + (1 - cell.rate) * (height - 2 * pad)
-        last_day = (cell.day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
         points.append({"x": round(x, 1), "y": None if y is None else round(y, 1), "cell": cell,
                        "pct": None if cell.rate is None else round(cell.rate * 100),
-                       "href": _drill(platform, cell.day, last_day)})
+                       "href": _drill(platform, cell.day, month_end_date(cell.day))})
     line = " ".join(f"{p['x']},{p['y']}" for p in points if p["y"] is not None)
     return {"points": points, "line": line, "width": width, "height": height, "pad": pad,
             "top": pad, "bottom": height - pad, "mid": height / 2}

@@ -4,6 +4,8 @@ Anything of a platform the user is not a member of is 404 (its existence is not
 revealed); a member without the right role gets 403.
 """
 
+from collections import defaultdict
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
@@ -34,9 +36,12 @@ def require_role(user, platform_id, *roles) -> str:
     return role
 
 
+# Who does a task: the obligation's named assignees; when nobody is named, every member
+# holding its responsible role on the platform. `assigned_to` says it in SQL for one user,
+# `Doers` in Python for a batch of occurrences; tests/trust/test_access.py holds them equal.
+
 def assigned_to(user) -> Q:
-    """Occurrences whose obligation is the user's: named as assignee, or nobody is named
-    and the user holds the obligation's responsible role on its platform."""
+    """Occurrences whose obligation is the user's (the rule above, for one user)."""
     unassigned = ~Exists(Obligation.assignees.through.objects.filter(obligation_id=OuterRef("obligation_id")))
     role_match = Q()
     for platform_id, role in roles_of(user).items():
@@ -44,6 +49,29 @@ def assigned_to(user) -> Q:
     named = Exists(Obligation.assignees.through.objects.filter(obligation_id=OuterRef("obligation_id"),
                                                                user_id=user.pk))
     return Q(named) | (Q(unassigned) & role_match) if role_match else Q(named)
+
+
+class Doers:
+    """The rule above for a batch of occurrences (their obligations loaded), in two queries."""
+
+    def __init__(self, occurrences):
+        obligation_ids = {o.obligation_id for o in occurrences}
+        platform_ids = {o.platform_id for o in occurrences}
+        self.assignees = defaultdict(list)
+        for ob_id, user_id in Obligation.assignees.through.objects.filter(
+                obligation_id__in=obligation_ids).values_list("obligation_id", "user_id"):
+            self.assignees[ob_id].append(user_id)
+        self.members = defaultdict(list)
+        for platform_id, role, user_id in Membership.objects.filter(platform_id__in=platform_ids).values_list(
+                "platform_id", "role", "user_id"):
+            self.members[(platform_id, role)].append(user_id)
+
+    def doers(self, occ) -> list[int]:
+        return self.assignees.get(occ.obligation_id) or self.members[(occ.platform_id, occ.obligation.responsible_role)]
+
+    def role(self, occ, role) -> list[int]:
+        """The members holding `role` on the occurrence's platform (whom escalations reach)."""
+        return self.members[(occ.platform_id, role)]
 
 
 def visible_occurrences(user):

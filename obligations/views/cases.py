@@ -3,7 +3,6 @@ import io
 import uuid
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.db.models import F, Min, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ..cases.services import case_close, case_open
+from ..cases.services import case_close, case_open, may_close
 from ..errors import DomainError
 from ..forms import CaseCloseForm, CaseForm, CompletionForm
 from ..models import Case, CaseEvent, Occurrence, Platform, Role
@@ -84,7 +83,7 @@ def case_detail(request, pk):
         "case": case, "clocks": [(c, access.can_complete(request.user, c)) for c in clocks],
         "timeline": sorted(events + completions, key=lambda t: t[0]), "now": timezone.now(),
         "form": CompletionForm(), "close_form": CaseCloseForm(),
-        "can_close": case.state == Case.State.OPEN and (role == Role.OFFICER or case.assignee_id == request.user.pk),
+        "can_close": case.state == Case.State.OPEN and may_close(case, request.user),
     })
 
 
@@ -114,9 +113,7 @@ def case_new(request, slug):
 
 @require_POST
 def case_close_view(request, pk):
-    case, role = _case_for(request, pk)
-    if not (role == Role.OFFICER or case.assignee_id == request.user.pk):
-        raise PermissionDenied
+    case, _role = _case_for(request, pk)
     form = CaseCloseForm(request.POST)
     waivers = {int(k.removeprefix("waive-")): v for k, v in request.POST.items()
                if k.startswith("waive-") and k.removeprefix("waive-").isdigit()}

@@ -5,11 +5,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from ..errors import DomainError
 from ..forms import AssignForm
+from ..letters import assignment
 from ..letters.services import current_letter
 from ..models import Letter, Obligation, Platform, Role
 from ..trust import access
-from ..trust.audit import audit_record
 
 
 def _platform(request, slug):
@@ -34,13 +35,14 @@ def obligation_assign(request, pk):
     ob = get_object_or_404(Obligation.objects.select_related("platform"), pk=pk)
     access.require_role(request.user, ob.platform_id, Role.OFFICER)
     form = AssignForm(request.POST, platform=ob.platform, prefix=f"ob{ob.pk}")
-    if form.is_valid():
-        ob.assignees.set(form.cleaned_data["assignees"])
-        audit_record(at=timezone.now(), action="obligation.assign", obj=ob, actor=request.user,
-                     platform=ob.platform, data={"assignees": [u.username for u in form.cleaned_data["assignees"]]})
+    try:
+        if not form.is_valid():
+            raise DomainError(_("所选人员不是本平台成员。"))
+        assignment.obligation_assign(obligation=ob, assignees=form.cleaned_data["assignees"], user=request.user,
+                                     now=timezone.now())
         messages.success(request, _("已更新“%(title)s”的执行人。") % {"title": ob.title})
-    else:
-        messages.error(request, _("所选人员不是本平台成员。"))
+    except DomainError as exc:
+        messages.error(request, exc.message)
     return redirect("obligation-list", slug=ob.platform.slug)
 
 

@@ -10,7 +10,6 @@ from ..schedule.periods import PeriodKind, local_midnight, period_containing
 from ..trust import access
 
 OVERDUE_DAYS = 30
-OPEN_STATES = (Occurrence.State.OPEN, Occurrence.State.MISSED)
 
 
 @dataclass
@@ -27,7 +26,7 @@ class Section:
 
     @property
     def open_count(self):
-        return sum(1 for o in self.occurrences if o.state in OPEN_STATES)
+        return sum(1 for o in self.occurrences if o.state in Occurrence.TODO_STATES)
 
 
 def my_tasks(user, *, now, tz, titles) -> list[Section]:
@@ -46,7 +45,7 @@ def my_tasks(user, *, now, tz, titles) -> list[Section]:
         if today.start < occ.due_at <= today.end:
             sections["today"].occurrences.append(occ)
         elif occ.due_at <= today.start:
-            if occ.state in OPEN_STATES:
+            if occ.state in Occurrence.TODO_STATES:
                 sections["overdue"].occurrences.append(occ)
         elif occ.state != Occurrence.State.OPEN:
             continue

@@ -8,8 +8,6 @@ from ..errors import DomainError
 from ..models import Completion, Occurrence
 from ..trust.audit import audit_record
 
-COMPLETABLE = (Occurrence.State.OPEN, Occurrence.State.MISSED)
-
 
 def _locked(occurrence: Occurrence) -> Occurrence:
     return Occurrence.objects.select_for_update().select_related("obligation", "platform").get(pk=occurrence.pk)
@@ -21,7 +19,7 @@ def occurrence_complete(*, occurrence: Occurrence, user, note: str = "", now, ev
     """Record a completion. `attach(completion)` stores the evidence inside the same
     transaction, so a failed upload leaves neither a completion nor a file record."""
     occ = _locked(occurrence)
-    if occ.state not in COMPLETABLE:
+    if occ.state not in Occurrence.TODO_STATES:
         if occ.completed_by_id:
             raise DomainError(_("该任务已由 %(user)s 完成,无需重复提交。") % {"user": occ.completed_by})
         raise DomainError(_("该任务已是“%(state)s”状态,无需重复提交。") % {"state": occ.get_state_display()})
@@ -68,7 +66,7 @@ def occurrence_waive(*, occurrence: Occurrence, user, reason: str, now) -> Occur
     if not reason.strip():
         raise DomainError(_("豁免任务必须填写理由。"), field="reason")
     occ = _locked(occurrence)
-    if occ.state not in COMPLETABLE:
+    if occ.state not in Occurrence.TODO_STATES:
         raise DomainError(_("该任务已是“%(state)s”状态,不能豁免。") % {"state": occ.get_state_display()})
     occ.state, occ.waived_reason, occ.state_changed_at = Occurrence.State.WAIVED, reason, now
     occ.save(update_fields=["state", "waived_reason", "state_changed_at"])

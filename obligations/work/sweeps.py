@@ -148,16 +148,3 @@ def occurrences_close_out(*, now: datetime, batch: int = 5000) -> int:
             audit_record(at=now, action="sweep.close_out",
                          data={"missed": count, "occurrences": ids})
             missed += count
-
-
-def sweep(*, now: datetime) -> dict:
-    """Materialize, close out, then notify: after downtime the missed periods are made
-    first, marked missed, and escalated in the same run."""
-    from ..alerts.notifications import notifications_plan, notifications_send
-
-    return {
-        "created": obligations_materialize(now=now),
-        "missed": occurrences_close_out(now=now),
-        "planned": notifications_plan(now=now),
-        "sent": notifications_send(now=now),
-    }

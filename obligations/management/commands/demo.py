@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from obligations.demo import DEMO_PASSWORD, DEMO_USERS, demo_setup
-from obligations.work import sweeps
+from obligations.tasks import run_sweeps
 
 
 class Command(BaseCommand):
@@ -11,6 +11,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         now = timezone.now()
         platform = demo_setup(now=now)
-        result = sweeps.sweep(now=now)
+        result = run_sweeps(now=now)
         self.stdout.write(f"platform={platform.slug} created={result['created']} missed={result['missed']}")
         self.stdout.write("logins: " + ", ".join(f"{u}/{DEMO_PASSWORD}" for u in DEMO_USERS))

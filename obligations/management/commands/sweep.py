@@ -3,7 +3,7 @@ from datetime import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from obligations.work import sweeps
+from obligations.tasks import run_sweeps
 
 
 class Command(BaseCommand):
@@ -22,5 +22,5 @@ class Command(BaseCommand):
                 at = timezone.make_aware(at)
         else:
             at = timezone.now()
-        result = sweeps.sweep(now=at)
+        result = run_sweeps(now=at)
         self.stdout.write(f"created={result['created']} missed={result['missed']} at={at.isoformat()}")

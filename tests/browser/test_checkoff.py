@@ -12,10 +12,9 @@ from selenium.webdriver.common.by import By
 
 from obligations.demo import DEMO_PASSWORD, demo_setup
 from obligations.models import Evidence, Occurrence
-from obligations.work.sweeps import sweep
-
-from .browser import login, logout, make_driver, wait
-from .conftest import PDF_BYTES
+from obligations.tasks import run_sweeps as sweep
+from tests.browser.driver import login, logout, make_driver, wait
+from tests.conftest import PDF_BYTES
 
 # PostgreSQL: the live server shares the database with the test across threads.
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

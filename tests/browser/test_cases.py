@@ -8,8 +8,7 @@ from selenium.webdriver.support import expected_conditions as EC
 
 from obligations.demo import DEMO_PASSWORD, demo_setup
 from obligations.models import Case
-
-from .browser import login, logout, make_driver, wait
+from tests.browser.driver import login, logout, make_driver, wait
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -5,8 +5,7 @@ from django.urls import reverse
 
 from obligations.demo import demo_values
 from obligations.models import AuditEvent, CalendarDay, Letter, Obligation, Role
-
-from .conftest import SIGNED_AT, make_user
+from tests.conftest import SIGNED_AT, make_user
 
 
 def filled(**changes):

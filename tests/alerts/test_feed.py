@@ -6,10 +6,9 @@ from django.urls import reverse
 from icalendar import Calendar
 
 from obligations.models import CalendarFeed, Occurrence
+from obligations.tasks import run_sweeps as sweep
 from obligations.work.evidence import completion_with_evidence
-from obligations.work.sweeps import sweep
-
-from .conftest import PDF_BYTES, SIGNED_AT
+from tests.conftest import PDF_BYTES, SIGNED_AT
 
 NOW = SIGNED_AT + timedelta(hours=1)
 

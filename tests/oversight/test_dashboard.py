@@ -16,8 +16,7 @@ from obligations.letters.services import letter_create, letter_sign
 from obligations.models import Occurrence, Platform, Role
 from obligations.oversight import dashboard
 from obligations.work.sweeps import obligations_materialize
-
-from .conftest import make_user
+from tests.conftest import make_user
 
 SH = ZoneInfo("Asia/Shanghai")
 SIGNED = datetime(2026, 7, 1, 0, 0, tzinfo=SH)

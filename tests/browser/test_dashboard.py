@@ -14,9 +14,8 @@ from selenium.webdriver.support import expected_conditions as EC
 
 from obligations.demo import DEMO_PASSWORD, demo_setup
 from obligations.models import Occurrence
-from obligations.work.sweeps import sweep
-
-from .browser import login, make_driver, wait
+from obligations.tasks import run_sweeps as sweep
+from tests.browser.driver import login, make_driver, wait
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

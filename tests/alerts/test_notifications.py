@@ -10,11 +10,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from obligations.alerts import notifications
 from obligations.models import Notification, Occurrence, Role
+from obligations.tasks import run_sweeps as sweep
 from obligations.work.evidence import completion_with_evidence
-from obligations.work.sweeps import obligations_materialize, sweep
-
-from .concurrency import run_at_once
-from .conftest import PDF_BYTES, SIGNED_AT, make_user
+from obligations.work.sweeps import obligations_materialize
+from tests.concurrency import run_at_once
+from tests.conftest import PDF_BYTES, SIGNED_AT, make_user
 
 H = timedelta(hours=1)
 

@@ -1,7 +1,6 @@
-"""Cases and their clocks: deadlines, double submission, closing, the public pages."""
+"""The case pages: the public complaint and status pages, the board, registering a case."""
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
 import time_machine
@@ -9,19 +8,10 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
-from obligations.cases.response_time import monthly_response_times, p90
-from obligations.cases.services import case_close, case_open
-from obligations.errors import DomainError
 from obligations.models import Case, Occurrence, Platform, Role
 from obligations.work.occurrences import occurrence_complete
-
-from .conftest import make_user
-
-SH = ZoneInfo("Asia/Shanghai")
-
-
-def at(*args):
-    return datetime(*args, tzinfo=SH)
+from tests.cases.support import SH, at, clocks, open_case
+from tests.conftest import make_user
 
 
 @pytest.fixture(autouse=True)
@@ -29,79 +19,6 @@ def _fresh_rate_limits():
     cache.clear()
     yield
     cache.clear()
-
-
-def open_case(platform, kind="complaint", received=None, **kw):
-    received = received or at(2026, 11, 2, 10)
-    case, _ = case_open(platform=platform, kind=kind, description="页面无法登录", received_at=received,
-                        now=received + timedelta(minutes=1), **kw)
-    return case
-
-
-def clocks(case):
-    return {c.step: c for c in case.clocks.select_related("obligation")}
-
-
-def test_complaint_clocks_24_hours_and_7_days(signed_letter):
-    case = open_case(signed_letter.platform)
-    assert case.number == "TS-2026-000001"
-    c = clocks(case)
-    assert c["respond"].due_at == at(2026, 11, 3, 10) and c["decide"].due_at == at(2026, 11, 9, 10)
-    assert c["respond"].state == "open" and c["respond"].clause.number == "四.3"
-    assert open_case(signed_letter.platform).number == "TS-2026-000002"
-
-
-def test_serious_tier_shortens_the_decision(signed_letter):
-    c = clocks(open_case(signed_letter.platform, severity="serious"))
-    assert c["decide"].due_at == at(2026, 11, 3, 10)
-
-
-def test_finding_in_working_days_across_national_day(signed_letter):
-    case = open_case(signed_letter.platform, kind="finding", severity="serious", received=at(2026, 9, 30, 15))
-    # Five working days: 8, 9, 10 (the make-up Saturday), 12, 13 October.
-    assert case.number.startswith("FX-2026-")
-    assert clocks(case)["fix"].due_at == at(2026, 10, 14, 0, 0)
-    ordinary = open_case(signed_letter.platform, kind="finding", received=at(2026, 9, 30, 15))
-    assert clocks(ordinary)["fix"].due_at == at(2026, 10, 30, 15)
-
-
-def test_incident_recovery_clock(signed_letter):
-    case = open_case(signed_letter.platform, kind="incident", received=at(2026, 11, 2, 23, 30))
-    assert clocks(case)["recover"].due_at == at(2026, 11, 3, 23, 30)
-
-
-def test_double_submission_makes_one_case_and_one_set_of_clocks(signed_letter):
-    first, created = case_open(platform=signed_letter.platform, kind="complaint", description="x",
-                               received_at=at(2026, 11, 2, 10), now=at(2026, 11, 2, 10), submission_key="k1")
-    again, created_again = case_open(platform=signed_letter.platform, kind="complaint", description="x",
-                                     received_at=at(2026, 11, 2, 10), now=at(2026, 11, 2, 10), submission_key="k1")
-    assert created and not created_again and first.pk == again.pk
-    assert Case.objects.count() == 1 and Occurrence.objects.filter(case__isnull=False).count() == 2
-
-
-def test_closing_asks_for_each_open_clock(signed_letter, officer, staff):
-    case = open_case(signed_letter.platform)
-    c = clocks(case)
-    occurrence_complete(occurrence=c["respond"], user=staff, note="已致电用户", now=at(2026, 11, 2, 11))
-    with pytest.raises(DomainError, match="处理意见"):
-        case_close(case=case, user=officer, note="办结", waivers={}, now=at(2026, 11, 2, 12))
-    case.refresh_from_db()
-    assert case.state == "open"
-    case_close(case=case, user=officer, note="办结", waivers={c["decide"].pk: "用户撤回投诉"}, now=at(2026, 11, 2, 12))
-    case.refresh_from_db()
-    c["decide"].refresh_from_db()
-    assert case.state == "closed" and c["decide"].state == "waived" and c["decide"].waived_reason == "用户撤回投诉"
-
-
-def test_bad_case_input(signed_letter):
-    with pytest.raises(DomainError, match="请填写"):
-        case_open(
-            platform=signed_letter.platform, kind="complaint", description="  ", received_at=at(2026, 11, 2),
-            now=at(2026, 11, 2))
-    with pytest.raises(DomainError, match="不能晚于"):
-        case_open(platform=signed_letter.platform, kind="complaint", description="x", received_at=at(2026, 11, 3),
-                  now=at(2026, 11, 2))
-    assert not Case.objects.exists()
 
 
 # The public pages.
@@ -221,26 +138,3 @@ def test_case_pages_refuse_strangers(client, signed_letter):
     assert client.get(reverse("case-detail", args=[case.pk])).status_code == 404
     assert client.post(reverse("case-close", args=[case.pk]), {"note": "x"}).status_code == 404
     assert case.number not in client.get(reverse("case-board")).content.decode()
-
-
-# Clause 三.4's measure.
-
-def test_monthly_response_times_equal_an_independent_computation(signed_letter, staff):
-    platform = signed_letter.platform
-    minutes = {10: [5, 20, 40, 61], 11: [3, 10, 15, 20, 25, 30, 35, 40, 45, 200]}
-    expected = {}
-    for month, values in minutes.items():
-        for i, m in enumerate(values):
-            received = at(2026, month, 3 + i, 9)
-            case = open_case(platform, received=received)
-            occurrence_complete(occurrence=clocks(case)["respond"], user=staff, note="ok",
-                                now=received + timedelta(minutes=m))
-        ordered = sorted(values)
-        expected[month] = (sum(values) / len(values), ordered[-(-9 * len(values) // 10) - 1])
-    figures = {f.month.month: f for f in monthly_response_times(platform, now=at(2026, 11, 20, 12)) if f.count}
-    assert set(figures) == {10, 11}
-    for month, (average, ninetieth) in expected.items():
-        assert figures[month].average == pytest.approx(average) and figures[month].p90 == pytest.approx(ninetieth)
-        assert figures[month].limit == 30
-    assert figures[10].breached and figures[11].breached is (expected[11][0] > 30)
-    assert p90([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]) == 9 and p90([]) is None

@@ -15,10 +15,9 @@ from obligations.models import (
     Platform,
     Role,
 )
+from obligations.tasks import run_sweeps as sweep
 from obligations.work.evidence import completion_with_evidence
-from obligations.work.sweeps import sweep
-
-from .conftest import PDF_BYTES, SIGNED_AT, make_user
+from tests.conftest import PDF_BYTES, SIGNED_AT, make_user
 
 NOW = SIGNED_AT + timedelta(hours=1)  # Monday 2 Nov 2026, 10:00 in Shanghai
 

@@ -44,5 +44,5 @@ def down(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("obligations", "0002_evidence")]
+    dependencies = [("obligations", "0001_initial")]
     operations = [migrations.RunPython(up, down)]

@@ -10,14 +10,10 @@ from django.test.utils import CaptureQueriesContext
 from obligations.demo import demo_setup, demo_values
 from obligations.letters.services import letter_create, letter_sign
 from obligations.models import Obligation, Occurrence, Platform, Role
-from obligations.work.sweeps import (
-    obligations_materialize,
-    occurrences_close_out,
-    sweep,
-)
-
-from .concurrency import run_at_once
-from .conftest import SIGNED_AT, make_user
+from obligations.tasks import run_sweeps as sweep
+from obligations.work.sweeps import obligations_materialize, occurrences_close_out
+from tests.concurrency import run_at_once
+from tests.conftest import SIGNED_AT, make_user
 
 pytestmark = pytest.mark.postgres
 

@@ -15,11 +15,10 @@ from django.test import RequestFactory
 
 from obligations.errors import DomainError
 from obligations.models import Completion, Evidence, EvidenceImmutable, Occurrence
+from obligations.tasks import run_sweeps as sweep
 from obligations.work.evidence import check_upload, completion_with_evidence
 from obligations.work.occurrences import occurrence_complete, occurrence_reopen
-from obligations.work.sweeps import sweep
-
-from .conftest import PDF_BYTES, SIGNED_AT, make_user
+from tests.conftest import PDF_BYTES, SIGNED_AT, make_user
 
 NOW = SIGNED_AT + timedelta(hours=1)
 

@@ -16,10 +16,9 @@ from obligations.letters.services import (
     letter_sign,
 )
 from obligations.models import Clause, Letter, Obligation, Occurrence
+from obligations.tasks import run_sweeps as sweep
 from obligations.work.occurrences import occurrence_complete
-from obligations.work.sweeps import sweep
-
-from .conftest import SIGNED_AT, make_user
+from tests.conftest import SIGNED_AT, make_user
 
 
 def form_data(**changes):

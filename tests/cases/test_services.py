@@ -1,0 +1,72 @@
+"""Cases and their clocks: deadlines, tiers, double submission, closing."""
+
+
+import pytest
+
+from obligations.cases.services import case_close, case_open
+from obligations.errors import DomainError
+from obligations.models import Case, Occurrence
+from obligations.work.occurrences import occurrence_complete
+from tests.cases.support import at, clocks, open_case
+
+
+def test_complaint_clocks_24_hours_and_7_days(signed_letter):
+    case = open_case(signed_letter.platform)
+    assert case.number == "TS-2026-000001"
+    c = clocks(case)
+    assert c["respond"].due_at == at(2026, 11, 3, 10) and c["decide"].due_at == at(2026, 11, 9, 10)
+    assert c["respond"].state == "open" and c["respond"].clause.number == "四.3"
+    assert open_case(signed_letter.platform).number == "TS-2026-000002"
+
+
+def test_serious_tier_shortens_the_decision(signed_letter):
+    c = clocks(open_case(signed_letter.platform, severity="serious"))
+    assert c["decide"].due_at == at(2026, 11, 3, 10)
+
+
+def test_finding_in_working_days_across_national_day(signed_letter):
+    case = open_case(signed_letter.platform, kind="finding", severity="serious", received=at(2026, 9, 30, 15))
+    # Five working days: 8, 9, 10 (the make-up Saturday), 12, 13 October.
+    assert case.number.startswith("FX-2026-")
+    assert clocks(case)["fix"].due_at == at(2026, 10, 14, 0, 0)
+    ordinary = open_case(signed_letter.platform, kind="finding", received=at(2026, 9, 30, 15))
+    assert clocks(ordinary)["fix"].due_at == at(2026, 10, 30, 15)
+
+
+def test_incident_recovery_clock(signed_letter):
+    case = open_case(signed_letter.platform, kind="incident", received=at(2026, 11, 2, 23, 30))
+    assert clocks(case)["recover"].due_at == at(2026, 11, 3, 23, 30)
+
+
+def test_double_submission_makes_one_case_and_one_set_of_clocks(signed_letter):
+    first, created = case_open(platform=signed_letter.platform, kind="complaint", description="x",
+                               received_at=at(2026, 11, 2, 10), now=at(2026, 11, 2, 10), submission_key="k1")
+    again, created_again = case_open(platform=signed_letter.platform, kind="complaint", description="x",
+                                     received_at=at(2026, 11, 2, 10), now=at(2026, 11, 2, 10), submission_key="k1")
+    assert created and not created_again and first.pk == again.pk
+    assert Case.objects.count() == 1 and Occurrence.objects.filter(case__isnull=False).count() == 2
+
+
+def test_closing_asks_for_each_open_clock(signed_letter, officer, staff):
+    case = open_case(signed_letter.platform)
+    c = clocks(case)
+    occurrence_complete(occurrence=c["respond"], user=staff, note="已致电用户", now=at(2026, 11, 2, 11))
+    with pytest.raises(DomainError, match="处理意见"):
+        case_close(case=case, user=officer, note="办结", waivers={}, now=at(2026, 11, 2, 12))
+    case.refresh_from_db()
+    assert case.state == "open"
+    case_close(case=case, user=officer, note="办结", waivers={c["decide"].pk: "用户撤回投诉"}, now=at(2026, 11, 2, 12))
+    case.refresh_from_db()
+    c["decide"].refresh_from_db()
+    assert case.state == "closed" and c["decide"].state == "waived" and c["decide"].waived_reason == "用户撤回投诉"
+
+
+def test_bad_case_input(signed_letter):
+    with pytest.raises(DomainError, match="请填写"):
+        case_open(
+            platform=signed_letter.platform, kind="complaint", description="  ", received_at=at(2026, 11, 2),
+            now=at(2026, 11, 2))
+    with pytest.raises(DomainError, match="不能晚于"):
+        case_open(platform=signed_letter.platform, kind="complaint", description="x", received_at=at(2026, 11, 3),
+                  now=at(2026, 11, 2))
+    assert not Case.objects.exists()
