@@ -9,6 +9,8 @@ from hypothesis import strategies as st
 
 from obligations.schedule.periods import (
     PeriodKind,
+    month_end_date,
+    month_starts,
     period_containing,
     periods_between,
     slots_between,
@@ -99,3 +101,16 @@ def test_workday_rule_skips_days_off():
     slots = list(slots_between(PeriodKind.DAILY, 1, start, start + timedelta(days=14), tz,
                                is_workday=lambda d: d.weekday() < 5))
     assert all(s.period.start_date.weekday() < 5 for s in slots) and len(slots) == 10
+
+
+def test_month_starts_reach_back_across_a_year_end():
+    starts = month_starts(date(2026, 2, 17), 12)
+    assert starts[0] == date(2025, 3, 1) and starts[-1] == date(2026, 2, 1)
+    assert len(set(starts)) == 12 and all(d.day == 1 for d in starts) and starts == sorted(starts)
+
+
+@given(st.dates(min_value=date(1990, 1, 1), max_value=date(2100, 12, 31)))
+def test_month_end_date_is_the_day_before_the_next_month(d):
+    end = month_end_date(d)
+    assert (end.year, end.month) == (d.year, d.month)
+    assert (end + timedelta(days=1)).day == 1
