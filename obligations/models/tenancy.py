@@ -17,6 +17,9 @@ class Platform(models.Model):
     class Meta:
         verbose_name = _("承诺主体")
         verbose_name_plural = _("承诺主体")
+        # The site administrator: creates platforms, picks their letter template, and
+        # alone changes the official calendar every platform's deadlines depend on.
+        permissions = [("administer_site", _("管理站点(新建平台、维护法定节假日)"))]
 
     def __str__(self):
         return self.name

@@ -15,6 +15,16 @@ from ..models import Membership, Obligation, Occurrence, Role
 READ_ROLES = {Role.OFFICER, Role.STAFF, Role.SUPERVISOR, Role.AUDITOR}
 
 
+def is_site_admin(user) -> bool:
+    """A Django staff user holding the named permission (superusers hold every one)."""
+    return user.is_active and user.is_staff and user.has_perm("obligations.administer_site")
+
+
+def require_site_admin(user) -> None:
+    if not is_site_admin(user):
+        raise PermissionDenied
+
+
 def roles_of(user) -> dict[int, str]:
     """platform id -> role, cached on the user object for the request."""
     if not hasattr(user, "_pledge_roles"):
