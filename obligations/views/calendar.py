@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from ..errors import DomainError
-from ..forms import CalendarDaysForm
+from ..forms.calendar import CalendarDaysForm
 from ..models import CalendarDay, Role
 from ..schedule.official_calendar import calendar_load_days, parse_calendar_lines
 from ..trust import access

@@ -12,7 +12,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ..cases.services import case_close, case_open, may_close
 from ..errors import DomainError
-from ..forms import CaseCloseForm, CaseForm, CompletionForm
+from ..forms.cases import CaseCloseForm, CaseForm
+from ..forms.work import CompletionForm
 from ..models import Case, CaseEvent, Occurrence, Platform, Role
 from ..trust import access
 

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ..errors import DomainError
-from ..forms import LetterFillForm
+from ..forms.letters import LetterFillForm
 from ..letters import template as tpl
 from ..letters.services import (
     current_letter,

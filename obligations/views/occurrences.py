@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from ..errors import DomainError
-from ..forms import CompletionForm, EvidenceAddForm, ReasonForm
+from ..forms.work import CompletionForm, EvidenceAddForm, ReasonForm
 from ..models import Role
 from ..trust import access
 from ..work.evidence import completion_with_evidence, evidence_add

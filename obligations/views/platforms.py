@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from ..errors import DomainError
-from ..forms import AssignForm
+from ..forms.letters import AssignForm
 from ..letters import assignment
 from ..letters.services import current_letter
 from ..models import Letter, Obligation, Platform, Role

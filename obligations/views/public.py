@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from ..cases.services import case_open, case_status, step_completed_at
 from ..errors import DomainError
-from ..forms import PublicComplaintForm, StatusLookupForm
+from ..forms.cases import PublicComplaintForm, StatusLookupForm
 from ..models import Case, Platform
 from ..trust import ratelimit
 

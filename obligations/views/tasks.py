@@ -2,7 +2,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..forms import CompletionForm
+from ..forms.work import CompletionForm
 from ..trust import access
 from ..work.my_tasks import my_tasks as tasks_of
 

@@ -6,7 +6,7 @@ from django.test import RequestFactory
 
 from obligations.demo import demo_values
 from obligations.errors import DomainError
-from obligations.forms import LetterFillForm
+from obligations.forms.letters import LetterFillForm
 from obligations.letters import template as tpl
 from obligations.letters.services import (
     clause_update,

@@ -1,0 +1,1 @@
+"""Forms: thin, they validate input and hand clean values to the services. A module per page group."""

@@ -1,0 +1,55 @@
+"""Case forms: the public complaint and status pages, registering and closing a case."""
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.validators import MaxLengthValidator
+from django.utils.translation import gettext_lazy as _
+
+from ..models import Case
+
+
+class PublicComplaintForm(forms.Form):
+    submission = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    reporter_name = forms.CharField(label=_("您的称呼(可选)"), max_length=100, required=False)
+    reporter_contact = forms.CharField(label=_("联系方式(手机或邮箱,查询进度时需要)"), max_length=100,
+                                       error_messages={"required": _("请填写联系方式,以便查询处理进度。")})
+    description = forms.CharField(label=_("投诉内容"), widget=forms.Textarea(attrs={"rows": 6}),
+                                  error_messages={"required": _("请填写投诉内容。")})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        limit = settings.PLEDGE_CASE_TEXT_MAX
+        self.fields["description"].validators.append(
+            MaxLengthValidator(limit, message=_("内容过长:最多 %(limit_value)d 字。")))
+        self.fields["description"].widget.attrs["maxlength"] = limit
+
+
+class StatusLookupForm(forms.Form):
+    number = forms.CharField(label=_("受理编号"), max_length=32)
+    contact = forms.CharField(label=_("提交时填写的联系方式"), max_length=100)
+
+
+class CaseForm(forms.Form):
+    kind = forms.ChoiceField(label=_("类型"), choices=())
+    severity = forms.ChoiceField(label=_("严重程度"), choices=())
+    channel = forms.ChoiceField(label=_("来源渠道"), choices=())
+    received_at = forms.DateTimeField(label=_("受理时间"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+                                      error_messages={"invalid": _("请输入有效时间,例如 2026-11-29 10:30。")})
+    reporter_name = forms.CharField(label=_("反映人"), max_length=100, required=False)
+    reporter_contact = forms.CharField(label=_("联系方式"), max_length=100, required=False)
+    description = forms.CharField(label=_("内容"), widget=forms.Textarea(attrs={"rows": 4}))
+    assignee = forms.ModelChoiceField(label=_("负责人"), queryset=None, required=False)
+    submission = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args, platform, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = Case.Kind.choices
+        self.fields["severity"].choices = Case.Severity.choices
+        self.fields["channel"].choices = Case.Channel.choices
+        self.fields["assignee"].queryset = get_user_model().objects.filter(memberships__platform=platform)
+
+
+class CaseCloseForm(forms.Form):
+    note = forms.CharField(label=_("办结说明"), widget=forms.Textarea(attrs={"rows": 2}),
+                           error_messages={"required": _("请填写办结说明。")})
