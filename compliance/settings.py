@@ -167,6 +167,8 @@ PLEDGE_ESCALATE_OFFICER = {
     "halfyear": 24 * 60, "yearly": 2 * 24 * 60, "biennial": 2 * 24 * 60, "event": 60, "one_time": 24 * 60,
     **json.loads(env_str("PLEDGE_ESCALATE_OFFICER", "{}")),
 }
+# Extra folders of letter templates (*.toml), beside obligations/letters/library/.
+PLEDGE_TEMPLATE_DIRS = [d for d in env_str("PLEDGE_TEMPLATE_DIRS", "").split(":") if d]
 PLEDGE_CASE_TEXT_MAX = env_int("PLEDGE_CASE_TEXT_MAX", 2000)  # characters of a complaint
 # Public complaint page: submissions and status lookups per client address per window.
 PLEDGE_PUBLIC_SUBMIT_LIMIT = env_int("PLEDGE_PUBLIC_SUBMIT_LIMIT", 5)

@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class ObligationsConfig(AppConfig):
     name = "obligations"
     verbose_name = _("承诺义务")
+
+    def ready(self):
+        from . import checks  # noqa: F401  (registers the system checks)

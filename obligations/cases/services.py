@@ -97,13 +97,13 @@ def case_open(*, platform, kind, description, received_at, now, user=None, chann
         raise
 
 
-@transaction.atomic
 def may_close(case: Case, user) -> bool:
     """The platform's officer closes any of its cases; the assignee closes their own."""
     role = access.roles_of(user).get(case.platform_id)
     return role == Role.OFFICER or (role is not None and case.assignee_id == user.pk)
 
 
+@transaction.atomic
 def case_close(*, case: Case, user, note: str, waivers: dict[int, str], now) -> Case:
     """Close a case. Every clock still open must be waived here, with a reason."""
     if not may_close(case, user):

@@ -1,35 +1,35 @@
-"""Services for letters and clauses: create, fill, sign, amend.
+"""Services for letters: create (from a template), fill, sign, amend, discard.
 
-A signed letter is frozen. An amendment is a new draft version; signing it supersedes
-the old version and carries the obligations over (same identity, same occurrences).
+A signed letter is frozen. An amendment is a new draft version copied from the signed
+one (the officer's own clauses and obligations included); signing it supersedes the old
+version and carries the obligations over (same key, same occurrences).
 """
 
+from datetime import date, datetime
+
 from django.db import transaction
+from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from ..errors import DomainError
 from ..models import Clause, Letter, Membership, Obligation, Occurrence, Role
+from ..schedule.periods import local_midnight
 from ..trust.audit import audit_record
 from . import template as tpl
+from .values import values_problems
 
 
 def _json_values(values: dict) -> dict:
     return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in values.items()}
 
 
-def _write_clauses(letter: Letter) -> None:
-    letter.clauses.all().delete()
-    Clause.objects.bulk_create(
-        Clause(
-            letter=letter,
-            section=number.split(".")[0],
-            section_title=tpl.SECTIONS[number.split(".")[0]],
-            number=number,
-            ordinal=i,
-            text=tpl.render(text, letter.values),
-        )
-        for i, (number, text) in enumerate(tpl.CLAUSES, start=1)
-    )
+def render_clause(clause: Clause, letter: Letter) -> None:
+    clause.text = tpl.render(clause.source, letter.values, letter.blanks)
+    clause.addendum = tpl.render(clause.addendum_source, letter.values, letter.blanks)
+
+
+def _next_version(platform) -> int:
+    return (Letter.objects.filter(platform=platform).aggregate(v=Max("version"))["v"] or 0) + 1
 
 
 def _refuse_if_frozen(letter: Letter) -> None:
@@ -39,16 +39,27 @@ def _refuse_if_frozen(letter: Letter) -> None:
 
 
 @transaction.atomic
-def letter_create(*, platform, values: dict, user=None, now) -> Letter:
-    version = (Letter.objects.filter(platform=platform, template=tpl.TEMPLATE_KEY)
-               .order_by("-version").values_list("version", flat=True).first() or 0) + 1
+def letter_create(*, platform, values: dict | None = None, user=None, now,
+                  template: str = tpl.DEFAULT_TEMPLATE) -> Letter:
+    """A draft from a registered template, its blanks prefilled with their defaults."""
+    source = tpl.get(template)
+    if source is None:
+        raise DomainError(_("没有名为“%(key)s”的承诺书模板。") % {"key": template})
+    defaults = {b["name"]: b["default"] for b in source.blanks if "default" in b}
     letter = Letter.objects.create(
-        platform=platform, template=tpl.TEMPLATE_KEY, version=version,
-        title=tpl.TEMPLATE_TITLE, values=_json_values(values),
+        platform=platform, template=source.key, version=_next_version(platform), title=source.title,
+        preamble=source.preamble, signature=source.signature, sections=source.sections, blanks=source.blanks,
+        values={**defaults, **_json_values(values or {})},
     )
-    _write_clauses(letter)
+    clauses = [Clause(letter=letter, section=c["number"].split(".")[0], number=c["number"], ordinal=i,
+                      section_title=source.sections[c["number"].split(".")[0]], title=c["title"], source=c["text"],
+                      addendum_source=c["addendum"], specs=c["obligations"])
+               for i, c in enumerate(source.clauses, start=1)]
+    for clause in clauses:
+        render_clause(clause, letter)
+    Clause.objects.bulk_create(clauses)
     audit_record(at=now, action="letter.create", obj=letter, actor=user, platform=platform,
-                 data={"version": version})
+                 data={"version": letter.version, "template": source.key})
     return letter
 
 
@@ -58,79 +69,118 @@ def letter_fill(*, letter: Letter, values: dict, user=None, now) -> Letter:
     _refuse_if_frozen(letter)
     letter.values = {**letter.values, **_json_values(values)}
     letter.save(update_fields=["values"])
-    _write_clauses(letter)
+    clauses = list(letter.clauses.all())
+    for clause in clauses:
+        render_clause(clause, letter)
+    Clause.objects.bulk_update(clauses, ["text", "addendum"])
     audit_record(at=now, action="letter.fill", obj=letter, actor=user, platform=letter.platform,
                  data={"values": letter.values})
     return letter
 
 
-@transaction.atomic
-def clause_update(*, clause: Clause, text: str, user=None, now) -> Clause:
-    letter = Letter.objects.select_for_update().get(pk=clause.letter_id)
-    _refuse_if_frozen(letter)
-    Clause.objects.filter(pk=clause.pk).update(text=text)
-    clause.text = text
-    audit_record(at=now, action="clause.update", obj=clause, actor=user, platform=letter.platform)
-    return clause
+def letter_start_date(letter: Letter) -> date | None:
+    """The signing date the letter states (its sign_date blank), if any."""
+    value = letter.values.get("sign_date")
+    return date.fromisoformat(value) if value else None
+
+
+def obligations_start(letter: Letter, now: datetime) -> datetime:
+    """Obligations start at the letter's stated signing date: at its local midnight when
+    that date is past or to come, at the moment of signing when it is today."""
+    stated = letter_start_date(letter)
+    tz = letter.platform.tz
+    if stated is None or stated == now.astimezone(tz).date():
+        return now
+    return local_midnight(stated, tz)
 
 
 @transaction.atomic
-def letter_sign(*, letter: Letter, user=None, now) -> Letter:
-    letter = Letter.objects.select_for_update().get(pk=letter.pk)
+def letter_sign(*, letter: Letter, user=None, now, past_periods: str | None = None) -> Letter:
+    letter = Letter.objects.select_for_update().select_related("platform").get(pk=letter.pk)
     _refuse_if_frozen(letter)
-    missing = [str(b.label) for b in tpl.BLANKS if letter.values.get(b.name) in (None, "")]
-    if missing:
-        raise DomainError(_("以下填空尚未填写:%(names)s") % {"names": "、".join(missing)})
+    problems = values_problems(letter.blanks, letter.values)
+    if problems:
+        raise DomainError(_("以下填空尚未填写或填写有误:%(names)s") % {"names": "、".join(problems)})
     if not Membership.objects.filter(platform=letter.platform, role=Role.OFFICER).exists():
-        raise DomainError(_("条款四.2要求指定合规负责人:请先为本平台添加一名合规负责人,再签署。"))
+        raise DomainError(_("承诺事项需要合规负责人落实:请先为本平台添加一名合规负责人,再签署。"))
+    if past_periods:
+        letter.past_periods = past_periods
     previous = (Letter.objects.select_for_update()
-                .filter(platform=letter.platform, template=letter.template, state=Letter.State.SIGNED)
-                .first())
+                .filter(platform=letter.platform, state=Letter.State.SIGNED).first())
     letter.state, letter.signed_at, letter.signed_by = Letter.State.SIGNED, now, user
-    letter.save(update_fields=["state", "signed_at", "signed_by"])
+    letter.save(update_fields=["state", "signed_at", "signed_by", "past_periods"])
     if previous:
         previous.state = Letter.State.SUPERSEDED
         previous.save(update_fields=["state"])
-    _sync_obligations(letter, now)
+    _sync_obligations(letter, obligations_start(letter, now), now)
     audit_record(at=now, action="letter.sign", obj=letter, actor=user, platform=letter.platform,
-                 data={"version": letter.version, "supersedes": previous.pk if previous else None})
+                 data={"version": letter.version, "supersedes": previous.pk if previous else None,
+                       "past_periods": letter.past_periods})
     return letter
 
 
 @transaction.atomic
 def letter_amend(*, letter: Letter, user=None, now) -> Letter:
-    """Start version N+1 as a draft, prefilled from the signed version."""
+    """Start version N+1 as a draft, copied from the signed version."""
     if letter.state != Letter.State.SIGNED:
         raise DomainError(_("只能修订已签署的现行版本。"))
-    if Letter.objects.filter(amends=letter, state=Letter.State.DRAFT).exists():
-        raise DomainError(_("已有一份修订草稿,请先完成或签署它。"))
-    draft = letter_create(platform=letter.platform, values=dict(letter.values), user=user, now=now)
-    draft.amends = letter
-    draft.save(update_fields=["amends"])
+    if Letter.objects.filter(platform=letter.platform, state=Letter.State.DRAFT).exists():
+        raise DomainError(_("已有一份草稿,请先完成、签署或放弃它。"))
+    draft = Letter.objects.create(
+        platform=letter.platform, template=letter.template, version=_next_version(letter.platform),
+        title=letter.title, preamble=letter.preamble, signature=letter.signature, sections=letter.sections,
+        blanks=letter.blanks, values=dict(letter.values), amends=letter,
+    )
+    Clause.objects.bulk_create(
+        Clause(letter=draft, **{f: getattr(c, f) for f in CLAUSE_COPY})
+        for c in letter.clauses.filter(removed_reason="")
+    )
+    audit_record(at=now, action="letter.amend", obj=draft, actor=user, platform=letter.platform,
+                 data={"version": draft.version, "amends": letter.pk})
     return draft
 
 
-SCHEDULE_FIELDS = ("kind", "period", "count", "spread", "trigger", "deadlines", "one_time_days")
+CLAUSE_COPY = ("section", "section_title", "number", "title", "ordinal", "source", "text", "addendum_source",
+               "addendum", "specs")
 
 
-def _sync_obligations(letter: Letter, now) -> None:
+@transaction.atomic
+def letter_discard(*, letter: Letter, user=None, now) -> None:
+    """Throw a draft away (a first draft or an amendment); signed versions stay."""
+    letter = Letter.objects.select_for_update().get(pk=letter.pk)
+    _refuse_if_frozen(letter)
+    audit_record(at=now, action="letter.discard", actor=user, platform=letter.platform,
+                 data={"letter": letter.pk, "version": letter.version})
+    letter.clauses.all().delete()
+    letter.delete()
+
+
+def letter_obligation_fields(letter: Letter) -> list[tuple[Clause, dict]]:
+    """(clause, resolved obligation fields) for every spec of the letter's live clauses."""
+    return [(clause, tpl.resolve_spec(spec, letter.values, letter.blanks))
+            for clause in letter.clauses.filter(removed_reason="").order_by("ordinal")
+            for spec in clause.specs]
+
+
+OBLIGATION_FIELDS = ("title", "kind", "period", "count", "times_of_day", "spread", "due_offset_minutes",
+                     "workdays_only", "trigger", "deadlines", "one_time_days", "responsible_role",
+                     "evidence_required", "evidence_description", "retention_years", "grace_minutes",
+                     "escalate_officer_minutes", "escalate_group_minutes")
+SCHEDULE_FIELDS = ("kind", "period", "count", "times_of_day", "spread", "due_offset_minutes", "workdays_only",
+                   "trigger", "deadlines", "one_time_days")
+
+
+def _sync_obligations(letter: Letter, starts_at: datetime, now: datetime) -> None:
     """Create or update the obligations of a newly signed version; end the ones it dropped.
     A changed schedule drops the occurrences not yet opened; the sweep makes them anew."""
-    clauses = {c.number: c for c in letter.clauses.all()}
-    specs = tpl.obligation_specs(letter.values)
+    wanted = letter_obligation_fields(letter)
     existing = {o.key: o for o in Obligation.objects.filter(platform=letter.platform)}
-    for spec in specs:
-        fields = {
-            "clause": clauses[spec.clause], "title": spec.title, "kind": spec.kind,
-            "period": spec.period, "count": spec.count, "spread": spec.spread,
-            "trigger": spec.trigger, "deadlines": spec.deadlines, "one_time_days": spec.one_time_days,
-            "responsible_role": spec.responsible_role, "evidence_required": spec.evidence_required,
-            "evidence_description": spec.evidence_description, "retention_years": spec.retention_years,
-            "grace_minutes": spec.grace_minutes, "ends_at": None,
-        }
-        ob = existing.get(spec.key)
+    for clause, spec in wanted:
+        fields = {f: spec[f] for f in OBLIGATION_FIELDS}
+        fields.update(clause=clause, ends_at=None, period=fields["period"] or "", trigger=fields["trigger"] or "")
+        ob = existing.get(spec["key"])
         if ob is None:
-            Obligation.objects.create(platform=letter.platform, key=spec.key, starts_at=now, **fields)
+            Obligation.objects.create(platform=letter.platform, key=spec["key"], starts_at=starts_at, **fields)
             continue
         changed = any(getattr(ob, f) != fields[f] for f in SCHEDULE_FIELDS) or ob.ends_at is not None
         for name, value in fields.items():
@@ -138,7 +188,7 @@ def _sync_obligations(letter: Letter, now) -> None:
         if changed:
             _drop_unopened(ob, now)
         ob.save()
-    for key in existing.keys() - {s.key for s in specs}:
+    for key in existing.keys() - {spec["key"] for _clause, spec in wanted}:
         ob = existing[key]
         if ob.ends_at is None:
             ob.ends_at = now
@@ -155,3 +205,7 @@ def _drop_unopened(ob: Obligation, now) -> None:
 
 def current_letter(platform) -> Letter | None:
     return Letter.objects.filter(platform=platform, state=Letter.State.SIGNED).order_by("-version").first()
+
+
+def draft_letter(platform) -> Letter | None:
+    return Letter.objects.filter(platform=platform, state=Letter.State.DRAFT).order_by("-version").first()

@@ -1,175 +1,363 @@
-"""The built-in template: 线上服务平台规范运营承诺书 第(1)篇, from the seed.
+"""Letter templates as data: TOML files holding typed, bounded blanks, the clauses with
+their {placeholders}, and per clause the obligation specs, checked when loaded.
 
-Each blank is a named, typed field (`BLANKS`); `CLAUSES` holds the text with the blanks
-as {placeholders}; `obligation_specs(values)` turns filled values into the obligations
-the clauses demand. Section 二 and most of 一 yield no schedule but stay in the letter.
+A spec's field may name a blank as "{name}" (a whole-value reference): `resolve_spec`
+puts the filled value there when the letter is signed or previewed. Titles may use
+placeholders inside the text. Everything a template says is copied into the letter
+when it is created, so a later change of the file never changes a letter.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+import string
+import tomllib
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
 
-from django.utils.translation import gettext_lazy as _
+from django.conf import settings
 
-TEMPLATE_KEY = "platform-operation-1"
-TEMPLATE_TITLE = "线上服务平台规范运营承诺书"
+from ..schedule.workdays import DeadlineUnit
 
+LIBRARY = Path(__file__).resolve().parent / "library"
+DEFAULT_TEMPLATE = "platform-operation-1"
+OWN = "own"  # a platform's own letter (pasted or written), with no template behind it
+BLANK_KINDS = ("int", "text", "choice", "date", "period")
+SPEC_KINDS = ("calendar", "event", "one_time")
+ROLES = ("officer", "staff", "supervisor", "auditor")
+TRIGGERS = ("complaint", "incident", "finding")
+TIERS = ("serious", "critical")
+# Period labels in the letter's own language: they are rendered into the clause text.
+PERIOD_LABELS = {
+    "daily": "每日", "weekly": "每周", "tenday": "每旬", "monthly": "每月", "quarterly": "每季度",
+    "halfyear": "每半年", "yearly": "每年", "biennial": "每两年",
+}
+REF = re.compile(r"^\{(\w+)\}$")
+TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+EMPTY = "__________"
 
-@dataclass(frozen=True)
-class Blank:
-    name: str
-    label: str
-    kind: str  # "int", "text", "choice", "date"
-    min: int | None = None
-    max: int | None = None
-    default: object = None
-    choices: tuple = ()
-    help: str = ""
-
-
-REPORT_PERIODS = (
-    ("monthly", _("每月")),
-    ("quarterly", _("每季度")),
-    ("halfyear", _("每半年")),
-    ("yearly", _("每年")),
-)
-
-# Upper bounds keep a slip of the keyboard (2000 checks a day) from becoming a schedule.
-BLANKS: tuple[Blank, ...] = (
-    Blank("purpose", _("承诺事项(为保证……工作顺利开展)"), "text", default="线上服务平台规范运营"),
-    Blank("platform_name", _("平台名称"), "text"),
-    Blank("law_prefix", _("法律名称前缀(《……网络安全法》)"), "text", default="中华人民共和国",
-          help=_("这是法律名称的一部分,不是计划参数。")),
-    Blank("service_objects", _("服务对象类型"), "text"),
-    Blank("service_scope", _("服务内容描述"), "text"),
-    Blank("checks_per_day", _("每日安全检查次数"), "int", 1, 24),
-    Blank("audits_per_month", _("每月合规性审计次数"), "int", 1, 31),
-    Blank("audit_retention_years", _("审计记录留存年限"), "int", 1, 30),
-    Blank("service_staff", _("专职客服人数"), "int", 1, 100000),
-    Blank("response_minutes", _("平均响应时长上限(分钟)"), "int", 1, 1440),
-    Blank("trainings_per_quarter", _("每季度员工培训次数"), "int", 1, 90),
-    Blank("recovery_hours", _("突发事件恢复时限(小时)"), "int", 1, 720, default=24,
-          help=_("应急预案中设定的恢复时限。")),
-    Blank("assessments_per_month", _("每月第三方安全评估次数"), "int", 1, 31),
-    Blank("lead_department", _("监督小组牵头部门"), "text"),
-    Blank("compliance_role", _("合规负责人岗位名称"), "text"),
-    Blank("complaint_response_hours", _("投诉举报响应时限(小时)"), "int", 1, 720),
-    Blank("regulator_report_period", _("向主管部门报送运营报告的周期"), "choice",
-          default="quarterly", choices=REPORT_PERIODS),
-    Blank("signer", _("承诺人"), "text"),
-    Blank("sign_date", _("签订日期"), "date"),
-)
-
-SECTIONS = {"一": "基本事项", "二": "基本准则", "三": "具体行动", "四": "监督机制"}
-
-CLAUSES: tuple[tuple[str, str], ...] = (
-    ("一.1", "承诺主体为{platform_name}(平台名称),以下简称“平台”。"),
-    ("一.2", "平台依据《{law_prefix}网络安全法》《互联网信息服务管理办法》等相关法律法规,及行业监管要求,开展线上服务。"),
-    ("一.3", "平台服务对象为{service_objects}(服务对象类型),服务范围包括{service_scope}(服务内容描述)。"),
-    ("一.4", "平台承诺严格遵守本承诺书内容,接受主管部门及社会监督。"),
-    ("二.1", "平台坚持合法合规原则,保证所有服务内容符合国家法律法规及政策导向。"),
-    ("二.2", "平台遵循公开透明原则,服务规则、收费标准、投诉渠道等信息向用户公示,无隐瞒或虚假陈述。"),
-    ("二.3", "平台秉持公平公正原则,保障用户合法权益,不设置歧视性条款或限制性条件。"),
-    ("二.4", "平台执行安全第一原则,采取必要技术与管理措施,防范数据泄露、网络攻击等风险。"),
-    ("三.1", "平台建立健全用户身份核验机制,采用实名认证、多因素验证等方式,保证用户信息真实有效。"),
-    ("三.2", "平台每日开展{checks_per_day}次安全检查,监控系统运行状态,及时发觉并处置异常情况。"),
-    ("三.3", "平台每月对服务数据开展{audits_per_month}次合规性审计,核对用户信息、交易记录等关键数据完整性,留存至少{audit_retention_years}年备查。"),
-    ("三.4", "平台设立{service_staff}名专职客服人员,7×24小时响应用户咨询、投诉,平均响应时长不超过{response_minutes}分钟。"),
-    ("三.5", "平台每季度组织{trainings_per_quarter}次员工培训,内容涵盖法律法规、操作规范、风险防范等,保证从业人员具备相应资质。"),
-    ("三.6", "平台制定应急预案,针对系统故障、自然灾害等突发情况,设定启动条件、处置流程及恢复时限。"),
-    ("三.7", "平台每月更新隐私政策,明确数据收集目的、使用方式及用户权利,并通过显著渠道通知用户。"),
-    ("三.8", "平台每月开展{assessments_per_month}次第三方安全评估,检验平台漏洞修复效果,持续提升防护能力。"),
-    ("四.1", "平台设立内部监督小组,由{lead_department}(部门名称)牵头,每季度向管理层汇报运营情况及风险排查结果。"),
-    ("四.2", "平台指定{compliance_role}(岗位名称)为合规负责人,负责日常监督及整改落实,保证承诺事项落地执行。"),
-    ("四.3", "平台建立用户反馈闭环机制,对投诉举报在{complaint_response_hours}小时内响应,7日内给出处理意见。"),
-    ("四.4", "平台定期向主管部门报送运营报告,内容包含服务数据、安全状况、合规自查结果等。"),
-)
+# field -> (type, blank kinds a reference may name)
+SPEC_FIELDS: dict[str, tuple[type, tuple[str, ...]]] = {
+    "key": (str, ()), "title": (str, ()), "kind": (str, ()), "responsible_role": (str, ()),
+    "evidence_description": (str, ()), "evidence_required": (bool, ()),
+    "period": (str, ("period",)), "count": (int, ("int",)), "times_of_day": (list, ()), "spread": (bool, ()),
+    "due_offset_minutes": (int, ("int",)), "workdays_only": (bool, ()),
+    "trigger": (str, ()), "deadlines": (list, ()), "one_time_days": (int, ("int",)),
+    "retention_years": (int, ("int",)), "grace_minutes": (int, ("int",)),
+    "escalate_officer_minutes": (int, ("int",)), "escalate_group_minutes": (int, ("int",)),
+}
+SPEC_DEFAULTS = {
+    "responsible_role": "staff", "evidence_description": "", "evidence_required": True, "period": "", "count": 1,
+    "times_of_day": [], "spread": False, "due_offset_minutes": None, "workdays_only": False, "trigger": "",
+    "deadlines": [], "one_time_days": None,
+    # Where the letter says nothing: 个人信息保护法 第五十六条 keeps records at least 3 years.
+    "retention_years": 3, "grace_minutes": 0, "escalate_officer_minutes": None, "escalate_group_minutes": None,
+}
 
 
+class TemplateError(ValueError):
+    """A template file that cannot be used: the file, the path inside it, the reason."""
 
-def blanks_in(text: str) -> list[str]:
-    import string
-
-    return [name for _, name, _, _ in string.Formatter().parse(text) if name]
-
-
-def render(text: str, values: dict) -> str:
-    return text.format(**{name: values.get(name, "__________") for name in blanks_in(text)})
+    def __init__(self, file, path: str, reason: str):
+        super().__init__(f"{file}: {path}: {reason}")
+        self.file, self.path, self.reason = str(file), path, reason
 
 
 @dataclass(frozen=True)
-class ObligationSpec:
+class LetterTemplate:
     key: str
-    clause: str
+    name: str
     title: str
-    kind: str  # calendar | event | one_time
-    responsible_role: str
-    evidence_description: str = ""
-    evidence_required: bool = True
-    period: str = ""
-    count: int = 1
-    spread: bool = False
-    trigger: str = ""
-    deadlines: list = field(default_factory=list)
-    one_time_days: int | None = None
-    retention_years: int = 3
-    grace_minutes: int = 0
+    preamble: str
+    signature: str
+    sections: dict[str, str]  # number -> title
+    blanks: list[dict]
+    clauses: list[dict]  # {number, title, text, addendum, obligations: [spec]}
+    file: str
+
+    @property
+    def obligation_count(self) -> int:
+        return sum(len(c["obligations"]) for c in self.clauses)
 
 
-def obligation_specs(values: dict) -> list[ObligationSpec]:
-    """What the filled letter obliges the platform to do, clause by clause."""
-    v = values
-    keep = 3  # default retention where the letter says nothing (个人信息保护法 第五十六条)
-    return [
-        ObligationSpec("三.1", "三.1", "建立用户身份核验机制(实名认证、多因素验证)", "one_time", "officer",
-                       "核验机制制度文件", one_time_days=30, retention_years=keep),
-        ObligationSpec("三.2", "三.2", "安全检查", "calendar", "staff", "安全检查记录",
-                       period="daily", count=v["checks_per_day"], spread=True, retention_years=keep,
-                       grace_minutes=60),
-        ObligationSpec("三.3", "三.3", "服务数据合规性审计", "calendar", "officer", "合规审计报告",
-                       period="monthly", count=v["audits_per_month"],
-                       retention_years=v["audit_retention_years"], grace_minutes=24 * 60),
-        ObligationSpec("三.4", "三.4", f"客服配置确认({v['service_staff']}名专职客服,7×24小时)", "calendar",
-                       "officer", "客服排班表", period="monthly", retention_years=keep,
-                       grace_minutes=24 * 60),
-        ObligationSpec("三.5", "三.5", "员工培训", "calendar", "officer", "培训签到表与课件",
-                       period="quarterly", count=v["trainings_per_quarter"], retention_years=keep,
-                       grace_minutes=24 * 60),
-        ObligationSpec("三.6", "三.6", "制定应急预案(启动条件、处置流程、恢复时限)", "one_time", "officer",
-                       "应急预案文件", one_time_days=30, retention_years=keep),
-        ObligationSpec("三.6-incident", "三.6", "突发事件恢复", "event", "staff", "处置与恢复记录",
-                       trigger="incident",
-                       deadlines=[{"step": "recover", "amount": v["recovery_hours"], "unit": "hours"}],
-                       retention_years=keep),
-        ObligationSpec("三.7", "三.7", "更新隐私政策并通知用户", "calendar", "officer", "隐私政策版本与通知截图",
-                       period="monthly", retention_years=keep, grace_minutes=24 * 60),
-        ObligationSpec("三.8", "三.8", "第三方安全评估", "calendar", "officer", "第三方评估报告",
-                       period="monthly", count=v["assessments_per_month"], retention_years=keep,
-                       grace_minutes=24 * 60),
-        # Findings of audits and assessments are fixed by a deadline set by severity.
-        ObligationSpec("三.8-finding", "三.8", "漏洞与问题整改", "event", "staff", "整改记录与复测结果",
-                       trigger="finding",
-                       deadlines=[{"step": "fix", "amount": 30, "unit": "days", "tiers": {
-                           "serious": {"amount": 5, "unit": "workdays"},
-                           "critical": {"amount": 24, "unit": "hours"}}}],
-                       retention_years=keep),
-        ObligationSpec("四.1", "四.1", f"监督小组({v['lead_department']}牵头)向管理层汇报", "calendar",
-                       "supervisor", "季度汇报材料", period="quarterly", retention_years=keep,
-                       grace_minutes=7 * 24 * 60),
-        ObligationSpec("四.2", "四.2", f"指定{v['compliance_role']}为合规负责人", "one_time", "officer",
-                       "任命文件", one_time_days=7, retention_years=keep),
-        # The response note is the record; files may be added but are not required.
-        ObligationSpec("四.3", "四.3", "投诉举报处理", "event", "staff", "响应与处理意见记录",
-                       evidence_required=False, trigger="complaint",
-                       deadlines=[
-                           {"step": "respond", "amount": v["complaint_response_hours"], "unit": "hours"},
-                           # A serious complaint gets its decision within a day, not a week.
-                           {"step": "decide", "amount": 7, "unit": "days",
-                            "tiers": {"serious": {"amount": 24, "unit": "hours"},
-                                      "critical": {"amount": 24, "unit": "hours"}}},
-                       ],
-                       retention_years=keep),
-        ObligationSpec("四.4", "四.4", "向主管部门报送运营报告", "calendar", "officer", "运营报告及报送回执",
-                       period=v.get("regulator_report_period") or "quarterly", retention_years=keep,
-                       grace_minutes=7 * 24 * 60),
+def placeholders(text: str) -> list[str]:
+    return [name for _, name, _, _ in string.Formatter().parse(text or "") if name]
+
+
+def blank_display(blank: dict, value) -> str:
+    """How a filled value reads inside the letter's text."""
+    if value in (None, ""):
+        return EMPTY
+    if blank.get("kind") == "period":
+        return PERIOD_LABELS.get(value, str(value))
+    if blank.get("kind") == "choice":
+        return dict((str(k), v) for k, v in blank.get("choices", [])).get(str(value), str(value))
+    return str(value)
+
+
+def render(text: str, values: dict, blanks: list[dict]) -> str:
+    """The text with each placeholder filled; an empty blank stays visible as ____."""
+    by_name = {b["name"]: b for b in blanks}
+    filled = {name: blank_display(by_name.get(name, {}), values.get(name)) for name in placeholders(text)}
+    return (text or "").format(**filled)
+
+
+def resolve_spec(spec: dict, values: dict, blanks: list[dict]) -> dict:
+    """A spec with its blank references replaced by the filled values: the fields of an Obligation."""
+
+    def value(v):
+        m = REF.match(v) if isinstance(v, str) else None
+        return values.get(m.group(1)) if m else v
+
+    out = {**SPEC_DEFAULTS, **{k: value(v) for k, v in spec.items()}}
+    out["title"] = render(spec["title"], values, blanks)
+    out["deadlines"] = [
+        {**{k: value(v) for k, v in step.items() if k != "tiers"},
+         **({"tiers": {t: {k: value(v) for k, v in tier.items()} for t, tier in step["tiers"].items()}}
+            if step.get("tiers") else {})}
+        for step in spec.get("deadlines", [])
     ]
+    return out
+
+
+def spec_references(spec: dict) -> set[str]:
+    """The blanks a spec depends on."""
+    names = set(placeholders(spec.get("title", "")))
+    for v in list(spec.values()) + [x for s in spec.get("deadlines", []) for x in _step_values(s)]:
+        m = REF.match(v) if isinstance(v, str) else None
+        if m:
+            names.add(m.group(1))
+    return names
+
+
+def _step_values(step: dict):
+    yield from step.values()
+    for tier in (step.get("tiers") or {}).values():
+        yield from tier.values()
+
+
+# Loading and checking -------------------------------------------------------------
+
+class _Checker:
+    def __init__(self, file):
+        self.file = file
+
+    def fail(self, path, reason):
+        raise TemplateError(self.file, path, reason)
+
+    def typed(self, data, key, kind, path, required=True):
+        if key not in data:
+            if required:
+                self.fail(f"{path}.{key}" if path else key, "is missing")
+            return None
+        if not isinstance(data[key], kind) or (kind is int and isinstance(data[key], bool)):
+            self.fail(f"{path}.{key}" if path else key, f"must be {kind.__name__}, not {type(data[key]).__name__}")
+        return data[key]
+
+
+def load_template(file: Path) -> LetterTemplate:
+    check = _Checker(file)
+    try:
+        data = tomllib.loads(Path(file).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise TemplateError(file, "(file)", str(exc)) from None
+    for key in ("key", "name", "title"):
+        check.typed(data, key, str, "")
+    for key in ("preamble", "signature"):
+        check.typed(data, key, str, "", required=False)
+    unknown = set(data) - {"key", "name", "title", "preamble", "signature", "sections", "blanks", "clauses"}
+    if unknown:
+        check.fail(sorted(unknown)[0], "is not a template field")
+    sections = {}
+    for i, s in enumerate(check.typed(data, "sections", list, "")):
+        sections[check.typed(s, "number", str, f"sections[{i}]")] = check.typed(s, "title", str, f"sections[{i}]")
+    blanks = [_check_blank(check, b, f"blanks[{i}]") for i, b in enumerate(check.typed(data, "blanks", list, ""))]
+    names = [b["name"] for b in blanks]
+    if len(set(names)) != len(names):
+        check.fail("blanks", f"blank {next(n for n in names if names.count(n) > 1)!r} is declared twice")
+    by_name = {b["name"]: b for b in blanks}
+    for key in ("preamble", "signature"):
+        _check_placeholders(check, data.get(key, ""), by_name, key)
+    clauses, numbers, keys = [], set(), set()
+    for i, c in enumerate(check.typed(data, "clauses", list, "")):
+        path = f"clauses[{i}]"
+        number = check.typed(c, "number", str, path)
+        if number in numbers:
+            check.fail(f"{path}.number", f"clause {number} appears twice")
+        numbers.add(number)
+        if number.split(".")[0] not in sections:
+            check.fail(f"{path}.number", f"section {number.split('.')[0]!r} is not declared in sections")
+        text = check.typed(c, "text", str, path)
+        addendum = check.typed(c, "addendum", str, path, required=False) or ""
+        _check_placeholders(check, text, by_name, f"{path}.text")
+        _check_placeholders(check, addendum, by_name, f"{path}.addendum")
+        specs = []
+        for j, spec in enumerate(check.typed(c, "obligations", list, path, required=False) or []):
+            spec = _check_spec(check, spec, by_name, f"{path}.obligations[{j}]")
+            if spec["key"] in keys:
+                check.fail(f"{path}.obligations[{j}].key", f"obligation key {spec['key']!r} appears twice")
+            keys.add(spec["key"])
+            specs.append(spec)
+        clauses.append({"number": number, "title": c.get("title", ""), "text": text, "addendum": addendum,
+                        "obligations": specs})
+    return LetterTemplate(key=data["key"], name=data["name"], title=data["title"], preamble=data.get("preamble", ""),
+                          signature=data.get("signature", ""), sections=sections, blanks=blanks, clauses=clauses,
+                          file=str(file))
+
+
+def _check_blank(check: _Checker, b: dict, path: str) -> dict:
+    name = check.typed(b, "name", str, path)
+    if not name.isidentifier():
+        check.fail(f"{path}.name", f"{name!r} is not a name (letters, digits, underscore)")
+    check.typed(b, "label", str, path)
+    kind = check.typed(b, "kind", str, path)
+    if kind not in BLANK_KINDS:
+        check.fail(f"{path}.kind", f"{kind!r} is not one of {', '.join(BLANK_KINDS)}")
+    unknown = set(b) - {"name", "label", "kind", "min", "max", "default", "choices", "help"}
+    if unknown:
+        check.fail(f"{path}.{sorted(unknown)[0]}", "is not a blank field")
+    if kind == "int":
+        low, high = check.typed(b, "min", int, path), check.typed(b, "max", int, path)
+        if low > high:
+            check.fail(f"{path}.min", f"min {low} is above max {high}")
+        default = check.typed(b, "default", int, path, required=False)
+        if default is not None and not low <= default <= high:
+            check.fail(f"{path}.default", f"{default} is outside {low}..{high}")
+    if kind == "choice":
+        choices = check.typed(b, "choices", list, path)
+        if not choices or not all(isinstance(c, list) and len(c) == 2 for c in choices):
+            check.fail(f"{path}.choices", "must be a list of [value, label] pairs")
+        if "default" in b and b["default"] not in [c[0] for c in choices]:
+            check.fail(f"{path}.default", f"{b['default']!r} is not one of the choices")
+    if kind == "period" and "default" in b and b["default"] not in PERIOD_LABELS:
+        check.fail(f"{path}.default", f"{b['default']!r} is not a period ({', '.join(PERIOD_LABELS)})")
+    if kind == "date" and "default" in b:
+        try:
+            date.fromisoformat(str(b["default"]))
+        except ValueError:
+            check.fail(f"{path}.default", f"{b['default']!r} is not a date")
+    return dict(b)
+
+
+def _check_placeholders(check: _Checker, text: str, blanks: dict, path: str) -> None:
+    try:
+        names = placeholders(text)
+    except ValueError as exc:
+        check.fail(path, f"broken placeholder: {exc}")
+    for name in names:
+        if name not in blanks:
+            check.fail(path, f"{{{name}}} names no declared blank")
+
+
+def _check_ref_or(check, spec, field, blanks, path, expected, kinds):
+    value = spec.get(field)
+    m = REF.match(value) if isinstance(value, str) else None
+    if m:
+        name = m.group(1)
+        if name not in blanks:
+            check.fail(f"{path}.{field}", f"{{{name}}} names no declared blank")
+        if blanks[name]["kind"] not in kinds:
+            check.fail(f"{path}.{field}", f"blank {name!r} is {blanks[name]['kind']}, a {'/'.join(kinds)} is needed")
+        return
+    if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+        check.fail(f"{path}.{field}", f"must be {expected.__name__} or a blank reference, not {value!r}")
+    if expected is int and value < 0:
+        check.fail(f"{path}.{field}", "must not be negative")
+
+
+def check_spec(spec: dict, blanks: list[dict], where: str = "obligation") -> dict:
+    """One obligation spec checked as a template's would be (the clause editor's gate)."""
+    return _check_spec(_Checker(where), spec, {b["name"]: b for b in blanks}, where)
+
+
+def _check_spec(check: _Checker, spec: dict, blanks: dict, path: str) -> dict:
+    for field in ("key", "title", "kind"):
+        check.typed(spec, field, str, path)
+    unknown = set(spec) - set(SPEC_FIELDS)
+    if unknown:
+        check.fail(f"{path}.{sorted(unknown)[0]}", "is not an obligation field")
+    if len(spec["key"]) > 32:
+        check.fail(f"{path}.key", "is longer than 32 characters")
+    _check_placeholders(check, spec["title"], blanks, f"{path}.title")
+    for field, value in spec.items():
+        expected, kinds = SPEC_FIELDS[field]
+        if kinds:
+            _check_ref_or(check, spec, field, blanks, path, expected, kinds)
+        elif not isinstance(value, expected):
+            check.fail(f"{path}.{field}", f"must be {expected.__name__}, not {type(value).__name__}")
+    kind = spec["kind"]
+    if kind not in SPEC_KINDS:
+        check.fail(f"{path}.kind", f"{kind!r} is not one of {', '.join(SPEC_KINDS)}")
+    if spec.get("responsible_role", "staff") not in ROLES:
+        check.fail(f"{path}.responsible_role", f"{spec['responsible_role']!r} is not one of {', '.join(ROLES)}")
+    for i, t in enumerate(spec.get("times_of_day", [])):
+        if not isinstance(t, str) or not TIME.match(t):
+            check.fail(f"{path}.times_of_day[{i}]", f"{t!r} is not a time like 09:00")
+    if kind == "calendar":
+        if "period" not in spec:
+            check.fail(f"{path}.period", "a calendar obligation needs a period")
+        if isinstance(spec["period"], str) and not REF.match(spec["period"]) and spec["period"] not in PERIOD_LABELS:
+            check.fail(f"{path}.period", f"{spec['period']!r} is not a period ({', '.join(PERIOD_LABELS)})")
+    if kind == "event":
+        if spec.get("trigger") not in TRIGGERS:
+            check.fail(f"{path}.trigger", f"an event obligation needs a trigger ({', '.join(TRIGGERS)})")
+        if not spec.get("deadlines"):
+            check.fail(f"{path}.deadlines", "an event obligation needs at least one deadline")
+        for i, step in enumerate(spec["deadlines"]):
+            _check_step(check, step, blanks, f"{path}.deadlines[{i}]", tiers=True)
+    if kind == "one_time" and "one_time_days" not in spec:
+        check.fail(f"{path}.one_time_days", "a one-time obligation needs its days after signing")
+    return dict(spec)
+
+
+def _check_step(check, step, blanks, path, tiers):
+    if not isinstance(step, dict):
+        check.fail(path, "must be a table {step, amount, unit}")
+    allowed = {"step", "amount", "unit", "tiers"} if tiers else {"amount", "unit"}
+    if set(step) - allowed:
+        check.fail(f"{path}.{sorted(set(step) - allowed)[0]}", "is not a deadline field")
+    if tiers:
+        check.typed(step, "step", str, path)
+    _check_ref_or(check, step, "amount", blanks, path, int, ("int",))
+    if step.get("unit") not in {u.value for u in DeadlineUnit}:
+        check.fail(f"{path}.unit", f"{step.get('unit')!r} is not one of {', '.join(u.value for u in DeadlineUnit)}")
+    for name, tier in (step.get("tiers") or {}).items():
+        if name not in TIERS:
+            check.fail(f"{path}.tiers.{name}", f"is not a severity ({', '.join(TIERS)})")
+        _check_step(check, tier, blanks, f"{path}.tiers.{name}", tiers=False)
+
+
+# The registry ----------------------------------------------------------------------
+
+_registry: dict[str, LetterTemplate] | None = None
+
+
+def template_files() -> list[Path]:
+    dirs = [LIBRARY, *map(Path, getattr(settings, "PLEDGE_TEMPLATE_DIRS", []))]
+    return sorted(f for d in dirs for f in Path(d).glob("*.toml"))
+
+
+def registry() -> dict[str, LetterTemplate]:
+    """Every template file, loaded once per process; a broken file raises TemplateError."""
+    global _registry
+    if _registry is None:
+        loaded: dict[str, LetterTemplate] = {}
+        for file in template_files():
+            tpl = load_template(file)
+            if tpl.key in loaded:
+                raise TemplateError(file, "key", f"{tpl.key!r} is also the key of {loaded[tpl.key].file}")
+            loaded[tpl.key] = tpl
+        _registry = loaded
+    return _registry
+
+
+def get(key: str) -> LetterTemplate | None:
+    return registry().get(key)
+
+
+def reset_registry() -> None:
+    """Forget the loaded templates (tests, and a change of PLEDGE_TEMPLATE_DIRS)."""
+    global _registry
+    _registry = None
+

@@ -9,6 +9,10 @@ class Letter(models.Model):
     """承诺书: one version of a platform's letter. Signed versions are frozen; an
     amendment is a new version that supersedes the signed one when it is signed."""
 
+    class PastPeriods(models.TextChoices):
+        MISSED = "missed", _("计为未完成")
+        NOT_APPLICABLE = "not_applicable", _("不适用(豁免)")
+
     class State(models.TextChoices):
         DRAFT = "draft", _("草稿")
         SIGNED = "signed", _("已签署")
@@ -18,7 +22,16 @@ class Letter(models.Model):
     template = models.CharField(_("模板"), max_length=64)
     version = models.PositiveIntegerField(_("版本"), default=1)
     title = models.CharField(_("标题"), max_length=200)
+    # Copied from the template when the letter is created, so a later change of the
+    # template file never changes a letter; a platform's own letter holds its own.
+    preamble = models.TextField(_("序言"), blank=True)
+    signature = models.TextField(_("签署栏"), blank=True)
+    sections = models.JSONField(_("部分"), default=dict, blank=True)  # number -> title
+    blanks = models.JSONField(_("填空定义"), default=list, blank=True)
     values = models.JSONField(_("填写内容"), default=dict)
+    # When the stated signing date lies in the past: do the periods since then count?
+    past_periods = models.CharField(_("签订日期之前的周期"), max_length=16, choices=PastPeriods.choices,
+                                    default=PastPeriods.MISSED)
     state = models.CharField(_("状态"), max_length=16, choices=State.choices, default=State.DRAFT)
     signed_at = models.DateTimeField(_("签署时间"), null=True, blank=True)
     signed_by = models.ForeignKey(
@@ -31,7 +44,7 @@ class Letter(models.Model):
         verbose_name = _("承诺书")
         verbose_name_plural = _("承诺书")
         constraints = [
-            models.UniqueConstraint(fields=["platform", "template", "version"], name="letter_version_unique"),
+            models.UniqueConstraint(fields=["platform", "version"], name="letter_version_unique"),
             models.CheckConstraint(
                 condition=models.Q(state="draft") | models.Q(signed_at__isnull=False),
                 name="signed_letter_has_signed_at",
@@ -53,8 +66,18 @@ class Clause(models.Model):
     section = models.CharField(_("部分"), max_length=32)
     section_title = models.CharField(_("部分标题"), max_length=64, blank=True)
     number = models.CharField(_("编号"), max_length=16)  # e.g. 三.2
+    title = models.CharField(_("条款标题"), max_length=100, blank=True)
     ordinal = models.PositiveIntegerField(default=0)
+    # `source` and `addendum_source` hold {placeholders}; `text` and `addendum` are them
+    # filled with the letter's values. The addendum (补充约定) is a term the letter's own
+    # words do not state but a task needs, such as a deadline.
+    source = models.TextField(_("条款原文(含填空)"), blank=True)
     text = models.TextField(_("条款内容"))
+    addendum_source = models.TextField(_("补充约定(含填空)"), blank=True)
+    addendum = models.TextField(_("补充约定"), blank=True)
+    # The obligation specs of this clause in this version (see letters/template.py).
+    specs = models.JSONField(_("义务"), default=list, blank=True)
+    removed_reason = models.TextField(_("删除理由"), blank=True)
 
     class Meta:
         verbose_name = _("条款")
@@ -64,3 +87,7 @@ class Clause(models.Model):
 
     def __str__(self):
         return f"{self.number} {self.text[:30]}"
+
+    @property
+    def is_removed(self):
+        return bool(self.removed_reason)

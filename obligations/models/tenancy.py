@@ -11,6 +11,8 @@ class Platform(models.Model):
     slug = models.SlugField(_("标识"), unique=True)
     name = models.CharField(_("名称"), max_length=200)
     timezone = models.CharField(_("时区"), max_length=64, default="Asia/Shanghai")
+    # The letter template a first draft starts from (letters/library/<key>.toml).
+    template = models.CharField(_("承诺书模板"), max_length=64, default="platform-operation-1")
     public_intake = models.BooleanField(_("开放公开投诉页面"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -8,7 +8,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ..errors import DomainError
 from ..forms.letters import LetterFillForm
-from ..letters import template as tpl
 from ..letters.services import (
     current_letter,
     letter_amend,
@@ -18,6 +17,7 @@ from ..letters.services import (
 )
 from ..models import Letter, Platform, Role
 from ..trust import access
+from ..work.adoption import letter_adopt
 
 
 @require_POST
@@ -32,8 +32,7 @@ def letter_start(request, slug):
             if signed:
                 draft = letter_amend(letter=signed, user=request.user, now=now)
             else:
-                defaults = {b.name: b.default for b in tpl.BLANKS if b.default is not None}
-                draft = letter_create(platform=platform, values=defaults, user=request.user, now=now)
+                draft = letter_create(platform=platform, template=platform.template, user=request.user, now=now)
         except DomainError as exc:
             messages.error(request, exc.message)
             return redirect("letter-detail", slug=slug)
@@ -48,13 +47,16 @@ def letter_edit(request, pk):
         messages.error(request, _("承诺书第%(version)s版已签署,不能修改;如需变更,请发起修订(生成新版本)。")
                        % {"version": letter.version})
         return redirect("letter-detail", slug=letter.platform.slug)
-    form = LetterFillForm(request.POST or None, initial=letter.values)
+    form = LetterFillForm(request.POST or None, initial=letter.values, blanks=letter.blanks,
+                          require_all="sign" in request.POST)
     if request.method == "POST" and form.is_valid():
         now = timezone.now()
         try:
-            letter = letter_fill(letter=letter, values=form.cleaned_data, user=request.user, now=now)
+            letter = letter_fill(letter=letter, values=form.values(), user=request.user, now=now)
             if "sign" in request.POST:
-                letter_sign(letter=letter, user=request.user, now=now)
+                letter = letter_sign(letter=letter, user=request.user, now=now,
+                                     past_periods=form.cleaned_data["past_periods"] or None)
+                letter_adopt(letter=letter, user=request.user, now=now)
                 messages.success(request, _("承诺书第%(version)s版已签署,义务已生效。") % {"version": letter.version})
                 return redirect("letter-detail", slug=letter.platform.slug)
             messages.success(request, _("草稿已保存。"))

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET, require_POST
 from ..errors import DomainError
 from ..forms.letters import AssignForm
 from ..letters import assignment
+from ..letters.presentation import letter_page
 from ..letters.services import current_letter
 from ..models import Letter, Obligation, Platform, Role
 from ..trust import access
@@ -50,8 +51,7 @@ def obligation_assign(request, pk):
 def letter_detail(request, slug):
     platform, role = _platform(request, slug)
     letter = current_letter(platform)
-    clauses = letter.clauses.prefetch_related("obligations") if letter else []
     return render(request, "obligations/letter_detail.html", {
-        "platform": platform, "letter": letter, "clauses": clauses, "is_officer": role == Role.OFFICER,
+        **(letter_page(letter) if letter else {}), "platform": platform, "is_officer": role == Role.OFFICER,
         "draft": Letter.objects.filter(platform=platform, state=Letter.State.DRAFT).exists(),
     })

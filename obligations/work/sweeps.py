@@ -92,8 +92,10 @@ def insert_occurrences(rows: list[tuple]) -> int:
     return inserted
 
 
-def obligations_materialize(*, now: datetime, horizon: timedelta | None = None, batch: int | None = None) -> int:
-    """Create every occurrence whose window opens before now + horizon. Returns rows created.
+def obligations_materialize(*, now: datetime, horizon: timedelta | None = None, batch: int | None = None,
+                            platform=None) -> int:
+    """Create every occurrence whose window opens before now + horizon (of one platform's
+    obligations, when given: right after signing). Returns rows created.
 
     The limit is rounded down to the hour, so the sweeps of the same hour find nothing
     to do after the first; `materialized_until` records how far each obligation got.
@@ -105,6 +107,8 @@ def obligations_materialize(*, now: datetime, horizon: timedelta | None = None, 
            .exclude(kind=Obligation.Kind.EVENT)
            .filter(Q(materialized_until__isnull=True) | Q(materialized_until__lt=limit))
            .select_related("platform").order_by("pk"))
+    if platform is not None:
+        due = due.filter(platform=platform)
     calendar, created, last_pk = None, 0, 0
     while True:
         chunk = list(due.filter(pk__gt=last_pk)[:batch])

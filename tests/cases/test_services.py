@@ -5,7 +5,7 @@ import pytest
 
 from obligations.cases.services import case_close, case_open
 from obligations.errors import DomainError
-from obligations.models import Case, Occurrence
+from obligations.models import Case, Obligation, Occurrence
 from obligations.work.occurrences import occurrence_complete
 from tests.cases.support import at, clocks, open_case
 
@@ -19,7 +19,15 @@ def test_complaint_clocks_24_hours_and_7_days(signed_letter):
     assert open_case(signed_letter.platform).number == "TS-2026-000002"
 
 
-def test_serious_tier_shortens_the_decision(signed_letter):
+def test_a_serious_complaint_keeps_the_seven_days_the_letter_promises(signed_letter):
+    c = clocks(open_case(signed_letter.platform, severity="serious"))
+    assert c["decide"].due_at == at(2026, 11, 9, 10)
+
+
+def test_a_tier_the_officer_sets_shortens_the_decision(signed_letter):
+    ob = Obligation.objects.get(platform=signed_letter.platform, key="四.3")
+    ob.deadlines[1]["tiers"] = {"serious": {"amount": 24, "unit": "hours"}}
+    ob.save()
     c = clocks(open_case(signed_letter.platform, severity="serious"))
     assert c["decide"].due_at == at(2026, 11, 3, 10)
 

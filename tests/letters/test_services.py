@@ -8,8 +8,8 @@ from obligations.demo import demo_values
 from obligations.errors import DomainError
 from obligations.forms.letters import LetterFillForm
 from obligations.letters import template as tpl
+from obligations.letters.drafting import clause_update
 from obligations.letters.services import (
-    clause_update,
     letter_amend,
     letter_create,
     letter_fill,
@@ -19,6 +19,7 @@ from obligations.models import Clause, Letter, Obligation, Occurrence
 from obligations.tasks import run_sweeps as sweep
 from obligations.work.occurrences import occurrence_complete
 from tests.conftest import SIGNED_AT, make_user
+from tests.letters.letter2 import letter2_values
 
 
 def form_data(**changes):
@@ -124,7 +125,64 @@ def test_amendment_is_version_two_and_keeps_the_completed_history(signed_letter,
     assert set(later.values_list("sequence", flat=True)) == {1, 2}
 
 
-def test_template_blanks_and_clauses_agree():
-    named = {b.name for b in tpl.BLANKS}
-    used = {n for _, text in tpl.CLAUSES for n in tpl.blanks_in(text)}
-    assert used <= named
+def test_every_registered_template_can_be_filled_from_its_own_blanks():
+    for template in tpl.registry().values():
+        named = {b["name"] for b in template.blanks}
+        used = {n for c in template.clauses for n in tpl.placeholders(c["text"] + c["addendum"])}
+        used |= {n for c in template.clauses for spec in c["obligations"] for n in tpl.spec_references(spec)}
+        assert used <= named, template.key
+
+
+# The seed's second letter, and letters whose stated signing date lies in the past.
+
+def test_letter_two_signed_yields_the_obligations_its_clauses_demand(platform, officer):
+    letter = letter_create(platform=platform, template="platform-operation-2",
+                           values=letter2_values(SIGNED_AT.date()), user=officer, now=SIGNED_AT)
+    letter_sign(letter=letter, user=officer, now=SIGNED_AT)
+    obligations = {o.key: o for o in Obligation.objects.filter(platform=platform)}
+    assert set(obligations) == {
+        "一.1-review", "一.1-selfcheck", "一.2-complaint", "一.2-feedback", "一.2-plan", "一.2-drill",
+        "一.3-terms", "一.3-credit", "二.1-rules", "二.1-training", "二.1-records", "二.1-decision",
+        "二.2-measures", "二.2-assessment", "二.2-finding"}
+    assert (obligations["一.1-selfcheck"].period, obligations["一.2-drill"].period) == ("monthly", "halfyear")
+    assert (obligations["二.1-training"].period, obligations["二.2-assessment"].period) == ("quarterly", "yearly")
+    assert obligations["一.2-complaint"].deadlines == [{"step": "respond", "amount": 48, "unit": "hours"}]
+    assert obligations["二.2-finding"].deadlines == [{"step": "fix", "amount": 15, "unit": "days"}]
+    assert obligations["二.1-records"].retention_years == 5
+    assert obligations["一.3-credit"].kind == "one_time" and obligations["一.3-credit"].one_time_days == 30
+    self_check = letter.clauses.get(number="一.1")
+    assert "定期(每月)开展自查" in self_check.text and self_check.title == "服务内容规范"
+
+
+def test_regularly_needs_a_period_before_signing(platform, officer):
+    values = letter2_values(SIGNED_AT.date())
+    del values["drill_period"]
+    letter = letter_create(platform=platform, template="platform-operation-2", values=values, now=SIGNED_AT)
+    with pytest.raises(DomainError, match="应急演练周期"):
+        letter_sign(letter=letter, user=officer, now=SIGNED_AT)
+    assert "定期(__________)进行演练" in letter.clauses.get(number="一.2").text
+    letter_fill(letter=letter, values={"drill_period": "yearly"}, now=SIGNED_AT)
+    assert letter_sign(letter=letter, user=officer, now=SIGNED_AT).state == "signed"
+
+
+def test_an_unknown_template_is_refused(platform):
+    with pytest.raises(DomainError, match="没有名为"):
+        letter_create(platform=platform, template="no-such-letter", now=SIGNED_AT)
+
+
+def test_invented_figures_are_blanks_shown_as_added_terms(signed_letter):
+    fixes = signed_letter.clauses.get(number="三.8")
+    assert "补充约定" not in fixes.text and "30日内整改" in fixes.addendum and "5个工作日" in fixes.addendum
+    finding = Obligation.objects.get(platform=signed_letter.platform, key="三.8-finding")
+    assert finding.deadlines[0]["amount"] == 30 and finding.deadlines[0]["tiers"]["serious"]["amount"] == 5
+    complaint = Obligation.objects.get(platform=signed_letter.platform, key="四.3")
+    assert all("tiers" not in step for step in complaint.deadlines)  # the letter promises 7 days, no tier
+
+
+def test_obligations_start_at_the_stated_signing_date(platform, officer):
+    stated = SIGNED_AT.date() - timedelta(days=3)
+    letter = letter_create(platform=platform, values=demo_values(stated), user=officer, now=SIGNED_AT)
+    letter_sign(letter=letter, user=officer, now=SIGNED_AT)
+    checks = Obligation.objects.get(platform=platform, key="三.2")
+    assert checks.starts_at.astimezone(platform.tz).date() == stated
+    assert checks.starts_at.astimezone(platform.tz).hour == 0

@@ -1,0 +1,40 @@
+"""A letter version prepared for its page: preamble and signature filled, clauses by
+section, each with a one-line summary of the obligations it raises."""
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from ..models import Letter, Obligation
+from . import template as tpl
+
+UNITS = {"minutes": gettext_lazy("分钟"), "hours": gettext_lazy("小时"), "days": gettext_lazy("日"),
+         "workdays": gettext_lazy("个工作日")}
+
+
+def obligation_line(spec: dict) -> str:
+    """安全检查(每日 × 3), 投诉举报处理(respond 24小时, decide 7日) …"""
+    kind = spec["kind"]
+    if kind == "calendar":
+        period = dict(Obligation.Period.choices).get(spec["period"], spec["period"] or "?")
+        times = f" @ {'、'.join(spec['times_of_day'])}" if spec.get("times_of_day") else ""
+        return f"{spec['title']}({period} × {spec['count']}{times})"
+    if kind == "event":
+        steps = "、".join(f"{d.get('amount')}{UNITS.get(d.get('unit'), '')}" for d in spec["deadlines"])
+        return f"{spec['title']}({dict(Obligation.Trigger.choices).get(spec['trigger'], '')}:{steps})"
+    return _("%(title)s(签订后%(days)s日内)") % {"title": spec["title"], "days": spec["one_time_days"]}
+
+
+def letter_page(letter: Letter) -> dict:
+    sections: dict[str, dict] = {}
+    for clause in letter.clauses.order_by("ordinal"):
+        clause.obligation_lines = [obligation_line(tpl.resolve_spec(s, letter.values, letter.blanks))
+                                   for s in clause.specs]
+        section = sections.setdefault(clause.section, {"number": clause.section, "clauses": [],
+                                                       "title": letter.sections.get(clause.section, clause.section_title)})
+        section["clauses"].append(clause)
+    return {
+        "letter": letter,
+        "preamble": tpl.render(letter.preamble, letter.values, letter.blanks) if letter.preamble else "",
+        "signature": tpl.render(letter.signature, letter.values, letter.blanks) if letter.signature else "",
+        "sections": list(sections.values()),
+    }
