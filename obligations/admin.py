@@ -3,6 +3,7 @@
 from django.contrib import admin
 
 from . import models
+from .models.calendar import CalendarYear
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -93,6 +94,11 @@ class CompletionAdmin(ReadOnlyAdmin):
 @admin.register(models.CalendarDay)
 class CalendarDayAdmin(admin.ModelAdmin):
     list_display = ("date", "is_workday", "note")
+
+
+@admin.register(CalendarYear)
+class CalendarYearAdmin(admin.ModelAdmin):
+    list_display = ("year", "complete", "loaded_by", "loaded_at")
 
 
 @admin.register(models.AuditEvent)

@@ -1,14 +1,16 @@
 from .alerts.notifications import unread_count
 from .models import Platform
-from .trust.access import roles_of
+from .trust.access import is_site_admin, roles_of
 
 
 def nav(request):
-    """The signed-in user's platforms and unread notifications, for the navigation bar."""
+    """The signed-in user's platforms, unread notifications and whether they administer
+    the site (the shared holiday calendar), for the navigation bar."""
     if not request.user.is_authenticated:
         return {}
     roles = roles_of(request.user)
     return {
         "nav_platforms": [(p, roles[p.pk]) for p in Platform.objects.filter(pk__in=roles).order_by("name")],
         "unread_count": unread_count(request.user),
+        "nav_site_admin": is_site_admin(request.user),
     }

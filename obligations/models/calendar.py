@@ -4,9 +4,9 @@ from django.utils.translation import gettext_lazy as _
 
 
 class CalendarDay(models.Model):
-    """An official holiday or make-up working day, loaded for a year that the
-    chinese-calendar package does not know yet. A year with any row is 'loaded':
-    its other days follow Monday–Friday."""
+    """An official holiday or make-up working day, as a site administrator loaded it.
+    It overrides that one day only: the chinese-calendar package answers the other days
+    of a year it knows, Monday–Friday those of a year it does not know."""
 
     date = models.DateField(_("日期"), unique=True)
     is_workday = models.BooleanField(_("是否工作日"))
@@ -21,3 +21,22 @@ class CalendarDay(models.Model):
 
     def __str__(self):
         return f"{self.date} {'班' if self.is_workday else '休'} {self.note}"
+
+
+class CalendarYear(models.Model):
+    """A year whose days were loaded, and whether its whole official calendar (the
+    State Council's notice of holidays and make-up days) was: a year chinese-calendar
+    does not know is final only when complete, provisional otherwise."""
+
+    year = models.PositiveSmallIntegerField(_("年度"), unique=True)
+    complete = models.BooleanField(_("完整的年度安排"), default=False)
+    loaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    loaded_at = models.DateTimeField(_("载入时间"))
+
+    class Meta:
+        verbose_name = _("节假日年度")
+        verbose_name_plural = _("节假日年度")
+        ordering = ["year"]
+
+    def __str__(self):
+        return f"{self.year}{' ✓' if self.complete else ''}"

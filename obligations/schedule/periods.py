@@ -8,7 +8,7 @@ midnight); the datetimes returned are aware and in UTC, ready to store.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -172,6 +172,39 @@ def slots_in_period(
     return [Slot(period, seq, period.start, due) for seq in range(1, count + 1)]
 
 
+def _day_of(instant: datetime, tz: ZoneInfo) -> date:
+    """The local day an instant closes: a due time at local midnight ends the day before."""
+    return (instant - timedelta(microseconds=1)).astimezone(tz).date()
+
+
+def slot_on_workday(slot: Slot, tz: ZoneInfo, is_workday: Callable[[date], bool]) -> Slot:
+    """The slot with its due time on a working day (a 工作日 rule), per slot.
+
+    A due time on a working day stays. A due time on a day off moves back to the end
+    (local midnight) of the last working day between the day the slot opens and the day
+    it was due: never before the slot opens, never out of its period, and the order of
+    the slots of a period is kept (each opens no later than the one before is due).
+
+    When no working day lies in that window — a whole period of days off, such as a
+    daily period on a Sunday or the 国庆 week of a weekly duty — the due time is kept.
+    Moving it back would make it due before it opens; moving it forward would take it
+    out of its period, where the next period's own slot stands, so two instances would
+    be due together and the period's figures would count a task that is due in another
+    period. The duty stays visible and due on its day off: done then, or waived with a
+    reason. Dropping it instead is what lost whole months of monthly duties.
+    """
+    due_day = _day_of(slot.due_at, tz)
+    if is_workday(due_day):
+        return slot
+    first = slot.opens_at.astimezone(tz).date()
+    day = due_day - timedelta(days=1)
+    while day >= first:
+        if is_workday(day):
+            return replace(slot, due_at=local_midnight(day + timedelta(days=1), tz))
+        day -= timedelta(days=1)
+    return slot
+
+
 def slots_between(
     kind: PeriodKind,
     count: int,
@@ -185,11 +218,11 @@ def slots_between(
     is_workday: Callable[[date], bool] | None = None,
     anchor_year: int = 2000,
 ) -> Iterator[Slot]:
-    """Slots of the periods overlapping [start, end); with `is_workday`, periods that
-    start on a day off are skipped (a 工作日 rule)."""
+    """Slots of the periods overlapping [start, end). With `is_workday` (a 工作日 rule)
+    every period still yields all its slots; each due time moves onto a working day as
+    `slot_on_workday` says."""
     for period in periods_between(kind, start, end, tz, anchor_year):
-        if is_workday is not None and not is_workday(period.start_date):
-            continue
-        yield from slots_in_period(
-            period, count, tz, times_of_day=times_of_day, spread=spread, due_offset=due_offset
-        )
+        slots = slots_in_period(period, count, tz, times_of_day=times_of_day, spread=spread, due_offset=due_offset)
+        if is_workday is not None:
+            slots = [slot_on_workday(slot, tz, is_workday) for slot in slots]
+        yield from slots

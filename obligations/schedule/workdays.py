@@ -1,8 +1,12 @@
 """Working days of the official mainland calendar, and deadlines measured in them.
 
-Pure: the calendar is built from the chinese-calendar package plus the days an officer
-loaded for years the package does not know (`overrides`: date -> is a working day).
-For a year known to neither, Monday–Friday is assumed and the answer is provisional.
+Pure: the calendar is the chinese-calendar package plus the days a site administrator
+loaded (`overrides`: date -> is a working day). A loaded day overrides that one day and
+nothing else: the package still answers every other day of a year it knows, and a year
+it does not know falls back to Monday–Friday around the loaded days.
+
+An answer is final for a year the package knows or whose whole official calendar has
+been loaded (`complete_years`); for any other year it is provisional.
 """
 
 from __future__ import annotations
@@ -10,11 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
+from functools import cache
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
-from .periods import local_midnight
+from .periods import Slot, local_midnight
 
 
 class DeadlineUnit(StrEnum):
@@ -27,22 +32,26 @@ class DeadlineUnit(StrEnum):
 @dataclass
 class WorkCalendar:
     overrides: dict[date, bool] = field(default_factory=dict)
-    loaded_years: frozenset[int] = frozenset()
+    complete_years: frozenset[int] = frozenset()
 
     def is_known_year(self, year: int) -> bool:
-        return year in self.loaded_years or _package_knows(year)
+        """Whether answers for `year` are final rather than provisional."""
+        return year in self.complete_years or _package_knows(year)
 
     def is_workday(self, d: date) -> bool:
         if d in self.overrides:
             return self.overrides[d]
-        if d.year in self.loaded_years:
-            return d.weekday() < 5
         try:
             return chinese_calendar.is_workday(d)
         except NotImplementedError:
             return d.weekday() < 5
 
+    def is_provisional(self, first: date, last: date) -> bool:
+        """Whether an answer that looked at days from `first` to `last` is provisional."""
+        return not all(self.is_known_year(year) for year in range(first.year, last.year + 1))
 
+
+@cache
 def _package_knows(year: int) -> bool:
     try:
         chinese_calendar.is_workday(date(year, 6, 1))
@@ -86,6 +95,14 @@ def deadline_after(
                     left -= 1
             return Deadline(local_midnight(day + timedelta(days=1), tz), provisional)
     raise ValueError(f"unknown unit {unit!r}")
+
+
+def slot_is_provisional(slot: Slot, tz: ZoneInfo, calendar: WorkCalendar) -> bool:
+    """Whether a slot placed by the working-day rule may still move: the rule looks at
+    days between the slot's opening and the end of its period, so the slot is provisional
+    while any of their years is."""
+    last_day = (slot.period.end - timedelta(microseconds=1)).astimezone(tz).date()
+    return calendar.is_provisional(slot.opens_at.astimezone(tz).date(), last_day)
 
 
 def step_deadline(step: dict, severity: str = "") -> tuple[int, DeadlineUnit]:

@@ -11,7 +11,7 @@ from django.db.models import Q
 
 from ..models import Obligation, Occurrence
 from ..schedule.periods import Period, PeriodKind, Slot, slots_between
-from ..schedule.workdays import WorkCalendar
+from ..schedule.workdays import WorkCalendar, slot_is_provisional
 from ..trust.audit import audit_record
 
 INSERT_COLUMNS = (
@@ -47,7 +47,7 @@ def obligation_slots(ob: Obligation, since: datetime | None, until: datetime, ca
 
 
 def _provisional(ob: Obligation, slot: Slot, calendar: WorkCalendar) -> bool:
-    return ob.workdays_only and not calendar.is_known_year(slot.period.start_date.year)
+    return ob.workdays_only and slot_is_provisional(slot, ob.platform.tz, calendar)
 
 
 def _copy_text(value) -> str:

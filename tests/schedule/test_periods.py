@@ -3,6 +3,7 @@
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import chinese_calendar
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -95,12 +96,80 @@ def test_times_of_day_set_the_due_times():
     assert slots[0].opens_at == day.start and slots[1].opens_at == slots[0].due_at
 
 
-def test_workday_rule_skips_days_off():
-    tz = ZoneInfo("Asia/Shanghai")
-    start = datetime(2026, 9, 28, tzinfo=tz)
-    slots = list(slots_between(PeriodKind.DAILY, 1, start, start + timedelta(days=14), tz,
+SH = ZoneInfo("Asia/Shanghai")
+
+
+def due_day(slot, tz=SH):
+    """The local day a due time closes (a due time at midnight ends the day before)."""
+    return (slot.due_at - timedelta(microseconds=1)).astimezone(tz).date()
+
+
+def test_a_monthly_working_day_duty_has_twelve_periods_in_2026_each_due_on_a_working_day():
+    slots = list(slots_between(PeriodKind.MONTHLY, 1, datetime(2026, 1, 1, tzinfo=SH), datetime(2027, 1, 1, tzinfo=SH),
+                               SH, is_workday=chinese_calendar.is_workday))
+    assert [s.period.start_date.month for s in slots] == list(range(1, 13))
+    assert all(chinese_calendar.is_workday(due_day(s)) for s in slots)
+    due = {s.period.start_date.month: due_day(s) for s in slots}
+    assert due[1] == date(2026, 1, 30)  # Sat 31 Jan is off: due at the close of Friday
+    assert due[2] == date(2026, 2, 28)  # Sat 28 Feb is a make-up working day: it stays
+    assert due[5] == date(2026, 5, 29)  # Sun 31 May: back to Friday
+    assert due[10] == date(2026, 10, 30)  # Sat 31 Oct: back to Friday
+    assert due[12] == date(2026, 12, 31)  # Thursday, a working day: unchanged
+
+
+def test_a_due_time_on_a_day_off_moves_back_to_the_close_of_the_last_working_day():
+    week = datetime(2026, 11, 23, tzinfo=SH)  # a Monday
+    slot, = slots_between(PeriodKind.WEEKLY, 1, week, week + timedelta(days=7), SH,
+                          due_offset=timedelta(days=5, hours=12), is_workday=lambda d: d.weekday() < 5)
+    assert slot.due_at == datetime(2026, 11, 28, tzinfo=SH)  # Saturday noon -> Friday's close
+    assert slot.opens_at == week
+
+
+def test_a_due_time_never_moves_before_its_slot_opens():
+    # A week cut into seven one-day windows: the Saturday and Sunday windows hold no
+    # working day, so they keep their due times; the others are due on their own day.
+    week = datetime(2026, 11, 23, tzinfo=SH)
+    slots = list(slots_between(PeriodKind.WEEKLY, 7, week, week + timedelta(days=7), SH, spread=True,
                                is_workday=lambda d: d.weekday() < 5))
-    assert all(s.period.start_date.weekday() < 5 for s in slots) and len(slots) == 10
+    assert [s.due_at for s in slots] == [week + timedelta(days=n) for n in range(1, 8)]
+    assert all(s.opens_at < s.due_at for s in slots)
+
+
+def test_a_daily_working_day_duty_keeps_its_days_off_with_their_due_times():
+    start = datetime(2026, 9, 28, tzinfo=SH)
+    slots = list(slots_between(PeriodKind.DAILY, 1, start, start + timedelta(days=14), SH,
+                               is_workday=lambda d: d.weekday() < 5))
+    plain = list(slots_between(PeriodKind.DAILY, 1, start, start + timedelta(days=14), SH))
+    assert slots == plain and len(slots) == 14
+
+
+workdays = st.builds(
+    lambda off, every: lambda d: d.weekday() not in off and d.toordinal() % every != 0,
+    off=st.sets(st.integers(0, 6)), every=st.integers(2, 40),
+)
+placements = st.one_of(
+    st.builds(dict, spread=st.booleans()),
+    st.builds(lambda hours: {"due_offset": timedelta(hours=hours)}, st.integers(1, 24 * 400)),
+)
+
+
+@given(kind=kinds, instant=instants, tz=zones, count=st.integers(1, 5), span=st.integers(1, 800),
+       is_workday=workdays, placement=placements)
+@settings(max_examples=400)
+def test_the_working_day_rule_never_drops_a_period(kind, instant, tz, count, span, is_workday, placement):
+    end = instant + timedelta(days=span)
+    plain = list(slots_between(kind, count, instant, end, tz, **placement))
+    slots = list(slots_between(kind, count, instant, end, tz, is_workday=is_workday, **placement))
+    assert len(slots) == count * len(list(periods_between(kind, instant, end, tz)))
+    for before, slot in zip(plain, slots, strict=True):
+        assert (slot.period, slot.sequence, slot.opens_at) == (before.period, before.sequence, before.opens_at)
+        assert slot.opens_at <= slot.due_at <= before.due_at <= slot.period.end
+        if slot.due_at != before.due_at:  # moved: onto a working day, after the slot opens
+            assert is_workday(due_day(slot, tz)) and slot.opens_at < slot.due_at
+            assert slot.due_at == datetime.combine(due_day(slot, tz) + timedelta(days=1), time(0), tzinfo=tz)
+        elif not is_workday(due_day(before, tz)):  # kept on a day off: no working day to go back to
+            opens, day = before.opens_at.astimezone(tz).date(), due_day(before, tz)
+            assert not any(is_workday(opens + timedelta(days=n)) for n in range((day - opens).days))
 
 
 def test_month_starts_reach_back_across_a_year_end():

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from obligations.demo import demo_values
-from obligations.models import AuditEvent, CalendarDay, Letter, Obligation, Role
+from obligations.models import AuditEvent, Letter, Obligation, Role
 from tests.conftest import SIGNED_AT, make_user
 
 
@@ -70,13 +70,3 @@ def test_stranger_gets_404(client, draft):
     client.force_login(make_user("charlie", other, Role.OFFICER))
     assert client.get(reverse("letter-edit", args=[draft.pk])).status_code == 404
     assert client.post(reverse("letter-start", args=["alpha"])).status_code == 404
-
-
-def test_calendar_form_loads_days_and_explains_bad_lines(client, officer, staff):
-    client.force_login(staff)
-    assert client.get(reverse("calendar-days")).status_code == 403
-    client.force_login(officer)
-    html = client.post(reverse("calendar-days"), {"days": "2027-01-01 休 元旦\n2027-13-01 休"}).content.decode()
-    assert "第2行无法识别" in html and "2027-13-01" in html and not CalendarDay.objects.exists()
-    client.post(reverse("calendar-days"), {"days": "2027-01-01 休 元旦\n2027-02-07 班 春节调休"})
-    assert CalendarDay.objects.count() == 2

@@ -11,15 +11,20 @@ from obligations.schedule.official_calendar import (
 
 
 class Command(BaseCommand):
-    help = "Load official holidays and make-up working days from a file (lines: 2027-10-01 休 国庆节)."
+    help = ("Load official holidays and make-up working days from a file (lines: 2027-10-01 休 国庆节). "
+            "Each day overrides that day only; --complete YEAR says the file holds the whole of YEAR.")
 
     def add_arguments(self, parser):
         parser.add_argument("path")
+        parser.add_argument("--complete", type=int, action="append", default=[], metavar="YEAR",
+                            help="the file holds the whole official calendar of YEAR (repeatable); "
+                                 "a year chinese-calendar does not know stays provisional without it")
 
-    def handle(self, *args, path, **options):
+    def handle(self, *args, path, complete, **options):
         try:
             days = parse_calendar_lines(Path(path).read_text(encoding="utf-8"))
+            changed = calendar_load_days(days=days, complete_years=complete, now=timezone.now())
         except (OSError, DomainError) as exc:
             raise CommandError(str(exc)) from exc
-        changed = calendar_load_days(days=days, now=timezone.now())
-        self.stdout.write(f"loaded={len(days)} recomputed={changed}")
+        self.stdout.write(f"loaded={len(days)} complete={','.join(map(str, sorted(set(complete))))} "
+                          f"recomputed={changed}")

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('obligations', '0003_site_admin'),
+        ('obligations', '0004_calendar_year'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
