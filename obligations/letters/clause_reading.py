@@ -121,15 +121,15 @@ def _context_name(folded: str, start: int, end: int, unit: str | None) -> str:
             return f"{label}({tail})" if tail else label
         return ""
     after_unit = end + len(_UNIT_RE.match(folded, end).group(0))
-    after = _phrase_after(folded, after_unit).removeprefix("以内").removeprefix("内")
+    after = _phrase_after(folded, after_unit)
     topic_before = _TRAIL_WORDS.sub("", _LEAD_WORDS.sub("", before))
+    within = unit not in _COUNTED_UNITS and after.startswith(("内", "以内"))
     if unit in _COUNTED_UNITS:
         topic = after or topic_before
-    else:
-        topic = topic_before + after[:6]
+    else:  # 投诉举报在__小时内响应 → 投诉举报响应时限(小时)
+        topic = topic_before + after.removeprefix("以内").removeprefix("内")[:6]
     if not topic:
         return ""
-    within = folded[after_unit:after_unit + 2].startswith(("内", "以内"))
     suffix = _UNIT_SUFFIX[unit]
     if within and suffix.startswith("("):
         suffix = "时限" + suffix

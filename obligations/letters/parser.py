@@ -80,10 +80,10 @@ class Letter:
 
 
 def _number(style: str, raw: str) -> int | None:
+    if style == "circled":  # checked first: "②".isdigit() is true
+        return ord(raw) - ord("①") + 1
     if raw.isdigit():
         return int(raw)
-    if style == "circled":
-        return ord(raw) - ord("①") + 1
     return cn_to_int(raw)
 
 
