@@ -11,8 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 # Full-width ASCII (０-９, （）, ％, ＿ …) and the ideographic space fold one character to one.
-_FOLD = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
-_FOLD[0x3000] = 0x20
+_FOLDABLE = re.compile("[\uff01-\uff5e\u3000]")
 
 NUMBER_BLANK = "\ue000"  # stands in for a blank that may be a number
 NAME_BLANK = "\ue001"  # a blank inside a law's title: never an amount
@@ -24,8 +23,13 @@ AMOUNT = rf"(?:\d+(?:\.\d+)?|[{CN_NUMERAL}]+|{NUMBER_BLANK}+)"
 _STOP = r",,。;;:!?\n"  # what ends a phrase (after folding, ，；：become ASCII)
 
 
+def _fold_char(m: re.Match) -> str:
+    ch = m.group(0)
+    return " " if ch == "\u3000" else chr(ord(ch) - 0xFEE0)
+
+
 def fold(text: str) -> str:
-    return text.translate(_FOLD)
+    return _FOLDABLE.sub(_fold_char, text)  # faster than str.translate with a dict on CJK text
 
 
 def cn_to_int(numeral: str) -> int | None:

@@ -32,6 +32,7 @@ _SIGNATURE = re.compile(
     r"|(?:签订|签署|承诺)?日期\s*:"
     r"|\(?(?:盖章|公章|签章)\)?\s*$"
     r"|(?:\d{4}|_+)?\s*年\s*_*\s*月\s*_*\s*日\s*$)")
+_LETTER_TITLE = re.compile(r"承诺书|承诺函")
 _CHROME = re.compile(r"^(?:第.{0,20}页.{0,20}共.{0,20}页.*|PAGE|NUMPAGES|-\s*\d+\s*-|\(本页无正文\))$")
 
 
@@ -180,12 +181,32 @@ def name_blanks(groups: list[tuple[str, list[Blank]]]) -> None:
             blank.name = name if seen[name] == 1 else f"{name}_{seen[name]}"
 
 
+def _lines(text: str) -> list[str]:
+    lines = (raw.strip().lstrip("\ufeff") for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+    return [line for line in lines if line and not _CHROME.match(fold(line))]
+
+
+def parse_letters(text: str) -> list[Letter]:
+    """A document holding several letters (a collection such as the seed): a new letter
+    starts at a title line (…承诺书/承诺函, a short line) once the one before has signed,
+    or at a title marked 第(N)篇 even when the one before was cut short unsigned."""
+    chunks: list[list[str]] = [[]]
+    signed = False
+    for line in _lines(text):
+        folded = fold(line)
+        titled = _LETTER_TITLE.search(folded) and _is_heading(folded, 40) and not _SIGNATURE.match(folded)
+        if titled and chunks[-1] and (signed or _PART.search(folded)):
+            chunks.append([])
+            signed = False
+        signed = signed or bool(_SIGNATURE.match(folded))
+        chunks[-1].append(line)
+    return [parse_letter("\n".join(chunk)) for chunk in chunks if chunk]
+
+
 def parse_letter(text: str) -> Letter:
     builder = _Builder()
-    for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        line = raw.strip().lstrip("\ufeff")
-        if line and not _CHROME.match(fold(line)):
-            builder.add(line)
+    for line in _lines(text):
+        builder.add(line)
     letter = builder.finish()
 
     letter.preamble_blanks = find_blanks(fold(letter.preamble), letter.preamble)

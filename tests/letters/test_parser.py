@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from obligations.letters.clause_reading import cn_to_int
-from obligations.letters.parser import parse_letter
+from obligations.letters.parser import parse_letter, parse_letters
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SCHEDULE_KEYS = ("kind", "frequency", "count", "deadlines", "retention", "continuous",
@@ -271,6 +271,15 @@ def test_seed_letter_2():
     assert all(c[n]["needs_review"] and c[n]["kind"] == "calendar" for n in regular)
     assert (c["一.3"]["kind"], c["一.3"]["needs_review"]) == ("one_time", False)
     assert letter["signature"] == ""
+
+
+def test_a_collection_splits_into_its_letters():
+    both = "".join((FIXTURES / name).read_text(encoding="utf-8") for name in ("letter1.txt", "letter2.txt"))
+    first, second = parse_letters(both)
+    assert first.to_json() == seed("letter1.txt")
+    assert [c.number for c in second.clauses] == ["一.1", "一.2", "一.3", "二.1", "二.2"]
+    three = parse_letters(both + both)
+    assert [letter.part for letter in three] == ["第(1)篇", "第(2)篇", "第(1)篇", "第(2)篇"]
 
 
 # --- the command ----------------------------------------------------------------------------
