@@ -192,7 +192,8 @@ _RATIO = re.compile(rf"(?P<q>不低于|不少于|不超过|不高于|不得低�
                     rf"(?:(?P<amt>\d+(?:\.\d+)?|{NUMBER_BLANK}+)\s*%|百分之(?P<cn>[{CN_NUMERAL}]+))")
 _START = re.compile(rf"自(?P<what>即日|[^{_STOP}]{{1,30}}?(?:之日|之时|当日|当天|次日))起"
                     rf"|(?P<what2>(?:收到|接到|受理|发现|发生|获知)[^{_STOP}]{{0,20}}?)(?:之后|后)")
-_EXTENSION = re.compile(rf"(?:最多不超过|延长[^{_STOP}]{{0,6}}?)\s*{_NOT_MID_NUMBER}(?P<amt>{AMOUNT}|半)\s*(?P<unit>{_DURATION})")
+_EXTENSION = re.compile(rf"(?:最多不超过|延长[^{_STOP}]{{0,6}}?)\s*{_NOT_MID_NUMBER}(?P<amt>{AMOUNT}|半)\s*"
+                        rf"(?P<unit>{_DURATION})")
 _DEADLINE = re.compile(rf"(?P<pre>最迟不超过|最长不超过|不得超过|不超过|不晚于)?\s*{_NOT_MID_NUMBER}(?P<amt>{AMOUNT}|半)\s*"
                        rf"(?P<unit>{_DURATION})\s*(?P<post>以内|之内|内)?")
 _FREQUENCIES = (("daily", r"每日|每天"), ("weekly", r"每周|每个?星期"), ("ten_day", r"每旬"),

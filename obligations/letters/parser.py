@@ -213,8 +213,8 @@ def parse_letter(text: str) -> Letter:
     letter.signature_blanks = find_blanks(fold(letter.signature), letter.signature)
     clause_blanks = [find_blanks(fold(c.text), c.text) for c in letter.clauses]
     name_blanks([(letter.preamble, letter.preamble_blanks)]
-                + [(c.text, b) for c, b in zip(letter.clauses, clause_blanks)]
+                + [(c.text, b) for c, b in zip(letter.clauses, clause_blanks, strict=True)]
                 + [(letter.signature, letter.signature_blanks)])
-    for clause, blanks in zip(letter.clauses, clause_blanks):
+    for clause, blanks in zip(letter.clauses, clause_blanks, strict=True):
         clause.reading = read_clause(clause.text, blanks)
     return letter
