@@ -5,6 +5,8 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from obligations.letters.parser import parse_letter, parse_letters
 
@@ -138,3 +140,20 @@ def test_command_table_and_refusal(tmp_path):
     empty.write_bytes(b"")
     with pytest.raises(CommandError, match="文件为空"):
         call_command("parse_letter", str(empty), "--json")
+
+
+PIECES = ["一、", "（二）", "1.", "2、", "3）", "①", "第三条", "第一章", "每日", "每两年", "每10天", "____", "（  ）",
+          "(平台名称)", "《", "》", "次", "名", "小时内", "个工作日内", "7×24小时", "留存至少", "提前", "不低于5%",
+          "定期", "及时", "自收到投诉之日起", "最多不超过", "半", "两", "十二", "３", ",", "。", "\n", "承诺人签名:",
+          "平台", "开展", "检查", " "]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=40))
+def test_any_text_parses_and_spans_stay_inside_their_clause(pieces):
+    letter = parse_letter("".join(pieces)).to_json()
+    json.dumps(letter, ensure_ascii=False)
+    for clause in letter["clauses"]:
+        assert clause["kind"] in {"calendar", "event", "one_time", "none"}
+        for span in clause["spans"]:
+            assert 0 <= span["start"] < span["end"] <= len(clause["text"])
