@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from .clause_reading import Blank, ClauseReading, cn_to_int, find_blanks, fold, name_from_context, read_clause
 
 _CN = "一二三四五六七八九十"
-_SENTENCE_MARKS = re.compile(r"[,。;:!?,;]")
+_SENTENCE_MARKS = re.compile(r"[,。;:!?]")  # on folded text: ，；：are ASCII by then
 _PART = re.compile(r"\s*第\s*[(]?\s*([0-9一二三四五六七八九十]+)\s*[)]?\s*篇\s*$")
 _SECTION = re.compile(rf"^(?:第(?P<chapter>[{_CN}百零〇\d]+)(?:章|部分)|(?P<cn>[{_CN}]+)\s*[、.])\s*(?P<title>.*)$")
 # Clause numbering styles, each with how to read its number. 1. and 1、 are one style:
@@ -31,7 +31,7 @@ _SIGNATURE = re.compile(
     r"|(?:签名|签字|签章|盖章|法定代表人|负责人签|联系人|联系电话)"
     r"|(?:签订|签署|承诺)?日期\s*:"
     r"|\(?(?:盖章|公章|签章)\)?\s*$"
-    r"|(?:\d{4}|_+)?\s*年\s*_*\s*月\s*_*\s*日\s*$)")
+    r"|(?:\d{4}|_+)?\s*年\s*[\d_]*\s*月\s*[\d_]*\s*日\s*$)")
 _LETTER_TITLE = re.compile(r"承诺书|承诺函")
 _CHROME = re.compile(r"^(?:第.{0,20}页.{0,20}共.{0,20}页.*|PAGE|NUMPAGES|-\s*\d+\s*-|\(本页无正文\))$")
 
@@ -134,9 +134,9 @@ class _Builder:
             return
         if not self.started and self.letter.title is None and not self.preamble:
             if _clause_start(folded) is None and not _SECTION.match(folded) and _is_heading(folded, 40):
-                m = _PART.search(line)
+                m = _PART.search(folded)  # folded: 第（1）篇 too; same offsets as line
                 self.letter.title = line[:m.start()].strip() if m else line
-                self.letter.part = m.group(0).strip() if m else None
+                self.letter.part = line[m.start():].strip() if m else None
                 return
         sec = _SECTION.match(folded)
         if sec and _is_heading(sec["title"]):

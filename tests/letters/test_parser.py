@@ -28,6 +28,13 @@ def test_chapters_and_articles():
     assert [(c["number"], c["section_title"]) for c in letter["clauses"]] == [("一.1", "总则"), ("二.2", "具体承诺")]
 
 
+def test_full_width_title_part_and_dated_signature():
+    letter = parse_letter("数据安全承诺书第（３）篇\n１．平台每日巡检一次。\n承诺单位（盖章）：\n2026年11月2日\n").to_json()
+    assert (letter["title"], letter["part"]) == ("数据安全承诺书", "第（３）篇")
+    assert letter["signature"] == "承诺单位（盖章）：\n2026年11月2日"
+    assert [c["number"] for c in letter["clauses"]] == ["1"]
+
+
 def test_page_chrome_lines_are_dropped():
     letter = parse_letter("承诺书\nPAGE\n1.平台每日巡检一次。\n第 1 页 共 2 页\n2.平台每周例会一次。\n").to_json()
     assert [c["text"] for c in letter["clauses"]] == ["平台每日巡检一次。", "平台每周例会一次。"]
