@@ -87,7 +87,6 @@ class Blank:
     type: str  # "int" | "text"
     start: int
     end: int
-    label_end: int | None = None  # end of a "(平台名称)" label that named it
 
     def to_json(self) -> dict:
         return {"name": self.name, "is_parameter": self.is_parameter, "type": self.type}
@@ -141,6 +140,7 @@ def _context_name(folded: str, start: int, end: int, unit: str | None) -> str:
 
 
 def find_blanks(folded: str, original: str) -> list[Blank]:
+    """Blanks in reading order; named only when a label follows (see parser.name_blanks)."""
     blanks = []
     for m in _BLANK_RE.finditer(folded):
         start, end = m.span()
@@ -155,8 +155,8 @@ def find_blanks(folded: str, original: str) -> list[Blank]:
         unit = _UNIT_RE.match(folded, end)
         unit_word = unit.group(1) if unit and not label else None
         blank = Blank("", True, "int" if unit_word else "text", start, end)
-        if label:
-            blank.name, blank.label_end = label.group(1), label.end()
+        if label:  # ____(平台名称): the letter names the blank itself
+            blank.name = label.group(1)
         blanks.append(blank)
     return blanks
 
