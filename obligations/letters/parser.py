@@ -1,0 +1,220 @@
+"""Splitting a Chinese commitment letter into title, preamble, sections, clauses and signature.
+
+Pure: text in, dataclasses out (`parse_letter(text).to_json()`); no Django, no clock.
+Each clause is read by `clause_reading.read_clause`; the JSON contract is in to_json below.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .clause_reading import Blank, ClauseReading, cn_to_int, find_blanks, fold, name_from_context, read_clause
+
+_CN = "一二三四五六七八九十"
+_SENTENCE_MARKS = re.compile(r"[,。;:!?]")  # on folded text: ，；：are ASCII by then
+_PART = re.compile(r"\s*第\s*[(]?\s*([0-9一二三四五六七八九十]+)\s*[)]?\s*篇\s*$")
+_SECTION = re.compile(rf"^(?:第(?P<chapter>[{_CN}百零〇\d]+)(?:章|部分)|(?P<cn>[{_CN}]+)\s*[、.])\s*(?P<title>.*)$")
+# Clause numbering styles, each with how to read its number. 1. and 1、 are one style:
+# letters mix them at one level; (1) and 1) are usually different levels, so stay apart.
+_CLAUSE_STYLES = (
+    ("paren_cn", re.compile(rf"^\((?P<n>[{_CN}]+)\)\s*[、.]?\s*")),
+    ("paren_digit", re.compile(r"^\((?P<n>\d{1,3})\)\s*[、.]?\s*")),
+    ("digit_paren", re.compile(r"^(?P<n>\d{1,3})\)\s*")),
+    ("digit_dot", re.compile(r"^(?P<n>\d{1,3})\s*(?:\.(?!\d)|、)\s*")),
+    ("circled", re.compile(r"^(?P<n>[①-⑳])\s*[、.]?\s*")),
+    ("article", re.compile(rf"^第(?P<n>[{_CN}百零〇\d]+)条\s*")),
+    ("cn_comma", re.compile(rf"^(?P<n>[{_CN}]+)\s*[、.]\s*")),  # 一、 on a sentence, not a heading
+)
+_SIGNATURE = re.compile(
+    r"^(?:承诺(?:人|方|单位)?[^:]{0,6}(?:签名|签字|签章|盖章|\(盖章\)|\(签字\))"
+    r"|(?:签名|签字|签章|盖章|法定代表人|负责人签|联系人|联系电话)"
+    r"|(?:签订|签署|承诺)?日期\s*:"
+    r"|\(?(?:盖章|公章|签章)\)?\s*$"
+    r"|(?:\d{4}|_+)?\s*年\s*[\d_]*\s*月\s*[\d_]*\s*日\s*$)")
+_LETTER_TITLE = re.compile(r"承诺书|承诺函")
+_CHROME = re.compile(r"^(?:第.{0,20}页.{0,20}共.{0,20}页.*|PAGE|NUMPAGES|-\s*\d+\s*-|\(本页无正文\))$")
+
+
+@dataclass
+class Section:
+    numeral: str
+    title: str
+
+    def to_json(self) -> dict:
+        return {"numeral": self.numeral, "title": self.title}
+
+
+@dataclass
+class Clause:
+    number: str
+    section: str | None
+    section_title: str | None
+    text: str
+    heading: str | None = None  # 服务内容规范 in "1.服务内容规范" over a paragraph
+    reading: ClauseReading = field(default_factory=ClauseReading)
+
+    def to_json(self) -> dict:
+        return {"number": self.number, "section": self.section, "section_title": self.section_title,
+                "heading": self.heading, "text": self.text, **self.reading.to_json()}
+
+
+@dataclass
+class Letter:
+    title: str | None = None
+    part: str | None = None  # 第(1)篇 of a collection
+    preamble: str = ""
+    signature: str = ""
+    sections: list[Section] = field(default_factory=list)
+    clauses: list[Clause] = field(default_factory=list)
+    preamble_blanks: list[Blank] = field(default_factory=list)
+    signature_blanks: list[Blank] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {
+            "title": self.title, "part": self.part, "preamble": self.preamble, "signature": self.signature,
+            "sections": [s.to_json() for s in self.sections],
+            "preamble_blanks": [b.to_json() for b in self.preamble_blanks],
+            "signature_blanks": [b.to_json() for b in self.signature_blanks],
+            "clauses": [c.to_json() for c in self.clauses],
+        }
+
+
+def _number(style: str, raw: str) -> int | None:
+    if style == "circled":  # checked first: "②".isdigit() is true
+        return ord(raw) - ord("①") + 1
+    if raw.isdigit():
+        return int(raw)
+    return cn_to_int(raw)
+
+
+def _is_heading(line: str, limit: int = 20) -> bool:
+    return len(line) <= limit and not _SENTENCE_MARKS.search(line)
+
+
+def _clause_start(folded: str) -> tuple[str, int, int] | None:
+    """(style, number, length of the number prefix) if the line opens a numbered item."""
+    for style, pattern in _CLAUSE_STYLES:
+        m = pattern.match(folded)
+        if m and (n := _number(style, m["n"])) is not None:
+            return style, n, m.end()
+    return None
+
+
+class _Builder:
+    """Walks the lines once; a clause style is fixed by the first numbered line of a
+    section, and lines in another style (sub-items, 其中:(1)…) belong to the clause above."""
+
+    def __init__(self):
+        self.letter = Letter()
+        self.preamble: list[str] = []
+        self.signature: list[str] = []
+        self.section: Section | None = None
+        self.style: str | None = None
+        self.lines: list[str] | None = None  # lines of the open clause
+        self.pending: list[tuple[Clause, list[str]]] = []
+        self.started = False
+
+    def open_clause(self, n: int, first_line: str) -> None:
+        sec = self.section
+        number = f"{sec.numeral}.{n}" if sec else str(n)
+        clause = Clause(number, sec.numeral if sec else None, sec.title if sec else None, "")
+        self.lines = [first_line]
+        self.pending.append((clause, self.lines))
+        self.letter.clauses.append(clause)
+
+    def clauses_in_section(self) -> int:
+        numeral = self.section.numeral if self.section else None
+        return sum(1 for c in self.letter.clauses if c.section == numeral)
+
+    def add(self, line: str) -> None:
+        folded = fold(line)
+        if self.signature or (self.started and _SIGNATURE.match(folded)):
+            self.signature.append(line)
+            return
+        if not self.started and self.letter.title is None and not self.preamble:
+            if _clause_start(folded) is None and not _SECTION.match(folded) and _is_heading(folded, 40):
+                m = _PART.search(folded)  # folded: 第（1）篇 too; same offsets as line
+                self.letter.title = line[:m.start()].strip() if m else line
+                self.letter.part = line[m.start():].strip() if m else None
+                return
+        sec = _SECTION.match(folded)
+        if sec and _is_heading(sec["title"]):
+            numeral = sec["chapter"] or sec["cn"]
+            self.section = Section(numeral, line[sec.start("title"):].strip())
+            self.letter.sections.append(self.section)
+            self.started, self.style, self.lines = True, None, None
+            return
+        start = _clause_start(folded)
+        if start and (self.style in (None, start[0]) or self.lines is None):
+            self.style = start[0]
+            self.started = True
+            self.open_clause(start[1], line[start[2]:].strip())
+        elif self.lines is not None:
+            self.lines.append(line)
+        elif self.started:  # prose straight under a section heading: one clause per paragraph
+            self.open_clause(self.clauses_in_section() + 1, line)
+        else:
+            self.preamble.append(line)
+
+    def finish(self) -> Letter:
+        letter = self.letter
+        letter.preamble = "\n".join(self.preamble)
+        letter.signature = "\n".join(self.signature)
+        for clause, lines in self.pending:
+            clause.text = "\n".join(lines)
+            if len(lines) > 1 and _is_heading(fold(lines[0])):
+                clause.heading = lines[0]
+        return letter
+
+
+def name_blanks(groups: list[tuple[str, list[Blank]]]) -> None:
+    """Give every blank of the letter a unique name: its label, else words around it, else blank_N."""
+    seen: dict[str, int] = {}
+    ordinal = 0
+    for text, blanks in groups:
+        folded = fold(text)
+        for blank in blanks:
+            ordinal += 1
+            name = blank.name or name_from_context(folded, blank) or f"blank_{ordinal}"
+            seen[name] = seen.get(name, 0) + 1
+            blank.name = name if seen[name] == 1 else f"{name}_{seen[name]}"
+
+
+def _lines(text: str) -> list[str]:
+    lines = (raw.strip().lstrip("\ufeff") for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+    return [line for line in lines if line and not _CHROME.match(fold(line))]
+
+
+def parse_letters(text: str) -> list[Letter]:
+    """A document holding several letters (a collection such as the seed): a new letter
+    starts at a title line (…承诺书/承诺函, a short line) once the one before has signed,
+    or at a title marked 第(N)篇 even when the one before was cut short unsigned."""
+    chunks: list[list[str]] = [[]]
+    signed = False
+    for line in _lines(text):
+        folded = fold(line)
+        titled = _LETTER_TITLE.search(folded) and _is_heading(folded, 40) and not _SIGNATURE.match(folded)
+        if titled and chunks[-1] and (signed or _PART.search(folded)):
+            chunks.append([])
+            signed = False
+        signed = signed or bool(_SIGNATURE.match(folded))
+        chunks[-1].append(line)
+    return [parse_letter("\n".join(chunk)) for chunk in chunks if chunk]
+
+
+def parse_letter(text: str) -> Letter:
+    builder = _Builder()
+    for line in _lines(text):
+        builder.add(line)
+    letter = builder.finish()
+
+    letter.preamble_blanks = find_blanks(fold(letter.preamble), letter.preamble)
+    letter.signature_blanks = find_blanks(fold(letter.signature), letter.signature)
+    clause_blanks = [find_blanks(fold(c.text), c.text) for c in letter.clauses]
+    name_blanks([(letter.preamble, letter.preamble_blanks)]
+                + [(c.text, b) for c, b in zip(letter.clauses, clause_blanks, strict=True)]
+                + [(letter.signature, letter.signature_blanks)])
+    for clause, blanks in zip(letter.clauses, clause_blanks, strict=True):
+        clause.reading = read_clause(clause.text, blanks)
+    return letter

@@ -1,0 +1,47 @@
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from obligations.letters.parser import parse_letter
+from obligations.letters.reading import LetterReadError, read_letter
+
+
+def _deadlines(clause: dict) -> str:
+    return ", ".join(f"{d['amount']} {d['unit']}" for d in clause["deadlines"])
+
+
+class Command(BaseCommand):
+    help = "Parse a commitment letter (.txt or .docx): a table of its clauses, or with --json the parse."
+    # Reads one file and touches no database or URL; the checks would only slow it down.
+    requires_system_checks = []
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="a .txt (UTF-8 or GB18030) or .docx letter")
+        parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+    def handle(self, *args, file, **options):
+        path = Path(file)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise CommandError(f"无法读取文件 {file}: {exc.strerror}") from None
+        try:
+            letter = parse_letter(read_letter(data, path.name)).to_json()
+        except LetterReadError as exc:
+            raise CommandError(exc.message) from None
+        if options["json"]:
+            self.stdout.write(json.dumps(letter, ensure_ascii=False))
+            return
+        self.stdout.write(f"{letter['title'] or '(无标题)'} {letter['part'] or ''}".rstrip())
+        self.stdout.write(f"{'clause':<8} {'kind':<10} {'frequency':<12} {'count':<7} {'deadlines':<22} "
+                          f"{'review':<6} text")
+        for c in letter["clauses"]:
+            count = "" if c["count"] is None else str(c["count"])
+            review = "yes" if c["needs_review"] else ""
+            excerpt = c["text"].replace("\n", " ")[:30]
+            self.stdout.write(f"{c['number']:<8} {c['kind']:<10} {c['frequency'] or '':<12} {count:<7} "
+                              f"{_deadlines(c):<22} {review:<6} {excerpt}")
+        signature = "found" if letter["signature"] else "none"
+        self.stdout.write(f"{len(letter['clauses'])} clauses; signature: {signature}")
+

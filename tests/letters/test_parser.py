@@ -1,0 +1,166 @@
+"""Splitting letters: numbering and sections, the two seed letters, collections, the command."""
+
+import json
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from obligations.letters.parser import parse_letter, parse_letters
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SCHEDULE_KEYS = ("kind", "frequency", "count", "deadlines", "retention", "continuous",
+                 "advance_notice_days", "needs_review")
+
+
+def test_sub_items_in_another_style_stay_in_their_clause():
+    letter = parse_letter("承诺书\n一、具体行动\n1.平台建立以下制度:\n(1)值班制度;\n(2)报告制度。\n2.平台每日巡检。\n").to_json()
+    assert [c["number"] for c in letter["clauses"]] == ["一.1", "一.2"]
+    assert "(2)报告制度。" in letter["clauses"][0]["text"]
+    assert letter["clauses"][0]["continuous"] is True
+
+
+def test_chapters_and_articles():
+    letter = parse_letter("第一章 总则\n第一条 平台遵守法律法规。\n第二章 具体承诺\n第二条 平台每月开展一次自查。\n").to_json()
+    assert [s["title"] for s in letter["sections"]] == ["总则", "具体承诺"]
+    assert [(c["number"], c["section_title"]) for c in letter["clauses"]] == [("一.1", "总则"), ("二.2", "具体承诺")]
+
+
+def test_full_width_title_part_and_dated_signature():
+    letter = parse_letter("数据安全承诺书第（３）篇\n１．平台每日巡检一次。\n承诺单位（盖章）：\n2026年11月2日\n").to_json()
+    assert (letter["title"], letter["part"]) == ("数据安全承诺书", "第（３）篇")
+    assert letter["signature"] == "承诺单位（盖章）：\n2026年11月2日"
+    assert [c["number"] for c in letter["clauses"]] == ["1"]
+
+
+def test_page_chrome_lines_are_dropped():
+    letter = parse_letter("承诺书\nPAGE\n1.平台每日巡检一次。\n第 1 页 共 2 页\n2.平台每周例会一次。\n").to_json()
+    assert [c["text"] for c in letter["clauses"]] == ["平台每日巡检一次。", "平台每周例会一次。"]
+
+
+# --- the seed letters -----------------------------------------------------------------------
+
+def seed(name):
+    return parse_letter((FIXTURES / name).read_text(encoding="utf-8")).to_json()
+
+
+def by_number(letter):
+    return {c["number"]: c for c in letter["clauses"]}
+
+
+def test_seed_letter_1_structure():
+    letter = seed("letter1.txt")
+    assert letter["title"] == "线上服务平台规范运营承诺书"
+    assert letter["part"] == "第(1)篇"
+    assert letter["preamble"] == "为保证__________工作顺利开展:"
+    assert [s["title"] for s in letter["sections"]] == ["基本事项", "基本准则", "具体行动", "监督机制"]
+    expected = [f"一.{n}" for n in range(1, 5)] + [f"二.{n}" for n in range(1, 5)] + \
+               [f"三.{n}" for n in range(1, 9)] + [f"四.{n}" for n in range(1, 5)]
+    assert [c["number"] for c in letter["clauses"]] == expected
+    assert letter["signature"] == "承诺人签名:__________\n签订日期:__________"
+    assert [b["name"] for b in letter["signature_blanks"]] == ["承诺人签名", "签订日期"]
+    assert by_number(letter)["三.2"]["section_title"] == "具体行动"
+
+
+def test_seed_letter_1_clauses():
+    c = by_number(seed("letter1.txt"))
+    assert (c["三.2"]["frequency"], c["三.2"]["count"], c["三.2"]["needs_review"]) == ("daily", "blank", False)
+    assert (c["三.3"]["frequency"], c["三.3"]["count"]) == ("monthly", "blank")
+    assert c["三.3"]["retention"] == {"amount": "blank", "unit": "years"}
+    assert c["三.4"]["continuous"] is True
+    assert c["三.4"]["deadlines"] == [{"amount": "blank", "unit": "minutes"}]
+    assert [b["type"] for b in c["三.4"]["blanks"]] == ["int", "int"]
+    assert (c["三.5"]["frequency"], c["三.5"]["count"]) == ("quarterly", "blank")
+    assert (c["三.8"]["frequency"], c["三.8"]["count"]) == ("monthly", "blank")
+    assert c["四.3"]["deadlines"] == [{"amount": "blank", "unit": "hours"}, {"amount": 7, "unit": "days"}]
+    assert c["四.3"]["kind"] == "event"
+    assert c["四.4"]["needs_review"] is True and c["四.4"]["frequency"] is None
+    assert c["一.2"]["blanks"] == [{"name": "《…网络安全法》", "is_parameter": False, "type": "text"}]
+    assert [b["name"] for b in c["一.3"]["blanks"]] == ["服务对象类型", "服务内容描述"]
+    assert {c[n]["kind"] for n in ("三.1", "三.6", "四.2")} == {"one_time"}
+    assert {c[f"二.{n}"]["kind"] for n in range(1, 5)} == {"none"}
+    assert sum(c["needs_review"] for c in c.values()) == 1
+
+
+def test_seed_letter_1_blank_names_are_unique():
+    letter = seed("letter1.txt")
+    names = [b["name"] for b in letter["preamble_blanks"] + letter["signature_blanks"]]
+    names += [b["name"] for c in letter["clauses"] for b in c["blanks"]]
+    assert len(names) == len(set(names)) == 17
+
+
+def test_seed_letter_1_gb18030_reads_the_same():
+    from obligations.letters.reading import read_letter
+
+    data = (FIXTURES / "letter1.gb18030.txt").read_bytes()
+    assert parse_letter(read_letter(data, "letter1.gb18030.txt")).to_json() == seed("letter1.txt")
+
+
+def test_seed_letter_2():
+    letter = seed("letter2.txt")
+    assert letter["part"] == "第(2)篇"
+    assert letter["preamble"] == "承诺方类型:□企业□个人□其他__________"
+    c = by_number(letter)
+    assert list(c) == ["一.1", "一.2", "一.3", "二.1", "二.2"]
+    assert [c[n]["heading"] for n in c] == ["服务内容规范", "服务质量保障", "用户权益保护", "运营机制建设", "技术安全保障"]
+    assert c["一.1"]["text"].startswith("服务内容规范\n承诺方保证所提供的线上服务内容合法合规")
+    regular = [n for n in c if "定期" in c[n]["text"]]
+    assert regular == ["一.1", "一.2", "二.1", "二.2"]
+    assert all(c[n]["needs_review"] and c[n]["kind"] == "calendar" for n in regular)
+    assert (c["一.3"]["kind"], c["一.3"]["needs_review"]) == ("one_time", False)
+    assert letter["signature"] == ""
+
+
+def test_a_collection_splits_into_its_letters():
+    both = "".join((FIXTURES / name).read_text(encoding="utf-8") for name in ("letter1.txt", "letter2.txt"))
+    first, second = parse_letters(both)
+    assert first.to_json() == seed("letter1.txt")
+    assert [c.number for c in second.clauses] == ["一.1", "一.2", "一.3", "二.1", "二.2"]
+    three = parse_letters(both + both)
+    assert [letter.part for letter in three] == ["第(1)篇", "第(2)篇", "第(1)篇", "第(2)篇"]
+
+
+# --- the command ----------------------------------------------------------------------------
+
+def test_command_prints_the_contract_as_json():
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("parse_letter", str(FIXTURES / "letter1.txt"), "--json", stdout=out)
+    letter = json.loads(out.getvalue())
+    assert {"title", "preamble", "signature", "clauses"} <= set(letter)
+    clause = letter["clauses"][0]
+    assert set(SCHEDULE_KEYS) | {"number", "section", "section_title", "text", "blanks", "spans"} <= set(clause)
+    assert "线上服务平台" in out.getvalue()  # ensure_ascii=False
+
+
+def test_command_table_and_refusal(tmp_path):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    out = StringIO()
+    call_command("parse_letter", str(FIXTURES / "letter2.txt"), stdout=out)
+    assert "二.2" in out.getvalue() and "5 clauses" in out.getvalue()
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    with pytest.raises(CommandError, match="文件为空"):
+        call_command("parse_letter", str(empty), "--json")
+
+
+PIECES = ["一、", "（二）", "1.", "2、", "3）", "①", "第三条", "第一章", "每日", "每两年", "每10天", "____", "（  ）",
+          "(平台名称)", "《", "》", "次", "名", "小时内", "个工作日内", "7×24小时", "留存至少", "提前", "不低于5%",
+          "定期", "及时", "自收到投诉之日起", "最多不超过", "半", "两", "十二", "３", ",", "。", "\n", "承诺人签名:",
+          "平台", "开展", "检查", " "]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=40))
+def test_any_text_parses_and_spans_stay_inside_their_clause(pieces):
+    letter = parse_letter("".join(pieces)).to_json()
+    json.dumps(letter, ensure_ascii=False)
+    for clause in letter["clauses"]:
+        assert clause["kind"] in {"calendar", "event", "one_time", "none"}
+        for span in clause["spans"]:
+            assert 0 <= span["start"] < span["end"] <= len(clause["text"])
