@@ -1,0 +1,280 @@
+"""Letter intake: a parsed letter (letters/parser.py) turned into proposed clauses and
+obligation specs the officer reviews, corrects and accepts as a draft of the platform's
+own. Nothing is stored before `letter_create_own`.
+
+The proposal never guesses what the letter leaves open: a blank stays a blank (the
+officer fills it before signing), 定期 becomes a period blank, and a clause the parser
+marked `needs_review` is shown first.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from ..errors import DomainError
+from ..models import Clause, Letter
+from ..trust.audit import audit_record
+from . import parser
+from . import template as tpl
+from .clause_reading import read_clause
+from .services import _next_version, render_clause
+
+FREQUENCIES = {"daily": "daily", "weekly": "weekly", "ten_day": "tenday", "monthly": "monthly",
+               "quarterly": "quarterly", "half_yearly": "halfyear", "yearly": "yearly", "biennial": "biennial"}
+UNITS = {"minutes": "minutes", "hours": "hours", "days": "days", "working_days": "workdays"}
+TRIGGER_WORDS = (("complaint", "投诉|举报|咨询|反馈"), ("finding", "漏洞|隐患|问题|整改|缺陷"),
+                 ("incident", "事件|故障|事故|突发|中断|攻击"))
+SETUP_BLANK = {"name": "setup_days", "label": "建立、制定类事项的完成时限(签订后日数)", "kind": "int", "min": 1,
+               "max": 365, "default": 30, "help": "承诺书未写明的期限,作为补充约定列在条款下。"}
+BLANK_RUN = re.compile(r"_{2,}|＿{2,}|\(\s+\)|（\s+）|【\s*】")
+
+
+@dataclass
+class Proposal:
+    """One clause as proposed: its text with placeholders, what was recognised, and the
+    obligation spec it would raise (None for a clause that raises nothing)."""
+
+    index: int
+    number: str
+    section: str
+    title: str
+    text: str  # as written
+    source: str  # with {placeholders}
+    spans: list[dict]
+    needs_review: bool
+    spec: dict | None
+    addendum: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class DraftProposal:
+    title: str
+    preamble: str
+    signature: str
+    sections: dict[str, str]
+    blanks: list[dict]
+    clauses: list[Proposal]
+
+    @property
+    def review_first(self) -> list[Proposal]:
+        return sorted(self.clauses, key=lambda p: (not p.needs_review, p.index))
+
+
+class _Blanks:
+    """Placeholder names for the blanks of a pasted letter, in reading order."""
+
+    def __init__(self):
+        self.declared: list[dict] = []
+        self.count = 0
+
+    def add(self, label: str, kind: str, **extra) -> str:
+        self.count += 1
+        name = f"b{self.count}"
+        self.declared.append({"name": name, "label": label or name, "kind": kind, **extra})
+        return name
+
+    def ensure(self, blank: dict) -> str:
+        if not any(b["name"] == blank["name"] for b in self.declared):
+            self.declared.append(dict(blank))
+        return blank["name"]
+
+
+INT_BOUNDS = {"min": 0, "max": 100000}
+
+
+def _fill_runs(text: str, names: list[str], blanks: _Blanks) -> str:
+    """Replace the blank runs of a preamble or signature by placeholders, in order."""
+    out, i = [], 0
+    for m, name in zip(BLANK_RUN.finditer(text), names, strict=False):
+        if "日期" in name:
+            placeholder = blanks.ensure({"name": "sign_date", "label": _("签订日期"), "kind": "date"})
+        else:
+            placeholder = blanks.add(name, "text")
+        out += [text[i:m.start()], "{" + placeholder + "}"]
+        i = m.end()
+    return "".join(out) + text[i:]
+
+
+def _escape(text: str) -> str:
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def _trigger(text: str) -> tuple[str, bool]:
+    for trigger, words in TRIGGER_WORDS:
+        if re.search(words, text):
+            return trigger, False
+    return "complaint", True
+
+
+def _title(heading: str | None, source: str) -> str:
+    if heading:
+        return heading[:60]
+    first = re.split(r"[,,。;;]", source, maxsplit=1)[0]
+    return re.sub(r"^(平台|承诺方|我方|本单位|我单位)(将|承诺)?", "", first)[:60] or source[:60]
+
+
+def _blank_inside(span: dict, placed: list[tuple[int, int, str]]) -> str | None:
+    return next((name for start, end, name in placed if span["start"] <= start and end <= span["end"]), None)
+
+
+def propose_clause(index: int, clause: parser.Clause, blanks: _Blanks) -> Proposal:
+    reading = clause.reading
+    # Placeholders for the clause's blanks, replaced from the end so offsets hold.
+    placed, source = [], clause.text
+    for b in reading.blanks:
+        kind = "int" if b.type == "int" else "text"
+        placed.append((b.start, b.end, blanks.add(b.name, kind, **(INT_BOUNDS if kind == "int" else {}))))
+    source = _escape(source)
+    shift = 0
+    escaped_positions = [i for i, ch in enumerate(clause.text) if ch in "{}"]
+    for start, end, name in placed:
+        s = start + sum(1 for p in escaped_positions if p < start) + shift
+        e = end + sum(1 for p in escaped_positions if p < end) + shift
+        source = source[:s] + "{" + name + "}" + source[e:]
+        shift += len(name) + 2 - (e - s)
+    spans = reading.to_json()["spans"]
+
+    def ref(value, means_prefix, nth=0):
+        if value != "blank":
+            return value
+        matching = [s for s in spans if s["means"].startswith(means_prefix)]
+        name = _blank_inside(matching[nth], placed) if nth < len(matching) else None
+        return "{" + name + "}" if name else None
+
+    spec, notes, addendum = None, [], ""
+    title = _title(clause.heading, source)
+    base = {"key": clause.number, "title": title, "responsible_role": "staff", "evidence_description": ""}
+    if reading.retention and reading.retention["unit"] == "years":
+        retention = ref(reading.retention["amount"], "retention")
+        if retention is not None:
+            base["retention_years"] = retention
+    if reading.kind == "calendar":
+        period = FREQUENCIES.get(reading.frequency or "")
+        if period is None:  # 定期: a period the officer must choose before signing
+            period = "{" + blanks.add(_("%(number)s 的周期(“定期”)") % {"number": clause.number}, "period") + "}"
+            addendum = _("周期:") + period
+            notes.append(_("承诺书未写明周期,请在签署前选定。"))
+        count = ref(reading.count, "count") if reading.count is not None else 1
+        spec = {**base, "kind": "calendar", "period": period, "count": count if count is not None else 1}
+    elif reading.kind == "event" and reading.deadlines:
+        trigger, unsure = _trigger(clause.text)
+        steps = []
+        for i, d in enumerate(reading.deadlines):
+            amount = ref(d["amount"], "deadline", i)
+            steps.append({"step": ("respond", "decide", "close")[min(i, 2)], "amount": amount if amount else 1,
+                          "unit": UNITS.get(d["unit"], "hours")})
+        spec = {**base, "kind": "event", "trigger": trigger, "deadlines": steps}
+        if unsure:
+            notes.append(_("未能判断触发事件,已按投诉举报提出,请核对。"))
+    elif reading.kind == "one_time":
+        blanks.ensure(SETUP_BLANK)
+        spec = {**base, "kind": "one_time", "one_time_days": "{setup_days}", "responsible_role": "officer"}
+        addendum = _("于签订之日起{setup_days}日内完成。")
+    if reading.needs_review:
+        notes.append(_("条款含“定期、及时、立即”等未写明数字的要求,请人工核对。"))
+    return Proposal(index=index, number=clause.number, section=clause.section or "一", title=clause.heading or "",
+                    text=clause.text, source=source, spans=spans, needs_review=reading.needs_review,
+                    spec=spec, addendum=addendum, notes=notes)
+
+
+def propose(parsed: parser.Letter) -> DraftProposal:
+    blanks = _Blanks()
+    clauses = list(parsed.clauses)
+    preamble = parsed.preamble
+    if not clauses:
+        # Nothing numbered: each paragraph becomes a plain clause the officer completes by hand.
+        paragraphs = [p.strip() for p in preamble.split("\n") if p.strip()]
+        preamble = ""
+        clauses = [parser.Clause(number=f"一.{i}", section="一", section_title=_("正文"), text=p,
+                                 reading=read_clause(p)) for i, p in enumerate(paragraphs, start=1)]
+    sections = {s.numeral: s.title for s in parsed.sections}
+    for c in clauses:
+        sections.setdefault(c.section or "一", c.section_title or _("正文"))
+    preamble_source = _fill_runs(_escape(preamble), [b.name for b in parsed.preamble_blanks], blanks)
+    proposals = [propose_clause(i, c, blanks) for i, c in enumerate(clauses)]
+    signature = _fill_runs(_escape(parsed.signature), [b.name for b in parsed.signature_blanks], blanks)
+    return DraftProposal(title=parsed.title or _("承诺书"), preamble=preamble_source, signature=signature,
+                         sections=sections, blanks=blanks.declared, clauses=proposals)
+
+
+def apply_edits(proposal: Proposal, edits: dict) -> None:
+    """The officer's corrections to one proposal: {"include": bool, "kind", "period",
+    "count", "trigger", "amount1", "unit1", "amount2", "unit2", "one_time_days",
+    "retention_years", "title", "responsible_role"}; empty values keep the proposal."""
+    if not edits.get("include", proposal.spec is not None):
+        proposal.spec = None
+        return
+    kind = edits.get("kind") or (proposal.spec or {}).get("kind")
+    if not kind or kind == "none":
+        proposal.spec = None
+        return
+    spec = dict(proposal.spec or {"key": proposal.number, "title": _title(proposal.title, proposal.source),
+                                  "responsible_role": "staff"})
+    spec["kind"] = kind
+    for name in ("title", "period", "trigger", "responsible_role"):
+        if edits.get(name):
+            spec[name] = edits[name]
+    for name in ("count", "one_time_days", "retention_years"):
+        if edits.get(name) not in (None, ""):
+            spec[name] = _number_or_ref(edits[name])
+    steps = list(spec.get("deadlines", []))
+    for i in (1, 2):
+        amount, unit = edits.get(f"amount{i}"), edits.get(f"unit{i}")
+        if amount not in (None, ""):
+            step = {"step": ("respond", "decide")[i - 1], "amount": _number_or_ref(amount), "unit": unit or "hours"}
+            if len(steps) >= i:
+                steps[i - 1] = step
+            else:
+                steps.append(step)
+    spec["deadlines"] = steps
+    proposal.spec = spec
+
+
+def _number_or_ref(value):
+    value = str(value).strip()
+    return int(value) if value.isdigit() else value
+
+
+@transaction.atomic
+def letter_create_own(*, platform, draft: DraftProposal, user=None, now) -> Letter:
+    """The accepted proposal as a draft letter of the platform's own (template "own"),
+    edited, previewed and signed like any other draft."""
+    if Letter.objects.filter(platform=platform, state=Letter.State.DRAFT).exists():
+        raise DomainError(_("本平台已有一份草稿:请先签署或放弃它,再导入新的承诺书。"))
+    for p in draft.clauses:
+        if p.spec is None:
+            continue
+        spec = {k: v for k, v in p.spec.items() if k in tpl.SPEC_FIELDS}
+        if spec.get("kind") != "event":
+            spec.pop("trigger", None)
+            spec.pop("deadlines", None)
+        if spec.get("kind") != "calendar":
+            spec.pop("period", None)
+            spec.pop("count", None)
+        if spec.get("kind") != "one_time":
+            spec.pop("one_time_days", None)
+        try:
+            p.spec = tpl.check_spec(spec, draft.blanks)
+        except tpl.TemplateError as exc:
+            raise DomainError(_("条款 %(number)s 的义务设置有误:%(reason)s")
+                              % {"number": p.number, "reason": exc.reason}) from None
+    letter = Letter.objects.create(
+        platform=platform, template=tpl.OWN, version=_next_version(platform), title=draft.title,
+        preamble=draft.preamble, signature=draft.signature, sections=draft.sections, blanks=draft.blanks,
+        values={b["name"]: b["default"] for b in draft.blanks if "default" in b},
+    )
+    clauses = []
+    for ordinal, p in enumerate(draft.clauses, start=1):
+        clause = Clause(letter=letter, section=p.section, section_title=draft.sections.get(p.section, ""),
+                        number=p.number, title=p.title, ordinal=ordinal, source=p.source, addendum_source=p.addendum,
+                        specs=[p.spec] if p.spec else [])
+        render_clause(clause, letter)
+        clauses.append(clause)
+    Clause.objects.bulk_create(clauses)
+    audit_record(at=now, action="letter.intake", obj=letter, actor=user, platform=platform,
+                 data={"version": letter.version, "clauses": len(clauses),
+                       "obligations": sum(1 for p in draft.clauses if p.spec)})
+    return letter

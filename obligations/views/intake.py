@@ -1,0 +1,98 @@
+"""Letter intake: the officer pastes or uploads any letter, reviews the proposed clauses
+and obligations beside the text with what was recognised highlighted, corrects them
+and accepts. Nothing is stored before the officer accepts."""
+
+from django.contrib import messages
+from django.core.exceptions import RequestDataTooBig
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from ..errors import DomainError
+from ..forms.intake import LetterIntakeForm, ProposalForm
+from ..letters.intake import apply_edits, letter_create_own, propose
+from ..letters.parser import parse_letter
+from ..letters.reading import LetterReadError, read_letter, read_pasted
+from ..letters.services import draft_letter
+from ..models import Platform, Role
+from ..trust import access
+
+MEANINGS = {"frequency": _("频次"), "count": _("次数"), "deadline": _("时限"), "retention": _("留存"),
+            "continuous": _("持续"), "advance": _("提前告知"), "staffing": _("人员配置"), "ratio": _("比例"),
+            "review": _("需人工核对"), "blank": _("填空"), "start": _("起算"), "extension": _("延长")}
+
+
+def highlighted(text: str, spans: list[dict]):
+    """The clause text with each recognised span marked; overlapping spans are cut into
+    runs covered by the same findings, so nothing is marked twice."""
+    cuts = sorted({0, len(text), *(s["start"] for s in spans), *(s["end"] for s in spans)})
+    parts = []
+    for start, end in zip(cuts, cuts[1:], strict=False):
+        covering = [s["means"] for s in spans if s["start"] <= start and end <= s["end"]]
+        if covering:
+            kind = covering[-1].split(":")[0]
+            label = "; ".join(f"{MEANINGS.get(m.split(':')[0], m)} {m.partition(':')[2]}".strip() for m in covering)
+            parts.append(format_html('<mark class="span-{}" title="{}">{}</mark>', kind, label, text[start:end]))
+        else:
+            parts.append(format_html("{}", text[start:end]))
+    return format_html_join("", "{}", ((p,) for p in parts))
+
+
+def _read(request, form) -> str:
+    upload = form.cleaned_data.get("file")
+    if upload:
+        return read_letter(upload.read(), upload.name)
+    return read_pasted(form.cleaned_data.get("text") or "")
+
+
+def _rows(draft, data=None):
+    rows = []
+    for p in draft.review_first:
+        spec = p.spec or {}
+        steps = spec.get("deadlines") or []
+        initial = {"include": p.spec is not None, "kind": spec.get("kind", "none"), "title": spec.get("title", ""),
+                   "count": spec.get("count", ""), "trigger": spec.get("trigger", ""),
+                   "one_time_days": spec.get("one_time_days", ""), "retention_years": spec.get("retention_years", ""),
+                   "responsible_role": spec.get("responsible_role", "staff"),
+                   **{f"amount{i}": s["amount"] for i, s in enumerate(steps[:2], start=1)},
+                   **{f"unit{i}": s["unit"] for i, s in enumerate(steps[:2], start=1)}}
+        form = ProposalForm(data, prefix=f"c{p.index}", initial=initial)
+        rows.append({"proposal": p, "form": form, "html": highlighted(p.text, p.spans)})
+    return rows
+
+
+@require_http_methods(["GET", "POST"])
+def letter_intake(request, slug):
+    platform = get_object_or_404(Platform, slug=slug)
+    access.require_role(request.user, platform.pk, Role.OFFICER)
+    try:
+        data = request.POST if request.method == "POST" else None
+    except RequestDataTooBig:
+        data = None
+        messages.error(request, _("粘贴的文本过长,请改为上传 .txt 或 .docx 文件。"))
+    form = LetterIntakeForm(data, request.FILES or None)
+    context = {"platform": platform, "form": form, "draft": draft_letter(platform)}
+    if data is None or not form.is_valid():
+        return render(request, "obligations/intake/letter_intake.html", context, status=400 if data else 200)
+    try:
+        text = _read(request, form)
+    except LetterReadError as exc:
+        form.add_error("file" if form.cleaned_data.get("file") else "text", str(exc))
+        return render(request, "obligations/intake/letter_intake.html", context, status=400)
+    draft = propose(parse_letter(text))
+    rows = _rows(draft, data if "accept" in data else None)
+    if "accept" in data and all(r["form"].is_valid() for r in rows):
+        for row in rows:
+            apply_edits(row["proposal"], row["form"].cleaned_data)
+        try:
+            letter = letter_create_own(platform=platform, draft=draft, user=request.user, now=timezone.now())
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("已生成草稿第%(v)s版:请填写填空、核对条款与义务,预览后签署。")
+                             % {"v": letter.version})
+            return redirect("letter-edit", pk=letter.pk)
+    context.update(text=text, proposal=draft, rows=rows)
+    return render(request, "obligations/intake/letter_review.html", context)

@@ -1,0 +1,127 @@
+"""Letter intake: a parsed letter proposed as clauses and obligations, accepted as a draft
+of the platform's own that signs like any other."""
+
+from pathlib import Path
+
+import pytest
+
+from obligations.errors import DomainError
+from obligations.letters import template as tpl
+from obligations.letters.intake import apply_edits, letter_create_own, propose
+from obligations.letters.parser import parse_letter
+from obligations.letters.services import letter_fill, letter_sign
+from obligations.models import Letter, Obligation
+from obligations.work.sweeps import obligations_materialize
+from tests.conftest import SIGNED_AT
+
+FIXTURES = Path(__file__).parent / "fixtures"
+REF = tpl.REF
+
+
+def proposals(name):
+    return propose(parse_letter((FIXTURES / name).read_text(encoding="utf-8")))
+
+
+def of_kind(specs, kind):
+    """The template's spec of a clause with the kind the proposal read from its words (a
+    template clause may raise more, from its added terms)."""
+    return next((spec for spec in specs if spec["kind"] == kind), None)
+
+
+def is_blank(value):
+    return isinstance(value, str) and REF.match(value) is not None
+
+
+# Where the template says more than the letter's words, the difference is Pledge's own
+# addition, written in the template as an added term (补充约定), which a reader of the
+# seed's text cannot see: 三.4's monthly staffing confirmation.
+TEMPLATE_ADDITIONS = {"platform-operation-1": {"三.4"}, "platform-operation-2": set()}
+
+
+@pytest.mark.parametrize("fixture,key", [("letter1.txt", "platform-operation-1"),
+                                         ("letter2.txt", "platform-operation-2")])
+def test_the_seed_letters_parsed_yield_their_templates_obligations(fixture, key):
+    draft = proposals(fixture)
+    template = tpl.get(key)
+    by_number = {p.number: p for p in draft.clauses}
+    assert [c["number"] for c in template.clauses] == [p.number for p in draft.clauses]
+    for clause in template.clauses:
+        if clause["number"] in TEMPLATE_ADDITIONS[key]:
+            continue
+        got = by_number[clause["number"]].spec
+        if not clause["obligations"]:
+            assert got is None, clause["number"]
+            continue
+        expected = of_kind(clause["obligations"], got["kind"]) if got else None
+        assert expected is not None, clause["number"]
+        if expected["kind"] == "calendar":
+            # A literal period is read; a period the template leaves to a blank (定期) is a blank here too.
+            assert is_blank(got["period"]) == is_blank(expected["period"]), clause["number"]
+            if not is_blank(expected["period"]):
+                assert got["period"] == expected["period"], clause["number"]
+            assert is_blank(got["count"]) == is_blank(expected.get("count", 1)), clause["number"]
+        if expected["kind"] == "event":
+            assert [(is_blank(d["amount"]) or d["amount"], d["unit"]) for d in got["deadlines"]] == \
+                   [(is_blank(d["amount"]) or d["amount"], d["unit"]) for d in expected["deadlines"]], clause["number"]
+        if is_blank(expected.get("retention_years")):
+            assert is_blank(got.get("retention_years")), clause["number"]
+
+
+def test_blanks_where_the_seed_has_blanks():
+    draft = proposals("letter1.txt")
+    checks = next(p for p in draft.clauses if p.number == "三.2")
+    assert checks.source.startswith("平台每日开展{b") and "__" not in checks.source
+    law = next(p for p in draft.clauses if p.number == "一.2")
+    law_blank = next(b for b in draft.blanks if b["name"] in law.source)
+    assert law_blank["kind"] == "text" and "网络安全法" in law_blank["label"]
+    assert "{sign_date}" in draft.signature and any(b["name"] == "sign_date" and b["kind"] == "date"
+                                                    for b in draft.blanks)
+
+
+def test_needs_review_comes_first():
+    draft = proposals("letter1.txt")
+    assert draft.review_first[0].number == "四.4" and draft.review_first[0].needs_review
+
+
+def test_a_letter_with_no_recognisable_clause_gives_plain_clauses():
+    draft = propose(parse_letter("我们保证依法经营。\n\n每月检查一次服务质量。\n\n发现问题立即整改。"))
+    assert [p.number for p in draft.clauses] == ["一.1", "一.2", "一.3"]
+    assert draft.clauses[1].spec["period"] == "monthly"
+
+
+def sign_own(platform, officer, draft):
+    letter = letter_create_own(platform=platform, draft=draft, user=officer, now=SIGNED_AT)
+    values = {b["name"]: {"int": 2, "period": "monthly", "date": SIGNED_AT.date().isoformat(),
+                          "text": "甲", "choice": None}[b["kind"]] for b in letter.blanks}
+    letter_fill(letter=letter, values={k: v for k, v in values.items() if v is not None}, user=officer, now=SIGNED_AT)
+    return letter_sign(letter=letter, user=officer, now=SIGNED_AT)
+
+
+def test_an_accepted_letter_signs_and_raises_tasks(platform, officer):
+    draft = proposals("letter1.txt")
+    checks = next(p for p in draft.clauses if p.number == "三.2")
+    apply_edits(checks, {"include": True, "kind": "calendar", "title": "安全巡检", "count": "3"})
+    letter = sign_own(platform, officer, draft)
+    assert letter.template == "own" and letter.state == "signed"
+    ob = Obligation.objects.get(platform=platform, key="三.2")
+    assert (ob.title, ob.period, ob.count) == ("安全巡检", "daily", 3)
+    assert Obligation.objects.get(platform=platform, key="四.4").period == "monthly"  # 定期, filled
+    obligations_materialize(now=SIGNED_AT)
+    assert ob.occurrences.filter(due_at__gt=SIGNED_AT).exists()
+
+
+def test_nothing_is_stored_before_acceptance_and_a_second_draft_is_refused(platform, officer):
+    draft = proposals("letter2.txt")
+    assert not Letter.objects.exists()
+    letter_create_own(platform=platform, draft=draft, user=officer, now=SIGNED_AT)
+    with pytest.raises(DomainError, match="已有一份草稿"):
+        letter_create_own(platform=platform, draft=proposals("letter2.txt"), user=officer, now=SIGNED_AT)
+
+
+def test_a_wrong_correction_is_refused_with_the_clause_named(platform, officer):
+    draft = proposals("letter1.txt")
+    checks = next(p for p in draft.clauses if p.number == "三.2")
+    apply_edits(checks, {"include": True, "kind": "calendar", "count": "{nosuchblank}"})
+    with pytest.raises(DomainError, match="三.2"):
+        letter_create_own(platform=platform, draft=draft, user=officer, now=SIGNED_AT)
+    assert not Letter.objects.exists()

@@ -1,0 +1,93 @@
+"""The officer's letter intake page: paste or upload, review, accept; bad input explained."""
+
+import io
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from obligations.models import Letter, Role
+from tests.conftest import make_user
+
+SEED1 = (Path(__file__).parent.parent / "letters" / "fixtures" / "letter1.txt").read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def url(platform):
+    return reverse("letter-intake", args=[platform.slug])
+
+
+def test_reading_proposes_and_stores_nothing(client, officer, url):
+    client.force_login(officer)
+    html = client.post(url, {"text": SEED1, "read": "1"}).content.decode()
+    assert "需人工核对" in html and 'class="span-frequency"' in html and "三.2" in html
+    assert html.index('id="proposal-四.4"') < html.index('id="proposal-一.1"')  # needs review first
+    assert not Letter.objects.exists()
+
+
+def test_accepting_with_a_correction_makes_a_draft(client, officer, url):
+    client.force_login(officer)
+    page = client.post(url, {"text": SEED1, "read": "1"})
+    rows = page.context["rows"]
+    data = {"text": SEED1, "accept": "1"}
+    for row in rows:
+        for name, field in row["form"].fields.items():
+            value = row["form"].initial.get(name, field.initial)
+            if name == "include":
+                if value:
+                    data[f"{row['form'].prefix}-{name}"] = "on"
+            elif value not in (None, ""):
+                data[f"{row['form'].prefix}-{name}"] = value
+    checks = next(r for r in rows if r["proposal"].number == "三.2")["form"].prefix
+    data[f"{checks}-title"] = "安全巡检"
+    response = client.post(url, data)
+    letter = Letter.objects.get()
+    assert response.status_code == 302 and response.url == reverse("letter-edit", args=[letter.pk])
+    assert letter.template == "own" and letter.state == "draft"
+    spec = letter.clauses.get(number="三.2").specs[0]
+    assert spec["title"] == "安全巡检" and spec["period"] == "daily"
+
+
+def docx_bytes(paragraphs):
+    import docx
+
+    document = docx.Document()
+    for p in paragraphs:
+        document.add_paragraph(p)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def test_a_docx_upload_is_read(client, officer, url):
+    client.force_login(officer)
+    upload = SimpleUploadedFile("承诺书.docx", docx_bytes(SEED1.splitlines()))
+    html = client.post(url, {"file": upload, "read": "1"}).content.decode()
+    assert 'id="proposal-三.2"' in html
+
+
+@pytest.mark.parametrize("name,content,message", [
+    ("empty.txt", b"", "文件为空"),
+    ("image.docx", None, "没有可读取的文字"),
+    ("binary.txt", bytes(range(256)) * 4, "二进制"),
+])
+def test_bad_files_get_a_clear_message(client, officer, url, name, content, message):
+    client.force_login(officer)
+    content = docx_bytes([]) if content is None else content
+    response = client.post(url, {"file": SimpleUploadedFile(name, content), "read": "1"})
+    assert response.status_code == 400 and message in response.content.decode()
+    assert not Letter.objects.exists()
+
+
+def test_a_five_megabyte_paste_gets_a_clear_message(client, officer, url, settings):
+    client.force_login(officer)
+    response = client.post(url, {"text": "平台每日检查。" * (5 * 1024 * 1024 // 7 + 1), "read": "1"})
+    assert response.status_code == 400 and "超过 5 MB" in response.content.decode()
+    assert not Letter.objects.exists()
+
+
+@pytest.mark.parametrize("role,status", [(Role.STAFF, 403), (Role.AUDITOR, 403), (Role.SUPERVISOR, 403)])
+def test_only_the_officer_imports(client, platform, url, role, status):
+    client.force_login(make_user("someone", platform, role))
+    assert client.get(url).status_code == status
