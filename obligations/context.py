@@ -1,6 +1,6 @@
 from .alerts.notifications import unread_count
 from .models import Platform
-from .trust.access import roles_of
+from .trust.access import is_site_admin, roles_of
 
 
 def nav(request):
@@ -11,4 +11,6 @@ def nav(request):
     return {
         "nav_platforms": [(p, roles[p.pk]) for p in Platform.objects.filter(pk__in=roles).order_by("name")],
         "unread_count": unread_count(request.user),
+        # The platform switcher: shown to a user of several platforms and to the site administrator.
+        "nav_site_admin": is_site_admin(request.user),
     }
