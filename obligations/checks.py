@@ -8,7 +8,6 @@ from .letters import template as tpl
 
 @checks.register()
 def letter_templates(app_configs, **kwargs):
-    tpl.reset_registry()
     try:
         tpl.registry()
     except tpl.TemplateError as exc:

@@ -12,5 +12,6 @@ def nav(request):
     return {
         "nav_platforms": [(p, roles[p.pk]) for p in Platform.objects.filter(pk__in=roles).order_by("name")],
         "unread_count": unread_count(request.user),
+        # The platform switcher: shown to a user of several platforms and to the site administrator.
         "nav_site_admin": is_site_admin(request.user),
     }

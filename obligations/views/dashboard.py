@@ -13,14 +13,20 @@ from ..models import Platform, Role
 from ..oversight import dashboard, exports
 from ..oversight.drilldown import OccurrenceFilter
 from ..trust import access
+from . import people
 
 READERS = (Role.OFFICER, Role.SUPERVISOR, Role.AUDITOR)
 
 
 @require_GET
 def home(request):
-    """The dashboard of the first platform the user oversees; staff go to their tasks."""
+    """The overview for a user of several platforms who oversees one of them (and for a
+    site administrator of none); else the dashboard of the platform the user oversees;
+    staff go to their tasks."""
     roles = access.roles_of(request.user)
+    if ((len(roles) > 1 and any(r in READERS for r in roles.values()))
+            or (not roles and access.is_site_admin(request.user))):
+        return people.overview(request)
     overseen = Platform.objects.filter(pk__in=[p for p, r in roles.items() if r in READERS]).order_by("name")
     platform = overseen.first()
     if platform is None:

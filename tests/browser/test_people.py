@@ -1,0 +1,140 @@
+"""A site administrator creates a platform and invites its officer in a real browser; the
+officer sets a password through the invitation and manages the members."""
+
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core import mail
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import Select
+
+from obligations.models import AuditEvent, Membership, Platform, Role
+from tests.browser.driver import login, logout, make_driver, wait
+from tests.conftest import make_user
+from tests.trust.people_support import make_site_admin
+
+pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+LINK = re.compile(r"https?://\S+/accounts/reset/\S+/")
+User = get_user_model()
+
+
+@pytest.fixture
+def driver():
+    d = make_driver()
+    yield d
+    d.quit()
+
+
+def row(driver, username):
+    return driver.find_element(By.CSS_SELECTOR, f'#member-table tr[data-username="{username}"]')
+
+
+def submit(driver, button):
+    """Click and wait for the next page (the old one goes stale)."""
+    page = driver.find_element(By.TAG_NAME, "html")
+    button.click()
+    wait(driver).until(EC.staleness_of(page))
+
+
+def alert(driver, kind):
+    return wait(driver).until(EC.presence_of_element_located((By.CSS_SELECTOR, f".alert-{kind}"))).text
+
+
+def test_site_admin_creates_a_platform_and_the_invited_officer_manages_members(live_server, driver):
+    make_site_admin("root", password="root-pw-2026")
+    make_user("eve")
+    base = live_server.url
+
+    # The site administrator: a new platform with a new officer, then two more members.
+    login(driver, base, "root", "root-pw-2026")
+    driver.get(base + "/")
+    driver.find_element(By.ID, "platform-new-link").click()
+    form = wait(driver).until(EC.presence_of_element_located((By.ID, "platform-form")))
+    form.find_element(By.NAME, "name").send_keys("Gamma 平台")
+    form.find_element(By.NAME, "slug").send_keys("gamma")
+    assert Select(form.find_element(By.NAME, "template")).first_selected_option.get_attribute("value") \
+        == "platform-operation-1"
+    timezone = Select(form.find_element(By.NAME, "timezone"))
+    assert timezone.first_selected_option.get_attribute("value") == "Asia/Shanghai"
+    timezone.select_by_value("Asia/Urumqi")
+    form.find_element(By.NAME, "officer_username").send_keys("olga")
+    form.find_element(By.NAME, "officer_email").send_keys("olga@example.com")
+    submit(driver, form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+    assert "平台“Gamma 平台”已创建" in alert(driver, "success")
+    assert row(driver, "olga").get_attribute("data-role") == "officer"
+
+    invite = driver.find_element(By.ID, "member-invite-form")
+    invite.find_element(By.NAME, "invite-username").send_keys("sam")
+    invite.find_element(By.NAME, "invite-email").send_keys("sam@example.com")
+    Select(invite.find_element(By.NAME, "invite-role")).select_by_value("staff")
+    submit(driver, invite.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+    assert "已邀请 sam" in alert(driver, "success")
+
+    add = driver.find_element(By.ID, "member-add-form")
+    add.find_element(By.NAME, "add-username").send_keys("eve")
+    Select(add.find_element(By.NAME, "add-role")).select_by_value("auditor")
+    submit(driver, add.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+    assert "已添加 eve" in alert(driver, "success")
+    assert {r.get_attribute("data-username"): r.get_attribute("data-role")
+            for r in driver.find_elements(By.CSS_SELECTOR, "#member-table tbody tr")} == \
+        {"olga": "officer", "sam": "staff", "eve": "auditor"}
+    logout(driver)
+
+    gamma = Platform.objects.get(slug="gamma")
+    assert gamma.timezone == "Asia/Urumqi"
+    assert sorted(m.to[0] for m in mail.outbox) == ["olga@example.com", "sam@example.com"]
+
+    # Olga follows her invitation, sets a password and signs in.
+    invitation = next(m for m in mail.outbox if m.to == ["olga@example.com"])
+    driver.get(LINK.search(invitation.body).group(0))
+    form = wait(driver).until(EC.presence_of_element_located((By.ID, "set-password-form")))
+    form.find_element(By.NAME, "new_password1").send_keys("Olga-密码-2026")
+    form.find_element(By.NAME, "new_password2").send_keys("Olga-密码-2026")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait(driver).until(EC.presence_of_element_located((By.ID, "password-reset-complete")))
+    login(driver, base, "olga", "Olga-密码-2026")
+
+    # The officer manages the members: a role changed, the last officer kept, a member removed.
+    driver.get(base + "/platforms/gamma/members/")
+    sam = row(driver, "sam")
+    Select(sam.find_element(By.TAG_NAME, "select")).select_by_value("supervisor")
+    submit(driver, sam.find_element(By.CSS_SELECTOR, ".role-form button"))
+    assert "sam 的角色已改为监督小组成员" in alert(driver, "success")
+    assert row(driver, "sam").get_attribute("data-role") == "supervisor"
+
+    olga = row(driver, "olga")
+    olga.find_element(By.CSS_SELECTOR, "details.remove-member summary").click()
+    submit(driver, wait(driver).until(EC.element_to_be_clickable(
+        (By.CSS_SELECTOR, "#member-table tr[data-username=olga] details form button"))))
+    message = alert(driver, "danger")
+    assert "唯一的合规负责人" in message and "四.2" in message
+    assert row(driver, "olga").get_attribute("data-role") == "officer"
+
+    eve = row(driver, "eve")
+    eve.find_element(By.CSS_SELECTOR, "details.remove-member summary").click()
+    submit(driver, wait(driver).until(EC.element_to_be_clickable(
+        (By.CSS_SELECTOR, "#member-table tr[data-username=eve] details form button"))))
+    assert "已将 eve 移出本平台" in alert(driver, "success")
+    assert not driver.find_elements(By.CSS_SELECTOR, '#member-table tr[data-username="eve"]')
+
+    assert dict(Membership.objects.filter(platform=gamma).values_list("user__username", "role")) == \
+        {"olga": Role.OFFICER, "sam": Role.SUPERVISOR}
+    assert User.objects.filter(username="eve").exists()
+    assert [(e.action, e.actor.username) for e in AuditEvent.objects.filter(platform=gamma).order_by("id")] == [
+        ("platform.create", "root"), ("membership.invite", "root"), ("membership.invite", "root"),
+        ("membership.add", "root"), ("membership.role", "olga"), ("membership.remove", "olga")]
+
+
+def test_an_officer_who_is_not_site_admin_gets_403(live_server, driver):
+    platform = Platform.objects.create(slug="alpha", name="Alpha 平台")
+    officer = make_user("alice", platform, Role.OFFICER)
+    officer.set_password("alice-pw-2026")
+    officer.save()
+    login(driver, live_server.url, "alice", "alice-pw-2026")
+    driver.get(live_server.url + "/platforms/new/")
+    assert not driver.find_elements(By.ID, "platform-form")
+    assert "403" in driver.page_source or "Forbidden" in driver.page_source
+    assert not driver.find_elements(By.ID, "platform-switcher")  # one platform, not the site admin
+    assert Platform.objects.count() == 1

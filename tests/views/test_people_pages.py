@@ -1,0 +1,367 @@
+"""The platform and member pages: who may open them, what each action does and records,
+the invitation email and its set-password link, the overview and the platform switcher."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from obligations.models import AuditEvent, Completion, Membership, Occurrence, Platform, Role
+from obligations.tasks import run_sweeps as sweep
+from obligations.work.evidence import completion_with_evidence
+from tests.conftest import PDF_BYTES, SIGNED_AT, make_user
+from tests.trust.people_support import audits, make_site_admin
+
+NOW = SIGNED_AT + timedelta(hours=1)
+User = get_user_model()
+LINK = re.compile(r"https?://testserver(/accounts/reset/[^/\s]+/[^/\s]+/)")
+
+
+@pytest.fixture
+def people(platform, officer, staff):
+    other = Platform.objects.create(slug="beta", name="Beta 平台")
+    return {
+        "officer": officer, "staff": staff,
+        "supervisor": make_user("sue", platform, Role.SUPERVISOR),
+        "auditor": make_user("aud", platform, Role.AUDITOR),
+        "stranger": make_user("charlie", other, Role.OFFICER),
+        "admin": make_site_admin(),
+    }
+
+
+def as_user(client, user):
+    client.force_login(user)
+    return client
+
+
+def member(user, platform):
+    return Membership.objects.get(user=user, platform=platform)
+
+
+def invitation_link(message):
+    found = LINK.search(message.body)
+    assert found, message.body
+    return found.group(1)
+
+
+# --- who may ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("who,status", {"admin": 200, "officer": 403, "staff": 403, "stranger": 403}.items())
+def test_only_the_site_admin_opens_new_platform(client, people, who, status):
+    c = as_user(client, people[who])
+    assert c.get(reverse("platform-new")).status_code == status
+    response = c.post(reverse("platform-new"), {"name": "Gamma", "slug": "gamma", "template": "platform-operation-1",
+                                                "timezone": "Asia/Shanghai", "officer_username": "bob"})
+    assert response.status_code == (302 if status == 200 else 403)
+    assert Platform.objects.filter(slug="gamma").exists() == (status == 200)
+
+
+def test_django_staff_without_the_permission_gets_403(client, db):
+    c = as_user(client, User.objects.create_user("st", is_staff=True))
+    assert c.get(reverse("platform-new")).status_code == 403
+
+
+def test_anonymous_is_sent_to_login(client, platform):
+    for url in (reverse("platform-new"), reverse("platform-overview"), reverse("platform-members", args=["alpha"])):
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+MEMBER_PAGES = {"officer": 200, "admin": 200, "staff": 403, "supervisor": 403, "auditor": 403, "stranger": 404}
+
+
+@pytest.mark.parametrize("who,status", MEMBER_PAGES.items())
+def test_members_page_and_its_actions(client, people, platform, who, status):
+    c = as_user(client, people[who])
+    make_user("eve")
+    target = member(people["staff"], platform)
+    assert c.get(reverse("platform-members", args=["alpha"])).status_code == status
+    wrote = 302 if status == 200 else status
+    assert c.post(reverse("member-add", args=["alpha"]), {"add-username": "eve", "add-role": "auditor"}) \
+        .status_code == wrote
+    assert c.post(reverse("member-invite", args=["alpha"]), {"invite-username": "new", "invite-email": "n@e.com",
+                                                             "invite-role": "staff"}).status_code == wrote
+    assert c.post(reverse("member-role", args=["alpha", target.pk]), {f"m{target.pk}-role": "supervisor"}) \
+        .status_code == wrote
+    assert c.post(reverse("member-remove", args=["alpha", target.pk])).status_code == wrote
+    allowed = status == 200
+    assert Membership.objects.filter(user__username="eve", platform=platform).exists() == allowed
+    assert User.objects.filter(username="new").exists() == allowed
+    assert Membership.objects.filter(pk=target.pk).exists() == (not allowed)
+    assert AuditEvent.objects.filter(action__startswith="membership.").count() == (4 if allowed else 0)
+    for name in ("member-add", "member-invite"):
+        assert c.get(reverse(name, args=["alpha"])).status_code == 405
+
+
+def test_a_membership_of_another_platform_is_404(client, people, platform):
+    theirs = member(people["stranger"], Platform.objects.get(slug="beta"))
+    c = as_user(client, people["officer"])
+    assert c.post(reverse("member-role", args=["alpha", theirs.pk]), {f"m{theirs.pk}-role": "staff"}).status_code == 404
+    assert c.post(reverse("member-remove", args=["alpha", theirs.pk])).status_code == 404
+    assert c.get(reverse("platform-members", args=["nowhere"])).status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.role == Role.OFFICER
+
+
+# --- creating a platform -------------------------------------------------------------
+
+def test_admin_creates_a_platform_with_an_existing_officer(client, people):
+    c = as_user(client, people["admin"])
+    page = c.get(reverse("platform-new")).content.decode()
+    assert 'value="platform-operation-1"' in page and "线上服务平台规范运营承诺书" in page
+    assert re.search(r'<option value="Asia/Shanghai"\s+selected>', page)
+    response = c.post(reverse("platform-new"), {
+        "name": "Gamma 平台", "slug": "gamma", "template": "platform-operation-1", "timezone": "Europe/Berlin",
+        "officer_username": "charlie", "officer_email": ""})
+    assert response.status_code == 302 and response["Location"] == reverse("platform-members", args=["gamma"])
+    gamma = Platform.objects.get(slug="gamma")
+    assert gamma.timezone == "Europe/Berlin" and member(people["stranger"], gamma).role == Role.OFFICER
+    assert not mail.outbox  # an existing user needs no invitation
+    page = c.get(response["Location"]).content.decode()
+    assert "平台“Gamma 平台”已创建" in page and 'data-username="charlie"' in page
+    assert [e.action for e in AuditEvent.objects.filter(platform=gamma)] == ["platform.create", "membership.add"]
+    assert {e.actor for e in AuditEvent.objects.filter(platform=gamma)} == {people["admin"]}
+
+
+def test_admin_creates_a_platform_inviting_its_officer_who_sets_a_password(client, people):
+    c = as_user(client, people["admin"])
+    response = c.post(reverse("platform-new"), {
+        "name": "Delta", "slug": "delta", "template": "platform-operation-1", "timezone": "Asia/Shanghai",
+        "officer_username": "dora", "officer_email": "dora@example.com"})
+    assert response.status_code == 302
+    [message] = mail.outbox
+    assert message.to == ["dora@example.com"] and "Delta" in message.subject
+    assert "dora" in message.body and "合规负责人" in message.body and "root" in message.body
+    link = invitation_link(message)
+    c.logout()
+    _set_password_through(client, link, "Dora-新密码-2026")
+    assert client.login(username="dora", password="Dora-新密码-2026")
+    assert client.get(reverse("platform-members", args=["delta"])).status_code == 200
+    [invite] = audits("membership.invite")
+    assert (invite.actor, invite.platform.slug, invite.data["role"]) == (people["admin"], "delta", "officer")
+
+
+def _set_password_through(client, link, password):
+    response = client.get(link)
+    assert response.status_code == 302 and response["Location"].endswith("/set-password/")
+    page = client.get(response["Location"])
+    assert page.status_code == 200 and 'id="set-password-form"' in page.content.decode()
+    done = client.post(response["Location"], {"new_password1": password, "new_password2": password})
+    assert done.status_code == 302 and done["Location"] == reverse("password_reset_complete")
+    assert "密码已设置" in client.get(done["Location"]).content.decode()
+    # The link is spent.
+    assert 'id="invalid-link"' in client.get(link).content.decode()
+
+
+@pytest.mark.parametrize("data,error", [
+    ({"slug": "alpha"}, "已被其他平台使用"),
+    ({"slug": "not a slug"}, "标识只能包含字母、数字、连字符和下划线"),
+    ({"timezone": "Mars/Olympus"}, "未知的时区"),
+    ({"officer_username": "ghost"}, "没有用户名为“ghost”的用户"),
+    ({"officer_username": "bob", "officer_email": "not-an-email"}, "请输入有效的邮箱地址"),
+    ({"officer_username": "bob", "officer_email": "b@example.com"}, "已被使用"),
+])
+def test_new_platform_errors_are_clear_and_keep_the_input(client, people, data, error):
+    c = as_user(client, people["admin"])
+    form = {"name": "Gamma 平台", "slug": "gamma", "template": "platform-operation-1", "timezone": "Asia/Shanghai",
+            "officer_username": "bob", "officer_email": "", **data}
+    response = c.post(reverse("platform-new"), form)
+    page = response.content.decode()
+    assert response.status_code == 200 and error in page
+    assert 'value="Gamma 平台"' in page  # nothing typed is lost
+    assert Platform.objects.count() == 2 and not audits("platform.create") and not mail.outbox
+
+
+# --- members -----------------------------------------------------------------------------
+
+def test_the_officer_adds_changes_and_removes_members(client, people, platform, signed_letter):
+    sweep(now=NOW)
+    check = Occurrence.objects.filter(obligation__key="三.2", opens_at__lte=NOW, due_at__gt=NOW).first()
+    completion_with_evidence(occurrence=check, user=people["staff"], note="巡检正常", now=NOW,
+                             files=[SimpleUploadedFile("c.pdf", PDF_BYTES)])
+    c = as_user(client, people["officer"])
+    url = reverse("platform-members", args=["alpha"])
+    make_user("eve")
+
+    response = c.post(reverse("member-add", args=["alpha"]), {"add-username": "eve", "add-role": "auditor"})
+    assert response["Location"] == url
+    assert "已添加 eve(只读审计员)" in c.get(url).content.decode()
+    eve = member(User.objects.get(username="eve"), platform)
+    assert eve.role == Role.AUDITOR
+
+    c.post(reverse("member-role", args=["alpha", eve.pk]), {f"m{eve.pk}-role": "supervisor"})
+    eve.refresh_from_db()
+    assert eve.role == Role.SUPERVISOR
+    assert "eve 的角色已改为监督小组成员" in c.get(url).content.decode()
+
+    bob = member(people["staff"], platform)
+    c.post(reverse("member-remove", args=["alpha", bob.pk]))
+    assert not Membership.objects.filter(pk=bob.pk).exists()
+    assert "其完成记录与审计记录保留" in c.get(url).content.decode()
+    # Bob's completion stays; he no longer reaches the platform.
+    check.refresh_from_db()
+    assert check.completed_by == people["staff"]
+    assert Completion.objects.filter(occurrence=check, user=people["staff"]).exists()
+    assert "巡检正常" in c.get(reverse("occurrence-detail", args=[check.pk])).content.decode()
+    c.force_login(people["staff"])
+    assert c.get(reverse("occurrence-detail", args=[check.pk])).status_code == 404
+
+    actions = [(e.action, e.actor.username, e.platform.slug) for e in
+               AuditEvent.objects.filter(action__startswith="membership.")]
+    assert actions == [("membership.add", "alice", "alpha"), ("membership.role", "alice", "alpha"),
+                       ("membership.remove", "alice", "alpha")]
+
+
+def test_the_last_officer_cannot_be_removed_or_demoted(client, people, platform):
+    c = as_user(client, people["officer"])
+    alice = member(people["officer"], platform)
+    url = reverse("platform-members", args=["alpha"])
+    response = c.post(reverse("member-remove", args=["alpha", alice.pk]), follow=True)
+    page = response.content.decode()
+    assert response.redirect_chain[-1][0] == url
+    assert "不能移除“alice”" in page and "唯一的合规负责人" in page and "四.2" in page
+    response = c.post(reverse("member-role", args=["alpha", alice.pk]), {f"m{alice.pk}-role": "staff"}, follow=True)
+    assert "不能更改“alice”的角色" in response.content.decode()
+    alice.refresh_from_db()
+    assert alice.role == Role.OFFICER
+    assert not audits("membership.remove") and not audits("membership.role")
+
+
+def test_an_officer_who_steps_down_goes_home(client, people, platform):
+    c = as_user(client, people["officer"])
+    bob = member(people["staff"], platform)
+    c.post(reverse("member-role", args=["alpha", bob.pk]), {f"m{bob.pk}-role": "officer"})
+    alice = member(people["officer"], platform)
+    response = c.post(reverse("member-role", args=["alpha", alice.pk]), {f"m{alice.pk}-role": "auditor"})
+    assert response["Location"] == reverse("home")
+    assert c.get(reverse("platform-members", args=["alpha"])).status_code == 403
+
+
+def test_add_errors_stay_on_the_page_with_the_input(client, people):
+    c = as_user(client, people["officer"])
+    response = c.post(reverse("member-add", args=["alpha"]), {"add-username": "ghost", "add-role": "staff"})
+    page = response.content.decode()
+    assert response.status_code == 200 and "没有用户名为“ghost”的用户" in page and 'value="ghost"' in page
+    response = c.post(reverse("member-add", args=["alpha"]), {"add-username": "bob", "add-role": "staff"})
+    assert "已是本平台成员" in response.content.decode()
+    response = c.post(reverse("member-invite", args=["alpha"]), {"invite-username": "sue", "invite-email": "s@e.com",
+                                                                 "invite-role": "staff"})
+    assert "用户名“sue”已被使用" in response.content.decode()
+    response = c.post(reverse("member-invite", args=["alpha"]), {"invite-username": "zed", "invite-role": "staff"})
+    assert "请填写邮箱" in response.content.decode()
+    assert not mail.outbox and not User.objects.filter(username="zed").exists()
+
+
+def test_the_invitation_email_sets_a_password_that_works(client, people, platform):
+    c = as_user(client, people["officer"])
+    response = c.post(reverse("member-invite", args=["alpha"]), {
+        "invite-username": "sam", "invite-email": "sam@example.com", "invite-role": "staff"})
+    assert response.status_code == 302
+    sam = User.objects.get(username="sam")
+    assert not sam.has_usable_password() and member(sam, platform).role == Role.STAFF
+    assert "已邀请,尚未设置密码" in c.get(reverse("platform-members", args=["alpha"])).content.decode()
+    [message] = mail.outbox
+    assert message.to == ["sam@example.com"]
+    assert message.subject == "邀请您加入“Alpha 平台” · Pledge"
+    assert "alice 邀请您以“执行人”的身份加入" in message.body and "3 天内有效" in message.body
+    c.logout()
+    assert not client.login(username="sam", password="")
+    _set_password_through(client, invitation_link(message), "Sam-密码-2026")
+    assert client.login(username="sam", password="Sam-密码-2026")
+    assert client.get(reverse("my-tasks")).status_code == 200
+    [record] = audits("membership.invite")
+    assert (record.actor, record.platform, record.data["email"]) == (people["officer"], platform, "sam@example.com")
+
+
+def test_forgot_password_pages_are_chinese(client, people):
+    people["officer"].email = "alice@example.com"
+    people["officer"].save()
+    page = client.get(reverse("password_reset")).content.decode()
+    assert "找回密码" in page and 'id="password-reset-form"' in page
+    response = client.post(reverse("password_reset"), {"email": "alice@example.com"}, follow=True)
+    assert "邮件已发送" in response.content.decode()
+    [message] = mail.outbox
+    assert message.subject == "设置 Pledge 新密码" and "邀请" not in message.body
+    _set_password_through(client, invitation_link(message), "Alice-新密码-2026")
+    assert client.login(username="alice", password="Alice-新密码-2026")
+
+
+# --- the overview, home and the switcher ------------------------------------------------
+
+@pytest.fixture
+def two_platforms(people, platform):
+    """Dana oversees Alpha and Beta; Alice only Alpha; Charlie only Beta."""
+    dana = make_user("dana", platform, Role.SUPERVISOR)
+    Membership.objects.create(user=dana, platform=Platform.objects.get(slug="beta"), role=Role.AUDITOR)
+    return dana
+
+
+def test_a_user_of_two_platforms_sees_both(client, people, two_platforms):
+    c = as_user(client, two_platforms)
+    for url in (reverse("platform-overview"), reverse("home")):
+        response = c.get(url)
+        page = response.content.decode()
+        assert response.status_code == 200
+        assert 'data-platform="alpha"' in page and 'data-platform="beta"' in page
+        assert reverse("dashboard", args=["alpha"]) in page and reverse("dashboard", args=["beta"]) in page
+        assert 'id="platform-switcher"' in page
+    for slug in ("alpha", "beta"):
+        assert c.get(reverse("dashboard", args=[slug])).status_code == 200
+
+
+def test_neither_platform_sees_the_other(client, people, two_platforms):
+    for who, mine, theirs in (("officer", "alpha", "beta"), ("stranger", "beta", "alpha")):
+        c = as_user(client, people[who])
+        page = c.get(reverse("platform-overview")).content.decode()
+        assert f'data-platform="{mine}"' in page and f'data-platform="{theirs}"' not in page
+        assert c.get(reverse("dashboard", args=[theirs])).status_code == 404
+        assert c.get(reverse("platform-members", args=[theirs])).status_code == 404
+        assert c.get(reverse("occurrence-list", args=[theirs])).status_code == 404
+        assert c.get(reverse("platform-members", args=[mine])).status_code == 200
+        assert 'id="platform-switcher"' not in page  # one platform: no switcher
+
+
+def test_home_keeps_single_platform_behaviour(client, people, platform):
+    c = as_user(client, people["officer"])
+    response = c.get(reverse("home"))
+    assert response.status_code == 200 and "obligations/dashboard.html" in [t.name for t in response.templates]
+    c.force_login(people["staff"])
+    assert c.get(reverse("home"))["Location"] == reverse("my-tasks")
+    # Staff on two platforms still start from their tasks: they read no dashboard.
+    Membership.objects.create(user=people["staff"], platform=Platform.objects.get(slug="beta"), role=Role.STAFF)
+    assert c.get(reverse("home"))["Location"] == reverse("my-tasks")
+    c.force_login(people["admin"])
+    page = c.get(reverse("home")).content.decode()
+    assert 'id="platform-directory"' in page and 'data-platform="alpha"' in page and 'data-platform="beta"' in page
+    assert reverse("platform-new") in page
+
+
+def test_overview_page_queries_do_not_grow(client, people, two_platforms):
+    c = as_user(client, two_platforms)
+    c.get(reverse("platform-overview"))  # warm up the session
+    with CaptureQueriesContext(connection) as two:
+        c.get(reverse("platform-overview"))
+    for i in range(4):
+        p = Platform.objects.create(slug=f"more{i}", name=f"More {i}")
+        Membership.objects.create(user=two_platforms, platform=p, role=Role.OFFICER)
+    with CaptureQueriesContext(connection) as six:
+        page = c.get(reverse("platform-overview")).content.decode()
+    assert page.count('class="card h-100 platform-card"') == 6
+    assert len(six) == len(two)
+
+
+def test_the_switcher_lists_the_users_platforms(client, people, two_platforms):
+    c = as_user(client, two_platforms)
+    page = c.get(reverse("dashboard", args=["beta"])).content.decode()
+    switcher = page[page.index('id="platform-switcher"'):]
+    switcher = switcher[:switcher.index("</ul>")]
+    assert "Beta 平台" in switcher.split("</a>")[0]  # the current platform names the toggle
+    assert f'href="{reverse("dashboard", args=["alpha"])}"' in switcher
+    assert f'href="{reverse("dashboard", args=["beta"])}"' in switcher
+    assert reverse("platform-overview") in switcher and reverse("platform-new") not in switcher
