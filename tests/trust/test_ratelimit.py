@@ -1,0 +1,99 @@
+"""The fixed-window rate limit: counted per scope and per client address, in the cache."""
+
+import os
+from datetime import datetime, timedelta
+
+import pytest
+import time_machine
+from django.core.cache import cache, caches
+from django.test import RequestFactory
+
+from obligations.trust.ratelimit import allow, client_address
+
+LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit-tests"}}
+
+
+def use_cache(settings, caches):
+    settings.CACHES = caches  # Django drops the old cache connections on this change
+    cache.clear()
+
+
+@pytest.fixture
+def locmem(settings):
+    use_cache(settings, LOCMEM)
+    yield
+    cache.clear()
+
+
+@pytest.fixture(params=["locmem", pytest.param("redis", marks=pytest.mark.redis)])
+def any_cache(request, settings):
+    """The limit counts the same in the local-memory cache and in Redis (production)."""
+    if request.param == "redis":
+        use_cache(settings, {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                         "LOCATION": os.environ["REDIS_URL"]}})
+    else:
+        use_cache(settings, LOCMEM)
+    yield
+    cache.clear()
+
+
+def request_from(address):
+    return RequestFactory().get("/", REMOTE_ADDR=address)
+
+
+def hits(scope, address, n, *, limit=3, window=600):
+    return [allow(scope, request_from(address), limit=limit, window=window) for _ in range(n)]
+
+
+def test_the_client_is_known_by_its_address():
+    assert client_address(request_from("203.0.113.7")) == "203.0.113.7"
+    request = RequestFactory().get("/")
+    del request.META["REMOTE_ADDR"]
+    assert client_address(request) == "unknown"
+
+
+def test_requests_up_to_the_limit_pass_and_the_next_are_refused(any_cache):
+    assert hits("submit:alpha", "203.0.113.7", 5) == [True, True, True, False, False]
+
+
+def test_each_scope_counts_on_its_own(any_cache):
+    assert hits("submit:alpha", "203.0.113.7", 4) == [True, True, True, False]
+    assert hits("lookup:alpha", "203.0.113.7", 1) == [True]
+    assert hits("submit:beta", "203.0.113.7", 1) == [True]
+    assert hits("submit:alpha", "203.0.113.7", 1) == [False]
+
+
+def test_each_address_counts_on_its_own(any_cache):
+    assert hits("submit:alpha", "203.0.113.7", 4) == [True, True, True, False]
+    assert hits("submit:alpha", "198.51.100.2", 3) == [True, True, True]
+    assert hits("submit:alpha", "198.51.100.2", 1) == [False]
+
+
+def test_a_limit_of_one_allows_exactly_one(any_cache):
+    assert hits("submit:alpha", "203.0.113.7", 2, limit=1) == [True, False]
+
+
+def test_a_new_window_starts_fresh(locmem):
+    start = datetime(2026, 11, 2, 1, 0)
+    with time_machine.travel(start, tick=False) as traveller:
+        assert hits("submit:alpha", "203.0.113.7", 4, window=60) == [True, True, True, False]
+        traveller.shift(timedelta(seconds=59))
+        assert hits("submit:alpha", "203.0.113.7", 1, window=60) == [False]  # the same window
+        traveller.shift(timedelta(seconds=2))
+        assert hits("submit:alpha", "203.0.113.7", 4, window=60) == [True, True, True, False]
+
+
+def test_requests_in_a_window_do_not_extend_it(locmem):
+    with time_machine.travel(datetime(2026, 11, 2, 1, 0), tick=False) as traveller:
+        assert hits("submit:alpha", "203.0.113.7", 1, window=60) == [True]
+        traveller.shift(timedelta(seconds=50))
+        assert hits("submit:alpha", "203.0.113.7", 3, window=60) == [True, True, False]
+        traveller.shift(timedelta(seconds=11))  # 61 s after the first request, 11 s after the last
+        assert hits("submit:alpha", "203.0.113.7", 1, window=60) == [True]
+
+
+def test_a_counter_that_expires_between_add_and_incr_starts_again_at_one(locmem, monkeypatch):
+    backend = caches["default"]  # the object itself: the proxy follows the settings, restored first
+    monkeypatch.setattr(backend, "add", lambda *args, **kwargs: False)  # as if it expired right after
+    assert hits("submit:alpha", "203.0.113.7", 1, limit=1) == [True]
+    assert hits("submit:alpha", "203.0.113.7", 1, limit=1) == [False]
