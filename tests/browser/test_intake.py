@@ -1,0 +1,71 @@
+"""The officer pastes the platform's own letter, corrects one proposal, accepts, fills the
+blanks, signs, and the tasks are raised."""
+
+import pytest
+from django.utils import timezone
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import Select
+
+from obligations.models import Letter, Obligation, Occurrence, Platform, Role
+from tests.browser.driver import login, make_driver, wait
+from tests.conftest import make_user
+
+pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+OWN_LETTER = """丙平台运营承诺书
+
+一、安全管理
+1.平台每日开展__________次安全巡检,及时处置异常。
+2.平台定期开展数据备份演练。
+二、用户服务
+1.对用户投诉在__________小时内响应。
+
+承诺人签名:__________
+签订日期:__________
+"""
+
+
+def click(driver, element):
+    # Bootstrap scrolls smoothly: jump at once, or the click lands before the scroll ends.
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", element)
+    element.click()
+
+
+def test_paste_correct_accept_sign_and_tasks_are_raised(live_server):
+    platform = Platform.objects.create(slug="gamma", name="丙平台")
+    officer = make_user("olga", platform, Role.OFFICER)
+    officer.set_password("pw-olga-long-enough")
+    officer.save()
+    driver = make_driver()
+    try:
+        login(driver, live_server.url, "olga", "pw-olga-long-enough")
+        driver.get(f"{live_server.url}/platforms/gamma/letter/intake/")
+        driver.find_element(By.NAME, "text").send_keys(OWN_LETTER)
+        click(driver, driver.find_element(By.ID, "intake-read"))
+        review = wait(driver).until(EC.presence_of_element_located((By.ID, "proposal-一.2")))
+        assert "needs-review" in review.get_attribute("class")  # 定期: first, flagged
+        assert driver.find_elements(By.CSS_SELECTOR, "#proposal-一\\.1 mark.span-frequency")
+        # Correct one proposal: the drill is a quarterly duty.
+        Select(review.find_element(By.CSS_SELECTOR, "select[name$='-period']")).select_by_value("quarterly")
+        click(driver, driver.find_element(By.ID, "intake-accept"))
+        wait(driver).until(EC.presence_of_element_located((By.ID, "letter-form")))
+        form = driver.find_element(By.ID, "letter-form")
+        for field in form.find_elements(By.CSS_SELECTOR, "input[type=text], input[type=number]"):
+            field.send_keys("3" if field.get_attribute("type") == "number" else "丙平台")
+        for select in form.find_elements(By.CSS_SELECTOR, "select"):
+            if select.get_attribute("name") != "past_periods":
+                Select(select).select_by_index(1)
+        today = timezone.localdate().isoformat()
+        driver.execute_script("arguments[0].value = arguments[1]", form.find_element(By.NAME, "sign_date"), today)
+        click(driver, form.find_element(By.NAME, "sign"))
+        wait(driver).until(EC.presence_of_element_located((By.ID, "letter-body")))
+    finally:
+        driver.quit()
+    letter = Letter.objects.get(platform=platform)
+    assert letter.state == "signed" and letter.template == "own"
+    drill = Obligation.objects.get(platform=platform, key="一.2")
+    assert (drill.kind, drill.period) == ("calendar", "quarterly")
+    checks = Obligation.objects.get(platform=platform, key="一.1")
+    assert (checks.period, checks.count) == ("daily", 3)
+    assert Occurrence.objects.filter(obligation=checks).exists()  # raised on signing, not at the next sweep

@@ -1,0 +1,24 @@
+"""The letter page: preamble and signature filled, clauses by section, added terms and
+the obligations each clause raises."""
+
+from obligations.letters.presentation import letter_page, obligation_line
+
+
+def test_the_signed_seed_letter_reads_as_written(signed_letter):
+    page = letter_page(signed_letter)
+    assert page["preamble"] == "为保证线上服务平台规范运营工作顺利开展:"
+    assert page["signature"].startswith("承诺人签名:示范线上服务平台负责人") and "签订日期:2026-11-02" in page["signature"]
+    assert [s["title"] for s in page["sections"]] == ["基本事项", "基本准则", "具体行动", "监督机制"]
+    checks = next(c for s in page["sections"] for c in s["clauses"] if c.number == "三.2")
+    assert checks.obligation_lines == ["安全检查(每日 × 3)"]
+    fixes = next(c for s in page["sections"] for c in s["clauses"] if c.number == "三.8")
+    assert "30日内整改" in fixes.addendum and len(fixes.obligation_lines) == 2
+
+
+def test_obligation_lines_say_the_schedule():
+    assert obligation_line({"kind": "calendar", "title": "巡检", "period": "daily", "count": 3,
+                            "times_of_day": ["09:00", "15:00"]}) == "巡检(每日 × 3 @ 09:00、15:00)"
+    line = obligation_line({"kind": "event", "title": "投诉处理", "trigger": "complaint",
+                            "deadlines": [{"amount": 24, "unit": "hours"}, {"amount": 7, "unit": "days"}]})
+    assert line == "投诉处理(投诉举报:24小时、7日)"
+    assert obligation_line({"kind": "one_time", "title": "制定预案", "one_time_days": 30}) == "制定预案(签订后30日内)"
