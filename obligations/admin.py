@@ -161,3 +161,15 @@ class CaseEventAdmin(ReadOnlyAdmin):
 @admin.register(models.CaseCounter)
 class CaseCounterAdmin(ReadOnlyAdmin):
     list_display = ("platform", "kind", "year", "last")
+
+
+@admin.register(models.Review)
+class ReviewAdmin(ReadOnlyAdmin):
+    list_display = ("platform", "year", "quarter", "state", "closed_at", "seal")
+    list_filter = ("state", "platform")
+
+
+@admin.register(models.ReviewExplanation, models.ReviewFinding, models.ReviewSignature, models.Rectification,
+                models.ExportJob)
+class ReviewPartAdmin(ReadOnlyAdmin):
+    pass

@@ -174,7 +174,7 @@ def _sync_obligations(letter: Letter, starts_at: datetime, now: datetime) -> Non
     """Create or update the obligations of a newly signed version; end the ones it dropped.
     A changed schedule drops the occurrences not yet opened; the sweep makes them anew."""
     wanted = letter_obligation_fields(letter)
-    existing = {o.key: o for o in Obligation.objects.filter(platform=letter.platform)}
+    existing = {o.key: o for o in Obligation.objects.filter(platform=letter.platform, from_review=False)}
     for clause, spec in wanted:
         fields = {f: spec[f] for f in OBLIGATION_FIELDS}
         fields.update(clause=clause, ends_at=None, period=fields["period"] or "", trigger=fields["trigger"] or "")

@@ -5,6 +5,7 @@ from .evidence import Evidence, EvidenceImmutable
 from .letters import Clause, Letter
 from .notifications import CalendarFeed, Notification
 from .occurrences import Completion, Occurrence
+from .reviews import ExportJob, Rectification, Review, ReviewExplanation, ReviewFinding, ReviewSignature
 from .schedules import Obligation, Trigger
 from .tenancy import Membership, Platform, Role
 
@@ -19,12 +20,18 @@ __all__ = [
     "Completion",
     "Evidence",
     "EvidenceImmutable",
+    "ExportJob",
     "Letter",
     "Membership",
     "Notification",
     "Obligation",
     "Occurrence",
     "Platform",
+    "Rectification",
+    "Review",
+    "ReviewExplanation",
+    "ReviewFinding",
+    "ReviewSignature",
     "Role",
     "Trigger",
 ]

@@ -70,6 +70,9 @@ class Obligation(models.Model):
     # (settings.PLEDGE_ESCALATE_OFFICER), and for the group: when missed.
     escalate_officer_minutes = models.PositiveIntegerField(_("上报合规负责人(到期后分钟)"), null=True, blank=True)
     escalate_group_minutes = models.PositiveIntegerField(_("上报监督小组(到期后分钟)"), null=True, blank=True)
+    # Where it comes from: a letter's clause, or a rectification action of a review
+    # (which a new letter version never ends).
+    from_review = models.BooleanField(_("来自季度审查的整改措施"), default=False)
     # life
     starts_at = models.DateTimeField(_("生效时间"))
     ends_at = models.DateTimeField(_("终止时间"), null=True, blank=True)

@@ -14,6 +14,8 @@ class Platform(models.Model):
     # The letter template a first draft starts from (letters/library/<key>.toml).
     template = models.CharField(_("承诺书模板"), max_length=64, default="platform-operation-1")
     public_intake = models.BooleanField(_("开放公开投诉页面"), default=False)
+    # Signatures that close a quarterly review; empty: every supervisory-group member.
+    review_quorum = models.PositiveSmallIntegerField(_("季度审查签署法定人数"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
