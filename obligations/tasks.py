@@ -6,6 +6,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from .alerts.notifications import notifications_plan, notifications_send
+from .oversight.reviews import reviews_open
 from .work.sweeps import obligations_materialize, occurrences_close_out
 
 
@@ -17,6 +18,7 @@ def run_sweeps(*, now: datetime) -> dict:
         "missed": occurrences_close_out(now=now),
         "planned": notifications_plan(now=now),
         "sent": notifications_send(now=now),
+        "reviews": reviews_open(now=now),
     }
 
 
