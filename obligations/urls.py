@@ -13,6 +13,7 @@ from .views import (
     people,
     platforms,
     public,
+    reviews,
     tasks,
 )
 
@@ -51,4 +52,11 @@ urlpatterns = [
     path("platforms/<slug:slug>/members/invite/", people.member_invite, name="member-invite"),
     path("platforms/<slug:slug>/members/<int:pk>/role/", people.member_role, name="member-role"),
     path("platforms/<slug:slug>/members/<int:pk>/remove/", people.member_remove, name="member-remove"),
+    path("platforms/<slug:slug>/reviews/", reviews.review_list, name="review-list"),
+    path("reviews/<int:pk>/", reviews.review_detail, name="review-detail"),
+    path("reviews/<int:pk>/explain/", reviews.review_explain, name="review-explain"),
+    path("reviews/<int:pk>/rectify/", reviews.review_rectify, name="review-rectify"),
+    path("reviews/<int:pk>/finding/", reviews.review_finding, name="review-finding"),
+    path("reviews/<int:pk>/sign/", reviews.review_sign, name="review-sign"),
+    path("reviews/<int:pk>/refuse/", reviews.review_refuse, name="review-refuse"),
 ]
