@@ -140,7 +140,7 @@ def case_status(platform, number: str, contact: str) -> Case | None:
     number, contact = (number or "").strip().upper(), (contact or "").strip()
     if not number or not contact:
         return None
-    return Case.objects.filter(platform=platform, number=number, reporter_contact=contact).first()
+    return Case.objects.filter(platform=platform, public_ref=number, reporter_contact=contact).first()
 
 
 def step_completed_at(case: Case, step: str):

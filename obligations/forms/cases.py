@@ -26,7 +26,7 @@ class PublicComplaintForm(forms.Form):
 
 
 class StatusLookupForm(forms.Form):
-    number = forms.CharField(label=_("受理编号"), max_length=32)
+    number = forms.CharField(label=_("查询码"), max_length=32)
     contact = forms.CharField(label=_("提交时填写的联系方式"), max_length=100)
 
 

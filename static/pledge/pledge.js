@@ -14,3 +14,9 @@ document.addEventListener("drop", (e) => {
   zone.classList.remove("dragover");
   zone.querySelector("input[type=file]").files = e.dataTransfer.files;
 });
+
+// A select marked data-autosubmit submits its form when changed (the language menu):
+// no inline handlers, so the Content-Security-Policy can refuse them all.
+document.addEventListener("change", (e) => {
+  if (e.target.matches && e.target.matches("select[data-autosubmit]")) e.target.form.submit();
+});
