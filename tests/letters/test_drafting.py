@@ -39,3 +39,9 @@ def test_a_count_blank_filled_against_the_times_of_day_is_refused_at_signing(dra
         letter_sign(letter=draft, user=officer, now=SIGNED_AT)
     letter_fill(letter=draft, values={"checks_per_day": 3}, now=SIGNED_AT)
     assert letter_sign(letter=draft, user=officer, now=SIGNED_AT).state == "signed"
+
+
+def test_a_refused_spec_names_its_field(draft):
+    with pytest.raises(DomainError) as refused:
+        checks_at(draft, ["09:00", "21:00"], count=3)
+    assert refused.value.field == "times_of_day"
