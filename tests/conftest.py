@@ -90,11 +90,11 @@ def _evidence_root(settings, tmp_path):
 @pytest.fixture(scope="session", autouse=True)
 def _flush_lifts_the_append_only_guard():
     """Between transactional tests Django empties the test database (TRUNCATE on
-    PostgreSQL, DELETE on SQLite), which the triggers of migration 0007 refuse. For that
+    PostgreSQL, DELETE on SQLite), which the triggers of migration 0008 refuse. For that
     one flush they are dropped and put back, in the same transaction."""
     from django.apps import apps
 
-    guard = importlib.import_module("obligations.migrations.0007_append_only")
+    guard = importlib.import_module("obligations.migrations.0008_append_only")
     ops = type(connection.ops)
     flush = ops.execute_sql_flush
 

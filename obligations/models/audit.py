@@ -13,7 +13,7 @@ class AuditEvent(models.Model):
     changed or removed row breaks the chain (see trust/audit.py). The hash is an HMAC
     under a key kept outside the database, so the chain cannot be recomputed by someone
     who can only rewrite the database; the database refuses UPDATE, DELETE and TRUNCATE
-    (migration 0007)."""
+    (migration 0008)."""
 
     at = models.DateTimeField(_("时间"))
     platform = models.ForeignKey("obligations.Platform", on_delete=models.PROTECT, null=True, blank=True)

@@ -2,7 +2,7 @@
 
 Three defences, each catching what the one before cannot:
 
-1. The database refuses UPDATE, DELETE and TRUNCATE of audit records (migration 0007),
+1. The database refuses UPDATE, DELETE and TRUNCATE of audit records (migration 0008),
    whatever path the change takes.
 2. Each record's hash is an HMAC (SHA-256) under PLEDGE_AUDIT_KEY, over the record and
    the previous record's hash. The key is kept outside the database, so a record

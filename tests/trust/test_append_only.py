@@ -1,4 +1,4 @@
-"""The database itself keeps the records (migration 0007): audit records never change or
+"""The database itself keeps the records (migration 0008): audit records never change or
 go, completions only gain their reopening, once, and evidence is never truncated.
 On PostgreSQL in the test database; on SQLite in an in-memory database built from the
 models, with the same install function the migration runs."""
@@ -17,7 +17,7 @@ from obligations.work.occurrences import occurrence_complete, occurrence_reopen
 from tests.conftest import SIGNED_AT
 from tests.work.test_evidence import pdf
 
-guard = importlib.import_module("obligations.migrations.0007_append_only")
+guard = importlib.import_module("obligations.migrations.0008_append_only")
 NOW = SIGNED_AT + timedelta(hours=1)
 
 

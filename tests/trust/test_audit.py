@@ -28,7 +28,7 @@ from obligations.trust.audit import (
 )
 from tests.conftest import SIGNED_AT
 
-guard = importlib.import_module("obligations.migrations.0007_append_only")
+guard = importlib.import_module("obligations.migrations.0008_append_only")
 
 
 @contextmanager
@@ -192,7 +192,7 @@ def test_the_anchor_only_moves_forward(chain):
 
 
 def test_the_migration_rekeys_a_plain_chain_as_far_as_it_holds(chain):
-    """Records written before the keyed hash carry plain SHA-256: migration 0007 re-hashes
+    """Records written before the keyed hash carry plain SHA-256: migration 0008 re-hashes
     them with the key while their old chain holds, and leaves a break where it found it."""
     prev = GENESIS
     with guard_lifted():

@@ -22,7 +22,7 @@ from tests.conftest import PDF_BYTES, SIGNED_AT, make_user
 from tests.trust.people_support import make_site_admin
 from tests.work.test_evidence import pdf
 
-guard = importlib.import_module("obligations.migrations.0007_append_only")
+guard = importlib.import_module("obligations.migrations.0008_append_only")
 NOW = SIGNED_AT + timedelta(hours=1)
 
 

@@ -13,7 +13,7 @@ from obligations.trust.audit import audit_record
 from tests.cases.support import open_case
 from tests.conftest import SIGNED_AT, make_user
 
-guard = importlib.import_module("obligations.migrations.0007_append_only")
+guard = importlib.import_module("obligations.migrations.0008_append_only")
 URL = "/platforms/alpha/audit/"
 
 

@@ -141,7 +141,7 @@ def rekey(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("obligations", "0006_reviews")]
+    dependencies = [("obligations", "0007_case_public_ref")]
     operations = [
         migrations.AlterField(
             model_name="notification",
