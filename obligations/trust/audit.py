@@ -28,6 +28,7 @@ import os
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -76,46 +77,63 @@ def audit_record(*, at, action, obj=None, actor=None, platform=None, data=None) 
         return event
 
 
-# The anchor file: {"anchors": {"<database>": {"id", "hash", "at", "mac"}}}. One entry per
-# database, so a development checkout switching between SQLite and PostgreSQL (or tests)
-# never compares one database's chain with another's anchor.
+# The anchor file, one entry per database (so a checkout switching between SQLite and
+# PostgreSQL, or the tests, never compare one database's chain with another's anchor):
+#   {"anchors": {"<database>": {"id", "hash", "at", "mac"}},
+#    "checkpoints": {"<database>": {"id", "hash", "count", "at", "mac"}}}
+# A checkpoint is the head of the last full walk that found the chain intact: pages resume
+# from it instead of walking the whole chain on every view (see audit_status).
 
 def _database_label() -> str:
     return f"{connection.vendor}:{connection.settings_dict['NAME']}"
 
 
-def _anchor_mac(database: str, event_id: int, event_hash: str) -> str:
-    message = f"pledge-audit-anchor|{database}|{event_id}|{event_hash}".encode()
+def _mac(*parts) -> str:
+    message = "|".join(str(p) for p in parts).encode()
     return hmac.new(audit_key(), message, hashlib.sha256).hexdigest()
+
+
+def _anchor_mac(database: str, event_id: int, event_hash: str) -> str:
+    return _mac("pledge-audit-anchor", database, event_id, event_hash)
+
+
+def _checkpoint_mac(database: str, entry: dict) -> str:
+    return _mac("pledge-audit-checkpoint", database, entry["id"], entry["hash"], entry["count"], entry["at"])
 
 
 def _anchor_path() -> Path:
     return Path(settings.PLEDGE_AUDIT_ANCHOR)
 
 
-def _read_anchors(path: Path) -> dict:
+def _read_state(path: Path) -> dict:
+    """The file's content; raises ValueError when it is not what this module writes."""
     try:
-        return json.loads(path.read_text())["anchors"]
+        state = json.loads(path.read_text())
     except FileNotFoundError:
-        return {}
+        return {"anchors": {}, "checkpoints": {}}
+    if not isinstance(state, dict) or not isinstance(state.get("anchors"), dict):
+        raise ValueError("not an audit anchor file")
+    state.setdefault("checkpoints", {})
+    return state
 
 
 @contextmanager
-def _anchor_lock(path: Path):
-    """Writers take turns (an exclusive lock on a sibling file), across processes."""
+def _locked_state(path: Path):
+    """Read, change and write the file while holding an exclusive lock on a sibling file,
+    so that writers of all processes take turns."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path.with_name(path.name + ".lock"), "a") as lock:
         if fcntl is not None:
             fcntl.flock(lock, fcntl.LOCK_EX)
-        yield
+        yield _read_state(path)
 
 
-def _write_anchors(path: Path, anchors: dict) -> None:
+def _write_state(path: Path, state: dict) -> None:
     """Atomically: a complete temporary file, flushed to disk, renamed over the old one."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".")
     try:
         with os.fdopen(fd, "w") as f:
-            json.dump({"anchors": anchors}, f, indent=1, sort_keys=True)
+            json.dump(state, f, indent=1, sort_keys=True)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -131,13 +149,8 @@ def anchor_advance(event_id: int, event_hash: str) -> bool:
     (After a deliberate reset of the database, remove the anchor file by hand.)"""
     path, database = _anchor_path(), _database_label()
     try:
-        with _anchor_lock(path):
-            try:
-                anchors = _read_anchors(path)
-            except (ValueError, KeyError, TypeError):
-                log.error("audit anchor %s is unreadable; left as it is for inspection", path)
-                return False
-            current = anchors.get(database)
+        with _locked_state(path) as state:
+            current = state["anchors"].get(database)
             if current is not None:
                 if not _anchor_valid(database, current):
                     log.error("audit anchor of %s fails its HMAC; left as it is for inspection", database)
@@ -148,10 +161,13 @@ def anchor_advance(event_id: int, event_hash: str) -> bool:
                     # The anchored record is gone or changed: moving on would hide a cut tail.
                     log.error("audit record #%s named by the anchor is gone; anchor kept as evidence", current["id"])
                     return False
-            anchors[database] = {"id": event_id, "hash": event_hash, "at": timezone.now().isoformat(),
-                                 "mac": _anchor_mac(database, event_id, event_hash)}
-            _write_anchors(path, anchors)
+            state["anchors"][database] = {"id": event_id, "hash": event_hash, "at": timezone.now().isoformat(),
+                                          "mac": _anchor_mac(database, event_id, event_hash)}
+            _write_state(path, state)
             return True
+    except ValueError:
+        log.error("audit anchor file %s is unreadable; left as it is for inspection", path)
+        return False
     except OSError:
         log.exception("could not write the audit anchor %s", path)
         return False
@@ -181,6 +197,7 @@ class ChainCheck:
     broken_id: int | None = None
     reason: str = ""
     anchor_id: int | None = None  # the anchored record, when the anchor is valid
+    walked_at: datetime | None = None  # when the chain was last walked from its first record
 
     @property
     def ok(self) -> bool:
@@ -208,32 +225,37 @@ class ChainCheck:
 def _read_anchor(database: str):
     """(anchor or None, problem): problem is True when the file exists but cannot be trusted."""
     try:
-        anchors = _read_anchors(_anchor_path())
-    except (OSError, ValueError, KeyError, TypeError):
+        anchor = _read_state(_anchor_path())["anchors"].get(database)
+    except (OSError, ValueError):
         return None, True
-    anchor = anchors.get(database)
     if anchor is None:
         return None, False
     return anchor, not _anchor_valid(database, anchor)
 
 
-def audit_verify() -> ChainCheck:
-    """Walk the chain from the start: each record's HMAC, its link to the one before, and
-    the head against the anchor. Returns the first broken link, or an intact check."""
+def audit_verify(*, resume: ChainCheck | None = None) -> ChainCheck:
+    """Walk the chain: each record's HMAC, its link to the one before, and the head
+    against the anchor. Returns the first broken link, or an intact check.
+
+    From its first record, unless `resume` (an intact check of an earlier full walk) is
+    given and its head is still there, unchanged: then only the records after it."""
     database = _database_label()
     anchor, anchor_bad = _read_anchor(database)  # before the walk: an anchor names a committed record
-    check = ChainCheck()
     key = audit_key()
-    prev, anchored_seen = GENESIS, False
-    for event in AuditEvent.objects.order_by("id").iterator(chunk_size=2000):
+    records = AuditEvent.objects.order_by("id")
+    if (resume is not None and resume.ok and resume.head_id is not None
+            and records.filter(pk=resume.head_id, hash=resume.head_hash).exists()):
+        check = ChainCheck(count=resume.count, head_id=resume.head_id, head_hash=resume.head_hash,
+                           walked_at=resume.walked_at)
+        records = records.filter(id__gt=resume.head_id)
+    else:
+        check = ChainCheck(walked_at=timezone.now())
+    prev = check.head_hash
+    for event in records.iterator(chunk_size=2000):
         if event.compute_hash(key) != event.hash:
             return _broken(check, event.pk, ChainCheck.HASH)
         if event.prev_hash != prev:
             return _broken(check, event.pk, ChainCheck.LINK)
-        if anchor is not None and not anchor_bad and event.pk == anchor["id"]:
-            if event.hash != anchor["hash"]:
-                return _broken(check, event.pk, ChainCheck.ANCHOR_MISMATCH)
-            anchored_seen = True
         prev = event.hash
         check.count, check.head_id, check.head_hash = check.count + 1, event.pk, event.hash
     if anchor_bad:
@@ -241,7 +263,7 @@ def audit_verify() -> ChainCheck:
     if anchor is not None:
         if check.head_id is None or check.head_id < anchor["id"]:
             return _broken(check, anchor["id"], ChainCheck.TRUNCATED)
-        if not anchored_seen:
+        if not AuditEvent.objects.filter(pk=anchor["id"], hash=anchor["hash"]).exists():
             return _broken(check, anchor["id"], ChainCheck.ANCHOR_MISMATCH)
         check.anchor_id = anchor["id"]
     return check
@@ -253,11 +275,52 @@ def _broken(check: ChainCheck, event_id, reason) -> ChainCheck:
 
 
 def audit_anchor_head(check: ChainCheck) -> bool:
-    """After a full, successful verification: anchor the head it saw (the daily sweep
-    does this, so a chain whose anchor file was lost is anchored again)."""
+    """After a full, successful walk: anchor the head it saw (the daily sweep does this,
+    so a chain whose anchor file was lost is anchored again), and keep it as the
+    checkpoint pages resume from."""
     if not check.ok or check.head_id is None:
         return False
-    return anchor_advance(check.head_id, check.head_hash)
+    anchored = anchor_advance(check.head_id, check.head_hash)
+    _checkpoint_write(check)
+    return anchored
+
+
+def _checkpoint_write(check: ChainCheck) -> None:
+    path, database = _anchor_path(), _database_label()
+    entry = {"id": check.head_id, "hash": check.head_hash, "count": check.count,
+             "at": (check.walked_at or timezone.now()).isoformat()}
+    entry["mac"] = _checkpoint_mac(database, entry)
+    try:
+        with _locked_state(path) as state:
+            state["checkpoints"][database] = entry
+            _write_state(path, state)
+    except (OSError, ValueError):
+        log.exception("could not write the audit checkpoint to %s", path)
+
+
+def _checkpoint_read() -> ChainCheck | None:
+    database = _database_label()
+    try:
+        entry = _read_state(_anchor_path())["checkpoints"].get(database)
+        if entry is None or not hmac.compare_digest(_checkpoint_mac(database, entry), str(entry["mac"])):
+            return None
+        return ChainCheck(count=int(entry["count"]), head_id=int(entry["id"]), head_hash=str(entry["hash"]),
+                          walked_at=datetime.fromisoformat(entry["at"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def audit_status(*, max_age: timedelta = timedelta(hours=25)) -> ChainCheck:
+    """For pages: the chain checked from the last full walk's head on, provided that walk
+    is recent (the daily sweep repeats it); otherwise walked in full, and kept as the new
+    checkpoint. A record changed before the checkpoint is found by the next full walk."""
+    resume = _checkpoint_read()
+    if resume is not None and resume.walked_at < timezone.now() - max_age:
+        resume = None
+    check = audit_verify(resume=resume)
+    if resume is None and check.ok and check.head_id is not None:
+        _checkpoint_write(check)
+    return check
 
 
 def platform_trail(platform):

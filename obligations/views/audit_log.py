@@ -1,6 +1,7 @@
 """The audit-log page of a platform, for its officers and auditors: the trail filtered
 by date, actor, action and object, newest first, 50 a page, under the chain's
-verification status (intact, or the first broken link)."""
+verification status (intact, or the first broken link): the records since the last full
+walk are checked on every view, the whole chain at least daily (trust/audit.audit_status)."""
 
 import json
 
@@ -11,7 +12,7 @@ from django.views.decorators.http import require_GET
 from ..forms.audit import AuditFilter
 from ..models import Platform, Role
 from ..trust import access
-from ..trust.audit import audit_verify, platform_trail
+from ..trust.audit import audit_status, platform_trail
 
 READERS = (Role.OFFICER, Role.AUDITOR)
 PAGE_SIZE = 50
@@ -31,5 +32,5 @@ def audit_log(request, slug):
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "obligations/audit/log.html", {
-        "platform": platform, "form": form, "page": page, "query": query.urlencode(), "chain": audit_verify(),
+        "platform": platform, "form": form, "page": page, "query": query.urlencode(), "chain": audit_status(),
     })

@@ -225,3 +225,36 @@ def test_the_key_comes_from_the_settings(chain, settings):
     settings.PLEDGE_AUDIT_KEY = "another key"
     check = audit_verify()
     assert (check.broken_id, check.reason) == (chain[0].pk, ChainCheck.HASH)
+
+
+def test_pages_resume_from_the_last_full_walk_and_walk_again_daily(chain, platform, settings):
+    from obligations.trust.audit import audit_status
+
+    first = audit_status()  # no checkpoint yet: a full walk, kept as the checkpoint
+    assert first.ok and first.count == 6 and first.walked_at is not None
+    assert json.loads(settings.PLEDGE_AUDIT_ANCHOR.read_text())["checkpoints"]
+    later = audit_record(at=SIGNED_AT + timedelta(days=1), action="test.later", platform=platform)
+    again = audit_status()
+    assert again.ok and again.count == 7 and again.head_id == later.pk and again.walked_at == first.walked_at
+    with guard_lifted():  # a record after the checkpoint: checked on every view
+        sql("UPDATE obligations_auditevent SET action = 'forged' WHERE id = %s", [later.pk])
+    assert (audit_status().broken_id, audit_status().reason) == (later.pk, ChainCheck.HASH)
+    with guard_lifted():  # one before it: the next full walk finds it (and verify_audit at once)
+        sql("UPDATE obligations_auditevent SET action = 'test.later' WHERE id = %s", [later.pk])
+        sql("UPDATE obligations_auditevent SET action = 'forged' WHERE id = %s", [chain[2].pk])
+    assert audit_status().ok
+    assert audit_verify().broken_id == chain[2].pk
+    assert audit_status(max_age=timedelta(0)).broken_id == chain[2].pk
+
+
+def test_a_checkpoint_forged_without_the_key_is_ignored(chain, settings):
+    from obligations.trust.audit import audit_status
+
+    audit_status()
+    state = json.loads(settings.PLEDGE_AUDIT_ANCHOR.read_text())
+    [entry] = state["checkpoints"].values()
+    with guard_lifted():
+        sql("UPDATE obligations_auditevent SET action = 'forged' WHERE id = %s", [chain[1].pk])
+    entry["at"] = "2999-01-01T00:00:00+00:00"  # "walked in the future": would never walk again
+    settings.PLEDGE_AUDIT_ANCHOR.write_text(json.dumps(state))
+    assert audit_status().broken_id == chain[1].pk
