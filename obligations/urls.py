@@ -5,6 +5,7 @@ from .views import (
     cases,
     dashboard,
     evidence,
+    exports,
     feeds,
     inbox,
     intake,
@@ -51,4 +52,9 @@ urlpatterns = [
     path("platforms/<slug:slug>/members/invite/", people.member_invite, name="member-invite"),
     path("platforms/<slug:slug>/members/<int:pk>/role/", people.member_role, name="member-role"),
     path("platforms/<slug:slug>/members/<int:pk>/remove/", people.member_remove, name="member-remove"),
+    path("platforms/<slug:slug>/exports/", exports.export_list, name="export-list"),
+    path("platforms/<slug:slug>/exports/new/", exports.export_start, name="export-start"),
+    path("exports/<int:pk>/", exports.export_detail, name="export-detail"),
+    path("exports/<int:pk>/retry/", exports.export_retry, name="export-retry"),
+    path("exports/<int:pk>/download/", exports.export_download, name="export-download"),
 ]
