@@ -13,9 +13,9 @@ class PeriodExportForm(forms.Form):
     kind = forms.ChoiceField(label=_("格式"), choices=[(K.REGULATOR_PDF, _("PDF(可直接报送)")),
                                                       (K.REGULATOR_DOCX, _("Word(报送前编辑)")),
                                                       (K.EVIDENCE_ZIP, _("佐证材料归档(ZIP)"))])
-    start = forms.DateField(label=_("开始日期"), widget=forms.DateInput(attrs={"type": "date"}),
+    start = forms.DateField(label=_("开始日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                             error_messages=DATE_ERRORS)
-    end = forms.DateField(label=_("结束日期(含)"), widget=forms.DateInput(attrs={"type": "date"}),
+    end = forms.DateField(label=_("结束日期(含)"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                           error_messages=DATE_ERRORS)
 
     def __init__(self, *args, archive=False, **kwargs):
