@@ -20,6 +20,7 @@ class PeriodExportForm(forms.Form):
 
     def __init__(self, *args, archive=False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.initial = dict(self.initial)  # the caller's dict may serve another form too
         if archive:
             self.fields["kind"].widget = forms.HiddenInput()
             self.initial.setdefault("kind", K.EVIDENCE_ZIP)

@@ -338,8 +338,11 @@ def regulator_docx(report: dict, progress: Progress = None) -> bytes:
                         "尚未办结 %(open)d 件。") % {"received": k["received"], "responded": k["responded_in_time"],
                                                  "decided": k["decided_in_time"], "open": k["open"]})
     o = c["response_overall"]
-    doc.add_paragraph(_("平均响应时长 %(average)s 分钟(90%% 在 %(p90)s 分钟内),承诺上限 %(limit)s 分钟。")
-                      % {"average": o["average_text"], "p90": o["p90_text"], "limit": o["limit"] or "—"})
+    if o["count"]:
+        doc.add_paragraph(_("平均响应时长 %(average)s 分钟(90%% 在 %(p90)s 分钟内),承诺上限 %(limit)s 分钟。")
+                          % {"average": o["average_text"], "p90": o["p90_text"], "limit": o["limit"] or "—"})
+    else:
+        doc.add_paragraph(_("报告期内没有投诉响应记录。"))
     _docx_table(doc, [_("月份"), _("件数"), _("平均(分钟)"), _("P90(分钟)"), _("承诺上限(分钟)")],
                 [[m["month"], m["count"], m["average_text"], m["p90_text"], m["limit"] or "—"]
                  for m in c["response_months"]])
@@ -387,7 +390,7 @@ def regulator_docx(report: dict, progress: Progress = None) -> bytes:
             doc.add_paragraph(_("无。"))
     doc.add_paragraph()
     doc.add_paragraph(_("报送单位:%(platform)s") % {"platform": c["platform"]["name"]})
-    doc.add_paragraph(_("报送日期:        年    月    日"))
+    doc.add_paragraph(_("报送日期:") + "        " + _("年") + "    " + _("月") + "    " + _("日"))
     doc.add_paragraph(_("(本报告由 Pledge 于 %(at)s 生成,报送前请核对并补充。)") % {"at": c["generated_at"]})
     out = io.BytesIO()
     doc.save(out)

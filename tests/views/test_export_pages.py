@@ -61,6 +61,10 @@ def test_officer_requests_a_regulator_report_and_downloads_it(platform, people, 
     first, last = default_period(platform, now=timezone.now())  # the letter's quarter just ended
     assert page.context["regulator_form"].initial == {"start": first, "end": last, "kind": K.REGULATOR_PDF}
     assert f'value="{first.isoformat()}"' in html and f'value="{last.isoformat()}"' in html
+    archive_form = html.split('id="archive-form"')[1].split("</form>")[0]
+    assert '<input type="hidden" name="kind" value="evidence_zip"' in archive_form
+    regulator_form = html.split('id="regulator-form"')[1].split("</form>")[0]
+    assert 'value="regulator_pdf"' in regulator_form and "checked" in regulator_form
     with django_capture_on_commit_callbacks(execute=True):
         response = start(client, platform, kind=K.REGULATOR_DOCX, start="2026-10-01", end="2026-12-31")
     job = job_of(response)
