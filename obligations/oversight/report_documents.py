@@ -12,7 +12,7 @@ the Noto CJK fonts embedded (subset), so a report reads the same on any machine.
 import io
 from collections import Counter
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
@@ -96,10 +96,23 @@ def _label(choices, value) -> str:
 
 
 def _pdf(template: str, context: dict) -> bytes:
-    from weasyprint import HTML  # imported here: Pango is loaded only where PDFs are made
+    # Imported here: Pango and the fonts are loaded only where PDFs are made.
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
 
-    html = render_to_string(template, {**context, "fonts": font_faces()})
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    faces = font_faces()
+    allowed = {face["url"] for face in faces}
+
+    class FontsOnly(URLFetcher):
+        """The page fetches its fonts and nothing else (no file, no network)."""
+
+        def fetch(self, url, headers=None):
+            if url not in allowed:
+                raise ValueError(f"refused to fetch {url}")
+            return super().fetch(url, headers)
+
+    html = render_to_string(template, {**context, "fonts": faces})
+    return HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=FontsOnly()).write_pdf()
 
 
 # -- the quarterly report to management (四.1) ------------------------------------------------
@@ -238,6 +251,9 @@ def regulator_context(report: dict) -> dict:
     def tasks(rows):
         return [{**r, "rate_text": percent(r.get("rate"))} for r in rows]
 
+    def with_text(figures):
+        return {**figures, "average_text": minutes(figures["average"]), "p90_text": minutes(figures["p90"])}
+
     period = report["period"]
     return {
         "r": report, "title": regulator_title(report), "platform": report["platform"], "letter": report["letter"],
@@ -246,16 +262,12 @@ def regulator_context(report: dict) -> dict:
         "tasks": tasks(service["tasks"]), "tasks_total": {**service["tasks_total"],
                                                           "rate_text": percent(service["tasks_total"]["rate"])},
         "complaints": service["complaints"],
-        "response_months": [{**m, "average_text": minutes(m["average"]), "p90_text": minutes(m["p90"])}
-                            for m in service["response_times"]["months"]],
-        "response_overall": {**service["response_times"]["overall"],
-                             "average_text": minutes(service["response_times"]["overall"]["average"]),
-                             "p90_text": minutes(service["response_times"]["overall"]["p90"])},
+        "response_months": [with_text(m) for m in service["response_times"]["months"]],
+        "response_overall": with_text(service["response_times"]["overall"]),
         "security_tasks": tasks(security["tasks"]),
         "security_total": {**security["tasks_total"], "rate_text": percent(security["tasks_total"]["rate"])},
-        "security_cases": [{**c,
-                            "severity_rows": [(str(label), c["severity"].get(value, 0))
-                                              for value, label in Case.Severity.choices]}
+        "security_cases": [{**c, "severity_rows": [(str(label), c["severity"].get(value, 0))
+                                                   for value, label in Case.Severity.choices]}
                            for c in security["cases"]],
         "reviews": [{
             **rv, "closed_text": when(rv["closed_at"]),
@@ -397,6 +409,3 @@ def regulator_docx(report: dict, progress: Progress = None) -> bytes:
     _step(progress, 90)
     return out.getvalue()
 
-
-def period_text(start: date | str, end: date | str) -> str:
-    return _("%(start)s 至 %(end)s") % {"start": start, "end": end}

@@ -173,3 +173,10 @@ def test_time_to_render_the_sample_pdf(snapshot, capsys):
     with capsys.disabled():
         print(f"\nreview PDF of the sample rendered in {elapsed:.2f} s")
     assert elapsed < 20
+
+
+def test_text_people_wrote_is_printed_as_text_not_markup():
+    snapshot = sample_snapshot(findings=[{"text": '<img src="file:///etc/passwd">越权<b>粗体</b>', "severity": "low",
+                                          "author": "carol", "at": "2027-01-06T10:00:00+08:00"}])
+    text = flat(pdf_text(report_documents.review_pdf(snapshot)))
+    assert flat('<img src="file:///etc/passwd">越权<b>粗体</b>') in text
