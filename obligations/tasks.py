@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from .alerts.notifications import notifications_plan, notifications_send
 from .oversight import export_jobs
+from .oversight.reviews import reviews_open
 from .work.sweeps import obligations_materialize, occurrences_close_out
 
 
@@ -20,6 +21,7 @@ def run_sweeps(*, now: datetime) -> dict:
         "missed": occurrences_close_out(now=now),
         "planned": notifications_plan(now=now),
         "sent": notifications_send(now=now),
+        "reviews": reviews_open(now=now),
     }
 
 

@@ -1,0 +1,48 @@
+"""Forms of the quarterly review: an explanation, a rectification action, a finding, a
+signature (with the password again) and a refusal."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from ..models import ReviewFinding, Role
+
+REQUIRED = {"required": _("请填写此项。")}
+
+
+class ExplanationForm(forms.Form):
+    occurrence = forms.IntegerField(widget=forms.HiddenInput)
+    text = forms.CharField(label=_("说明"), max_length=4000, error_messages=REQUIRED,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RectificationForm(forms.Form):
+    title = forms.CharField(label=_("整改措施"), max_length=200, error_messages=REQUIRED)
+    owner = forms.ModelChoiceField(label=_("责任人"), queryset=None, empty_label=_("请选择"),
+                                   error_messages={"required": _("请选择责任人。"),
+                                                   "invalid_choice": _("请选择本平台的成员。")})
+    due_date = forms.DateField(label=_("整改期限"), widget=forms.DateInput(attrs={"type": "date"}),
+                               error_messages={**REQUIRED, "invalid": _("请输入有效日期,格式为 2026-11-29。")})
+    occurrence = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, platform, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = get_user_model().objects.filter(
+            memberships__platform=platform,
+            memberships__role__in=(Role.OFFICER, Role.STAFF, Role.SUPERVISOR)).order_by("username")
+
+
+class FindingForm(forms.Form):
+    text = forms.CharField(label=_("风险排查结果"), max_length=4000, error_messages=REQUIRED,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+    severity = forms.ChoiceField(label=_("严重程度"), choices=ReviewFinding.Severity.choices)
+
+
+class SignForm(forms.Form):
+    password = forms.CharField(label=_("再次输入您的密码以签署"), widget=forms.PasswordInput,
+                               error_messages=REQUIRED)
+
+
+class RefuseForm(forms.Form):
+    reason = forms.CharField(label=_("拒绝签署的理由"), max_length=4000, error_messages=REQUIRED,
+                             widget=forms.Textarea(attrs={"rows": 2}))

@@ -1,0 +1,254 @@
+"""The supervisory group's quarterly review (clause 四.1): opened when a quarter ends,
+exceptions explained by the officer, rectification actions and findings recorded,
+signed by the group, closed at quorum with its figures frozen and sealed. Closing
+completes the quarter's 四.1 task with the report as its evidence."""
+
+from datetime import date, datetime, timedelta
+
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from ..errors import DomainError
+from ..letters.services import current_letter
+from ..models import (
+    Letter,
+    Membership,
+    Obligation,
+    Occurrence,
+    Platform,
+    Rectification,
+    Review,
+    ReviewExplanation,
+    ReviewFinding,
+    ReviewSignature,
+    Role,
+)
+from ..schedule.periods import PeriodKind, local_midnight, next_start_date, period_containing
+from ..trust import access
+from ..trust.audit import audit_record
+from ..work.evidence import completion_with_evidence, evidence_add
+from ..work.sweeps import obligations_materialize
+from .review_snapshot import exceptions, review_snapshot
+from .seal import canonical, seal_of
+
+
+def quarter_of(label: str) -> tuple[int, int]:
+    """"2026Q4" -> (2026, 4); a clear error for anything else."""
+    try:
+        year, quarter = label.upper().split("Q")
+        year, quarter = int(year), int(quarter)
+        if not 1 <= quarter <= 4:
+            raise ValueError
+    except ValueError:
+        raise DomainError(_("季度格式应为 2026Q4。")) from None
+    return year, quarter
+
+
+def _review_task(platform, start) -> Occurrence | None:
+    """The quarter's 四.1 task: the group's quarterly report of that period."""
+    return (Occurrence.objects.filter(platform=platform, period_start=start, case__isnull=True,
+                                      obligation__responsible_role=Role.SUPERVISOR,
+                                      obligation__period=PeriodKind.QUARTERLY, obligation__from_review=False)
+            .order_by("obligation__clause__ordinal").first())
+
+
+@transaction.atomic
+def review_open(*, platform: Platform, year: int, quarter: int, now) -> tuple[Review, bool]:
+    tz = platform.tz
+    first = date(year, 3 * quarter - 2, 1)
+    start, end = local_midnight(first, tz), local_midnight(next_start_date(PeriodKind.QUARTERLY, first), tz)
+    review, created = Review.objects.get_or_create(
+        platform=platform, year=year, quarter=quarter,
+        defaults={"period_start": start, "period_end": end, "opened_at": now, "task": _review_task(platform, start)})
+    if created:
+        audit_record(at=now, action="review.open", obj=review, platform=platform, data={"quarter": review.label})
+    return review, created
+
+
+def reviews_open(*, now) -> int:
+    """The sweep: every platform with a signed letter gets the review of the quarter
+    that has just ended. Safe to run again: a review exists once per quarter."""
+    opened = 0
+    signed = list(Letter.objects.filter(state=Letter.State.SIGNED).values_list("platform_id", "signed_at"))
+    for platform in Platform.objects.filter(pk__in=[p for p, _at in signed]):
+        current = period_containing(PeriodKind.QUARTERLY, now, platform.tz)
+        last = (current.start.astimezone(platform.tz) - timedelta(days=1)).date()
+        signed_at = min(s for p, s in signed if p == platform.pk)
+        if signed_at >= current.start:
+            continue  # the letter was signed after that quarter ended
+        _review, created = review_open(platform=platform, year=last.year, quarter=(last.month - 1) // 3 + 1, now=now)
+        opened += created
+    return opened
+
+
+# Who does what in a review: the officer explains, the group writes its findings and
+# signs, either opens a rectification action; auditors read.
+WRITERS = {
+    "explain": (Role.OFFICER,),
+    "rectify": (Role.OFFICER, Role.SUPERVISOR),
+    "finding": (Role.SUPERVISOR,),
+    "sign": (Role.SUPERVISOR,),
+}
+
+
+def require_writer(user, review, action: str) -> None:
+    """404 outside the platform, 403 for a member whose role does not do `action`."""
+    if access.role_on(user, review.platform_id) not in WRITERS[action]:
+        raise PermissionDenied
+
+
+def _open(review: Review) -> Review:
+    review = Review.objects.select_for_update().select_related("platform").get(pk=review.pk)
+    if review.state != Review.State.OPEN:
+        raise DomainError(_("该季度审查已签署关闭,不能再修改。"))
+    return review
+
+
+@transaction.atomic
+def review_explain(*, review: Review, occurrence: Occurrence, text: str, user, now) -> ReviewExplanation:
+    require_writer(user, review, "explain")
+    review = _open(review)
+    if not text.strip():
+        raise DomainError(_("请填写说明。"), field="text")
+    if occurrence.pk not in {e["occurrence"] for e in exceptions(review)}:
+        raise DomainError(_("该任务不是本季度的异常。"))
+    explanation = ReviewExplanation.objects.create(review=review, occurrence=occurrence, text=text.strip(),
+                                                   author=user, at=now)
+    audit_record(at=now, action="review.explain", obj=review, actor=user, platform=review.platform,
+                 data={"occurrence": occurrence.pk})
+    return explanation
+
+
+@transaction.atomic
+def rectification_open(*, review: Review, title: str, owner, due_date: date, user, now,
+                       occurrence: Occurrence | None = None) -> Rectification:
+    """A rectification action becomes its own one-time obligation, assigned to its owner,
+    raised at once: a task like any other, checked off with evidence."""
+    require_writer(user, review, "rectify")
+    review = _open(review)
+    owner_role = access.roles_of(owner).get(review.platform_id)
+    if owner_role not in (Role.OFFICER, Role.STAFF, Role.SUPERVISOR):
+        raise DomainError(_("责任人须是本平台的合规负责人、执行人或监督小组成员。"), field="owner")
+    if not title.strip():
+        raise DomainError(_("请填写整改措施。"), field="title")
+    today = now.astimezone(review.platform.tz).date()
+    if due_date <= today:
+        raise DomainError(_("整改期限须晚于今天。"), field="due_date")
+    letter = current_letter(review.platform)
+    clause = review.task.clause if review.task_id else (letter.clauses.order_by("ordinal").first() if letter else None)
+    if clause is None:
+        raise DomainError(_("本平台尚无已签署的承诺书。"))
+    n = Rectification.objects.filter(review=review).count() + 1
+    starts = local_midnight(today, review.platform.tz)
+    obligation = Obligation.objects.create(
+        platform=review.platform, key=f"整改-{review.label}-{n}", clause=clause, title=_("整改:") + title.strip(),
+        kind=Obligation.Kind.ONE_TIME, one_time_days=(due_date - today).days + 1, responsible_role=owner_role,
+        evidence_required=True, evidence_description=_("整改记录"), starts_at=starts, from_review=True)
+    obligation.assignees.set([owner])
+    rectification = Rectification.objects.create(review=review, occurrence=occurrence, title=title.strip(),
+                                                  owner=owner, due_date=due_date, obligation=obligation,
+                                                  created_by=user, created_at=now)
+    obligations_materialize(now=now, platform=review.platform)
+    audit_record(at=now, action="review.rectification", obj=review, actor=user, platform=review.platform,
+                 data={"rectification": rectification.pk, "owner": owner.get_username(), "due": due_date.isoformat()})
+    return rectification
+
+
+@transaction.atomic
+def finding_add(*, review: Review, text: str, severity: str, user, now) -> ReviewFinding:
+    require_writer(user, review, "finding")
+    review = _open(review)
+    if not text.strip():
+        raise DomainError(_("请填写风险排查结果。"), field="text")
+    if severity not in ReviewFinding.Severity.values:
+        raise DomainError(_("请选择严重程度。"), field="severity")
+    finding = ReviewFinding.objects.create(review=review, text=text.strip(), severity=severity, author=user, at=now)
+    audit_record(at=now, action="review.finding", obj=review, actor=user, platform=review.platform,
+                 data={"finding": finding.pk, "severity": severity})
+    return finding
+
+
+def quorum(review: Review) -> int:
+    members = Membership.objects.filter(platform_id=review.platform_id, role=Role.SUPERVISOR).count()
+    return review.platform.review_quorum or members
+
+
+def unexplained(review: Review) -> list[dict]:
+    return [e for e in exceptions(review) if not e["explanation"]]
+
+
+@transaction.atomic
+def review_sign(*, review: Review, user, password: str, now) -> Review:
+    """A member signs, re-entering their password. At quorum the review closes."""
+    require_writer(user, review, "sign")
+    review = _open(review)
+    if not user.check_password(password or ""):
+        raise DomainError(_("密码不正确,签署未生效。"), field="password")
+    missing = unexplained(review)
+    if missing:
+        raise DomainError(_("还有 %(n)d 项异常没有说明,合规负责人说明后才能签署。") % {"n": len(missing)})
+    ReviewSignature.objects.filter(review=review, user=user, voided_at__isnull=True).update(voided_at=now)
+    ReviewSignature.objects.create(review=review, user=user, decision=ReviewSignature.Decision.SIGN, at=now)
+    audit_record(at=now, action="review.sign", obj=review, actor=user, platform=review.platform)
+    if signed_count(review) >= quorum(review):
+        review_close(review=review, user=user, now=now)
+    return Review.objects.get(pk=review.pk)
+
+
+@transaction.atomic
+def review_refuse(*, review: Review, user, reason: str, now) -> Review:
+    """A refusal reopens discussion: the signatures given so far no longer count."""
+    require_writer(user, review, "sign")
+    review = _open(review)
+    if not reason.strip():
+        raise DomainError(_("拒绝签署须说明理由。"), field="reason")
+    voided = ReviewSignature.objects.filter(review=review, voided_at__isnull=True).update(voided_at=now)
+    ReviewSignature.objects.create(review=review, user=user, decision=ReviewSignature.Decision.REFUSE,
+                                   reason=reason.strip(), at=now)
+    audit_record(at=now, action="review.refuse", obj=review, actor=user, platform=review.platform,
+                 data={"reason": reason.strip(), "voided": voided})
+    return review
+
+
+def signed_count(review: Review) -> int:
+    live = ReviewSignature.objects.filter(review=review, voided_at__isnull=True)
+    if live.filter(decision=ReviewSignature.Decision.REFUSE).exists():
+        return 0
+    return live.filter(decision=ReviewSignature.Decision.SIGN).count()
+
+
+def report_file(snapshot: dict) -> SimpleUploadedFile:
+    """The management report (PDF) the 四.1 task keeps as its evidence."""
+    try:
+        from .report_documents import review_pdf
+    except ImportError:  # before the report renderer is installed: the canonical snapshot
+        return SimpleUploadedFile(f"review-{snapshot['period']['label']}.txt", canonical(snapshot),
+                                  content_type="text/plain")
+    return SimpleUploadedFile(f"运营情况及风险排查结果-{snapshot['period']['label']}.pdf", review_pdf(snapshot),
+                              content_type="application/pdf")
+
+
+def review_close(*, review: Review, user, now: datetime) -> Review:
+    """Freeze and seal. Called at quorum, inside the signing transaction."""
+    review = _open(review)
+    if unexplained(review):
+        raise DomainError(_("还有异常没有说明,不能关闭。"))
+    if signed_count(review) < quorum(review):
+        raise DomainError(_("签署人数未达到法定人数(%(n)d 人)。") % {"n": quorum(review)})
+    snapshot = review_snapshot(review, now=now)
+    snapshot["seal"] = seal_of(snapshot)
+    review.snapshot, review.seal, review.state, review.closed_at = snapshot, snapshot["seal"], Review.State.CLOSED, now
+    review.save(update_fields=["snapshot", "seal", "state", "closed_at"])
+    audit_record(at=now, action="review.close", obj=review, actor=user, platform=review.platform,
+                 data={"seal": review.seal})
+    if review.task_id:
+        task = Occurrence.objects.get(pk=review.task_id)
+        report = report_file(snapshot)
+        note = _("季度审查 %(label)s 已签署关闭,封签 %(seal)s") % {"label": review.label, "seal": review.seal}
+        if task.is_completed:
+            evidence_add(occurrence=task, user=user, files=[report], now=now)
+        elif task.opens_at <= now:
+            completion_with_evidence(occurrence=task, user=user, note=note, files=[report], now=now)
+    return review

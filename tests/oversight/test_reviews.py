@@ -1,0 +1,109 @@
+"""The quarterly review: exceptions explained before closing, quorum, refusal, frozen figures, the 四.1 task completed at closing, rectifications, findings."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied
+
+from obligations.errors import DomainError
+from obligations.models import Occurrence
+from obligations.oversight.review_snapshot import review_snapshot
+from obligations.oversight.reviews import (
+    finding_add,
+    rectification_open,
+    review_explain,
+    review_open,
+    review_refuse,
+    review_sign,
+    reviews_open,
+)
+from obligations.oversight.seal import review_verify
+from obligations.work.evidence import completion_with_evidence
+from obligations.work.occurrences import occurrence_reopen
+from tests.oversight.conftest import AFTER_Q4, explain_all, pdf
+
+
+def test_the_review_opens_when_the_quarter_ends_tied_to_its_task(quarter):
+    assert (quarter.label, quarter.state) == ("2026Q4", "open")
+    assert quarter.task.obligation.key == "四.1" and quarter.task.period_start == quarter.period_start
+    assert reviews_open(now=AFTER_Q4 + timedelta(hours=1)) == 0  # once per quarter
+
+
+def test_no_signature_while_an_exception_is_unexplained(quarter, group):
+    with pytest.raises(DomainError, match="没有说明"):
+        review_sign(review=quarter, user=group[0], password="pw-sue", now=AFTER_Q4)
+
+
+def test_closes_at_quorum_frozen_and_sealed(quarter, group, officer, staff):
+    explain_all(quarter, officer)
+    with pytest.raises(DomainError, match="密码不正确"):
+        review_sign(review=quarter, user=group[0], password="wrong", now=AFTER_Q4)
+    assert review_sign(review=quarter, user=group[0], password="pw-sue", now=AFTER_Q4).state == "open"
+    closed = review_sign(review=quarter, user=group[1], password="pw-sam", now=AFTER_Q4)
+    assert closed.state == "closed" and len(closed.seal) == 64
+    assert closed.snapshot["seal"] == closed.seal and len(closed.snapshot["signatures"]) == 2
+    task = Occurrence.objects.get(pk=closed.task_id)
+    assert task.is_completed and task.evidence.count() == 1  # the report
+    frozen = closed.snapshot["obligations"]
+    # Reopening a task of that quarter later changes nothing frozen.
+    done = Occurrence.objects.filter(obligation__key="三.2", state="done").first()
+    occurrence_reopen(occurrence=done, user=officer, reason="复核", now=AFTER_Q4 + timedelta(days=1))
+    closed.refresh_from_db()
+    assert closed.snapshot["obligations"] == frozen
+    intact, differences = review_verify(closed)
+    assert intact and [d.change for d in differences] == ["changed"] and differences[0].what == "completion"
+    with pytest.raises(DomainError, match="已签署关闭"):
+        finding_add(review=closed, text="补充", severity="low", user=group[0], now=AFTER_Q4)
+
+
+def test_quorum_set_per_platform(quarter, group, officer):
+    quarter.platform.review_quorum = 1
+    quarter.platform.save()
+    explain_all(quarter, officer)
+    assert review_sign(review=quarter, user=group[0], password="pw-sue", now=AFTER_Q4).state == "closed"
+
+
+def test_a_refusal_voids_the_signatures_and_reopens_discussion(quarter, group, officer):
+    explain_all(quarter, officer)
+    review_sign(review=quarter, user=group[0], password="pw-sue", now=AFTER_Q4)
+    with pytest.raises(DomainError, match="理由"):
+        review_refuse(review=quarter, user=group[1], reason=" ", now=AFTER_Q4)
+    review_refuse(review=quarter, user=group[1], reason="整改措施不够具体", now=AFTER_Q4)
+    review_sign(review=quarter, user=group[0], password="pw-sue", now=AFTER_Q4)
+    quarter.refresh_from_db()
+    assert quarter.state == "open"  # sam still refuses
+    assert review_sign(review=quarter, user=group[1], password="pw-sam", now=AFTER_Q4).state == "closed"
+
+
+def test_roles(quarter, group, officer, staff):
+    exception = review_snapshot(quarter, now=AFTER_Q4)["exceptions"][0]
+    occ = Occurrence.objects.get(pk=exception["occurrence"])
+    with pytest.raises(PermissionDenied):
+        review_explain(review=quarter, occurrence=occ, text="x", user=group[0], now=AFTER_Q4)
+    with pytest.raises(PermissionDenied):
+        finding_add(review=quarter, text="x", severity="low", user=officer, now=AFTER_Q4)
+    with pytest.raises(PermissionDenied):
+        review_sign(review=quarter, user=staff, password="pw-bob", now=AFTER_Q4)
+
+
+def test_a_rectification_is_a_task_and_carries_into_the_next_review(quarter, group, staff, officer):
+    r = rectification_open(review=quarter, title="补齐巡检记录", owner=staff, due_date=date(2027, 1, 20),
+                           user=group[0], now=AFTER_Q4)
+    task = r.obligation.occurrences.get()
+    assert task.due_at.astimezone(quarter.platform.tz).date() == date(2027, 1, 21)  # end of the due date
+    assert r.obligation.assignees.get() == staff and r.obligation.evidence_required
+    with pytest.raises(DomainError, match="晚于今天"):
+        rectification_open(review=quarter, title="x", owner=staff, due_date=date(2027, 1, 1), user=officer,
+                           now=AFTER_Q4)
+    q1, _ = review_open(platform=quarter.platform, year=2027, quarter=1, now=AFTER_Q4)
+    carried = review_snapshot(q1, now=AFTER_Q4)["rectifications"]
+    assert [(c["title"], c["from_review"]) for c in carried] == [("补齐巡检记录", "2026Q4")]
+    completion_with_evidence(occurrence=task, user=staff, note="已补齐", files=[pdf()], now=AFTER_Q4)
+    assert review_snapshot(q1, now=AFTER_Q4)["rectifications"] == []
+
+
+def test_findings_have_a_severity(quarter, group):
+    finding_add(review=quarter, text="客服排班存在空档", severity="high", user=group[0], now=AFTER_Q4)
+    with pytest.raises(DomainError, match="严重程度"):
+        finding_add(review=quarter, text="x", severity="catastrophic", user=group[0], now=AFTER_Q4)
+    assert review_snapshot(quarter, now=AFTER_Q4)["findings"][0]["severity"] == "high"

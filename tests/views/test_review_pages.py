@@ -1,0 +1,97 @@
+"""The review pages: who reads, who writes, what the workspace shows, and the forms."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.urls import reverse
+
+from obligations.models import Occurrence, Review, Role
+from obligations.oversight.reviews import review_open
+from obligations.tasks import run_sweeps
+from tests.conftest import make_user
+
+AFTER_Q4 = datetime(2027, 1, 2, 2, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def review(signed_letter):
+    run_sweeps(now=datetime(2026, 11, 10, 2, 0, tzinfo=UTC))
+    review, _ = review_open(platform=signed_letter.platform, year=2026, quarter=4, now=AFTER_Q4)
+    return review
+
+
+@pytest.fixture
+def sue(platform):
+    user = make_user("sue", platform, Role.SUPERVISOR)
+    user.set_password("pw-sue")
+    user.save()
+    return user
+
+
+@pytest.mark.parametrize("role,status", [(Role.OFFICER, 200), (Role.SUPERVISOR, 200), (Role.AUDITOR, 200),
+                                         (Role.STAFF, 403)])
+def test_who_reads_the_review(client, platform, review, role, status):
+    client.force_login(make_user("someone", platform, role))
+    assert client.get(reverse("review-detail", args=[review.pk])).status_code == status
+    assert client.get(reverse("review-list", args=[platform.slug])).status_code == status
+
+
+def test_a_stranger_gets_404(client, review):
+    from obligations.models import Platform
+
+    other = Platform.objects.create(slug="beta", name="Beta")
+    client.force_login(make_user("charlie", other, Role.OFFICER))
+    assert client.get(reverse("review-detail", args=[review.pk])).status_code == 404
+
+
+def test_workspace_shows_figures_exceptions_and_links(client, officer, review):
+    client.force_login(officer)
+    html = client.get(reverse("review-detail", args=[review.pk])).content.decode()
+    assert 'id="review-obligations"' in html and 'data-obligation="三.2"' in html
+    assert "?clause=三.2&state=missed&date_from=2026-10-01&date_to=2026-12-31" in html
+    assert "待说明" in html and "explain-form" in html  # the officer explains
+
+
+def test_officer_explains_and_supervisor_records_a_finding(client, officer, sue, review):
+    missed = Occurrence.objects.filter(platform=review.platform, state="missed").first()
+    client.force_login(officer)
+    client.post(reverse("review-explain", args=[review.pk]), {"occurrence": missed.pk, "text": "系统升级停机"})
+    assert review.explanations.get().text == "系统升级停机"
+    client.force_login(sue)
+    client.post(reverse("review-finding", args=[review.pk]), {"text": "夜间巡检人手不足", "severity": "medium"})
+    assert review.findings.get().severity == "medium"
+    # The officer may not record the group's findings.
+    client.force_login(officer)
+    assert client.post(reverse("review-finding", args=[review.pk]), {"text": "x", "severity": "low"}).status_code == 403
+
+
+def test_signing_needs_the_password_and_says_why_not(client, sue, review):
+    client.force_login(sue)
+    response = client.post(reverse("review-sign", args=[review.pk]), {"password": "pw-sue"}, follow=True)
+    assert "没有说明" in response.content.decode()
+    assert not review.signatures.exists()
+
+
+def test_a_rectification_from_the_page_becomes_the_owners_task(client, officer, staff, review):
+    client.force_login(officer)
+    client.post(reverse("review-rectify", args=[review.pk]),
+                {"title": "补做巡检", "owner": staff.pk, "due_date": "2026-12-20"})
+    rectification = review.rectifications.get()
+    assert rectification.obligation.occurrences.count() == 1
+    client.force_login(staff)
+    assert "整改:补做巡检" in client.get(reverse("my-tasks")).content.decode()
+
+
+def test_bad_form_input_is_explained(client, officer, review):
+    client.force_login(officer)
+    response = client.post(reverse("review-rectify", args=[review.pk]),
+                           {"title": "", "owner": "", "due_date": "2027-13-45"}, follow=True)
+    html = response.content.decode()
+    assert "请填写此项" in html and "请选择责任人" in html and "有效日期" in html
+    assert not Review.objects.get(pk=review.pk).rectifications.exists()
+
+
+def test_get_is_refused_on_actions(client, sue, review):
+    client.force_login(sue)
+    assert client.get(reverse("review-sign", args=[review.pk])).status_code == 405
+    assert (AFTER_Q4 - timedelta(days=1)) < AFTER_Q4
