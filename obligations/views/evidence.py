@@ -1,9 +1,11 @@
 from django.http import FileResponse, Http404
+from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from ..models import Evidence
 from ..trust import access
 from ..work.evidence import evidence_open
+from ..work.retention import disposal_of
 
 
 @require_GET
@@ -13,6 +15,9 @@ def evidence_download(request, pk):
     except Evidence.DoesNotExist:
         raise Http404 from None
     access.role_on(request.user, item.platform_id)
+    disposal = disposal_of(item)
+    if disposal is not None:  # disposed of past its keep-until date: the metadata stays, the file is gone
+        return render(request, "obligations/evidence_disposed.html", {"item": item, "disposal": disposal}, status=410)
     response = FileResponse(evidence_open(item), as_attachment=True, filename=item.original_name,
                             content_type=item.content_type)
     response["X-Content-SHA256"] = item.sha256
