@@ -169,7 +169,7 @@ def materialize_batches(*, now: datetime, horizon: timedelta | None = None, batc
     materialize, `batch` (PLEDGE_SWEEP_BATCH) obligations each, in one query. Each range
     becomes its own task (`materialize_range`), so several workers share a large sweep."""
     batch = batch or settings.PLEDGE_SWEEP_BATCH
-    ids_sql, params = _due_obligations(_materialize_limit(now, horizon)).values("pk").query.sql_with_params()
+    ids_sql, params = _due_obligations(_materialize_limit(now, horizon)).order_by().values("id").query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT MIN(id), MAX(id) FROM (SELECT due.id, (ROW_NUMBER() OVER (ORDER BY due.id) - 1) / %s AS b "
