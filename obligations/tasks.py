@@ -78,9 +78,8 @@ def materialize():
 
 @task("materialize_batch", BATCH_TASK)
 def materialize_batch(lo: int, hi: int, now_iso: str):
-    with heartbeat("materialize_batch") as figures:
-        figures["created"] = materialize_range(lo=lo, hi=hi, now=datetime.fromisoformat(now_iso))
-    return figures["created"]
+    """One key range of the fanned sweep (no heartbeat of its own: one commit less per batch)."""
+    return materialize_range(lo=lo, hi=hi, now=datetime.fromisoformat(now_iso))
 
 
 @task("close_out", MINUTE_TASK)

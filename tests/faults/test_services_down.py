@@ -7,8 +7,8 @@ import time
 
 import psycopg2
 import pytest
-from django.db import connection
 from django.core.handlers.wsgi import WSGIHandler
+from django.db import connection
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
