@@ -22,6 +22,9 @@ def retention_page(request, slug):
             messages.error(request, _("请选择要销毁的文件。"))
         else:
             count = retention_approve(platform=platform, user=request.user, ids=ids, now=timezone.now())
+            if not count:
+                messages.error(request, _("所选文件尚未超过留存期限,或已处理。"))
+                return redirect("retention", slug=platform.slug)
             messages.success(request, _("已批准销毁 %(n)d 个文件;文件已删除,元数据(SHA-256 等)保留。") % {"n": count})
         return redirect("retention", slug=platform.slug)
     return render(request, "obligations/retention.html", {
