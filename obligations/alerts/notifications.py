@@ -85,6 +85,8 @@ def _per_schedule_key(minutes: dict) -> Case:
 
 
 def _plus_minutes(field: str, minutes) -> ExpressionWrapper:
+    """field + minutes (an integer expression) as a timestamp, on PostgreSQL and SQLite."""
+    minutes = ExpressionWrapper(minutes, output_field=IntegerField())  # SQLite multiplies plain integers only
     return ExpressionWrapper(F(field) + ExpressionWrapper(minutes * Value(MINUTE), output_field=DurationField()),
                              output_field=DateTimeField())
 
@@ -290,10 +292,10 @@ def claim(*, now, batch=200) -> list[Notification]:
             f"WHERE id IN (SELECT id FROM {table} WHERE sent_at IS NULL AND cancelled_at IS NULL "
             "AND (claimed_at IS NULL OR claimed_at < %s) "
             f"ORDER BY created_at, id LIMIT %s{lock}) "
-            "RETURNING id, cancelled_at IS NULL",
+            "RETURNING id, cancelled_at",  # (SQLite got "cancelled_at IS NULL" wrong here)
             [adapt(now), adapt(now), adapt(retry_before), batch],
         )
-        ids = [pk for pk, claimed in cursor.fetchall() if claimed]
+        ids = [pk for pk, cancelled in cursor.fetchall() if cancelled is None]
     if not ids:
         return []
     return list(Notification.objects.filter(pk__in=ids).select_related("recipient", "occurrence")
