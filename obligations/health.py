@@ -111,17 +111,30 @@ def silence_alert(*, now: datetime, last: datetime | None) -> bool:
         return False
 
 
+# The pages that show it: the officer's dashboard; the site administrator's overview too.
+DASHBOARD_PAGES = {"dashboard", "home"}
+
+
 def scheduler_status(request) -> dict:
-    """Context processor: the scheduler's last run, for officers and site administrators."""
+    """Context processor: the scheduler's last run, on the dashboard of an officer and on
+    the site administrator's pages. Silent longer than PLEDGE_HEALTH_MAX_SWEEP_AGE: a red
+    banner (and the site administrator is mailed, once). A scheduler that never ran (a
+    fresh install) is said plainly, without the banner; /healthz answers 503 for it."""
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
+    match = getattr(request, "resolver_match", None)
+    if user is None or not user.is_authenticated or match is None:
         return {}
-    if Role.OFFICER not in roles_of(user).values() and not is_site_admin(user):
+    if match.url_name in DASHBOARD_PAGES:
+        if Role.OFFICER not in roles_of(user).values() and not is_site_admin(user):
+            return {}
+    elif match.url_name != "platform-overview" or not is_site_admin(user):
         return {}
     now = timezone.now()
     last = last_run()
-    age = (now - last).total_seconds() if last else None
-    silent = age is None or age > settings.PLEDGE_HEALTH_MAX_SWEEP_AGE
-    if silent and last is not None:
+    if last is None:
+        return {"scheduler": {"last": None, "minutes": None, "silent": False}}
+    age = (now - last).total_seconds()
+    silent = age > settings.PLEDGE_HEALTH_MAX_SWEEP_AGE
+    if silent:
         silence_alert(now=now, last=last)
-    return {"scheduler": {"last": last, "minutes": None if age is None else int(age // 60), "silent": silent}}
+    return {"scheduler": {"last": last, "minutes": int(age // 60), "silent": silent}}

@@ -54,14 +54,17 @@ def test_healthz_names_a_broker_that_does_not_answer_and_shows_no_data(client, s
 
 def test_the_officer_sees_when_beat_last_ran_and_a_red_banner_when_silent(client, signed_letter, officer, staff):
     client.force_login(officer)
+    dashboard = reverse("dashboard", args=["alpha"])
+    assert "调度尚未运行" in client.get(dashboard).content.decode()  # a fresh install: said, no banner
     beat_ran(minutes_ago=3)
-    page = client.get(reverse("letter-detail", args=["alpha"])).content.decode()
+    page = client.get(dashboard).content.decode()
     assert "上次调度 3 分钟前" in page and "scheduler-silent" not in page
     beat_ran(minutes_ago=12)
-    page = client.get(reverse("letter-detail", args=["alpha"])).content.decode()
+    page = client.get(dashboard).content.decode()
     assert 'id="scheduler-silent"' in page and "上次调度 12 分钟前" in page and "alert-danger" in page
+    assert "scheduler-" not in client.get(reverse("letter-detail", args=["alpha"])).content.decode()  # the dashboard's
     client.force_login(staff)  # staff do not see the scheduler
-    assert "scheduler" not in client.get(reverse("my-tasks")).content.decode()
+    assert "scheduler-" not in client.get(reverse("my-tasks")).content.decode()
 
 
 def test_the_site_administrator_is_mailed_once_per_silence(client, signed_letter, officer):
@@ -72,7 +75,7 @@ def test_the_site_administrator_is_mailed_once_per_silence(client, signed_letter
     beat_ran(minutes_ago=10)
     client.force_login(officer)
     for _ in range(3):
-        client.get(reverse("letter-detail", args=["alpha"]))
+        client.get(reverse("dashboard", args=["alpha"]))
         client.get("/healthz")
     assert [m.to for m in mail.outbox] == [["root@example.com"]] and "调度已停止" in mail.outbox[0].subject
     run_sweeps(now=timezone.now())  # beat is back ...
