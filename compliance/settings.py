@@ -1,6 +1,8 @@
 """Settings for Pledge. Everything comes from the environment, with embedded defaults
 so that a fresh checkout runs at once on SQLite and a server-less Celery broker."""
 
+import hashlib
+import hmac
 import json
 import os
 from pathlib import Path
@@ -140,6 +142,15 @@ STORAGES = {
         "OPTIONS": {"location": str(EVIDENCE_ROOT)} if not os.environ.get("PLEDGE_EVIDENCE_STORAGE") else {},
     },
 }
+# Files made for people to send out of Pledge (reports, evidence archives): written by the
+# export worker, read only through the role-checked download view.
+EXPORTS_ROOT = Path(env_str("PLEDGE_EXPORTS_ROOT", str(VAR_DIR / "exports")))
+STORAGES["exports"] = {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                       "OPTIONS": {"location": str(EXPORTS_ROOT)}}
+# Seconds an export job may run before the worker stops it (and it is marked failed).
+PLEDGE_EXPORT_TIME_LIMIT = env_int("PLEDGE_EXPORT_TIME_LIMIT", 30 * 60)
+# The CJK fonts embedded in PDF reports (Debian: fonts-noto-cjk).
+PLEDGE_PDF_FONT_DIR = Path(env_str("PLEDGE_PDF_FONT_DIR", "/usr/share/fonts/opentype/noto"))
 EVIDENCE_MAX_BYTES = env_int("PLEDGE_EVIDENCE_MAX_BYTES", 25 * 1024 * 1024)
 EVIDENCE_ALLOWED_TYPES = env_list(
     "PLEDGE_EVIDENCE_ALLOWED_TYPES",
@@ -227,6 +238,15 @@ PLEDGE_CATCH_UP_MINUTES = env_int("PLEDGE_CATCH_UP_MINUTES", 30)
 # /healthz answers 503 when no sweep finished within this many seconds; the officer's
 # pages show a red banner and the site administrator is mailed once per silence.
 PLEDGE_HEALTH_MAX_SWEEP_AGE = env_int("PLEDGE_HEALTH_MAX_SWEEP_AGE", 300)
+# The audit trail's HMAC key (trust/audit.py). It lives outside the database, so whoever can
+# rewrite the database cannot recompute the chain. Set PLEDGE_AUDIT_KEY in production: the
+# default is derived from SECRET_KEY (also from the environment, never in the database), so
+# changing SECRET_KEY without setting PLEDGE_AUDIT_KEY makes every existing record fail to verify.
+PLEDGE_AUDIT_KEY = env_str("PLEDGE_AUDIT_KEY") or hmac.new(
+    SECRET_KEY.encode(), b"pledge audit chain", hashlib.sha256).hexdigest()
+# Where the chain's head is anchored (an HMAC of its id and hash): a file, not the database,
+# so that a rewritten database is caught even when its tail was cut. Keep it on a volume.
+PLEDGE_AUDIT_ANCHOR = Path(env_str("PLEDGE_AUDIT_ANCHOR", str(VAR_DIR / "audit-anchor.json")))
 
 # Celery: Redis when REDIS_URL is set, else a server-less filesystem broker.
 REDIS_URL = env_str("REDIS_URL")
@@ -283,4 +303,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # WeasyPrint narrates every step of every PDF at INFO; its warnings are what matter.
+    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }

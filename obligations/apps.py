@@ -8,3 +8,6 @@ class ObligationsConfig(AppConfig):
 
     def ready(self):
         from . import checks  # noqa: F401  (registers the system checks)
+        from .trust import signins
+
+        signins.connect()  # sign-ins, sign-outs, failures and password changes are audited

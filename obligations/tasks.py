@@ -1,7 +1,8 @@
 """Celery tasks, run by beat: thin wrappers over the sweeps of work/, alerts/ and
 oversight/. Each periodic sweep is its own task at its own cadence (compliance/celery.py);
 materialize fans out into one task per key range of obligations, so N workers share a
-large sweep; sending mail is its own task, retried with backoff on mail-server errors.
+large sweep; sending mail is its own task, retried with backoff on mail-server errors. The
+export jobs (oversight/export_jobs.py) are queued by the pages.
 
 Every task expires (a worker back after 20 minutes does not run 20 queued sweeps back
 to back), has a soft and a hard time limit, ignores its result, and is acknowledged
@@ -18,9 +19,10 @@ from django.conf import settings
 from django.utils import timezone
 
 from .alerts.notifications import notifications_digest, notifications_plan, notifications_send
+from .oversight import export_jobs
 from .oversight.reviews import reviews_open
-from .trust.audit import audit_verify
 from .trust.heartbeat import heartbeat
+from .trust.integrity import integrity_check
 from .work.retention import retention_list, retention_remove_approved
 from .work.sweeps import materialize_batches, materialize_range, obligations_materialize, occurrences_close_out
 
@@ -115,19 +117,26 @@ def daily_digest():
     return figures["planned"]
 
 
+def _integrity(now) -> dict:
+    """The audit chain verified, a seventh of the evidence files re-hashed (trust/integrity.py)."""
+    report = integrity_check(now=now)
+    return {"chain": report.chain.reason or "ok", "broken": report.chain.broken_id, "checked": report.checked,
+            "mismatched": [m.evidence.pk for m in report.mismatches], "notified": report.notified}
+
+
+@task("integrity", DAILY_TASK)
+def integrity():
+    """The integrity check alone (beat runs it within integrity_and_retention)."""
+    return _integrity(timezone.now())
+
+
 @task("integrity_and_retention", DAILY_TASK)
 def integrity_and_retention():
     """The audit chain still holds; evidence past its keep-until date is listed for the
     officer's approval, and approved files not yet removed are removed."""
     now = timezone.now()
     with heartbeat("integrity_retention") as figures:
-        broken = audit_verify()
-        if broken is not None:
-            log.error("audit chain broken at record %s", broken)
-            from django.core.mail import mail_admins
-
-            mail_admins("Pledge: audit chain broken", f"The first record that does not hold: {broken}")
-        figures.update(audit_broken_at=broken, listed=retention_list(now=now),
+        figures.update(integrity=_integrity(now), listed=retention_list(now=now),
                        removed=retention_remove_approved(now=now))
     return figures
 
@@ -141,3 +150,10 @@ def open_reviews():
 
 def silence_limit() -> timedelta:
     return timedelta(seconds=settings.PLEDGE_HEALTH_MAX_SWEEP_AGE)
+
+
+@shared_task(name="obligations.tasks.export_run", acks_late=True, ignore_result=True,
+             soft_time_limit=settings.PLEDGE_EXPORT_TIME_LIMIT, time_limit=settings.PLEDGE_EXPORT_TIME_LIMIT + 60)
+def export_run(job_id):
+    """Make an export job's file (a report or an archive); the job records the outcome."""
+    export_jobs.export_run(job_id)

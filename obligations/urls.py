@@ -1,11 +1,13 @@
 from django.urls import path
 
 from .views import (
+    audit_log,
     calendar,
     cases,
     dashboard,
     drafting,
     evidence,
+    exports,
     feeds,
     health,
     inbox,
@@ -64,6 +66,7 @@ urlpatterns = [
     path("reviews/<int:pk>/finding/", reviews.review_finding, name="review-finding"),
     path("reviews/<int:pk>/sign/", reviews.review_sign, name="review-sign"),
     path("reviews/<int:pk>/refuse/", reviews.review_refuse, name="review-refuse"),
+    path("platforms/<slug:slug>/audit/", audit_log.audit_log, name="audit-log"),
 ]
 
 # The clause editor of a draft, its preview and amendment diff, every version read-only.
@@ -83,4 +86,13 @@ urlpatterns += [
     path("clauses/<int:pk>/obligations/<int:index>/", drafting.obligation_edit, name="obligation-spec-edit"),
     path("clauses/<int:pk>/obligations/<int:index>/remove/", drafting.obligation_remove,
          name="obligation-spec-remove"),
+]
+
+# Files people send out of Pledge: reports and archives made by a worker, and their downloads.
+urlpatterns += [
+    path("platforms/<slug:slug>/exports/", exports.export_list, name="export-list"),
+    path("platforms/<slug:slug>/exports/new/", exports.export_start, name="export-start"),
+    path("exports/<int:pk>/", exports.export_detail, name="export-detail"),
+    path("exports/<int:pk>/retry/", exports.export_retry, name="export-retry"),
+    path("exports/<int:pk>/download/", exports.export_download, name="export-download"),
 ]

@@ -191,7 +191,7 @@ def insert_notifications(rows: list[Notification]) -> list[tuple]:
                            ops.adapt_datetimefield_value(n.sent_at), n.repeat,
                            ops.adapt_datetimefield_value(n.cancelled_at), ops.adapt_datetimefield_value(n.read_at)]
             values = ", ".join(["(" + ", ".join(["%s"] * len(INSERT_COLUMNS)) + ")"] * len(batch))
-            cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {values} ON CONFLICT DO NOTHING "
+            cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {values} ON CONFLICT DO NOTHING "  # nosec B608 - table and column names from the model, values as parameters
                            "RETURNING id, recipient_id, subject", params)
             written += cursor.fetchall()
     return written
@@ -284,7 +284,7 @@ def claim(*, now, batch=200) -> list[Notification]:
     retry_before = now - timedelta(minutes=settings.PLEDGE_SEND_RETRY_MINUTES)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET "
+            f"UPDATE {table} SET "  # nosec B608 - table and column names from the model, values as parameters
             "attempts = CASE WHEN attempts >= 2 THEN attempts ELSE attempts + 1 END, "
             "repeat = CASE WHEN attempts >= 2 THEN repeat ELSE attempts >= 1 END, "
             "claimed_at = CASE WHEN attempts >= 2 THEN claimed_at ELSE %s END, "
@@ -318,7 +318,7 @@ def _update_ids(sql_set: str, params: list, ids: list[int]) -> int:
         return 0
     table = Notification._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET {sql_set} WHERE id IN ({_in(ids)}) AND sent_at IS NULL RETURNING id",
+        cursor.execute(f"UPDATE {table} SET {sql_set} WHERE id IN ({_in(ids)}) AND sent_at IS NULL RETURNING id",  # nosec B608 - table and column names from the model, values as parameters
                        [*params, *ids])
         return len(cursor.fetchall())
 

@@ -8,7 +8,6 @@ from django.utils.translation import gettext_lazy as _
 from .schedules import Trigger
 from .tenancy import Platform
 
-
 REF_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud on the phone
 
 

@@ -30,8 +30,9 @@ from ..trust import access
 from ..trust.audit import audit_record
 from ..work.evidence import completion_with_evidence, evidence_add
 from ..work.sweeps import obligations_materialize
+from .report_documents import review_pdf
 from .review_snapshot import exceptions, review_snapshot
-from .seal import canonical, seal_of
+from .seal import seal_of
 
 
 def quarter_of(label: str) -> tuple[int, int]:
@@ -83,12 +84,19 @@ def reviews_open(*, now) -> int:
     return opened
 
 
-def _role(user, review) -> str:
-    return access.role_on(user, review.platform_id)
+# Who does what in a review: the officer explains, the group writes its findings and
+# signs, either opens a rectification action; auditors read.
+WRITERS = {
+    "explain": (Role.OFFICER,),
+    "rectify": (Role.OFFICER, Role.SUPERVISOR),
+    "finding": (Role.SUPERVISOR,),
+    "sign": (Role.SUPERVISOR,),
+}
 
 
-def _require(user, review, *roles):
-    if _role(user, review) not in roles:
+def require_writer(user, review, action: str) -> None:
+    """404 outside the platform, 403 for a member whose role does not do `action`."""
+    if access.role_on(user, review.platform_id) not in WRITERS[action]:
         raise PermissionDenied
 
 
@@ -101,7 +109,7 @@ def _open(review: Review) -> Review:
 
 @transaction.atomic
 def review_explain(*, review: Review, occurrence: Occurrence, text: str, user, now) -> ReviewExplanation:
-    _require(user, review, Role.OFFICER)
+    require_writer(user, review, "explain")
     review = _open(review)
     if not text.strip():
         raise DomainError(_("请填写说明。"), field="text")
@@ -119,7 +127,7 @@ def rectification_open(*, review: Review, title: str, owner, due_date: date, use
                        occurrence: Occurrence | None = None) -> Rectification:
     """A rectification action becomes its own one-time obligation, assigned to its owner,
     raised at once: a task like any other, checked off with evidence."""
-    _require(user, review, Role.OFFICER, Role.SUPERVISOR)
+    require_writer(user, review, "rectify")
     review = _open(review)
     owner_role = access.roles_of(owner).get(review.platform_id)
     if owner_role not in (Role.OFFICER, Role.STAFF, Role.SUPERVISOR):
@@ -151,7 +159,7 @@ def rectification_open(*, review: Review, title: str, owner, due_date: date, use
 
 @transaction.atomic
 def finding_add(*, review: Review, text: str, severity: str, user, now) -> ReviewFinding:
-    _require(user, review, Role.SUPERVISOR)
+    require_writer(user, review, "finding")
     review = _open(review)
     if not text.strip():
         raise DomainError(_("请填写风险排查结果。"), field="text")
@@ -175,7 +183,7 @@ def unexplained(review: Review) -> list[dict]:
 @transaction.atomic
 def review_sign(*, review: Review, user, password: str, now) -> Review:
     """A member signs, re-entering their password. At quorum the review closes."""
-    _require(user, review, Role.SUPERVISOR)
+    require_writer(user, review, "sign")
     review = _open(review)
     if not user.check_password(password or ""):
         raise DomainError(_("密码不正确,签署未生效。"), field="password")
@@ -193,7 +201,7 @@ def review_sign(*, review: Review, user, password: str, now) -> Review:
 @transaction.atomic
 def review_refuse(*, review: Review, user, reason: str, now) -> Review:
     """A refusal reopens discussion: the signatures given so far no longer count."""
-    _require(user, review, Role.SUPERVISOR)
+    require_writer(user, review, "sign")
     review = _open(review)
     if not reason.strip():
         raise DomainError(_("拒绝签署须说明理由。"), field="reason")
@@ -214,11 +222,6 @@ def signed_count(review: Review) -> int:
 
 def report_file(snapshot: dict) -> SimpleUploadedFile:
     """The management report (PDF) the 四.1 task keeps as its evidence."""
-    try:
-        from .report_documents import review_pdf
-    except ImportError:  # before the report renderer is installed: the canonical snapshot
-        return SimpleUploadedFile(f"review-{snapshot['period']['label']}.txt", canonical(snapshot),
-                                  content_type="text/plain")
     return SimpleUploadedFile(f"运营情况及风险排查结果-{snapshot['period']['label']}.pdf", review_pdf(snapshot),
                               content_type="application/pdf")
 

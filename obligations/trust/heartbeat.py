@@ -24,7 +24,7 @@ def heartbeat_record(name: str, *, started_at: datetime, finished_at: datetime, 
     duration = max(0, int((finished_at - started_at).total_seconds() * 1000))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (name, started_at, finished_at, duration_ms, runs, result, silence_alerted_at) "
+            f"INSERT INTO {table} (name, started_at, finished_at, duration_ms, runs, result, silence_alerted_at) "  # nosec B608 - table and column names from the model, values as parameters
             "VALUES (%s, %s, %s, %s, 1, %s, NULL) "
             f"ON CONFLICT (name) DO UPDATE SET started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at, "
             f"duration_ms = EXCLUDED.duration_ms, runs = {table}.runs + 1, result = EXCLUDED.result, "
@@ -58,7 +58,7 @@ def silence_claim(*, now: datetime, max_age: timedelta) -> bool:
     adapt = connection.ops.adapt_datetimefield_value
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET silence_alerted_at = %s WHERE silence_alerted_at IS NULL "
+            f"UPDATE {table} SET silence_alerted_at = %s WHERE silence_alerted_at IS NULL "  # nosec B608 - table and column names from the model, values as parameters
             f"AND NOT EXISTS (SELECT 1 FROM {table} fresh WHERE fresh.finished_at >= %s)",
             [adapt(now), adapt(now - max_age)],
         )

@@ -21,7 +21,7 @@ def retention_list(*, now: datetime) -> int:
     disposal, evidence = EvidenceDisposal._meta.db_table, Evidence._meta.db_table
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {disposal} (evidence_id, platform_id, listed_at) "
+            f"INSERT INTO {disposal} (evidence_id, platform_id, listed_at) "  # nosec B608 - table and column names from the model, values as parameters
             f"SELECT e.id, e.platform_id, %s FROM {evidence} e WHERE e.keep_until < %s "
             f"AND NOT EXISTS (SELECT 1 FROM {disposal} d WHERE d.evidence_id = e.id) "
             "ON CONFLICT DO NOTHING",
