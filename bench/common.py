@@ -34,8 +34,9 @@ def setup_database():
     call_command("migrate", verbosity=0)
 
 
-def make_platforms(start, count, now):
-    """`count` platforms, each with an officer and the demo letter signed at `now`."""
+def make_platforms(start, count, now, supervisor=True):
+    """`count` platforms as they really are: an officer, a staff member and (unless told
+    otherwise) a supervisor, each with an email address, and the demo letter signed at `now`."""
     from django.contrib.auth import get_user_model
 
     from obligations.demo import demo_values
@@ -43,9 +44,39 @@ def make_platforms(start, count, now):
     from obligations.models import Membership, Platform, Role
 
     User = get_user_model()
+    roles = [(Role.OFFICER, "officer"), (Role.STAFF, "staff")] + ([(Role.SUPERVISOR, "supervisor")] if supervisor else [])
     for i in range(start, start + count):
         platform = Platform.objects.create(slug=f"p{i:05d}", name=f"平台{i}")
-        user = User.objects.create(username=f"officer{i:05d}")
-        Membership.objects.create(user=user, platform=platform, role=Role.OFFICER)
-        letter = letter_create(platform=platform, values=demo_values(now.date()), user=user, now=now)
-        letter_sign(letter=letter, user=user, now=now)
+        people = {}
+        for role, name in roles:
+            people[name] = User.objects.create(username=f"{name}{i:05d}", email=f"{name}{i:05d}@example.com")
+            Membership.objects.create(user=people[name], platform=platform, role=role)
+        letter = letter_create(platform=platform, values=demo_values(now.date()), user=people["officer"], now=now)
+        letter_sign(letter=letter, user=people["officer"], now=now)
+
+
+def celery_worker(processes=1, name="w"):
+    """A real Celery worker on REDIS_URL, as a subprocess in its own process group."""
+    import subprocess
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DB_CONN_MAX_AGE": "60"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "compliance", "worker", "-l", "WARNING", "-n", f"{name}@%h",
+         "-c", str(processes), "--prefetch-multiplier=1", "--without-gossip", "--without-mingle"],
+        cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True)
+
+
+def stop_workers(workers):
+    import signal
+
+    for w in workers:
+        try:
+            os.killpg(w.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    for w in workers:
+        try:
+            w.wait(timeout=30)
+        except Exception:  # noqa: BLE001
+            os.killpg(w.pid, signal.SIGKILL)

@@ -1,7 +1,10 @@
 """The Celery app. Beat runs a handful of fixed sweeps defined here, never a periodic
-task per obligation: each sweep works on every obligation in bulk."""
+task per obligation: each sweep works on every obligation in bulk (materialize fans out
+into one task per key range). Each entry has its own cadence and expires before its
+next tick, so a worker that was down does not run a backlog of the same sweep."""
 
 import os
+from datetime import timedelta
 
 from celery import Celery
 from celery.schedules import crontab
@@ -12,8 +15,28 @@ app = Celery("compliance")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-app.conf.beat_schedule = {
-    "sweep-every-minute": {"task": "obligations.tasks.sweep", "schedule": 60.0},
-    # Beat runs in UTC: 19:40 UTC is 03:40 in Shanghai, a quiet hour.
-    "integrity-daily": {"task": "obligations.tasks.integrity", "schedule": crontab(hour=19, minute=40)},
-}
+
+def beat_schedule(scale: float = 1.0) -> dict:
+    """The schedule; `scale` shrinks the minute cadences (PLEDGE_BEAT_SCALE, for the
+    fault tests only). Times of day are UTC (CELERY_TIMEZONE)."""
+
+    def every(seconds, task, expires):
+        return {"task": task, "schedule": timedelta(seconds=seconds * scale),
+                "options": {"expires": expires * scale}}
+
+    return {
+        "materialize": every(300, "obligations.tasks.materialize", 240),
+        "close-out": every(60, "obligations.tasks.close_out", 50),
+        "plan-notifications": every(60, "obligations.tasks.plan_notifications", 50),
+        "send-notifications": every(60, "obligations.tasks.send_notifications", 50),
+        "daily-digest": {"task": "obligations.tasks.daily_digest", "schedule": crontab(minute=2),
+                         "options": {"expires": 3000}},  # hourly: the digest goes out once past the digest hour
+        "integrity-and-retention": {"task": "obligations.tasks.integrity_and_retention",
+                                    "schedule": crontab(hour=18, minute=30),  # 02:30 in Shanghai
+                                    "options": {"expires": 20 * 3600}},
+        "open-reviews": {"task": "obligations.tasks.open_reviews", "schedule": crontab(minute=7),
+                         "options": {"expires": 3000}},
+    }
+
+
+app.conf.beat_schedule = beat_schedule(float(os.environ.get("PLEDGE_BEAT_SCALE", "1")))

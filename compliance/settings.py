@@ -65,6 +65,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # The database down: a Chinese 503 "请稍后重试" instead of a 500 (compliance/unavailable.py).
+    "compliance.unavailable.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "compliance.locale.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -91,6 +93,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "obligations.context.nav",
+                "obligations.health.scheduler_status",
             ],
         },
     },
@@ -100,6 +103,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'pledge.sqlite3'}"),
         conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
+        # A connection the server dropped (a restart, pg_terminate_backend) is replaced
+        # before the next request or task uses it, instead of failing that one.
+        conn_health_checks=True,
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -227,6 +233,11 @@ PLEDGE_PUBLIC_LOOKUP_LIMIT = env_int("PLEDGE_PUBLIC_LOOKUP_LIMIT", 20)
 PLEDGE_PUBLIC_WINDOW_SECONDS = env_int("PLEDGE_PUBLIC_WINDOW_SECONDS", 600)
 PLEDGE_DIGEST_HOUR = env_int("PLEDGE_DIGEST_HOUR", 8)  # local hour of the daily digest
 PLEDGE_SEND_RETRY_MINUTES = env_int("PLEDGE_SEND_RETRY_MINUTES", 10)  # a claim older than this is retried once
+# A message due longer ago than this (beat or the workers were down) goes into one catch-up message per person.
+PLEDGE_CATCH_UP_MINUTES = env_int("PLEDGE_CATCH_UP_MINUTES", 30)
+# /healthz answers 503 when no sweep finished within this many seconds; the officer's
+# pages show a red banner and the site administrator is mailed once per silence.
+PLEDGE_HEALTH_MAX_SWEEP_AGE = env_int("PLEDGE_HEALTH_MAX_SWEEP_AGE", 300)
 # The audit trail's HMAC key (trust/audit.py). It lives outside the database, so whoever can
 # rewrite the database cannot recompute the chain. Set PLEDGE_AUDIT_KEY in production: the
 # default is derived from SECRET_KEY (also from the environment, never in the database), so
@@ -242,6 +253,14 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", REDIS_URL)
+    # Tasks are acknowledged late: a task whose worker died (kill -9) is delivered again
+    # after the visibility timeout, which must outlast the longest hard time limit (300 s).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env_int("PLEDGE_BROKER_VISIBILITY_TIMEOUT", 900),
+        "unacked_restore_interval": env_int("PLEDGE_BROKER_RESTORE_INTERVAL", 10),
+        "unacked_restore_throttle": env_int("PLEDGE_BROKER_RESTORE_THROTTLE", 10),
+        "socket_timeout": 10, "socket_connect_timeout": 5,
+    }
 else:
     _broker_dir = VAR_DIR / "broker"
     for _d in (_broker_dir / "out", _broker_dir / "processed", VAR_DIR / "results"):
@@ -260,6 +279,9 @@ else:
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
           if REDIS_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # a long batch does not hold queued ones back from the other workers
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
@@ -270,6 +292,7 @@ MAILERS = {
         "BACKEND": _email_backend,
         "OPTIONS": {"host": env_str("EMAIL_HOST", "localhost"), "port": env_int("EMAIL_PORT", 25)}
         if "smtp" in _email_backend
+        else {"file_path": env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))} if "filebased" in _email_backend
         else {},
     }
 }

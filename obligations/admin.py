@@ -191,3 +191,16 @@ for model, model_admin in ((get_user_model(), AuditedUserAdmin), (Group, Audited
     if admin.site.is_registered(model):
         admin.site.unregister(model)
     admin.site.register(model, model_admin)
+
+
+@admin.register(models.SweepRun)
+class SweepRunAdmin(ReadOnlyAdmin):
+    list_display = ("name", "finished_at", "duration_ms", "runs", "silence_alerted_at")
+
+
+@admin.register(models.EvidenceDisposal)
+class EvidenceDisposalAdmin(ReadOnlyAdmin):
+    """Approved on the platform's retention page, by its officer, never here."""
+
+    list_display = ("evidence", "platform", "listed_at", "approved_by", "approved_at", "file_removed_at")
+    list_filter = ("platform",)

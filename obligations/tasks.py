@@ -1,42 +1,155 @@
-"""Celery tasks: the sweeps beat runs (thin wrappers over work/ and alerts/), and the
-export jobs (oversight/export_jobs.py) queued by the pages."""
+"""Celery tasks, run by beat: thin wrappers over the sweeps of work/, alerts/ and
+oversight/. Each periodic sweep is its own task at its own cadence (compliance/celery.py);
+materialize fans out into one task per key range of obligations, so N workers share a
+large sweep; sending mail is its own task, retried with backoff on mail-server errors. The
+export jobs (oversight/export_jobs.py) are queued by the pages.
 
-from datetime import datetime
+Every task expires (a worker back after 20 minutes does not run 20 queued sweeps back
+to back), has a soft and a hard time limit, ignores its result, and is acknowledged
+late where running it twice is harmless (all of them: the sweeps are idempotent, and a
+claim keeps a message from going out twice). Each records its heartbeat (SweepRun).
+"""
+
+import logging
+import smtplib
+from datetime import datetime, timedelta
 
 from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from .alerts.notifications import notifications_plan, notifications_send
+from .alerts.notifications import notifications_digest, notifications_plan, notifications_send
 from .oversight import export_jobs
 from .oversight.reviews import reviews_open
+from .trust.heartbeat import heartbeat
 from .trust.integrity import integrity_check
-from .work.sweeps import obligations_materialize, occurrences_close_out
+from .work.retention import retention_list, retention_remove_approved
+from .work.sweeps import materialize_batches, materialize_range, obligations_materialize, occurrences_close_out
+
+log = logging.getLogger(__name__)
+
+# Seconds: expiry, soft and hard time limits. A periodic task expires before its next tick.
+MINUTE_TASK = {"expires": 50, "soft_time_limit": 45, "time_limit": 55}
+BATCH_TASK = {"expires": 600, "soft_time_limit": 240, "time_limit": 300}
+HOURLY_TASK = {"expires": 3000, "soft_time_limit": 600, "time_limit": 660}
+DAILY_TASK = {"expires": 20 * 3600, "soft_time_limit": 1800, "time_limit": 1900}
+
+
+def task(name, limits, **options):
+    """A shared task named obligations.tasks.<name> with the house options."""
+    return shared_task(name=f"obligations.tasks.{name}", ignore_result=True, acks_late=True,
+                       reject_on_worker_lost=False, expires=limits["expires"],
+                       soft_time_limit=limits["soft_time_limit"], time_limit=limits["time_limit"], **options)
 
 
 def run_sweeps(*, now: datetime) -> dict:
-    """Materialize, close out, then notify: after downtime the missed periods are made
-    first, marked missed, and escalated in the same run. The `sweep` command calls it too."""
-    return {
-        "created": obligations_materialize(now=now),
-        "missed": occurrences_close_out(now=now),
-        "planned": notifications_plan(now=now),
-        "sent": notifications_send(now=now),
-        "reviews": reviews_open(now=now),
-    }
+    """Materialize, close out, then notify, in this process: after downtime the missed
+    periods are made first, marked missed, and escalated in the same run. The `sweep`
+    command and the tests call it; beat runs the same steps as separate tasks."""
+    result = {}
+    for key, name, step in (
+        ("created", "materialize", lambda: obligations_materialize(now=now)),
+        ("missed", "close_out", lambda: occurrences_close_out(now=now)),
+        ("planned", "plan", lambda: notifications_plan(now=now)),
+        ("sent", "send", lambda: notifications_send(now=now)),
+        ("reviews", "reviews", lambda: reviews_open(now=now)),
+    ):
+        with heartbeat(name) as figures:
+            result[key] = figures[key] = step()
+    return result
 
 
-@shared_task(name="obligations.tasks.sweep")
+@task("sweep", HOURLY_TASK)
 def sweep():
+    """Everything in one process (by hand: `celery call obligations.tasks.sweep`); beat
+    does not schedule it."""
     return run_sweeps(now=timezone.now())
 
 
-@shared_task(name="obligations.tasks.integrity")
-def integrity():
-    """Daily: the audit chain verified, a seventh of the evidence files re-hashed."""
-    report = integrity_check(now=timezone.now())
+@task("materialize", MINUTE_TASK)
+def materialize():
+    """The fan-out: one materialize_batch task per PLEDGE_SWEEP_BATCH obligations."""
+    now = timezone.now()
+    with heartbeat("materialize") as figures:
+        ranges = materialize_batches(now=now)
+        for lo, hi in ranges:
+            materialize_batch.apply_async((lo, hi, now.isoformat()), expires=BATCH_TASK["expires"])
+        figures["batches"] = len(ranges)
+    return len(ranges)
+
+
+@task("materialize_batch", BATCH_TASK)
+def materialize_batch(lo: int, hi: int, now_iso: str):
+    """One key range of the fanned sweep (no heartbeat of its own: one commit less per batch)."""
+    return materialize_range(lo=lo, hi=hi, now=datetime.fromisoformat(now_iso))
+
+
+@task("close_out", MINUTE_TASK)
+def close_out():
+    with heartbeat("close_out") as figures:
+        figures["missed"] = occurrences_close_out(now=timezone.now())
+    return figures["missed"]
+
+
+@task("plan_notifications", MINUTE_TASK)
+def plan_notifications():
+    with heartbeat("plan") as figures:
+        figures["planned"] = notifications_plan(now=timezone.now(), digests=False)
+    if figures["planned"]:
+        send_notifications.apply_async(expires=MINUTE_TASK["expires"])
+    return figures["planned"]
+
+
+@task("send_notifications", MINUTE_TASK, autoretry_for=(smtplib.SMTPException, OSError), retry_backoff=5,
+      retry_backoff_max=40, retry_jitter=True, max_retries=3)
+def send_notifications():
+    with heartbeat("send") as figures:
+        figures["sent"] = notifications_send(now=timezone.now())
+    return figures["sent"]
+
+
+@task("daily_digest", HOURLY_TASK)
+def daily_digest():
+    with heartbeat("digest") as figures:
+        figures["planned"] = notifications_digest(now=timezone.now())
+    if figures["planned"]:
+        send_notifications.apply_async(expires=MINUTE_TASK["expires"])
+    return figures["planned"]
+
+
+def _integrity(now) -> dict:
+    """The audit chain verified, a seventh of the evidence files re-hashed (trust/integrity.py)."""
+    report = integrity_check(now=now)
     return {"chain": report.chain.reason or "ok", "broken": report.chain.broken_id, "checked": report.checked,
             "mismatched": [m.evidence.pk for m in report.mismatches], "notified": report.notified}
+
+
+@task("integrity", DAILY_TASK)
+def integrity():
+    """The integrity check alone (beat runs it within integrity_and_retention)."""
+    return _integrity(timezone.now())
+
+
+@task("integrity_and_retention", DAILY_TASK)
+def integrity_and_retention():
+    """The audit chain still holds; evidence past its keep-until date is listed for the
+    officer's approval, and approved files not yet removed are removed."""
+    now = timezone.now()
+    with heartbeat("integrity_retention") as figures:
+        figures.update(integrity=_integrity(now), listed=retention_list(now=now),
+                       removed=retention_remove_approved(now=now))
+    return figures
+
+
+@task("open_reviews", HOURLY_TASK)
+def open_reviews():
+    with heartbeat("reviews") as figures:
+        figures["opened"] = reviews_open(now=timezone.now())
+    return figures["opened"]
+
+
+def silence_limit() -> timedelta:
+    return timedelta(seconds=settings.PLEDGE_HEALTH_MAX_SWEEP_AGE)
 
 
 @shared_task(name="obligations.tasks.export_run", acks_late=True, ignore_result=True,

@@ -1,44 +1,81 @@
-"""The sweep as Celery runs it: a real worker consuming from the Redis broker."""
+"""The sweeps as Celery runs them: separate beat entries at their own cadences, tasks that
+expire before their next tick, and a real worker on Redis running the fanned sweep."""
 
 import os
 import subprocess
 import sys
+import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from celery.contrib.testing.worker import start_worker
-from django.conf import settings
+from celery.schedules import crontab
 
-from compliance.celery import app
+from compliance.celery import app, beat_schedule
+from obligations import tasks
 from obligations.demo import demo_setup
-from obligations.models import Occurrence
+from obligations.models import Obligation, Occurrence, SweepRun
 from tests.conftest import SIGNED_AT
 
 REPO = Path(__file__).resolve().parent.parent
+ENTRIES = {"materialize", "close-out", "plan-notifications", "send-notifications", "daily-digest",
+           "integrity-and-retention", "open-reviews"}
 
 
-def test_beat_schedule_runs_the_sweep_every_minute():
-    entry = app.conf.beat_schedule["sweep-every-minute"]
-    assert entry["task"] == "obligations.tasks.sweep"
-    assert entry["schedule"] == 60.0
-    from obligations import tasks
+def seconds(schedule):
+    if isinstance(schedule, crontab):
+        return _crontab_period(schedule)
+    return schedule.total_seconds() if isinstance(schedule, timedelta) else float(schedule)
 
-    assert app.tasks[entry["task"]].name == tasks.sweep.name == "obligations.tasks.sweep"
-    # One sweep entry, not one per obligation.
-    assert len(app.conf.beat_schedule) < 10
+
+def _crontab_period(cron):
+    hours, minutes = len(cron.hour), len(cron.minute)
+    return 24 * 3600 / (hours * minutes) if hours < 24 else 3600 / minutes
+
+
+def test_beat_runs_separate_sweeps_each_expiring_before_its_next_tick():
+    schedule = app.conf.beat_schedule
+    assert set(schedule) == ENTRIES  # a few fixed sweeps, never one per obligation
+    for name, entry in schedule.items():
+        task = app.tasks[entry["task"]]
+        period = seconds(entry["schedule"])
+        assert entry["options"]["expires"] < period, name
+        assert task.expires is not None and task.expires <= max(period, 600), name
+        assert task.soft_time_limit < task.time_limit, name
+        assert task.ignore_result and task.acks_late, name
+    assert seconds(schedule["close-out"]["schedule"]) == 60
+    assert seconds(schedule["materialize"]["schedule"]) == 300
+    assert schedule["open-reviews"]["task"] == "obligations.tasks.open_reviews"
+    batch = app.tasks["obligations.tasks.materialize_batch"]
+    assert batch.acks_late and batch.ignore_result and batch.expires and batch.soft_time_limit < batch.time_limit
+    send = app.tasks["obligations.tasks.send_notifications"]
+    assert send.autoretry_for and send.retry_backoff and send.max_retries
+    # The fault tests shrink the minute cadences; the daily ones stay.
+    fast = beat_schedule(0.05)
+    assert seconds(fast["close-out"]["schedule"]) == 3 and fast["close-out"]["options"]["expires"] < 3
 
 
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
-def test_real_worker_on_redis_runs_the_sweep_task():
+def test_real_worker_on_redis_runs_the_fanned_sweep(settings):
     assert settings.CELERY_BROKER_URL.startswith("redis://")
+    settings.PLEDGE_SWEEP_BATCH = 4
     demo_setup(now=SIGNED_AT)
     Occurrence.objects.all().delete()
+    Obligation.objects.update(materialized_until=None)
+    live = Obligation.objects.filter(ends_at__isnull=True).exclude(kind="event").count()
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-        result = app.send_task("obligations.tasks.sweep")
-        counts = result.get(timeout=30)
-    assert counts["created"] > 0
-    assert Occurrence.objects.filter(platform__slug="demo").count() == counts["created"]
+        app.send_task("obligations.tasks.materialize")
+        deadline = time.monotonic() + 60
+        while Obligation.objects.filter(ends_at__isnull=True).exclude(kind="event").filter(
+                materialized_until__isnull=True).exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+    batches = SweepRun.objects.get(name="materialize").result["batches"]
+    assert batches == -(-live // 4) > 1  # one task per key range of 4 obligations
+    assert Occurrence.objects.filter(platform__slug="demo").count() > 0
+    assert not Obligation.objects.filter(ends_at__isnull=True, materialized_until__isnull=True).exclude(
+        kind="event").exists()
 
 
 def test_embedded_broker_keeps_its_state_under_var(tmp_path):
@@ -49,8 +86,20 @@ def test_embedded_broker_keeps_its_state_under_var(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL", "CELERY_RESULT_BACKEND")}
     env.update(PLEDGE_VAR_DIR=str(var), PYTHONPATH=str(REPO), DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
     script = ("import django; django.setup(); from compliance.celery import app; "
-              "app.send_task('obligations.tasks.sweep', ignore_result=True)")
+              "app.send_task('obligations.tasks.close_out', ignore_result=True)")
     subprocess.run([sys.executable, "-c", script], cwd=cwd, env={**env, "DJANGO_SETTINGS_MODULE": "compliance.settings"},
                    check=True, timeout=60)
     assert list(cwd.iterdir()) == []
     assert list((var / "broker" / "control").glob("*.exchange"))
+
+
+@pytest.mark.django_db
+def test_each_task_records_its_heartbeat(settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    for task, name in ((tasks.close_out, "close_out"), (tasks.plan_notifications, "plan"),
+                       (tasks.send_notifications, "send"), (tasks.daily_digest, "digest"),
+                       (tasks.open_reviews, "reviews"), (tasks.integrity_and_retention, "integrity_retention"),
+                       (tasks.materialize, "materialize")):
+        task.run()
+        assert SweepRun.objects.filter(name=name, runs=1).exists(), name
+    assert settings.CELERY_TASK_IGNORE_RESULT

@@ -1,27 +1,53 @@
 """Reminders, escalations and the daily digest, as an outbox.
 
 `notifications_plan` adds rows (unique per occurrence, kind and recipient, so planning
-twice adds nothing); `notifications_send` claims unsent rows with a locked update and
-delivers them by email and in the app. A claim whose worker died is retried once after
-PLEDGE_SEND_RETRY_MINUTES, marked as a repeat: a message goes out at most twice.
+twice adds nothing) and counts only the rows it really wrote (INSERT … ON CONFLICT DO
+NOTHING RETURNING). Its lead-time and threshold tests run in SQL, and only on
+occurrences somebody would hear of: a platform without a supervisor has no group
+escalation to plan, so its overdue tasks are not reloaded every minute.
+
+A message that should have gone out long ago (beat or the workers were down) is not
+mailed alone: the rows are written as delivered in the app and each person gets one
+catch-up message listing them.
+
+`notifications_send` claims unsent rows with one set-based UPDATE … RETURNING per batch
+(locked rows skipped) and marks the delivered ones sent with another. A claim whose
+worker died is retried once after PLEDGE_SEND_RETRY_MINUTES, marked as a repeat: a
+message goes out at most twice. A mail server error releases the unsent rest of the
+batch and raises, so the Celery task retries with backoff.
 """
 
 from collections import defaultdict
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
-from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db import connection
+from django.db.models import (
+    Case,
+    DateTimeField,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Least
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from ..models import Notification, Obligation, Occurrence, Role
+from ..models import Membership, Notification, Obligation, Occurrence, Role
 from ..schedule.periods import PeriodKind, period_containing
 from ..trust import access
 
 LOOKBACK = timedelta(days=35)  # escalations reach back this far after downtime
+MINUTE = timedelta(minutes=1)
+INSERT_COLUMNS = ("recipient_id", "kind", "occurrence_id", "digest_date", "subject", "body", "created_at",
+                  "claimed_at", "attempts", "sent_at", "repeat", "cancelled_at", "read_at")
 
 
 def schedule_key(ob: Obligation) -> str:
@@ -47,6 +73,61 @@ def group_due(occ: Occurrence, now) -> bool:
     return ob.escalate_group_minutes is not None and now >= occ.due_at + timedelta(minutes=ob.escalate_group_minutes)
 
 
+# The same rules in SQL, so a sweep loads only the occurrences that are due a message.
+
+def _per_schedule_key(minutes: dict) -> Case:
+    """Minutes per schedule key (the period, else the kind) as a SQL expression."""
+    whens = [When(obligation__period=key, then=Value(value)) for key, value in minutes.items()
+             if key in Obligation.Period.values]
+    whens += [When(obligation__period="", obligation__kind=key, then=Value(value)) for key, value in minutes.items()
+              if key in Obligation.Kind.values]
+    return Case(*whens, default=Value(max(minutes.values())), output_field=IntegerField())
+
+
+def _plus_minutes(field: str, minutes) -> ExpressionWrapper:
+    """field + minutes (an integer expression) as a timestamp, on PostgreSQL and SQLite."""
+    minutes = ExpressionWrapper(minutes, output_field=IntegerField())  # SQLite multiplies plain integers only
+    return ExpressionWrapper(F(field) + ExpressionWrapper(minutes * Value(MINUTE), output_field=DurationField()),
+                             output_field=DateTimeField())
+
+
+def _officer_threshold_sql():
+    default = _per_schedule_key(settings.PLEDGE_ESCALATE_OFFICER)
+    capped = Case(When(obligation__grace_minutes__gt=0, then=Least(default, F("obligation__grace_minutes"))),
+                  default=default, output_field=IntegerField())
+    return Coalesce(F("obligation__escalate_officer_minutes"), capped, output_field=IntegerField())
+
+
+def _has_role(role):
+    return Exists(Membership.objects.filter(platform_id=OuterRef("platform_id"), role=role))
+
+
+def _has_doers():
+    named = Exists(Obligation.assignees.through.objects.filter(obligation_id=OuterRef("obligation_id")))
+    by_role = Exists(Membership.objects.filter(platform_id=OuterRef("platform_id"),
+                                               role=OuterRef("obligation__responsible_role")))
+    return Q(named) | Q(by_role)
+
+
+def moment(kind, occ) -> object:
+    """When a message of `kind` about `occ` became due (never before its obligation took
+    effect): a message whose moment lies long before the sweep (downtime) goes into the
+    catch-up message instead of alone."""
+    ob, K = occ.obligation, Notification.Kind
+    if kind == K.OPENED:
+        at = occ.opens_at
+    elif kind == K.DUE_SOON:
+        at = occ.due_at - reminder_lead(ob)
+    elif kind == K.ESCALATE_OFFICER:
+        at = occ.due_at + officer_threshold(ob)
+    elif ob.escalate_group_minutes is None:
+        at = occ.close_at
+    else:
+        at = occ.due_at + timedelta(minutes=ob.escalate_group_minutes)
+        at = min(at, occ.close_at) if occ.state == Occurrence.State.MISSED else at
+    return max(at, ob.starts_at)
+
+
 def _when(value):
     return timezone.localtime(value).strftime("%m-%d %H:%M")
 
@@ -69,40 +150,95 @@ def _candidates(kind, queryset):
     return list(queryset.filter(~Exists(exists)).select_related("obligation", "platform", "clause"))
 
 
-def notifications_plan(*, now) -> int:
-    """Add the notifications that are due now. Returns the rows added."""
-    open_ = Occurrence.objects.filter(state=Occurrence.State.OPEN)
+def plan_candidates(*, now) -> dict:
+    """Per kind, the occurrences due a message now that nobody got yet, every test in SQL."""
+    K, S = Notification.Kind, Occurrence.State
+    open_ = Occurrence.objects.filter(state=S.OPEN)
     overdue = Occurrence.objects.filter(state__in=Occurrence.TODO_STATES, due_at__lte=now, due_at__gt=now - LOOKBACK)
     max_lead = timedelta(minutes=max(settings.PLEDGE_REMINDER_LEAD.values()))
-    K = Notification.Kind
-    plans = {
-        K.OPENED: _candidates(K.OPENED, open_.filter(opens_at__lte=now, opens_at__gt=now - timedelta(days=1),
-                                                     due_at__gt=now)),
-        K.DUE_SOON: [o for o in _candidates(K.DUE_SOON, open_.filter(opens_at__lte=now, due_at__gt=now,
-                                                                     due_at__lte=now + max_lead))
-                     if o.due_at - reminder_lead(o.obligation) <= now],
-        K.ESCALATE_OFFICER: [o for o in _candidates(K.ESCALATE_OFFICER, overdue)
-                             if now >= o.due_at + officer_threshold(o.obligation)],
-        K.ESCALATE_GROUP: [o for o in _candidates(K.ESCALATE_GROUP, overdue) if group_due(o, now)],
+    reminded = open_.filter(_has_doers(), opens_at__lte=now, due_at__gt=now)
+    return {
+        K.OPENED: _candidates(K.OPENED, reminded.filter(opens_at__gt=now - timedelta(days=1))),
+        K.DUE_SOON: _candidates(K.DUE_SOON, reminded.filter(due_at__lte=now + max_lead).alias(
+            remind_at=_plus_minutes("due_at", -1 * _per_schedule_key(settings.PLEDGE_REMINDER_LEAD)),
+        ).filter(remind_at__lte=now)),
+        K.ESCALATE_OFFICER: _candidates(K.ESCALATE_OFFICER, overdue.filter(_has_role(Role.OFFICER)).alias(
+            escalate_at=_plus_minutes("due_at", _officer_threshold_sql()),
+        ).filter(escalate_at__lte=now)),
+        K.ESCALATE_GROUP: _candidates(K.ESCALATE_GROUP, overdue.filter(_has_role(Role.SUPERVISOR)).alias(
+            group_at=_plus_minutes("due_at", F("obligation__escalate_group_minutes")),
+        ).filter(Q(state=S.MISSED) | Q(obligation__escalate_group_minutes__isnull=False, group_at__lte=now))),
     }
+
+
+def insert_notifications(rows: list[Notification]) -> list[tuple]:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING: the (id, recipient, subject) of the rows
+    really written; a row that exists already (planned by an earlier or a concurrent
+    sweep) is not counted."""
+    if not rows:
+        return []
+    table, columns = Notification._meta.db_table, ", ".join(INSERT_COLUMNS)
+    ops = connection.ops
+    written = []
+    with connection.cursor() as cursor:
+        for i in range(0, len(rows), 500):
+            batch = rows[i : i + 500]
+            params = []
+            for n in batch:
+                params += [n.recipient_id, n.kind, n.occurrence_id, ops.adapt_datefield_value(n.digest_date),
+                           n.subject, n.body, ops.adapt_datetimefield_value(n.created_at),
+                           ops.adapt_datetimefield_value(n.claimed_at), n.attempts,
+                           ops.adapt_datetimefield_value(n.sent_at), n.repeat,
+                           ops.adapt_datetimefield_value(n.cancelled_at), ops.adapt_datetimefield_value(n.read_at)]
+            values = ", ".join(["(" + ", ".join(["%s"] * len(INSERT_COLUMNS)) + ")"] * len(batch))
+            cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {values} ON CONFLICT DO NOTHING "  # nosec B608 - table and column names from the model, values as parameters
+                           "RETURNING id, recipient_id, subject", params)
+            written += cursor.fetchall()
+    return written
+
+
+def notifications_plan(*, now, digests: bool = True) -> int:
+    """Add the notifications that are due now (and the daily digest, unless the digest
+    runs on its own). Returns the rows really written."""
+    plans = plan_candidates(now=now)
     everyone = [o for occs in plans.values() for o in occs]
-    if not everyone:
-        return _plan_digests(now)
+    created = 0
+    if everyone:
+        created = _plan_rows(plans, everyone, now)
+    return created + (notifications_digest(now=now) if digests else 0)
+
+
+def _plan_rows(plans, everyone, now) -> int:
+    K = Notification.Kind
     recipients = access.Doers(everyone)
-    rows = []
+    stale_before = now - timedelta(minutes=settings.PLEDGE_CATCH_UP_MINUTES)
+    fresh, stale = [], []
     with translation.override(settings.LANGUAGE_CODE):
         for kind, occs in plans.items():
             for occ in occs:
                 users = {K.ESCALATE_OFFICER: lambda o: recipients.role(o, Role.OFFICER),
                          K.ESCALATE_GROUP: lambda o: recipients.role(o, Role.SUPERVISOR)}.get(kind, recipients.doers)(occ)
                 subject, body = _message(kind, occ)
-                rows += [Notification(recipient_id=u, kind=kind, occurrence=occ, subject=subject, body=body,
-                                      created_at=now) for u in users]
-    created = len(Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000))
-    return created + _plan_digests(now)
+                late = moment(kind, occ) < stale_before
+                # A late message is written as delivered in the app: the catch-up message carries it.
+                (stale if late else fresh).extend(
+                    Notification(recipient_id=u, kind=kind, occurrence=occ, subject=subject, body=body,
+                                 created_at=now, sent_at=now if late else None) for u in users)
+        written = insert_notifications(fresh)
+        late_written = insert_notifications(stale)
+        per_user = defaultdict(list)
+        for _id, user_id, subject in late_written:
+            per_user[user_id].append(subject)
+        catch_ups = [
+            Notification(recipient_id=user_id, kind=K.CATCH_UP, created_at=now,
+                         subject=_("停机期间未能按时发送的通知 %(n)d 条") % {"n": len(subjects)},
+                         body=_("调度恢复后汇总如下,每条详情见站内通知:") + "\n" + "\n".join(sorted(subjects)))
+            for user_id, subjects in per_user.items()
+        ]
+        return len(written) + len(late_written) + len(insert_notifications(catch_ups))
 
 
-def _plan_digests(now) -> int:
+def notifications_digest(*, now) -> int:
     """One digest a day per person with open tasks due today or overdue, after the digest hour."""
     tz = timezone.get_default_timezone()
     local = timezone.localtime(now, tz)
@@ -129,37 +265,47 @@ def _plan_digests(now) -> int:
             subject = _("今日待办 %(today)d 项,逾期 %(late)d 项") % {"today": len(items) - len(late), "late": len(late)}
             rows.append(Notification(recipient_id=user_id, kind=Notification.Kind.DIGEST, digest_date=today.start_date,
                                      subject=subject, body="\n".join(lines), created_at=now))
-    return len(Notification.objects.bulk_create(rows, ignore_conflicts=True))
+    return len(insert_notifications(rows))
 
 
 # Sending: claim, deliver, mark. Separate steps so a test can stop between them.
 
+def _in(ids) -> str:
+    return ", ".join(["%s"] * len(ids))
+
+
 def claim(*, now, batch=200) -> list[Notification]:
-    """Lock and claim unsent rows (new ones, and stale claims once more)."""
+    """Claim unsent rows (new ones, and stale claims once more) with one UPDATE …
+    RETURNING; rows another sender holds are skipped. A row sent twice at worst already
+    is cancelled rather than sent a third time."""
+    table = Notification._meta.db_table
+    adapt = connection.ops.adapt_datetimefield_value
+    lock = " FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
     retry_before = now - timedelta(minutes=settings.PLEDGE_SEND_RETRY_MINUTES)
-    with transaction.atomic():
-        rows = list(Notification.objects.select_for_update(skip_locked=True)
-                    .filter(sent_at__isnull=True, cancelled_at__isnull=True)
-                    .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=retry_before))
-                    .order_by("created_at", "id")[:batch])
-        claimed = []
-        for n in rows:
-            if n.attempts >= 2:  # sent twice at worst already: give up rather than a third time
-                n.cancelled_at = now
-            else:
-                n.attempts += 1
-                n.repeat = n.attempts > 1
-                n.claimed_at = now
-                claimed.append(n)
-        Notification.objects.bulk_update(rows, ["attempts", "repeat", "claimed_at", "cancelled_at"])
-    return claimed
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET "  # nosec B608 - table and column names from the model, values as parameters
+            "attempts = CASE WHEN attempts >= 2 THEN attempts ELSE attempts + 1 END, "
+            "repeat = CASE WHEN attempts >= 2 THEN repeat ELSE attempts >= 1 END, "
+            "claimed_at = CASE WHEN attempts >= 2 THEN claimed_at ELSE %s END, "
+            "cancelled_at = CASE WHEN attempts >= 2 THEN %s ELSE NULL END "
+            f"WHERE id IN (SELECT id FROM {table} WHERE sent_at IS NULL AND cancelled_at IS NULL "
+            "AND (claimed_at IS NULL OR claimed_at < %s) "
+            f"ORDER BY created_at, id LIMIT %s{lock}) "
+            "RETURNING id, cancelled_at",  # (SQLite got "cancelled_at IS NULL" wrong here)
+            [adapt(now), adapt(now), adapt(retry_before), batch],
+        )
+        ids = [pk for pk, cancelled in cursor.fetchall() if cancelled is None]
+    if not ids:
+        return []
+    return list(Notification.objects.filter(pk__in=ids).select_related("recipient", "occurrence")
+                .order_by("created_at", "id"))
 
 
 def deliver(n: Notification) -> bool:
     """Send one claimed row by email; False if its task no longer needs it."""
     occ = n.occurrence
     if occ is not None and occ.state not in Occurrence.TODO_STATES:
-        Notification.objects.filter(pk=n.pk, sent_at__isnull=True).update(cancelled_at=timezone.now())
         return False
     if n.recipient.email:
         prefix = _("[重复] ") if n.repeat else ""
@@ -167,26 +313,57 @@ def deliver(n: Notification) -> bool:
     return True
 
 
-def mark_sent(n: Notification, now) -> None:
-    Notification.objects.filter(pk=n.pk, sent_at__isnull=True).update(sent_at=now)
+def _update_ids(sql_set: str, params: list, ids: list[int]) -> int:
+    if not ids:
+        return 0
+    table = Notification._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET {sql_set} WHERE id IN ({_in(ids)}) AND sent_at IS NULL RETURNING id",  # nosec B608 - table and column names from the model, values as parameters
+                       [*params, *ids])
+        return len(cursor.fetchall())
 
 
-def notifications_send(*, now) -> int:
-    sent = 0
-    while True:
-        rows = claim(now=now)
-        if not rows:
-            return sent
-        occurrences = {o.pk: o for o in Occurrence.objects.filter(pk__in=[n.occurrence_id for n in rows if n.occurrence_id])}
-        users = {n.recipient_id for n in rows}
-        recipients = get_user_model().objects.in_bulk(users)
+def mark_sent(ids: list[int], now) -> int:
+    """One UPDATE … RETURNING for a batch: how many were really marked (not by another sender)."""
+    return _update_ids("sent_at = %s", [connection.ops.adapt_datetimefield_value(now)], ids)
+
+
+def notifications_cancel(ids: list[int], now) -> int:
+    return _update_ids("cancelled_at = %s", [connection.ops.adapt_datetimefield_value(now)], ids)
+
+
+def notifications_release(ids: list[int]) -> int:
+    """Give back claims that were never delivered (the mail server failed): they are
+    sent on the next try as if new, not marked as a repeat."""
+    return _update_ids("claimed_at = NULL, attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, "
+                       "repeat = %s", [False], ids)
+
+
+def send_batch(rows: list[Notification], now) -> int:
+    """Deliver a claimed batch, then mark it in one statement; on a mail error the
+    delivered ones are marked, the rest released, and the error raised."""
+    delivered, cancelled, tried = [], [], set()
+    try:
         with translation.override(settings.LANGUAGE_CODE):
             for n in rows:
-                n.occurrence = occurrences.get(n.occurrence_id)
-                n.recipient = recipients[n.recipient_id]
-                if deliver(n):
-                    mark_sent(n, now)
-                    sent += 1
+                (delivered if deliver(n) else cancelled).append(n.pk)
+                tried.add(n.pk)
+    except Exception:
+        notifications_release([n.pk for n in rows if n.pk not in tried])
+        raise
+    finally:
+        sent = mark_sent(delivered, now)
+        notifications_cancel(cancelled, now)
+    return sent
+
+
+def notifications_send(*, now, batch=200) -> int:
+    sent = 0
+    while True:
+        rows = claim(now=now, batch=batch)
+        if not rows:
+            return sent
+        sent += send_batch(rows, now)
 
 
 def unread_count(user) -> int:

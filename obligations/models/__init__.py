@@ -1,7 +1,8 @@
 from .audit import AuditEvent
 from .calendar import CalendarDay
 from .cases import Case, CaseCounter, CaseEvent
-from .evidence import Evidence, EvidenceImmutable
+from .evidence import Evidence, EvidenceDisposal, EvidenceImmutable
+from .health import SweepRun
 from .letters import Clause, Letter
 from .notifications import CalendarFeed, Notification
 from .occurrences import Completion, Occurrence
@@ -19,6 +20,7 @@ __all__ = [
     "Clause",
     "Completion",
     "Evidence",
+    "EvidenceDisposal",
     "EvidenceImmutable",
     "ExportJob",
     "Letter",
@@ -32,6 +34,7 @@ __all__ = [
     "ReviewExplanation",
     "ReviewFinding",
     "ReviewSignature",
+    "SweepRun",
     "Role",
     "Trigger",
 ]

@@ -66,3 +66,30 @@ class Evidence(models.Model):
         if self.keep_until > timezone.localdate():
             raise EvidenceImmutable(_("佐证材料在留存期满之前不可删除。"))
         return super().delete(*args, **kwargs)
+
+
+class EvidenceDisposal(models.Model):
+    """Disposal of one evidence file past its keep-until date. The retention sweep lists
+    it (listed_at); the officer approves it (approved_by, approved_at); only then is the
+    file removed (file_removed_at). The Evidence row itself, with its SHA-256, size and
+    type, stays for good: the database refuses to change it."""
+
+    evidence = models.OneToOneField(Evidence, on_delete=models.PROTECT, related_name="disposal")
+    platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="+")
+    listed_at = models.DateTimeField(_("列入销毁清单时间"))
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+")
+    approved_at = models.DateTimeField(_("批准销毁时间"), null=True, blank=True)
+    file_removed_at = models.DateTimeField(_("文件删除时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("佐证材料销毁")
+        verbose_name_plural = _("佐证材料销毁")
+        ordering = ["listed_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(file_removed_at__isnull=True) | models.Q(approved_at__isnull=False),
+                                   name="disposal_removed_only_after_approval"),
+        ]
+
+    def __str__(self):
+        return f"{self.evidence} ({self.listed_at:%Y-%m-%d})"

@@ -20,6 +20,8 @@ class Notification(models.Model):
         ESCALATE_GROUP = "escalate_group", _("逾期上报监督小组")
         DIGEST = "digest", _("每日汇总")
         INTEGRITY = "integrity", _("完整性告警")  # once a day per recipient, like the digest (digest_date)
+        # After downtime: the messages that could not go out on time, in one message per person.
+        CATCH_UP = "catch_up", _("停机期间通知汇总")
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(_("类型"), max_length=24, choices=Kind.choices)

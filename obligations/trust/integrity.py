@@ -49,8 +49,10 @@ def file_sha256(evidence: Evidence, copy_to=None) -> str | None:
 
 
 def evidence_share(day: date):
-    """The evidence files re-hashed on `day`."""
-    return Evidence.objects.annotate(share=F("id") % SHARES).filter(share=day.toordinal() % SHARES)
+    """The evidence files re-hashed on `day` (not those disposed of after their retention:
+    their files are gone on purpose, with the officer's approval)."""
+    return (Evidence.objects.annotate(share=F("id") % SHARES).filter(share=day.toordinal() % SHARES)
+            .filter(disposal__approved_at__isnull=True))
 
 
 @dataclass

@@ -6,6 +6,7 @@ from django.views.decorators.http import require_GET
 from ..models import Evidence
 from ..trust import access
 from ..work.evidence import EvidenceMismatch, evidence_open_verified
+from ..work.retention import disposal_of
 
 
 @require_GET
@@ -15,6 +16,9 @@ def evidence_download(request, pk):
     except Evidence.DoesNotExist:
         raise Http404 from None
     access.role_on(request.user, item.platform_id)
+    disposal = disposal_of(item)
+    if disposal is not None:  # disposed of past its keep-until date: the metadata stays, the file is gone
+        return render(request, "obligations/evidence_disposed.html", {"item": item, "disposal": disposal}, status=410)
     try:
         verified = evidence_open_verified(item, user=request.user, now=timezone.now())
     except EvidenceMismatch as exc:

@@ -1,6 +1,7 @@
 """Evidence files: checked before anything is written, stored under generated names,
 hashed, and kept until the clause's retention runs out."""
 
+import errno
 import hashlib
 import logging
 import mimetypes
@@ -23,9 +24,11 @@ from ..trust.audit import audit_record
 from ..trust.integrity import file_sha256
 from .occurrences import occurrence_complete
 
+log = logging.getLogger(__name__)
 SNIFF_BYTES = 8192
 SPOOL_BYTES = 2 * 1024 * 1024  # a verified copy stays in memory up to this size, then on disk
-log = logging.getLogger(__name__)
+# The storage is full: nothing is kept, the user is told to try again later.
+STORAGE_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 # Zip containers whose name says what is inside.
 ZIP_FAMILY = {
     "application/zip",
@@ -129,8 +132,21 @@ def store_evidence(*, occurrence, completion, checked: list[CheckedFile], user, 
     years = occurrence.obligation.retention_years
     rows = []
     for item in checked:
-        name = storage.save(_storage_name(occurrence, item, now), item.upload)
+        # The name is fixed (and listed for clean-up) before a byte is written: a write that
+        # fails half-way (a full disk) leaves a partial file that the clean-up must find.
+        name = storage.get_available_name(_storage_name(occurrence, item, now))
         written.append(name)
+        try:
+            saved = storage.save(name, item.upload)
+        except OSError as exc:
+            if exc.errno in STORAGE_FULL:
+                log.error("evidence storage full while writing %s: %s", name, exc)
+                raise DomainError(_("证据存储空间已满,文件“%(name)s”未能保存,任务未完成。请稍后重试或联系管理员。")
+                                  % {"name": item.name}, field="files") from exc
+            raise
+        if saved != name:
+            written.append(saved)
+            name = saved
         rows.append(Evidence.objects.create(
             platform=occurrence.platform, occurrence=occurrence, completion=completion, file=name,
             original_name=item.name, sha256=item.sha256, size=item.size, content_type=item.content_type,
@@ -149,7 +165,10 @@ def _files_removed_on_failure():
     except Exception:
         storage = evidence_storage()
         for name in written:
-            storage.delete(name)
+            try:
+                storage.delete(name)
+            except OSError:  # the clean-up must not hide the first error
+                log.exception("could not remove the evidence file %s after a failed upload", name)
         raise
 
 

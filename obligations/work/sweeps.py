@@ -94,21 +94,65 @@ def insert_occurrences(rows: list[tuple]) -> int:
     return inserted
 
 
+def _materialize_limit(now: datetime, horizon: timedelta | None) -> datetime:
+    horizon = horizon if horizon is not None else timedelta(days=settings.PLEDGE_HORIZON_DAYS)
+    return _hour_floor(now) + horizon
+
+
+def _due_obligations(limit: datetime):
+    """Live calendar and one-time obligations not yet materialized up to `limit`."""
+    return (Obligation.objects.filter(ends_at__isnull=True)
+            .exclude(kind=Obligation.Kind.EVENT)
+            .filter(Q(materialized_until__isnull=True) | Q(materialized_until__lt=limit)))
+
+
+def _materialize_chunk(chunk: list[Obligation], *, limit: datetime, now: datetime, calendar) -> int:
+    """Insert the slots of a chunk of obligations up to `limit` and move their
+    bookkeeping on, in one transaction. Safe twice and concurrently: the insert ignores
+    rows that exist, and `materialized_until` never moves backwards."""
+    rows = []
+    for ob in chunk:
+        grace = ob.grace
+        for slot in obligation_slots(ob, ob.materialized_until, limit, calendar):
+            rows.append((
+                ob.pk, ob.platform_id, ob.clause_id, slot.period.start, slot.period.end, slot.sequence,
+                slot.opens_at, slot.due_at, slot.due_at + grace, _provisional(ob, slot, calendar),
+                Occurrence.State.OPEN, "", now,
+            ))
+    with transaction.atomic():
+        created = insert_occurrences(rows)
+        # Never move backwards: a slower concurrent sweep may hold an older limit.
+        Obligation.objects.filter(pk__in=[ob.pk for ob in chunk]).filter(
+            Q(materialized_until__isnull=True) | Q(materialized_until__lt=limit)
+        ).update(materialized_until=limit)
+    return created
+
+
+def _calendar_for(chunk, calendar):
+    """The calendar a chunk needs: the official one (loaded once per sweep) as soon as
+    an obligation counts working days, else a plain one."""
+    if calendar is not None and (calendar[1] or not any(ob.workdays_only for ob in chunk)):
+        return calendar
+    if any(ob.workdays_only for ob in chunk):
+        from ..schedule.official_calendar import work_calendar
+
+        return work_calendar(), True
+    return WorkCalendar(), False
+
+
 def obligations_materialize(*, now: datetime, horizon: timedelta | None = None, batch: int | None = None,
                             platform=None) -> int:
     """Create every occurrence whose window opens before now + horizon (of one platform's
-    obligations, when given: right after signing). Returns rows created.
+    obligations, when given: right after signing). Returns rows created. In one process,
+    batch after batch; `materialize_batches` + `materialize_range` split the same work
+    into key ranges that Celery workers share.
 
     The limit is rounded down to the hour, so the sweeps of the same hour find nothing
     to do after the first; `materialized_until` records how far each obligation got.
     """
-    horizon = horizon if horizon is not None else timedelta(days=settings.PLEDGE_HORIZON_DAYS)
     batch = batch or settings.PLEDGE_SWEEP_BATCH
-    limit = _hour_floor(now) + horizon
-    due = (Obligation.objects.filter(ends_at__isnull=True)
-           .exclude(kind=Obligation.Kind.EVENT)
-           .filter(Q(materialized_until__isnull=True) | Q(materialized_until__lt=limit))
-           .select_related("platform").order_by("pk"))
+    limit = _materialize_limit(now, horizon)
+    due = _due_obligations(limit).select_related("platform").order_by("pk")
     if platform is not None:
         due = due.filter(platform=platform)
     calendar, created, last_pk = None, 0, 0
@@ -116,26 +160,35 @@ def obligations_materialize(*, now: datetime, horizon: timedelta | None = None, 
         chunk = list(due.filter(pk__gt=last_pk)[:batch])
         if not chunk:
             return created
-        if calendar is None:
-            from ..schedule.official_calendar import work_calendar
-
-            calendar = work_calendar() if any(ob.workdays_only for ob in chunk) else WorkCalendar()
-        rows = []
-        for ob in chunk:
-            grace = ob.grace
-            for slot in obligation_slots(ob, ob.materialized_until, limit, calendar):
-                rows.append((
-                    ob.pk, ob.platform_id, ob.clause_id, slot.period.start, slot.period.end, slot.sequence,
-                    slot.opens_at, slot.due_at, slot.due_at + grace, _provisional(ob, slot, calendar),
-                    Occurrence.State.OPEN, "", now,
-                ))
-        with transaction.atomic():
-            created += insert_occurrences(rows)
-            # Never move backwards: a slower concurrent sweep may hold an older limit.
-            Obligation.objects.filter(pk__in=[ob.pk for ob in chunk]).filter(
-                Q(materialized_until__isnull=True) | Q(materialized_until__lt=limit)
-            ).update(materialized_until=limit)
+        calendar = _calendar_for(chunk, calendar)
+        created += _materialize_chunk(chunk, limit=limit, now=now, calendar=calendar[0])
         last_pk = chunk[-1].pk
+
+
+def materialize_batches(*, now: datetime, horizon: timedelta | None = None, batch: int | None = None
+                        ) -> list[tuple[int, int]]:
+    """The fan-out: key ranges (lo, hi), inclusive, of the obligations still to
+    materialize, `batch` (PLEDGE_SWEEP_BATCH) obligations each, in one query. Each range
+    becomes its own task (`materialize_range`), so several workers share a large sweep."""
+    batch = batch or settings.PLEDGE_SWEEP_BATCH
+    ids_sql, params = _due_obligations(_materialize_limit(now, horizon)).order_by().values("id").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT MIN(id), MAX(id) FROM (SELECT due.id, (ROW_NUMBER() OVER (ORDER BY due.id) - 1) / %s AS b "  # nosec B608 - table and column names from the model, values as parameters
+            f"FROM ({ids_sql}) due) numbered GROUP BY b ORDER BY 1",
+            [batch, *params],
+        )
+        return [(lo, hi) for lo, hi in cursor.fetchall()]
+
+
+def materialize_range(*, lo: int, hi: int, now: datetime, horizon: timedelta | None = None) -> int:
+    """Materialize the due obligations whose key lies in [lo, hi]: one batch of the
+    fanned sweep. Idempotent and safe concurrently, like the whole sweep."""
+    limit = _materialize_limit(now, horizon)
+    chunk = list(_due_obligations(limit).filter(pk__gte=lo, pk__lte=hi).select_related("platform").order_by("pk"))
+    if not chunk:
+        return 0
+    return _materialize_chunk(chunk, limit=limit, now=now, calendar=_calendar_for(chunk, None)[0])
 
 
 def occurrences_close_out(*, now: datetime, batch: int = 5000) -> int:

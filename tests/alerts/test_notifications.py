@@ -124,3 +124,124 @@ def test_two_senders_at_once_send_each_message_once(team):
     errors = run_at_once(2, lambda: notifications.notifications_send(now=SIGNED_AT))
     assert errors == [] and len(mail.outbox) == sweep_rows
     assert Notification.objects.filter(sent_at__isnull=False, repeat=False).count() == sweep_rows
+
+
+# At scale: the tests in SQL, the counts of rows really written, one UPDATE per batch.
+
+def python_candidates(now):
+    """The rules as the Python functions say them, on every open or overdue task."""
+    from obligations.trust.access import Doers
+
+    K, S = Notification.Kind, Occurrence.State
+    todo = list(Occurrence.objects.filter(state__in=Occurrence.TODO_STATES).select_related("obligation"))
+    doers = Doers(todo)
+    sent = set(Notification.objects.values_list("occurrence_id", "kind"))
+    out = {k: set() for k in (K.OPENED, K.DUE_SOON, K.ESCALATE_OFFICER, K.ESCALATE_GROUP)}
+    for o in todo:
+        ob, overdue = o.obligation, o.due_at <= now and o.due_at > now - notifications.LOOKBACK
+        if o.state == S.OPEN and o.opens_at <= now < o.due_at and doers.doers(o):
+            if o.opens_at > now - timedelta(days=1):
+                out[K.OPENED].add(o.pk)
+            if o.due_at - notifications.reminder_lead(ob) <= now:
+                out[K.DUE_SOON].add(o.pk)
+        if overdue and now >= o.due_at + notifications.officer_threshold(ob) and doers.role(o, Role.OFFICER):
+            out[K.ESCALATE_OFFICER].add(o.pk)
+        if overdue and notifications.group_due(o, now) and doers.role(o, Role.SUPERVISOR):
+            out[K.ESCALATE_GROUP].add(o.pk)
+    return {k: {pk for pk in v if (pk, k) not in sent} for k, v in out.items()}
+
+
+def test_the_sql_tests_select_what_the_python_rules_say(team, settings):
+    from obligations.models import Obligation
+
+    settings.PLEDGE_REMINDER_LEAD = {**settings.PLEDGE_REMINDER_LEAD, "daily": 90}
+    ob = Obligation.objects.get(key="三.2")
+    ob.grace_minutes, ob.escalate_group_minutes = 20, 45
+    ob.save()
+    obligations_materialize(now=SIGNED_AT + 72 * H)
+    for hours in (0, 5.5, 6.5, 7.4, 7.6, 8, 30, 50, 71):
+        now = SIGNED_AT + hours * H
+        found = {k: {o.pk for o in v} for k, v in notifications.plan_candidates(now=now).items()}
+        assert found == python_candidates(now), hours
+        notifications.notifications_plan(now=now, digests=False)
+
+
+def test_a_platform_without_a_supervisor_reloads_no_group_candidates(signed_letter, officer, staff):
+    for hours in (0, 24, 48, 72):
+        sweep(now=SIGNED_AT + hours * H)
+    assert Occurrence.objects.filter(state="missed").count() > 5
+    candidates = notifications.plan_candidates(now=SIGNED_AT + 72 * H)
+    assert candidates[Notification.Kind.ESCALATE_GROUP] == []  # nobody to tell: nothing loaded, every minute
+    assert not Notification.objects.filter(kind="escalate_group").exists()
+
+
+def test_counts_are_the_rows_really_written(team):
+    from obligations.models import Notification as N
+
+    row = N(recipient=team["staff"], kind=N.Kind.DIGEST, digest_date=SIGNED_AT.date(), subject="s", body="",
+            created_at=SIGNED_AT)
+    twin = N(recipient=team["staff"], kind=N.Kind.DIGEST, digest_date=SIGNED_AT.date(), subject="t", body="",
+             created_at=SIGNED_AT)
+    assert len(notifications.insert_notifications([row, twin])) == 1  # bulk_create said 2
+    with time_machine.travel(SIGNED_AT, tick=False):
+        obligations_materialize(now=SIGNED_AT)
+        first = notifications.notifications_plan(now=SIGNED_AT)
+        assert first == Notification.objects.count() - 1
+        Notification.objects.filter(kind="opened").first().delete()
+        assert notifications.notifications_plan(now=SIGNED_AT) == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_planners_at_once_count_each_row_once(team):
+    obligations_materialize(now=SIGNED_AT + 30 * H)
+    counts = []
+    errors = run_at_once(2, lambda: counts.append(notifications.notifications_plan(now=SIGNED_AT + 30 * H)))
+    assert errors == [] and sum(counts) == Notification.objects.count() > 0
+
+
+def test_claim_and_mark_sent_are_one_update_each_per_batch(team):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for hours in (0, 24, 48):
+        with time_machine.travel(SIGNED_AT + hours * H, tick=False):
+            obligations_materialize(now=SIGNED_AT + hours * H)
+            notifications.notifications_plan(now=SIGNED_AT + hours * H)
+    unsent = Notification.objects.filter(sent_at__isnull=True, cancelled_at__isnull=True).count()
+    assert unsent > 5
+    with CaptureQueriesContext(connection) as ctx:
+        sent = notifications.notifications_send(now=SIGNED_AT + 48 * H, batch=4)
+    updates = [q["sql"] for q in ctx.captured_queries if q["sql"].lstrip().upper().startswith("UPDATE")]
+    batches = -(-unsent // 4)
+    assert sent + Notification.objects.filter(cancelled_at__isnull=False).count() == unsent
+    assert all("RETURNING" in sql for sql in updates)
+    assert len(updates) <= 3 * batches  # claim, mark sent (and cancel, if any) per batch: not one per row
+    assert len(ctx.captured_queries) <= 5 * batches + 1
+
+
+def test_a_mail_server_error_marks_what_went_and_gives_back_the_rest(team, monkeypatch):
+    import smtplib
+
+    with time_machine.travel(SIGNED_AT, tick=False):
+        obligations_materialize(now=SIGNED_AT)
+        notifications.notifications_plan(now=SIGNED_AT)
+    rows = notifications.claim(now=SIGNED_AT)
+    real, calls = notifications.send_mail, []
+
+    def flaky(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 2:
+            raise smtplib.SMTPServerDisconnected("gone")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(notifications, "send_mail", flaky)
+    with pytest.raises(smtplib.SMTPServerDisconnected):
+        notifications.send_batch(rows, SIGNED_AT)
+    assert Notification.objects.filter(sent_at__isnull=False).count() == 1
+    released = Notification.objects.filter(sent_at__isnull=True, claimed_at__isnull=True)
+    assert released.count() == len(rows) - 1 and set(released.values_list("attempts", flat=True)) == {0}
+    monkeypatch.setattr(notifications, "send_mail", real)
+    mail.outbox.clear()
+    assert notifications.notifications_send(now=SIGNED_AT) == len(rows) - 1  # the retry sends them, not as repeats
+    assert not any("[重复]" in m.subject for m in mail.outbox)

@@ -11,7 +11,12 @@ from obligations.demo import demo_setup, demo_values
 from obligations.letters.services import letter_create, letter_sign
 from obligations.models import Obligation, Occurrence, Platform, Role
 from obligations.tasks import run_sweeps as sweep
-from obligations.work.sweeps import obligations_materialize, occurrences_close_out
+from obligations.work.sweeps import (
+    materialize_batches,
+    materialize_range,
+    obligations_materialize,
+    occurrences_close_out,
+)
 from tests.concurrency import run_at_once
 from tests.conftest import SIGNED_AT, make_user
 
@@ -95,3 +100,60 @@ def test_close_out_marks_only_what_is_past_grace(signed_letter):
     assert occurrences_close_out(now=first.due_at + timedelta(minutes=60)) == 1
     first.refresh_from_db()
     assert first.state == "missed"
+
+
+# The fan-out: key ranges of PLEDGE_SWEEP_BATCH obligations, one task each.
+
+def occurrence_rows():
+    return sorted(Occurrence.objects.values_list("obligation_id", "period_start", "sequence", "opens_at", "due_at",
+                                                 "close_at", "state", "provisional"))
+
+
+def test_key_ranges_cover_the_due_obligations_in_batches(signed_letter):
+    Obligation.objects.update(materialized_until=None)
+    due = list(Obligation.objects.filter(ends_at__isnull=True).exclude(kind="event").order_by("pk")
+               .values_list("pk", flat=True))
+    ranges = materialize_batches(now=SIGNED_AT, batch=3)
+    assert len(ranges) == -(-len(due) // 3)
+    assert [pk for lo, hi in ranges for pk in due if lo <= pk <= hi] == due  # each once, in order
+    assert all(lo <= hi for lo, hi in ranges) and all(a[1] < b[0] for a, b in zip(ranges, ranges[1:], strict=False))
+    obligations_materialize(now=SIGNED_AT)
+    assert materialize_batches(now=SIGNED_AT, batch=3) == []  # nothing left: no task to send
+
+
+def test_the_fanned_sweep_equals_the_sweep_in_one_process(signed_letter):
+    Occurrence.objects.all().delete()
+    Obligation.objects.update(materialized_until=None)
+    now = SIGNED_AT + timedelta(days=2)
+    whole = obligations_materialize(now=now)
+    expected = occurrence_rows()
+    Occurrence.objects.all().delete()
+    Obligation.objects.update(materialized_until=None)
+    created = sum(materialize_range(lo=lo, hi=hi, now=now) for lo, hi in materialize_batches(now=now, batch=2))
+    assert created == whole and occurrence_rows() == expected
+    # A batch delivered twice (a worker died before acknowledging it) adds nothing.
+    Obligation.objects.update(materialized_until=None)
+    assert sum(materialize_range(lo=lo, hi=hi, now=now) for lo, hi in materialize_batches(now=now, batch=2)) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_four_workers_on_the_same_ranges_at_once_create_no_duplicate():
+    demo_setup(now=SIGNED_AT)
+    Occurrence.objects.all().delete()
+    Obligation.objects.update(materialized_until=None)
+    now = SIGNED_AT + timedelta(days=1)
+    ranges = materialize_batches(now=now, batch=3)
+    errors = run_at_once(4, lambda: [materialize_range(lo=lo, hi=hi, now=now) for lo, hi in ranges])
+    assert errors == [] and no_duplicates()
+    count = Occurrence.objects.count()
+    Obligation.objects.update(materialized_until=None)
+    assert obligations_materialize(now=now) == 0 and Occurrence.objects.count() == count
+
+
+def test_every_sweep_of_run_sweeps_records_its_heartbeat(signed_letter):
+    from obligations.models import SweepRun
+
+    sweep(now=SIGNED_AT)
+    runs = {r.name: r for r in SweepRun.objects.all()}
+    assert set(runs) == {"materialize", "close_out", "plan", "send", "reviews"}
+    assert runs["materialize"].result["created"] > 0 and runs["materialize"].runs == 1

@@ -1,0 +1,47 @@
+"""The database down: every page answers a standalone Chinese 503 "请稍后重试" instead
+of Django's 500. A view's error is caught in process_exception; an error anywhere else
+(a middleware loading the session or the user) reaches Django's handler as a 500, and
+the signal below marks the request so that the 500 becomes the 503 on its way out.
+Rendering touches no database and no context processor."""
+
+import sys
+
+from django.core.signals import got_request_exception
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse
+from django.template import loader
+
+DATABASE_ERRORS = (OperationalError, InterfaceError)
+
+
+def unavailable_response() -> HttpResponse:
+    response = HttpResponse(loader.get_template("503.html").render({}), status=503,
+                            content_type="text/html; charset=utf-8")
+    response["Retry-After"] = "30"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _mark(sender, request=None, **kwargs):
+    if request is not None and isinstance(sys.exc_info()[1], DATABASE_ERRORS):
+        request._pledge_database_down = True
+
+
+got_request_exception.connect(_mark, dispatch_uid="pledge-database-down")
+
+
+class DatabaseUnavailableMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code == 500 and getattr(request, "_pledge_database_down", False):
+            return unavailable_response()
+        return response
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, DATABASE_ERRORS):
+            request._pledge_database_down = True
+            return unavailable_response()
+        return None

@@ -1,0 +1,140 @@
+"""Is Pledge alive? The database, the broker, and a scheduler that shows it runs.
+
+`health_check` answers /healthz (no sign-in, no data: only what is wrong); the context
+processor `scheduler_status` gives the officer's and the site administrator's pages
+"上次调度 N 分钟前" and, when beat has been silent longer than
+PLEDGE_HEALTH_MAX_SWEEP_AGE seconds, a red banner; the site administrator is mailed
+once per silence (`silence_alert`)."""
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import mail_admins, send_mail
+from django.db import connection
+from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from .models import Role
+from .trust.access import is_site_admin, roles_of
+from .trust.heartbeat import last_run, silence_claim
+
+log = logging.getLogger(__name__)
+
+
+def max_sweep_age() -> timedelta:
+    return timedelta(seconds=settings.PLEDGE_HEALTH_MAX_SWEEP_AGE)
+
+
+@dataclass
+class Health:
+    problems: dict = field(default_factory=dict)
+    last_sweep_age: float | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def as_dict(self) -> dict:
+        return {"status": "ok" if self.ok else "unavailable", "problems": self.problems,
+                "last_sweep_age_seconds": None if self.last_sweep_age is None else round(self.last_sweep_age)}
+
+
+def broker_ping(url: str | None = None, timeout: float = 2.0) -> None:
+    """Raise when the Celery broker does not answer."""
+    url = url or settings.CELERY_BROKER_URL
+    if url.startswith(("redis://", "rediss://")):
+        import redis
+
+        redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout).ping()
+        return
+    from compliance.celery import app
+
+    with app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=timeout)
+
+
+def health_check(*, now: datetime | None = None) -> Health:
+    now = now or timezone.now()
+    health = Health()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception as exc:  # noqa: BLE001 - reported, never raised
+        health.problems["database"] = f"database unavailable: {type(exc).__name__}"
+    try:
+        broker_ping()
+    except Exception as exc:  # noqa: BLE001
+        health.problems["broker"] = f"broker unavailable: {type(exc).__name__}"
+    if "database" not in health.problems:
+        last = last_run()
+        if last is None:
+            health.problems["scheduler"] = "no sweep has ever run"
+        else:
+            health.last_sweep_age = (now - last).total_seconds()
+            if health.last_sweep_age > max_sweep_age().total_seconds():
+                health.problems["scheduler"] = (f"last sweep {round(health.last_sweep_age)} s ago "
+                                                f"(limit {settings.PLEDGE_HEALTH_MAX_SWEEP_AGE} s)")
+                silence_alert(now=now, last=last)
+    return health
+
+
+def site_admin_emails() -> list[str]:
+    User = get_user_model()
+    admins = User.objects.filter(is_active=True, is_staff=True).filter(
+        Q(is_superuser=True) | Q(user_permissions__codename="administer_site")
+        | Q(groups__permissions__codename="administer_site")).exclude(email="")
+    return sorted(set(admins.values_list("email", flat=True)))
+
+
+def silence_alert(*, now: datetime, last: datetime | None) -> bool:
+    """Mail the site administrator that beat is silent: once per silence."""
+    try:
+        if not silence_claim(now=now, max_age=max_sweep_age()):
+            return False
+        minutes = round((now - last).total_seconds() / 60) if last else None
+        with translation.override(settings.LANGUAGE_CODE):
+            subject = _("【Pledge】调度已停止:上次调度 %(m)s 分钟前") % {"m": minutes}
+            body = _("Celery beat 已超过 %(limit)d 秒没有运行任何调度任务:任务不会生成,逾期不会标记,提醒不会发送。"
+                     "请检查 beat 与 worker 进程。恢复后本提醒自动解除。") % {"limit": settings.PLEDGE_HEALTH_MAX_SWEEP_AGE}
+        emails = site_admin_emails()
+        if emails:
+            send_mail(subject, body, None, emails)
+        else:
+            mail_admins(subject, body)
+        return True
+    except Exception:  # noqa: BLE001 - an alert must not break the page or the probe
+        log.exception("could not send the scheduler silence alert")
+        return False
+
+
+# The pages that show it: the officer's dashboard; the site administrator's overview too.
+DASHBOARD_PAGES = {"dashboard", "home"}
+
+
+def scheduler_status(request) -> dict:
+    """Context processor: the scheduler's last run, on the dashboard of an officer and on
+    the site administrator's pages. Silent longer than PLEDGE_HEALTH_MAX_SWEEP_AGE: a red
+    banner (and the site administrator is mailed, once). A scheduler that never ran (a
+    fresh install) is said plainly, without the banner; /healthz answers 503 for it."""
+    user = getattr(request, "user", None)
+    match = getattr(request, "resolver_match", None)
+    if user is None or not user.is_authenticated or match is None:
+        return {}
+    if match.url_name in DASHBOARD_PAGES:
+        if Role.OFFICER not in roles_of(user).values() and not is_site_admin(user):
+            return {}
+    elif match.url_name != "platform-overview" or not is_site_admin(user):
+        return {}
+    now = timezone.now()
+    last = last_run()
+    if last is None:
+        return {"scheduler": {"last": None, "minutes": None, "silent": False}}
+    age = (now - last).total_seconds()
+    silent = age > settings.PLEDGE_HEALTH_MAX_SWEEP_AGE
+    if silent:
+        silence_alert(now=now, last=last)
+    return {"scheduler": {"last": last, "minutes": int(age // 60), "silent": silent}}

@@ -1,0 +1,24 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class SweepRun(models.Model):
+    """The heartbeat of one periodic sweep: when it last ran and how long it took. One
+    row per sweep name, moved forward by a conditional upsert (never backwards), so
+    /healthz and the officer's pages can tell whether beat is alive."""
+
+    name = models.CharField(_("调度任务"), max_length=64, primary_key=True)
+    started_at = models.DateTimeField(_("上次开始"))
+    finished_at = models.DateTimeField(_("上次结束"))
+    duration_ms = models.PositiveIntegerField(_("耗时(毫秒)"), default=0)
+    runs = models.PositiveBigIntegerField(_("运行次数"), default=0)
+    result = models.JSONField(default=dict, blank=True)
+    # Set when the site administrator was told of a silence; cleared by the next run.
+    silence_alerted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("调度心跳")
+        verbose_name_plural = _("调度心跳")
+
+    def __str__(self):
+        return f"{self.name} @ {self.finished_at:%Y-%m-%d %H:%M:%S}"

@@ -1,0 +1,17 @@
+from django.contrib.auth.decorators import login_not_required
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from ..health import health_check
+
+
+@login_not_required
+@never_cache
+@require_GET
+def healthz(request):
+    """200 when the database and the broker answer and a sweep ran recently; else 503
+    naming what is wrong. No sign-in, no data."""
+    health = health_check()
+    return JsonResponse(health.as_dict(), status=200 if health.ok else 503,
+                        json_dumps_params={"ensure_ascii": False})
