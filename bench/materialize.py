@@ -1,68 +1,189 @@
-"""Benchmark: materialize one year ahead for 500 platforms, against a raw
-INSERT … SELECT generate_series of as many rows into the same table, in one run.
-Then the queries of a sweep that finds nothing new, at 500 and at 1,000 platforms.
+"""Benchmark: materialize one year ahead for 500 and 2,000 platforms (`--sizes 500,2000,10000`
+adds 10,000: a few minutes), each against the raw floor: INSERT … SELECT of the very same
+rows, from a saved copy, into the same empty table with the same indexes and constraints.
+Both start from a TRUNCATEd table after a CHECKPOINT, and both commit inside the timing
+(the foreign keys are DEFERRABLE INITIALLY DEFERRED: their checks run at commit). Run
+order: materialize, raw, materialize again, so the ratio is printed both ways (materialize
+measured first, and raw measured first).
 
-    .venv/bin/python bench/materialize.py      (PostgreSQL: DATABASE_URL, default pledge_bench)
+Then, at the same size: the raw floor without the foreign keys of the copied columns
+`occurrence.platform_id` and `occurrence.clause_id` (what their checks cost), and the reads
+that use those columns: the dashboard's per-clause aggregate through `occurrence.platform_id`
+(index platform, due_at) against the same aggregate reaching the platform through the
+obligation. Last, the queries of a sweep that finds nothing new.
+
+    .venv/bin/python bench/materialize.py [--sizes 500,2000,10000]
+        (PostgreSQL: DATABASE_URL, default pledge_bench; the database is dropped and made again)
 """
 
+import argparse
+import statistics
 import time
 from datetime import UTC, datetime, timedelta
 
-from common import make_platforms, setup_database
+from common import pg_settings_line, platforms, setup_database, sizes_argument
 
+parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+sizes_argument(parser, "500,2000", "10000 takes a few minutes")
+args = parser.parse_args()
 setup_database()
 
-from django.db import connection  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from obligations.models import Obligation, Occurrence  # noqa: E402
+from obligations.models import Obligation, Occurrence, Platform  # noqa: E402
 from obligations.tasks import run_sweeps as sweep  # noqa: E402
-from obligations.work.sweeps import obligations_materialize  # noqa: E402
+from obligations.work import sweeps  # noqa: E402
+from obligations.work.sweeps import INSERT_COLUMNS, obligations_materialize  # noqa: E402
 
 NOW = datetime(2026, 1, 1, 1, tzinfo=UTC)
 YEAR = timedelta(days=365)
+TABLE = Occurrence._meta.db_table
+COLUMNS = ", ".join(INSERT_COLUMNS)
+# The foreign keys of the columns copied from the obligation (platform, clause).
+COPIED_FKS = ("platform_id", "clause_id")
 
-t = time.perf_counter()
-make_platforms(0, 500, NOW)
-print(f"setup: 500 platforms with the signed letter in {time.perf_counter() - t:.1f} s")
 
-t = time.perf_counter()
-rows = obligations_materialize(now=NOW, horizon=YEAR)
-ours = time.perf_counter() - t
-print(f"materialize: {rows} rows in {ours:.2f} s = {rows / ours:,.0f} rows/s")
+def sql(statement, params=None):
+    with connection.cursor() as cur:
+        cur.execute(statement, params)
+        return cur.fetchall() if cur.description else cur.rowcount
 
-# The same number of rows, the same table and indexes, one raw statement.
-ob = Obligation.objects.filter(kind="calendar").first()
-Occurrence.objects.all().delete()
-with connection.cursor() as cur:
+
+def fresh_table():
+    """Empty the table (a new file, its indexes empty) and flush dirty pages, so every run
+    starts in the same state."""
+    sql(f"TRUNCATE {TABLE} CASCADE")
+    Obligation.objects.update(materialized_until=None)
+    sql("CHECKPOINT")
+
+
+class InsertTimer:
+    """Time spent inside insert_occurrences (the COPY and the INSERT … SELECT)."""
+
+    def __init__(self):
+        self.seconds, self.inner = 0.0, sweeps.insert_occurrences
+
+    def __call__(self, rows):
+        t = time.perf_counter()
+        try:
+            return self.inner(rows)
+        finally:
+            self.seconds += time.perf_counter() - t
+
+
+def materialize():
+    fresh_table()
+    timer = sweeps.insert_occurrences = InsertTimer()
+    try:
+        t = time.perf_counter()
+        rows = obligations_materialize(now=NOW, horizon=YEAR)
+        return rows, time.perf_counter() - t, timer.seconds
+    finally:
+        sweeps.insert_occurrences = timer.inner
+
+
+def raw():
+    fresh_table()
     t = time.perf_counter()
-    cur.execute(
-        """INSERT INTO obligations_occurrence (obligation_id, platform_id, clause_id, period_start, period_end,
-               sequence, opens_at, due_at, close_at, provisional, state, waived_reason, created_at)
-           SELECT %s, %s, %s, ts, ts + interval '1 day', 1, ts, ts + interval '8 hours',
-                  ts + interval '9 hours', false, 'open', '', now()
-           FROM (SELECT %s::timestamptz + g * interval '1 second' AS ts FROM generate_series(1, %s) g) s
-           ON CONFLICT DO NOTHING""",
-        [ob.pk, ob.platform_id, ob.clause_id, NOW, rows],
-    )
-    raw = time.perf_counter() - t
-print(f"raw INSERT … SELECT generate_series: {rows} rows in {raw:.2f} s = {rows / raw:,.0f} rows/s")
-print(f"ratio materialize / raw: {ours / raw:.2f}x (target: within 3x)")
+    with transaction.atomic():
+        rows = sql(f"INSERT INTO {TABLE} ({COLUMNS}) SELECT {COLUMNS} FROM bench_saved ON CONFLICT DO NOTHING")
+    return rows, time.perf_counter() - t
 
-Occurrence.objects.all().delete()
-Obligation.objects.update(materialized_until=None)
-for hours, platforms in enumerate((500, 1000), start=1):
-    if platforms == 1000:
-        make_platforms(500, 500, NOW)
+
+def foreign_keys(columns):
+    """name, definition of the foreign keys of the occurrence table on `columns`."""
+    return sql("""SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
+                  WHERE conrelid = %s::regclass AND contype = 'f'
+                    AND (SELECT attname FROM pg_attribute WHERE attrelid = conrelid AND attnum = conkey[1]) = ANY(%s)""",
+               [TABLE, list(columns)])
+
+
+def raw_without(columns):
+    """The raw floor with the foreign keys on `columns` dropped (added back after)."""
+    dropped = foreign_keys(columns)
+    for name, _ in dropped:
+        sql(f'ALTER TABLE {TABLE} DROP CONSTRAINT "{name}"')
+    try:
+        return raw()
+    finally:
+        sql(f"TRUNCATE {TABLE} CASCADE")
+        for name, definition in dropped:
+            sql(f'ALTER TABLE {TABLE} ADD CONSTRAINT "{name}" {definition}')
+
+
+def median_ms(statement, params, runs=9):
+    sql(statement, params)  # warm
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        sql(statement, params)
+        times.append((time.perf_counter() - t) * 1000)
+    return statistics.median(times)
+
+
+# The dashboard's per-clause figures of one platform for a quarter: by occurrence.platform_id
+# (index platform, due_at), and the same rows reached through the obligation instead.
+BY_PLATFORM = f"""SELECT c.number, o.state, count(*) FROM {TABLE} o
+    JOIN obligations_obligation b ON b.id = o.obligation_id JOIN obligations_clause c ON c.id = b.clause_id
+    WHERE {{where}} AND o.due_at > %(qs)s AND o.due_at <= %(qe)s GROUP BY 1, 2"""
+READS = {
+    "occurrence.platform_id = p (as the code reads)": "o.platform_id = %(p)s",
+    "through the obligation (without the copied column)":
+        "o.obligation_id IN (SELECT id FROM obligations_obligation WHERE platform_id = %(p)s)",
+}
+
+
+def measure(size):
+    fresh_table()
+    platforms_now = Platform.objects.count()
+    m1_rows, m1, m1_insert = materialize()
+    sql("DROP TABLE IF EXISTS bench_saved")
+    sql(f"CREATE TABLE bench_saved AS SELECT {COLUMNS} FROM {TABLE} ORDER BY id")
+    r1_rows, r1 = raw()
+    m2_rows, m2, m2_insert = materialize()
+    assert m1_rows == r1_rows == m2_rows, (m1_rows, r1_rows, m2_rows)
+    print(f"{size:,} platforms ({platforms_now:,}), one year ahead: {m1_rows:,} rows")
+    print(f"  materialize (measured first): {m1:.2f} s = {m1_rows / m1:,.0f} rows/s "
+          f"(insert_occurrences {m1_insert:.2f} s, slots and the rest {m1 - m1_insert:.2f} s)")
+    print(f"  raw INSERT … SELECT of the same rows: {r1:.2f} s = {r1_rows / r1:,.0f} rows/s")
+    print(f"  materialize (measured after raw): {m2:.2f} s = {m2_rows / m2:,.0f} rows/s "
+          f"(insert_occurrences {m2_insert:.2f} s)")
+    print(f"  ratio materialize / raw: {m1 / r1:.2f}x materialize first, {m2 / r1:.2f}x raw first (target: within 2x)")
+
+    no_fk_rows, no_fk = raw_without(COPIED_FKS)
+    assert no_fk_rows == r1_rows
+    print(f"  raw without the foreign keys of occurrence.platform_id and clause_id: {no_fk:.2f} s; "
+          f"their checks cost {r1 - no_fk:.2f} s = {(r1 - no_fk) / r1:.0%} of the raw floor")
+
+    # Leave the year in place, as it is after a year of sweeps, and read one platform's quarter.
+    r, _ = raw()
+    sql(f"ANALYZE {TABLE}")
+    p = Platform.objects.order_by("pk").first().pk
+    params = {"p": p, "qs": NOW, "qe": NOW + timedelta(days=92)}
+    for label, where in READS.items():
+        print(f"  per-clause quarter of one platform, {label}: "
+              f"{median_ms(BY_PLATFORM.format(where=where), params):.2f} ms (median of 9)")
+
+    fresh_table()
     sweep(now=NOW)
     with CaptureQueriesContext(connection) as ctx:
         result = sweep(now=NOW + timedelta(minutes=5))
     assert (result["created"], result["missed"]) == (0, 0), result
-    print(f"queries of a sweep that finds nothing new at {platforms} platforms "
-          f"({Obligation.objects.count()} obligations): {len(ctx.captured_queries)}")
+    print(f"  queries of a sweep that finds nothing new ({Obligation.objects.count():,} obligations): "
+          f"{len(ctx.captured_queries)}")
     # An hour later the horizon has moved: every obligation is read (in batches of
     # PLEDGE_SWEEP_BATCH) and nothing is inserted, as the new hour opens no new period.
     with CaptureQueriesContext(connection) as ctx:
-        result = sweep(now=NOW + timedelta(hours=hours, minutes=5))
-    print(f"queries of the next hour's sweep that reads every obligation at {platforms} platforms: "
-          f"{len(ctx.captured_queries)} (created {result['created']})")
+        result = sweep(now=NOW + timedelta(hours=1, minutes=5))
+    print(f"  queries of the next hour's sweep that reads every obligation: {len(ctx.captured_queries)} "
+          f"(created {result['created']})")
+
+
+print(f"PostgreSQL: {pg_settings_line()}")
+for size in sorted(args.sizes):
+    t = time.perf_counter()
+    added = platforms(size, NOW)
+    print(f"setup: {added:,} platforms added (the first through the services, the rest copied) "
+          f"in {time.perf_counter() - t:.1f} s")
+    measure(size)
