@@ -105,6 +105,7 @@ def clone_platforms(start, count):
         cur.execute(f"""INSERT INTO auth_user (username, {names(user_cols)})
                         SELECT 'officer' || lpad(g::text, 5, '0'), {cols(user_cols, 't')}
                         FROM auth_user t, generate_series(%s, %s) g WHERE t.id = %s""", [start, last, officer])
+        cur.execute("DROP TABLE IF EXISTS bench_clone")
         cur.execute("""CREATE TEMP TABLE bench_clone ON COMMIT DROP AS
                        SELECT p.id AS platform_id, u.id AS user_id
                        FROM generate_series(%s, %s) g
