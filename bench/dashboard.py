@@ -35,6 +35,7 @@ from obligations.models import Membership, Occurrence, Platform  # noqa: E402
 from obligations.oversight import dashboard  # noqa: E402
 from obligations.schedule.periods import PeriodKind, period_containing  # noqa: E402
 from obligations.work.sweeps import obligations_materialize  # noqa: E402
+from tests.test_query_plans import unrestricted  # noqa: E402 - the plan check (needs requirements-dev)
 
 setup_test_environment()
 NOW = timezone.now()
@@ -134,6 +135,10 @@ def measure():
     with CaptureQueriesContext(connection) as ctx:
         client.get(url)
     queries = len(ctx.captured_queries)  # read now: later requests reset the log
+    selects = [q["sql"] for q in ctx.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")]
+    # The plans PostgreSQL picks at this size: any scan of a tenant table that neither the
+    # platform nor a key restricts (tests/test_query_plans.py holds the same rule, forced).
+    wide = [(sql, scan) for sql in selects for scan in unrestricted(sql, as_large=False)]
     tz = platform.tz
     month, quarter = (period_containing(k, NOW, tz) for k in (PeriodKind.MONTHLY, PeriodKind.QUARTERLY))
     params = {"p": platform.pk, "ms": month.start, "me": month.end, "qs": quarter.start, "qe": quarter.end}
@@ -163,6 +168,9 @@ def measure():
     if figures is not None:
         print(f"  per-clause figures through the ORM: {figures:.2f} ms, {figures / raw_ms:.2f}x the raw SQL")
     print(f"  ratio whole page / raw SQL aggregate: {page / raw_ms:.1f}x")
+    print(f"  scans of a tenant table the platform does not restrict, in the plans at this size: {len(wide) or 'none'}")
+    for sql, scan in wide:
+        print(f"    {scan}\n      in {sql[:160]}…")
     return queries
 
 
