@@ -159,9 +159,9 @@ def median_ms(statement, params, runs=9):
 # they would be without the copied column. No read filters on occurrence.clause_id: the
 # clause is only joined (select_related), which the obligation's clause_id does as well.
 READS = {
-    "the quarter by state": f"""SELECT o.state, count(*) FROM {TABLE} o
+    "quarter by state": f"""SELECT o.state, count(*) FROM {TABLE} o
         WHERE {{where}} AND o.due_at > %(qs)s AND o.due_at <= %(qe)s GROUP BY 1""",
-    "the quarter by clause and state (the dashboard's figures)": f"""SELECT c.number, o.state, count(*)
+    "quarter by clause and state (the dashboard's figures)": f"""SELECT c.number, o.state, count(*)
         FROM {TABLE} o JOIN obligations_obligation b ON b.id = o.obligation_id
         JOIN obligations_clause c ON c.id = b.clause_id
         WHERE {{where}} AND o.due_at > %(qs)s AND o.due_at <= %(qe)s GROUP BY 1, 2""",
