@@ -74,7 +74,7 @@ def _columns(table, *skip):
 
 def clone_platforms(start, count):
     """Platforms p{start} … p{start+count-1}, each a copy of p00000 (made by make_platforms):
-    its officer, signed letter, clauses and obligations, copied by SQL in a few statements.
+    its members, signed letter, clauses and obligations, copied by SQL in a few statements.
     The services take about 0.2 s a platform, half an hour for 10,000; this takes seconds.
     The audit trail is not copied. Returns the number of platforms."""
     from django.db import connection, transaction
@@ -82,14 +82,15 @@ def clone_platforms(start, count):
     from obligations.models import Clause, Letter, Membership, Obligation, Platform
 
     template = Platform.objects.get(slug="p00000")
-    letter = Letter.objects.get(platform=template, state="signed")
-    officer = Membership.objects.get(platform=template).user_id
+    letter = Letter.objects.select_related("signed_by").get(platform=template, state="signed")
+    members = list(Membership.objects.filter(platform=template).select_related("user"))
     last = start + count - 1
     platform_cols = _columns("obligations_platform", "id", "slug", "name")
-    user_cols = _columns("auth_user", "id", "username")
+    user_cols = _columns("auth_user", "id", "username", "email")
     letter_cols = _columns("obligations_letter", "id", "platform_id", "signed_by_id", "amends_id")
     clause_cols = _columns("obligations_clause", "id", "letter_id")
     obligation_cols = _columns("obligations_obligation", "id", "clause_id", "platform_id")
+    number = "lpad(g::text, 5, '0')"
 
     def names(columns):
         return ", ".join(f'"{c}"' for c in columns)
@@ -99,20 +100,28 @@ def clone_platforms(start, count):
 
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute(f"""INSERT INTO obligations_platform (slug, name, {names(platform_cols)})
-                        SELECT 'p' || lpad(g::text, 5, '0'), '平台' || g, {cols(platform_cols, 't')}
+                        SELECT 'p' || {number}, '平台' || g, {cols(platform_cols, 't')}
                         FROM obligations_platform t, generate_series(%s, %s) g WHERE t.id = %s""",
                     [start, last, template.pk])
-        cur.execute(f"""INSERT INTO auth_user (username, {names(user_cols)})
-                        SELECT 'officer' || lpad(g::text, 5, '0'), {cols(user_cols, 't')}
-                        FROM auth_user t, generate_series(%s, %s) g WHERE t.id = %s""", [start, last, officer])
+        # Each member of the template (officer00000, …) becomes officer{n}, … with the same role.
+        for member in members:
+            prefix = member.user.username.removesuffix("00000")
+            cur.execute(f"""INSERT INTO auth_user (username, email, {names(user_cols)})
+                            SELECT %s || {number}, replace(t.email, '00000', {number}), {cols(user_cols, 't')}
+                            FROM auth_user t, generate_series(%s, %s) g WHERE t.id = %s""",
+                        [prefix, start, last, member.user_id])
+            cur.execute(f"""INSERT INTO obligations_membership (role, user_id, platform_id)
+                            SELECT %s, u.id, p.id FROM generate_series(%s, %s) g
+                            JOIN obligations_platform p ON p.slug = 'p' || {number}
+                            JOIN auth_user u ON u.username = %s || {number}""",
+                        [member.role, start, last, prefix])
+        signer = letter.signed_by.username.removesuffix("00000") if letter.signed_by else ""
         cur.execute("DROP TABLE IF EXISTS bench_clone")
-        cur.execute("""CREATE TEMP TABLE bench_clone ON COMMIT DROP AS
-                       SELECT p.id AS platform_id, u.id AS user_id
-                       FROM generate_series(%s, %s) g
-                       JOIN obligations_platform p ON p.slug = 'p' || lpad(g::text, 5, '0')
-                       JOIN auth_user u ON u.username = 'officer' || lpad(g::text, 5, '0')""", [start, last])
-        cur.execute("""INSERT INTO obligations_membership (role, user_id, platform_id)
-                       SELECT 'officer', user_id, platform_id FROM bench_clone""")
+        cur.execute(f"""CREATE TEMP TABLE bench_clone ON COMMIT DROP AS
+                        SELECT p.id AS platform_id, u.id AS user_id
+                        FROM generate_series(%s, %s) g
+                        JOIN obligations_platform p ON p.slug = 'p' || {number}
+                        LEFT JOIN auth_user u ON u.username = %s || {number}""", [start, last, signer])
         cur.execute(f"""INSERT INTO obligations_letter (platform_id, signed_by_id, {names(letter_cols)})
                         SELECT n.platform_id, n.user_id, {cols(letter_cols, 't')}
                         FROM bench_clone n, obligations_letter t WHERE t.id = %s""", [letter.pk])

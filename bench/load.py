@@ -84,14 +84,17 @@ def populate():
     count = max(1, args.users // 2)
     make_platforms(0, count, now - timedelta(days=args.history_days))
     User = get_user_model()
+    users = []
     for platform in Platform.objects.order_by("pk"):
-        staff = User.objects.create(username=f"staff{platform.slug[1:]}")
-        Membership.objects.create(user=staff, platform=platform, role=Role.STAFF)
+        if not Membership.objects.filter(platform=platform, role=Role.STAFF).exists():
+            staff = User.objects.create(username=f"staff{platform.slug[1:]}")
+            Membership.objects.create(user=staff, platform=platform, role=Role.STAFF)
+        users += [Membership.objects.filter(platform=platform, role=role).order_by("pk").first().user
+                  for role in (Role.OFFICER, Role.STAFF)]
     result = run_sweeps(now=now)
     with connection.cursor() as cur:
         cur.execute("ANALYZE")
-    users = list(User.objects.filter(memberships__isnull=False).order_by("pk")[: args.users])
-    return users, result
+    return users[: args.users], result
 
 
 def session_for(user):

@@ -28,7 +28,7 @@ from common import pg_settings_line, platforms, setup_database, sizes_argument
 
 parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
 sizes_argument(parser, "500,2000", "10000 takes a few minutes")
-args = parser.parse_args()
+args, _ = parser.parse_known_args()  # other parts of this bench may take their own arguments
 setup_database()
 
 from django.db import connection, transaction  # noqa: E402

@@ -10,7 +10,7 @@ import pytest
 from django.db.models import F
 from django.urls import Resolver404, resolve
 
-from obligations.models import Obligation, Occurrence, Platform
+from obligations.models import Membership, Obligation, Occurrence, Platform
 from obligations.work.sweeps import obligations_materialize
 from tests.conftest import SIGNED_AT
 
@@ -41,6 +41,9 @@ def test_platforms_copied_by_sql_schedule_like_the_one_made_by_the_services():
     first = per_platform["p00000"]
     assert first[0] > 0 and len(first[1]) > 0
     assert all(copy == first for copy in per_platform.values())
+    roles = sorted(Membership.objects.filter(platform__slug="p00000").values_list("role", "user__username"))
+    assert sorted(Membership.objects.filter(platform__slug="p00003").values_list("role", "user__username")) == [
+        (role, name.replace("00000", "00003")) for role, name in roles]
     # Each copy's obligations hang on its own letter's clauses, and its rows on them.
     assert not Obligation.objects.exclude(clause__letter__platform_id=F("platform_id")).exists()
     assert not Occurrence.objects.exclude(platform_id=F("obligation__platform_id")).exists()
