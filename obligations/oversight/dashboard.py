@@ -49,6 +49,16 @@ class ClauseRow:
     quarter: Figures = field(default_factory=Figures)
 
 
+def stamp(value, tz, now, *, time=True) -> str:
+    """A local date (and time) without the year when it is the current year's,
+    with it otherwise: "11-16 08:00", "2027-01-01 00:00"."""
+    if value is None:
+        return ""
+    local = value.astimezone(tz)
+    pattern = ("%m-%d" if local.year == now.astimezone(tz).year else "%Y-%m-%d") + (" %H:%M" if time else "")
+    return local.strftime(pattern)
+
+
 def clause_figures(platform, *, now, tz) -> tuple[list[ClauseRow], object, object]:
     """Per clause, for this month and this quarter: due, each state, and the rate.
     One grouped query (clause × state), pivoted here."""
