@@ -35,9 +35,13 @@ class OccurrenceFilter(forms.Form):
         return data
 
     def queryset(self, *, now):
+        """The rows the filter selects; none when a filter is invalid (a filter that
+        cannot be read must not widen into every row, on the page or in the export)."""
         tz = self.platform.tz
         qs = Occurrence.objects.filter(platform=self.platform)
-        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        if self.is_bound and not self.is_valid():
+            return qs.none()
+        data = self.cleaned_data if self.is_bound else {}
         if data.get("clause"):
             qs = qs.filter(obligation__clause__number=data["clause"])
         if data.get("state"):

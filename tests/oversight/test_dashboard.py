@@ -15,6 +15,7 @@ from obligations.demo import demo_values
 from obligations.letters.services import letter_create, letter_sign
 from obligations.models import Occurrence, Platform, Role
 from obligations.oversight import dashboard
+from obligations.oversight.exports import COLUMNS
 from obligations.work.sweeps import obligations_materialize
 from tests.conftest import make_user
 
@@ -154,3 +155,16 @@ def test_drilldown_filters_and_csv(client, filled, officer):
     assert len(lines) == len(expected) + 1 and all(",missed," in line for line in lines[1:])
     bad = client.get(url, {"date_from": "2026-10-31", "date_to": "2026-10-01"}).content.decode()
     assert "开始日期不能晚于结束日期" in bad
+
+
+@pytest.mark.parametrize("params", [{"date_from": "2026-13-45"}, {"state": "done", "date_to": "yesterday"},
+                                    {"date_from": "2026-10-31", "date_to": "2026-10-01"}])
+def test_an_invalid_drilldown_names_the_error_and_lists_and_exports_nothing(client, filled, officer, params):
+    client.force_login(officer)
+    url = reverse("occurrence-list", args=[filled.slug])
+    html = client.get(url, params).content.decode()
+    assert "有效日期" in html or "开始日期不能晚于结束日期" in html
+    assert "共 0 项" in html and 'href="/occurrences/' not in html
+    assert html.count("<tr") == 1  # the header row only
+    csv_text = client.get(url, {**params, "format": "csv"}).content.decode("utf-8-sig")
+    assert csv_text.strip().splitlines() == [",".join(COLUMNS)]

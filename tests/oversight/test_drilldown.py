@@ -146,3 +146,12 @@ def test_a_person_of_another_platform_cannot_be_chosen(platform):
     outsider = make_user("mallory", Platform.objects.create(slug="beta", name="Beta"), Role.STAFF)
     form = OccurrenceFilter({"person": outsider.pk}, platform=platform)
     assert not form.is_valid() and list(form.errors) == ["person"]
+
+
+@pytest.mark.parametrize("data", [{"date_from": "2026-13-45"}, {"date_to": "yesterday"}, {"state": "lost"},
+                                  {"date_from": "2026-11-30", "date_to": "2026-11-01"},
+                                  {"clause": "三.2", "date_from": "2026-13-45"}])
+def test_an_invalid_filter_selects_nothing(filled, data):
+    form = OccurrenceFilter(data, platform=filled)
+    assert not form.is_valid()
+    assert list(form.queryset(now=NOW)) == []
