@@ -1,4 +1,9 @@
-"""The occurrences behind a dashboard figure: filters by clause, state, person and period."""
+"""The occurrences behind a dashboard figure: filters by clause, state, person and period.
+
+Dates are local days of the platform, inclusive, by due date: a task belongs to the day
+its due time closes, (start, end], so a check due at 00:00 belongs to the day before, as
+the dashboard counts it. The export command selects by the same rule (`due_on_days`).
+"""
 
 from datetime import timedelta
 
@@ -9,6 +14,15 @@ from django.utils.translation import gettext_lazy as _
 
 from ..models import Occurrence
 from ..schedule.periods import local_midnight
+
+
+def due_on_days(qs, first, last, tz):
+    """The rows due on the local days `first` to `last`, both included (either may be None)."""
+    if first:
+        qs = qs.filter(due_at__gt=local_midnight(first, tz))
+    if last:
+        qs = qs.filter(due_at__lte=local_midnight(last + timedelta(days=1), tz))
+    return qs
 
 
 class OccurrenceFilter(forms.Form):
@@ -51,8 +65,5 @@ class OccurrenceFilter(forms.Form):
         if data.get("person"):
             person = data["person"]
             qs = qs.filter(Q(completed_by=person) | Q(obligation__assignees=person)).distinct()
-        if data.get("date_from"):
-            qs = qs.filter(due_at__gt=local_midnight(data["date_from"], tz))
-        if data.get("date_to"):
-            qs = qs.filter(due_at__lte=local_midnight(data["date_to"] + timedelta(days=1), tz))
+        qs = due_on_days(qs, data.get("date_from"), data.get("date_to"), tz)
         return qs.select_related("obligation", "clause", "completed_by", "platform").order_by("due_at", "id")
