@@ -16,7 +16,7 @@ from ..errors import DomainError
 from ..forms.cases import CaseCloseForm, CaseForm
 from ..forms.work import CompletionForm
 from ..models import Case, CaseEvent, Occurrence, Platform, Role
-from ..oversight.dashboard import stamp
+from ..oversight.dashboard import late_clocks, stamp
 from ..trust import access
 
 WRITERS = (Role.OFFICER, Role.STAFF)
@@ -24,11 +24,6 @@ S = Occurrence.State
 # The clocks the board shows: still to do (open, missed), and those done after their
 # deadline, which stay in red as a breached deadline. A clock done in time drops off.
 BOARD_CLOCK_STATES = (S.OPEN, S.MISSED, S.DONE_LATE)
-
-
-def late_clocks(now):
-    """Clocks past their deadline and still to do (missed, or open past due): a breach that needs action."""
-    return Occurrence.objects.filter(case=OuterRef("pk"), state__in=Occurrence.TODO_STATES, due_at__lt=now)
 
 
 def _board_rows(request, now):
