@@ -130,3 +130,43 @@ def test_officer_follows_each_kind_of_figure_to_as_many_rows(live_server):
         finally:
             driver.quit()
 
+
+NARROWEST_CELL = """
+return Array.from(document.querySelectorAll(arguments[0] + ' th, ' + arguments[0] + ' td'))
+  .filter((c) => c.offsetParent !== null)
+  .map((c) => [c.getBoundingClientRect().width, c.textContent.trim().slice(0, 20)])
+  .sort((a, b) => a[0] - b[0])[0];
+"""
+PAGE_SCROLLS_SIDEWAYS = "return document.documentElement.scrollWidth > document.documentElement.clientWidth;"
+
+
+def test_dashboard_and_obligations_on_a_phone(live_server):
+    """390 × 844: the wide tables scroll inside their wrapper with the first column fixed,
+    no cell is narrower than 40 px, and the page itself does not scroll sideways."""
+    tz = timezone.get_default_timezone()
+    now = datetime.combine(timezone.localdate(timezone.now()), dtime(12), tzinfo=tz)
+    with time_machine.travel(now, tick=False):
+        platform, _late = busy_platform(now)
+        driver = make_driver(width=390, height=844)
+        try:
+            driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+                "width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True})
+            login(driver, live_server.url, "officer", DEMO_PASSWORD)
+            for path, table, wrapper in ((f"/platforms/{platform.slug}/dashboard/", "#clause-figures",
+                                          "clause-figures-scroll"),
+                                         (f"/platforms/{platform.slug}/obligations/", "#obligations",
+                                          "obligations-scroll")):
+                driver.get(live_server.url + path)
+                assert driver.execute_script("return window.innerWidth") == 390
+                width, text = driver.execute_script(NARROWEST_CELL, table)
+                assert width >= 40, (path, width, text)
+                assert not driver.execute_script(PAGE_SCROLLS_SIDEWAYS), path
+                scroller = driver.find_element(By.ID, wrapper)
+                assert driver.execute_script("return arguments[0].scrollWidth > arguments[0].clientWidth", scroller)
+                first = driver.find_element(By.CSS_SELECTOR, f"{table} tbody tr > :first-child")
+                left = first.rect["x"]
+                driver.execute_script("arguments[0].scrollLeft = arguments[0].scrollWidth", scroller)
+                assert abs(first.rect["x"] - left) < 1  # the first column stays while the rest scrolls
+                assert first.is_displayed() and first.rect["width"] >= 40
+        finally:
+            driver.quit()
