@@ -19,11 +19,9 @@ from django.db.models import Case as Choose
 from django.db.models import (
     Count,
     DateTimeField,
-    Exists,
     ExpressionWrapper,
     F,
     IntegerField,
-    Max,
     Min,
     OuterRef,
     Q,
@@ -33,6 +31,7 @@ from django.db.models import (
 from django.db.models.functions import TruncDate, TruncMonth
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from ..models import Case, Occurrence
@@ -63,8 +62,19 @@ def stamp(value, tz, now, *, time=True) -> str:
     return local.strftime(pattern)
 
 
+_WEEKDAYS: dict[str, tuple[str, ...]] = {}
+
+
+def weekdays() -> tuple[str, ...]:
+    """周一 … 周日 in the active language (looked up once per language)."""
+    language = get_language()
+    if language not in _WEEKDAYS:
+        _WEEKDAYS[language] = (_("周一"), _("周二"), _("周三"), _("周四"), _("周五"), _("周六"), _("周日"))
+    return _WEEKDAYS[language]
+
+
 def weekday(d: date) -> str:
-    return (_("周一"), _("周二"), _("周三"), _("周四"), _("周五"), _("周六"), _("周日"))[d.weekday()]
+    return weekdays()[d.weekday()]
 
 
 @dataclass
@@ -195,26 +205,43 @@ def trend(platform, *, now, tz, months=12) -> list[Cell]:
 
 
 def heatmap_and_trend(platform, *, now, tz, days=90, months=12) -> tuple[list[Cell], list[Cell]]:
-    """Both charts from one query: a count per local day over the trend's months, the
-    heat map's days taken from it and the months summed from it."""
+    """Both charts from one query of about a hundred rows: a count per local day over
+    the heat map's days and per month before them; the trend's months are the month
+    rows plus the days of theirs."""
     today = period_containing(PeriodKind.DAILY, now, tz)
     month = period_containing(PeriodKind.MONTHLY, now, tz)  # the trend counts the whole of this month
     starts = month_starts(today.start_date, months)
-    first_day = min(starts[0], today.start_date - timedelta(days=days - 1))
-    per_day = _series(platform, TruncDate(_belongs_to(), tzinfo=tz), local_midnight(first_day, tz), month.end)
+    first_day = today.start_date - timedelta(days=days - 1)
+    heat_start = local_midnight(first_day, tz)
+    belongs = _belongs_to()
+    by_day = Q(due_at__gt=heat_start)
+    bucket = Choose(When(by_day, then=TruncDate(belongs, tzinfo=tz)), default=TruncMonth(belongs, tzinfo=tz),
+                    output_field=DateTimeField())
+    rows = (Occurrence.objects.filter(platform=platform, due_at__gt=min(local_midnight(starts[0], tz), heat_start),
+                                      due_at__lte=max(month.end, today.end))
+            .annotate(bucket=bucket, daily=Choose(When(by_day, then=Value(1)), default=Value(0),
+                                                  output_field=IntegerField()))
+            .values("bucket", "daily")
+            .annotate(due=Count("id"), done=Count("id", filter=Q(state__in=DONE_STATES)),
+                      missed=Count("id", filter=Q(state=S.MISSED)))
+            .order_by())
+    per_day = {}
     months_sum = {d: [0, 0, 0] for d in starts}
-    for d, r in per_day.items():
+    for r in rows:
+        d = r["bucket"]
+        d = d.date() if isinstance(d, datetime) else d  # the CASE of a date and a month may read as a timestamp
+        if r["daily"]:
+            per_day[d] = r
         total = months_sum.get(d.replace(day=1))
         if total is not None:
             total[0] += r["due"]
             total[1] += r["done"]
             total[2] += r["missed"]
-    empty = {"due": 0, "done": 0, "missed": 0}
     cells = []
     for i in range(days):
-        d = today.start_date - timedelta(days=days - 1 - i)
-        r = per_day.get(d, empty)
-        cells.append(Cell(d, r["due"], r["done"], r["missed"]))
+        d = first_day + timedelta(days=i)
+        r = per_day.get(d)
+        cells.append(Cell(d, r["due"], r["done"], r["missed"]) if r else Cell(d, 0, 0, 0))
     return cells, [Cell(d, *months_sum[d]) for d in starts]
 
 
@@ -268,22 +295,25 @@ class Dashboard:
     list_url: str
 
 
-def _grouped(qs, tz, now, soon=None):
-    """Task lines from one grouped query: per obligation and local closing day, and per
-    case clock; with how many are done, late (still to do past due) and waived."""
+def _grouped(platform, tz, now, soon, window_start, window_end):
+    """The overdue and the due-soon lines from one grouped query, per obligation and local
+    closing day and per case clock: every task still to do and past due, and every task
+    closing on the days of the coming week; with how many are late, done, waived, and
+    due (open) between now and `soon`."""
+    late = Q(state__in=Occurrence.TODO_STATES, due_at__lt=now)
+    ahead = Q(due_at__gte=now, due_at__lte=soon)
     step = Choose(When(case__isnull=True, then=Value(0)), default=F("sequence"), output_field=IntegerField())
-    extra = {}
-    if soon is not None:
-        extra["ahead"] = Count("id", filter=Q(due_at__gte=now, due_at__lte=soon))
-        extra["ahead_open"] = Count("id", filter=Q(due_at__gte=now, due_at__lte=soon, state=S.OPEN))
-    return (qs.annotate(day=TruncDate(_belongs_to(), tzinfo=tz), step=step)
+    return (Occurrence.objects.filter(platform=platform, obligation__platform=platform)
+            .filter(late | Q(due_at__gt=window_start, due_at__lte=window_end))
+            .annotate(day=TruncDate(_belongs_to(), tzinfo=tz), step=step)
             .values("day", "obligation_id", "case_id", "step", "obligation__key", "obligation__title",
-                    "obligation__clause__number", "obligation__deadlines", "case__number")
+                    "obligation__clause__number", "obligation__deadlines", "case__number", "case__state")
             .annotate(n=Count("id"), done=Count("id", filter=Q(state__in=DONE_STATES)),
-                      waived=Count("id", filter=Q(state=S.WAIVED)),
-                      late=Count("id", filter=Q(state__in=Occurrence.TODO_STATES, due_at__lt=now)),
-                      first_due=Min("due_at"), last_due=Max("due_at"), any_id=Min("id"), **extra)
-            .order_by("first_due", "obligation__key", "case_id", "step"))
+                      waived=Count("id", filter=Q(state=S.WAIVED)), late=Count("id", filter=late),
+                      ahead=Count("id", filter=ahead), ahead_open=Count("id", filter=ahead & Q(state=S.OPEN)),
+                      first_due=Min("due_at"), first_late=Min("due_at", filter=late), any_id=Min("id"),
+                      late_id=Min("id", filter=late))
+            .order_by())
 
 
 class _Lines:
@@ -293,43 +323,43 @@ class _Lines:
         self.platform, self.now, self.tz, self.list_url = platform, now, tz, list_url
         self.case_url = reverse("case-detail", args=[0]).replace("/0/", "/{}/")
         self.occ_url = reverse("occurrence-detail", args=[0]).replace("/0/", "/{}/")
+        self.due = _("到期 %(at)s")
 
     def line(self, r, *, overdue):
-        day = r["day"]
+        """An overdue line counts the group's late tasks; a due-soon line all its tasks of the day."""
+        day, late = r["day"], r["late"]
+        n, first, one = (late, r["first_late"], r["late_id"]) if overdue else (r["n"], r["first_due"], r["any_id"])
         if r["case_id"]:
             deadlines = r["obligation__deadlines"] or []
             key = deadlines[r["step"] - 1]["step"] if 0 < r["step"] <= len(deadlines) else ""
             label = Occurrence.STEP_LABELS.get(key, key)
             return TaskLine(day, f"{r['case__number']} {label}", r["obligation__title"],
-                            _("到期 %(at)s") % {"at": stamp(r["first_due"], self.tz, self.now)},
-                            self.case_url.format(r["case_id"]), r["n"], False, bool(r["late"]))
+                            self.due % {"at": stamp(first, self.tz, self.now)},
+                            self.case_url.format(r["case_id"]), n, False, bool(late))
         name = f"{r['obligation__clause__number']} {r['obligation__title']}"
-        if r["n"] == 1:
-            return TaskLine(day, name, "", _("到期 %(at)s") % {"at": stamp(r["first_due"], self.tz, self.now)},
-                            self.occ_url.format(r["any_id"]), 1, False, bool(r["late"]))
-        parts = [f"×{r['n']}"]
-        if r["done"]:
-            parts.append(_("%(n)d 已完成") % {"n": r["done"]})
-        if r["late"] and not overdue:
-            parts.append(_("%(n)d 逾期") % {"n": r["late"]})
-        if r["waived"]:
-            parts.append(_("%(n)d 已豁免") % {"n": r["waived"]})
+        if n == 1:
+            return TaskLine(day, name, "", self.due % {"at": stamp(first, self.tz, self.now)},
+                            self.occ_url.format(one), 1, False, bool(late))
+        parts = [f"×{n}"]
+        if not overdue:
+            if r["done"]:
+                parts.append(_("%(n)d 已完成") % {"n": r["done"]})
+            if late:
+                parts.append(_("%(n)d 逾期") % {"n": late})
+            if r["waived"]:
+                parts.append(_("%(n)d 已豁免") % {"n": r["waived"]})
         query = {"obligation": r["obligation__key"], "date_from": day.isoformat(), "date_to": day.isoformat()}
         if overdue:
             query = {"overdue": "on", **query}
         return TaskLine(day, name, " · ".join(parts), f"{stamp(day, self.tz, self.now)} {weekday(day)}",
-                        f"{self.list_url}?{urlencode(query)}", r["n"], True, bool(r["late"]))
+                        f"{self.list_url}?{urlencode(query)}", n, True, bool(late))
 
 
-def _cases(platform, now, board_url):
-    """Open cases by severity, and how many have a clock past its deadline: one query."""
-    counts = {}
-    late = 0
-    for row in (Case.objects.filter(platform=platform, state=Case.State.OPEN)
-                .annotate(late=Exists(late_clocks(now))).values("severity", "late")
-                .annotate(n=Count("id")).order_by()):
-        counts[row["severity"]] = counts.get(row["severity"], 0) + row["n"]
-        late += row["n"] if row["late"] else 0
+def _cases(platform, board_url, late_cases):
+    """Open cases by severity (one query), and how many of them have a clock past its
+    deadline (`late_cases`, from the overdue lines' query)."""
+    counts = dict(Case.objects.filter(platform=platform, state=Case.State.OPEN).values("severity")
+                  .annotate(n=Count("id")).order_by().values_list("severity", "n"))
     base = {"platform": platform.slug}
     severities = [Figure(f"cases-{value}", str(label), counts.get(value, 0),
                          f"{board_url}?{urlencode({**base, 'severity': value})}",
@@ -337,8 +367,8 @@ def _cases(platform, now, board_url):
                   for value, label in Case.Severity.choices]
     total = Figure("cases", _("处理中案件"), sum(counts.values()), f"{board_url}?{urlencode(base)}",
                    title=_("投诉、突发事件和发现问题,尚未办结的"))
-    breached = Figure("cases-late", _("已超时"), late, f"{board_url}?{urlencode({**base, 'breached': 'on'})}",
-                      title=_("有时限已过仍未完成的案件"), danger=bool(late))
+    breached = Figure("cases-late", _("已超时"), late_cases, f"{board_url}?{urlencode({**base, 'breached': 'on'})}",
+                      title=_("有时限已过仍未完成的案件"), danger=bool(late_cases))
     return total, severities + [breached]
 
 
@@ -348,25 +378,24 @@ def dashboard_page(platform, *, now) -> Dashboard:
     rows, month, quarter = clause_figures(platform, now=now, tz=tz)
     lines = _Lines(platform, now, tz, list_url)
 
-    late_rows = list(_grouped(Occurrence.objects.filter(platform=platform, obligation__platform=platform,
-                                                        state__in=Occurrence.TODO_STATES, due_at__lt=now), tz, now))
-    overdue_count = sum(r["n"] for r in late_rows)
-    # Case clocks first (few, and each a promise to a person), then the tasks, oldest first.
-    clock_rows = [r for r in late_rows if r["case_id"]]
-    task_rows = [r for r in late_rows if not r["case_id"]]
-    overdue_lines = [lines.line(r, overdue=True) for r in clock_rows + task_rows[:LIST_LIMIT]]
-
     soon = now + timedelta(days=SOON_DAYS)
     today = now.astimezone(tz).date()
     last_day = soon.astimezone(tz).date()
-    window = Occurrence.objects.filter(platform=platform, obligation__platform=platform,
-                                       due_at__gt=min(local_midnight(today, tz), now - ONE_MICROSECOND),
-                                       due_at__lte=local_midnight(last_day + timedelta(days=1), tz))
-    soon_rows = [r for r in _grouped(window, tz, now, soon=soon) if r["ahead"]]
-    soon_rows.sort(key=lambda r: (r["day"], r["first_due"], r["obligation__key"], r["case_id"] or 0, r["step"]))
+    groups = list(_grouped(platform, tz, now, soon, min(local_midnight(today, tz), now - ONE_MICROSECOND),
+                           local_midnight(last_day + timedelta(days=1), tz)))
+    late_rows = [r for r in groups if r["late"]]
+    overdue_count = sum(r["late"] for r in late_rows)
+    # Case clocks first (few, and each a promise to a person), then the tasks, oldest first.
+    clock_rows = sorted((r for r in late_rows if r["case_id"]), key=lambda r: (r["first_late"], r["case_id"]))
+    task_rows = sorted((r for r in late_rows if not r["case_id"]),
+                       key=lambda r: (r["first_late"], r["obligation__key"]))
+    overdue_lines = [lines.line(r, overdue=True) for r in clock_rows + task_rows[:LIST_LIMIT]]
+    soon_rows = sorted((r for r in groups if r["ahead"]),
+                       key=lambda r: (r["day"], r["first_due"], r["obligation__key"], r["case_id"] or 0, r["step"]))
     soon_count = sum(r["ahead_open"] for r in soon_rows)
 
-    cases_total, case_parts = _cases(platform, now, reverse("case-board"))
+    late_cases = len({r["case_id"] for r in clock_rows if r["case__state"] == Case.State.OPEN})
+    cases_total, case_parts = _cases(platform, reverse("case-board"), late_cases)
     heat, months = heatmap_and_trend(platform, now=now, tz=tz)
     windows = []
     for title, key, period in ((_("本月"), "m", month), (_("本季度"), "q", quarter)):

@@ -1,20 +1,24 @@
-"""The dashboard's repeated parts, built in Python with format_html: the SVG heat map and
-trend (no chart library, nothing from a CDN), the per-clause rows and the task lines.
+"""The dashboard's repeated parts, built in Python: the SVG heat map and trend (no chart
+library, nothing from a CDN), the per-clause rows and the task lines.
 
-One call per part, not a template (or an inclusion tag) per cell: the page renders in a
-few milliseconds. Each figure that counts rows links to the drill-down that lists them
-and carries the count in data-count, so a test can follow every link and compare.
+One call per part, not a template (or an inclusion tag) per cell, so the page renders in
+a few milliseconds: the frames are format_html, the cells inside them plain f-strings
+whose every text is escaped with `esc` (numbers and ISO dates need none), and the
+translated words are looked up once per call, not once per cell.
+
+Each figure that counts rows links to the drill-down that lists them and carries the
+count in data-count, so a test can follow every link and compare.
 """
 
-from datetime import date
+from html import escape as esc
+from urllib.parse import quote
 
 from django import template
 from django.utils.html import format_html, format_html_join
-from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from ..oversight.dashboard import stamp, weekday
+from ..oversight.dashboard import weekdays
 from ..schedule.periods import month_end_date
 
 register = template.Library()
@@ -53,34 +57,33 @@ def band(rate, due) -> str:
     return next(key for low, key, _label in BANDS if rate >= low)
 
 
-def colour(rate, due):
-    """The band's main colour (kept for callers that only need a colour)."""
-    return {"none": "#ebedf0", "pending": "#cfe2ff", "b4": "#198754", "b3": "#75b798", "b2": "#ffc107",
-            "b1": "#dc3545"}[band(rate, due)]
-
-
 def _pct(rate):
     return None if rate is None else round(rate * 100)
 
 
 def _drill(list_url, first, last):
-    return f"{list_url}?{urlencode({'date_from': first.isoformat(), 'date_to': last.isoformat()})}"
+    """The drill-down of local days first to last, as an attribute value (& escaped)."""
+    return f"{list_url}?date_from={first.isoformat()}&amp;date_to={last.isoformat()}"
 
 
-def _cell_text(cell):
-    if not cell.due:
-        return _("无任务")
-    text = _("应完成 %(due)d,已完成 %(done)d,未完成 %(missed)d") % {
-        "due": cell.due, "done": cell.done, "missed": cell.missed}
-    pct = _pct(cell.rate)
-    return text + (_(",完成率 %(pct)d%%") % {"pct": pct} if pct is not None else _(",尚无已判定"))
+class _Words:
+    """The translated words of the charts, looked up once per chart."""
 
+    def __init__(self):
+        self.none = _("无任务")
+        self.figures = _("应完成 %(due)d,已完成 %(done)d,未完成 %(missed)d")
+        self.rate = _(",完成率 %(pct)d%%")
+        self.undecided = _(",尚无已判定")
+        self.month = _("%(m)d月")
+        self.year_month = _("%(y)d年%(m)d月")
+        self.year = _("%(y)d年")
 
-def _month_label(d, now, tz):
-    """"11月", with the year where it is not the current one or where the year turns."""
-    if d.year != now.astimezone(tz).year or d.month == 1:
-        return _("%(y)d年%(m)d月") % {"y": d.year, "m": d.month}
-    return _("%(m)d月") % {"m": d.month}
+    def cell(self, cell):
+        if not cell.due:
+            return self.none
+        text = self.figures % {"due": cell.due, "done": cell.done, "missed": cell.missed}
+        pct = _pct(cell.rate)
+        return text + (self.rate % {"pct": pct} if pct is not None else self.undecided)
 
 
 @register.simple_tag
@@ -88,6 +91,8 @@ def heatmap_svg(page, size=14, gap=3):
     """The last 90 days, a column per week (Monday on top): weekday labels on the left,
     month marks on top, each day's figures in its title, and a legend of colour and pattern."""
     cells, tz, now, list_url = page.heatmap, page.platform.tz, page.now, page.list_url
+    words, names = _Words(), weekdays()
+    this_year = now.astimezone(tz).year
     step, left, top = size + gap, 26, 16
     offset = cells[0].day.weekday() if cells else 0
     columns = (len(cells) + offset + 6) // 7
@@ -98,35 +103,36 @@ def heatmap_svg(page, size=14, gap=3):
     for i, cell in enumerate(cells):
         column, row = divmod(i + offset, 7)
         x, y = left + column * step, top + row * step
-        key = band(cell.rate, cell.due)
-        label = f"{stamp(cell.day, tz, now)} {weekday(cell.day)}:{_cell_text(cell)}"
-        outline = ' stroke="#212529" stroke-width="1.5"' if cell.day == today else ""
+        day = cell.day
+        iso = day.isoformat()
+        label = esc(f"{iso if day.year != this_year else iso[5:]} {names[row]}:{words.cell(cell)}")
+        outline = ' stroke="#212529" stroke-width="1.5"' if day == today else ""
         if cell.due:
-            squares.append(format_html(
-                '<a href="{}" data-day="{}" data-due="{}" data-done="{}" data-missed="{}" data-count="{}" '
-                'data-figure="heat" aria-label="{}"><title>{}</title>'
-                '<rect x="{}" y="{}" width="{}" height="{}" rx="2" fill="url(#hm-{})" class="heat-{}"{}/></a>',
-                _drill(list_url, cell.day, cell.day), cell.day.isoformat(), cell.due, cell.done, cell.missed,
-                cell.due, label, label, x, y, size, size, key, key, mark_safe(outline)))
+            key = band(cell.rate, cell.due)
+            squares.append(
+                f'<a href="{list_url}?date_from={iso}&amp;date_to={iso}" data-day="{iso}" data-due="{cell.due}" '
+                f'data-done="{cell.done}" data-missed="{cell.missed}" data-count="{cell.due}" data-figure="heat" '
+                f'aria-label="{label}"><title>{label}</title><rect x="{x}" y="{y}" width="{size}" height="{size}" '
+                f'rx="2" fill="url(#hm-{key})" class="heat-{key}"{outline}/></a>')
         else:
-            squares.append(format_html(
-                '<rect x="{}" y="{}" width="{}" height="{}" rx="2" fill="url(#hm-none)" class="heat-none" '
-                'data-day="{}" data-due="0"{}><title>{}</title></rect>',
-                x, y, size, size, cell.day.isoformat(), mark_safe(outline), label))
+            squares.append(
+                f'<rect x="{x}" y="{y}" width="{size}" height="{size}" rx="2" fill="url(#hm-none)" '
+                f'class="heat-none" data-day="{iso}" data-due="0"{outline}><title>{label}</title></rect>')
         # A mark above the column where a month begins, and above the first column when
         # three weeks of its month remain (else the mark would run into the next month's).
-        starts = cell.day.day == 1 or (i == 0 and (month_end_date(cell.day) - cell.day).days >= 20)
+        starts = day.day == 1 or (i == 0 and (month_end_date(day) - day).days >= 20)
         if starts and column - last_mark >= 3:
-            marks.append((x, _month_label(cell.day, now, tz)))
+            text = (words.year_month % {"y": day.year, "m": day.month} if day.year != this_year or day.month == 1
+                    else words.month % {"m": day.month})
+            marks.append(f'<text x="{x}" y="10" font-size="9">{esc(text)}</text>')
             last_mark = column
-    days = format_html_join("", '<text x="0" y="{}" font-size="9" dominant-baseline="middle">{}</text>',
-                            ((top + r * step + size / 2, weekday(date(2026, 11, 2 + r))) for r in range(7)))
-    months = format_html_join("", '<text x="{}" y="10" font-size="9">{}</text>', marks)
+    days = "".join(f'<text x="0" y="{top + r * step + size / 2}" font-size="9" dominant-baseline="middle">'
+                   f'{esc(name)}</text>' for r, name in enumerate(names))
     svg = format_html(
         '<svg class="heatmap" role="img" aria-label="{}" viewBox="0 0 {} {}" width="{}" height="{}" '
         'xmlns="http://www.w3.org/2000/svg">{}{}{}{}</svg>',
-        _("近90天完成情况,每格一天"), width, height, width, height, PATTERNS, days, months,
-        mark_safe("".join(squares)))
+        _("近90天完成情况,每格一天"), width, height, width, height, PATTERNS, mark_safe(days),
+        mark_safe("".join(marks)), mark_safe("".join(squares)))
     legend_items = [(NONE, _("无任务")), (PENDING, _("尚无已判定"))] + [(key, label) for _l, key, label in
                                                                      reversed(BANDS)]
     legend = format_html_join(
@@ -140,34 +146,34 @@ def heatmap_svg(page, size=14, gap=3):
 def trend_svg(page, width=640, height=190, pad=28):
     """Completion rate per month for twelve months; each month links to its tasks."""
     cells, list_url = page.trend, page.list_url
+    words = _Words()
     bottom = height - pad - 12
     step = (width - 2 * pad) / max(len(cells) - 1, 1)
+    hit_x, hit_y, hit_h = step / 2, pad - 12, bottom - pad + 40
     points, line = [], []
     for i, cell in enumerate(cells):
         x = round(pad + i * step, 1)
         pct = _pct(cell.rate)
         month = f"{cell.day.year}-{cell.day.month:02d}"
-        title = f"{month}:{_cell_text(cell)}"
-        dot = ""
+        title = esc(f"{month}:{words.cell(cell)}")
+        dot = rate = ""
         if pct is not None:
             y = round(pad + (1 - cell.rate) * (bottom - pad), 1)
             line.append(f"{x},{y}")
-            dot = format_html('<circle cx="{}" cy="{}" r="4" fill="#0d6efd" data-month="{}" data-rate="{}"/>'
-                              '<text x="{}" y="{}" font-size="9" text-anchor="middle">{}%</text>',
-                              x, y, month, pct, x, y - 7, pct)
+            rate = f' data-rate="{pct}"'
+            dot = (f'<circle cx="{x}" cy="{y}" r="4" fill="#0d6efd" data-month="{month}" data-rate="{pct}"/>'
+                   f'<text x="{x}" y="{y - 7}" font-size="9" text-anchor="middle">{pct}%</text>')
         year = ""
         if i == 0 or cell.day.month == 1:
-            year = format_html('<text x="{}" y="{}" font-size="9" text-anchor="middle">{}</text>',
-                               x, bottom + 26, _("%(y)d年") % {"y": cell.day.year})
-        points.append(format_html(
-            '<a href="{}" data-month="{}" data-due="{}" data-done="{}" data-missed="{}" data-count="{}" '
-            'data-figure="trend"{} aria-label="{}"><title>{}</title>'
-            '<rect x="{}" y="{}" width="{}" height="{}" fill="transparent" class="hit"/>{}'
-            '<text x="{}" y="{}" font-size="10" text-anchor="middle">{}</text>{}</a>',
-            _drill(list_url, cell.day, month_end_date(cell.day)), month, cell.due, cell.done, cell.missed, cell.due,
-            format_html(' data-rate="{}"', pct) if pct is not None else "", title, title,
-            round(x - step / 2, 1), pad - 12, round(step, 1), bottom - pad + 40, dot,
-            x, bottom + 14, _("%(m)d月") % {"m": cell.day.month}, year))
+            year = (f'<text x="{x}" y="{bottom + 26}" font-size="9" text-anchor="middle">'
+                    f'{esc(words.year % {"y": cell.day.year})}</text>')
+        points.append(
+            f'<a href="{_drill(list_url, cell.day, month_end_date(cell.day))}" data-month="{month}" '
+            f'data-due="{cell.due}" data-done="{cell.done}" data-missed="{cell.missed}" data-count="{cell.due}" '
+            f'data-figure="trend"{rate} aria-label="{title}"><title>{title}</title>'
+            f'<rect x="{round(x - hit_x, 1)}" y="{hit_y}" width="{round(step, 1)}" height="{hit_h}" '
+            f'fill="transparent" class="hit"/>{dot}<text x="{x}" y="{bottom + 14}" font-size="10" '
+            f'text-anchor="middle">{esc(words.month % {"m": cell.day.month})}</text>{year}</a>')
     polyline = format_html('<polyline points="{}" fill="none" stroke="#0d6efd" stroke-width="2"/>',
                            " ".join(line)) if line else ""
     mid = round((pad + bottom) / 2, 1)
@@ -184,8 +190,8 @@ def trend_svg(page, width=640, height=190, pad=28):
         _("近12个月完成率"), width, height, grid, polyline, mark_safe("".join(points)))
 
 
-FIGURE_STATES = (("due", None), ("done", "done"), ("done_late", "done_late"), ("missed", "missed"),
-                 ("open", "open"))
+FIGURE_STATES = (("due", ""), ("done", "&amp;state=done"), ("done_late", "&amp;state=done_late"),
+                 ("missed", "&amp;state=missed"), ("open", "&amp;state=open"))
 
 
 @register.simple_tag
@@ -195,34 +201,30 @@ def clause_rows(page):
     if not page.rows:
         return format_html('<tr><td colspan="13" class="text-muted">{}</td></tr>', _("本季度尚无任务。"))
     list_url = page.list_url
+    no_rate = esc(_("尚无已判定的任务(已完成、逾期完成或未完成)"))
+    of = _("完成 %(done)d ÷ 已判定 %(decided)d")
+    windows = [(w["key"], w["query"].replace("&", "&amp;")) for w in page.windows]
     out = []
-    no_rate = _("尚无已判定的任务(已完成、逾期完成或未完成)")
     for row in page.rows:
         cells = []
-        clause = urlencode({"clause": row.number})
-        for window in page.windows:
-            figures = row.month if window["key"] == "m" else row.quarter
-            base = f"{list_url}?{clause}&{window['query']}"
+        clause = quote(row.number, safe="")
+        for key, query in windows:
+            figures = row.month if key == "m" else row.quarter
+            base = f"{list_url}?clause={clause}&amp;{query}"
             for name, state in FIGURE_STATES:
                 n = getattr(figures, name)
-                cells.append(format_html(
-                    '<td class="text-end"><a href="{}" data-figure="{}-{}" data-count="{}"{}>{}</a></td>',
-                    base + (f"&state={state}" if state else ""), window["key"], name, n,
-                    mark_safe(' class="text-danger fw-semibold"') if name == "missed" and n else "", n))
+                css = ' class="text-danger fw-semibold"' if name == "missed" and n else ""
+                cells.append(f'<td class="text-end"><a href="{base}{state}" data-figure="{key}-{name}" '
+                             f'data-count="{n}"{css}>{n}</a></td>')
             rate = figures.rate
             if rate is None:
-                cells.append(format_html('<td class="text-end text-muted" data-figure="{}-rate" title="{}">—</td>',
-                                         window["key"], no_rate))
+                cells.append(f'<td class="text-end text-muted" data-figure="{key}-rate" title="{no_rate}">—</td>')
             else:
-                done = figures.done + figures.done_late
-                cells.append(format_html(
-                    '<td class="text-end" data-figure="{}-rate" title="{}">{}%</td>', window["key"],
-                    _("完成 %(done)d ÷ 已判定 %(decided)d") % {"done": done, "decided": figures.decided},
-                    round(rate * 100)))
-        out.append(format_html(
-            '<tr data-clause="{}"><th scope="row" class="clause-name" title="{}">{} '
-            '<span class="small text-muted fw-normal">{}</span></th>{}</tr>',
-            row.number, row.title, row.number, row.title, mark_safe("".join(cells))))
+                title = esc(of % {"done": figures.done + figures.done_late, "decided": figures.decided})
+                cells.append(f'<td class="text-end" data-figure="{key}-rate" title="{title}">{round(rate * 100)}%</td>')
+        number, title = esc(row.number), esc(row.title)
+        out.append(f'<tr data-clause="{number}"><th scope="row" class="clause-name" title="{title}">{number} '
+                   f'<span class="small text-muted fw-normal">{title}</span></th>{"".join(cells)}</tr>')
     return mark_safe("\n".join(out))
 
 
@@ -231,10 +233,11 @@ def task_lines(lines, empty):
     """The overdue or due-soon list: a line per obligation and day, or per case clock."""
     if not lines:
         return format_html('<li class="list-group-item px-0 text-muted">{}</li>', empty)
-    return format_html_join(
-        "\n", '<li class="list-group-item px-0 task-line{}" data-day="{}">'
-              '<a href="{}"{}>{}</a>{} <span class="text-nowrap text-muted">· {}</span></li>',
-        ((" text-danger" if line.late else "", line.day.isoformat(), line.href,
-          format_html(' data-figure="line" data-count="{}"', line.count) if line.drill else "",
-          line.name, format_html(" <span>{}</span>", line.detail) if line.detail else "", line.when)
-         for line in lines))
+    out = []
+    for line in lines:
+        figure = f' data-figure="line" data-count="{line.count}"' if line.drill else ""
+        detail = f" <span>{esc(line.detail)}</span>" if line.detail else ""
+        out.append(f'<li class="list-group-item px-0 task-line{" text-danger" if line.late else ""}" '
+                   f'data-day="{line.day.isoformat()}"><a href="{esc(line.href)}"{figure}>{esc(line.name)}</a>'
+                   f'{detail} <span class="text-nowrap text-muted">· {esc(line.when)}</span></li>')
+    return mark_safe("\n".join(out))

@@ -435,3 +435,13 @@ def test_stamp_adds_the_year_only_when_it_differs():
     assert dashboard.stamp(datetime(2027, 1, 1, tzinfo=SH).date(), SH, now) == "2027-01-01"
     assert dashboard.stamp(datetime(2026, 12, 31, 16, 30, tzinfo=SH).astimezone(ZoneInfo("UTC")), SH, now) == \
         "12-31 16:30"  # in the platform's zone
+
+
+@pytest.mark.parametrize("now", [datetime(2026, 11, 15, 12, tzinfo=SH), datetime(2026, 10, 1, 0, 0, tzinfo=SH),
+                                 datetime(2026, 9, 30, 23, 59, tzinfo=SH), datetime(2027, 1, 2, 8, tzinfo=SH)])
+def test_the_page_charts_from_one_query_equal_the_separate_ones(filled, now):
+    with CaptureQueriesContext(connection) as ctx:
+        cells, months = dashboard.heatmap_and_trend(filled, now=now, tz=SH)
+    assert len(ctx.captured_queries) == 1
+    assert cells == dashboard.heatmap(filled, now=now, tz=SH)
+    assert months == dashboard.trend(filled, now=now, tz=SH)
