@@ -97,16 +97,15 @@ def enrolment_confirm(request, device: TOTPDevice, code: str) -> list[str]:
         raise DomainError(_("绑定已失效,请重新开始。"))
     with transaction.atomic():
         device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
-        if not device.verify_token(_digits(code)):
-            accepted = False
-        else:
-            accepted = True
+        refused = _throttled(device)
+        accepted = refused is None and device.verify_token(_digits(code))
+        if accepted:
             TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
             device.confirmed = True
             device.save(update_fields=["confirmed"])
             codes = recovery_codes_renew(user)
     if not accepted:  # outside the block: the failed try stays counted (the device's throttle)
-        raise DomainError(_throttled(device) or _("动态验证码不正确,请输入验证器当前显示的 6 位数字。"), field="code")
+        raise DomainError(refused or _("动态验证码不正确,请输入验证器当前显示的 6 位数字。"), field="code")
     otp_login(request, device)
     return codes
 
@@ -154,10 +153,10 @@ def _check(device_model, user, name, code):
                   .filter(user=user, confirmed=True, **({"name": name} if name else {})).order_by("-pk").first())
         if device is None:
             return None, None
-        refused = _throttled(device)
+        refused = _throttled(device)  # asked too soon after wrong codes: not even tried
         if refused is None and device.verify_token(code):
             return device, None
-    return None, refused or _throttled(device)
+    return None, refused
 
 
 def verify(request, code: str):
