@@ -401,3 +401,17 @@ def test_an_old_feed_link_stops_working_after_a_password_reset(client, staff, si
     assert client.get(old).status_code == 404
     assert CalendarFeed.objects.filter(user=staff, revoked_at__isnull=True).count() == 1
 
+
+
+def test_the_demo_logins_work_and_the_demo_officer_enrols_at_first_sign_in(client, db):
+    from obligations.demo import DEMO_PASSWORD, demo_setup
+
+    demo_setup(now=T0)
+    for username, first in [("staff", 200), ("auditor", 200), ("officer", 302), ("supervisor", 302)]:
+        response = post_login(client, username, DEMO_PASSWORD)
+        assert response.status_code == 302, username
+        page = client.get("/tasks/")
+        assert page.status_code == first, username
+        if first == 302:
+            assert page["Location"].startswith(reverse("second-factor-enrol"))
+        client.post(reverse("logout"))
