@@ -7,6 +7,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PLEDGE_VAR_DIR", BASE_DIR / "var"))
@@ -33,8 +35,16 @@ def env_list(name, default):
     return [v.strip() for v in value.split(",") if v.strip()] if value else default
 
 
-SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key-change-me-in-production")
-DEBUG = env_bool("DEBUG", True)
+DEV_SECRET_KEY = "dev-only-insecure-key-change-me-in-production"
+SECRET_KEY = env_str("SECRET_KEY", DEV_SECRET_KEY)
+# Off unless asked for: bin/run turns it on for the laptop; a deployment never has it.
+DEBUG = env_bool("DEBUG", False)
+if not DEBUG and (SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5
+                  or SECRET_KEY.startswith("django-insecure-") or SECRET_KEY == "change-me"):
+    # Forged sessions and messages follow from a known key: refuse to start rather than run on one.
+    raise ImproperlyConfigured(
+        "SECRET_KEY is missing, the built-in development key, or weak (under 50 characters). Set a long random "
+        "SECRET_KEY (e.g. python -c 'import secrets; print(secrets.token_urlsafe(64))'), or DEBUG=true on a laptop.")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -57,6 +67,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "compliance.locale.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -178,8 +189,37 @@ EVIDENCE_ALLOWED_TYPES = env_list(
         "application/vnd.openxmlformats-officedocument.presentationml.presentation",
     ],
 )
-DATA_UPLOAD_MAX_MEMORY_SIZE = EVIDENCE_MAX_BYTES + 1024 * 1024
+# Files stream to disk and are limited by EVIDENCE_MAX_BYTES; the rest of a request body
+# keeps Django's default limit (2.5 MB), so a huge text field is refused before parsing.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FILES = env_int("PLEDGE_MAX_FILES_PER_REQUEST", 100)
+
+# HTTPS behind a proxy: set these in production (README lists them); check --deploy is clean then.
+SECURE_SSL_REDIRECT = env_bool("PLEDGE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env_int("PLEDGE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("PLEDGE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("PLEDGE_HSTS_PRELOAD", False)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("PLEDGE_SECURE_COOKIES", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("PLEDGE_BEHIND_TLS_PROXY") else None
+# How many proxies in front of the app append to X-Forwarded-For (0: trust none, use REMOTE_ADDR).
+PLEDGE_TRUSTED_PROXY_HOPS = env_int("PLEDGE_TRUSTED_PROXY_HOPS", 0)
+
+# Content-Security-Policy: scripts and styles only from our own static files. Style
+# attributes stay allowed (Bootstrap progress bars, SVG sizes); <style> and <script>
+# elements written into a page, and inline event handlers, are refused.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "style-src-attr": [CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "object-src": [CSP.NONE],
+}
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

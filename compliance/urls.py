@@ -15,3 +15,8 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("obligations.urls")),
 ]
+
+handler400 = "compliance.errors.bad_request"
+handler403 = "compliance.errors.permission_denied"
+handler404 = "compliance.errors.page_not_found"
+handler500 = "compliance.errors.server_error"

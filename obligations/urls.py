@@ -4,6 +4,7 @@ from .views import (
     calendar,
     cases,
     dashboard,
+    drafting,
     evidence,
     feeds,
     inbox,
@@ -59,4 +60,23 @@ urlpatterns = [
     path("reviews/<int:pk>/finding/", reviews.review_finding, name="review-finding"),
     path("reviews/<int:pk>/sign/", reviews.review_sign, name="review-sign"),
     path("reviews/<int:pk>/refuse/", reviews.review_refuse, name="review-refuse"),
+]
+
+# The clause editor of a draft, its preview and amendment diff, every version read-only.
+urlpatterns += [
+    path("platforms/<slug:slug>/letter/versions/", drafting.letter_versions, name="letter-versions"),
+    path("letters/<int:pk>/", drafting.letter_version, name="letter-version"),
+    path("letters/<int:pk>/clauses/", drafting.clause_editor, name="clause-editor"),
+    path("letters/<int:pk>/clauses/add/", drafting.clause_add_view, name="clause-add"),
+    path("letters/<int:pk>/preview/", drafting.letter_preview_page, name="letter-preview"),
+    path("letters/<int:pk>/changes/", drafting.letter_changes, name="letter-changes"),
+    path("letters/<int:pk>/discard/", drafting.letter_discard_view, name="letter-discard"),
+    path("clauses/<int:pk>/", drafting.clause_row, name="clause-row"),
+    path("clauses/<int:pk>/edit/", drafting.clause_edit, name="clause-edit"),
+    path("clauses/<int:pk>/remove/", drafting.clause_remove_view, name="clause-remove"),
+    path("clauses/<int:pk>/restore/", drafting.clause_restore_view, name="clause-restore"),
+    path("clauses/<int:pk>/obligations/new/", drafting.obligation_new, name="obligation-spec-new"),
+    path("clauses/<int:pk>/obligations/<int:index>/", drafting.obligation_edit, name="obligation-spec-edit"),
+    path("clauses/<int:pk>/obligations/<int:index>/remove/", drafting.obligation_remove,
+         name="obligation-spec-remove"),
 ]

@@ -68,6 +68,8 @@ def case_open(*, platform, kind, description, received_at, now, user=None, chann
     """Open a case and start its clocks. Returns (case, created): a repeated submission
     key returns the case the first submission made."""
     text = check_description(description)
+    if assignee is not None and access.roles_of(assignee).get(platform.pk) not in ASSIGNABLE:
+        raise DomainError(_("负责人须是本平台的合规负责人或执行人。"), field="assignee")
     if received_at > now:
         raise DomainError(_("受理时间不能晚于当前时间。"), field="received_at")
     if submission_key:
@@ -97,10 +99,14 @@ def case_open(*, platform, kind, description, received_at, now, user=None, chann
         raise
 
 
+ASSIGNABLE = (Role.OFFICER, Role.STAFF)  # who may hold a case; an auditor never writes
+
+
 def may_close(case: Case, user) -> bool:
-    """The platform's officer closes any of its cases; the assignee closes their own."""
+    """The platform's officer closes any of its cases; an assignee who is staff closes
+    their own (with every clock completed: only the officer waives one)."""
     role = access.roles_of(user).get(case.platform_id)
-    return role == Role.OFFICER or (role is not None and case.assignee_id == user.pk)
+    return role == Role.OFFICER or (role == Role.STAFF and case.assignee_id == user.pk)
 
 
 @transaction.atomic
@@ -112,6 +118,8 @@ def case_close(*, case: Case, user, note: str, waivers: dict[int, str], now) -> 
     if case.state == Case.State.CLOSED:
         raise DomainError(_("该案件已办结。"))
     open_clocks = list(case.clocks.filter(state__in=CLOCK_STATES_THAT_BLOCK_CLOSING).select_related("obligation"))
+    if open_clocks and access.roles_of(user).get(case.platform_id) != Role.OFFICER:
+        raise DomainError(_("仍有时限在进行;只有合规负责人可以豁免时限,请先完成各项时限再办结。"))
     unexplained = [c for c in open_clocks if not waivers.get(c.pk, "").strip()]
     if unexplained:
         names = "、".join(f"{c.obligation.title}({c.step_label})" for c in unexplained)
@@ -132,7 +140,7 @@ def case_status(platform, number: str, contact: str) -> Case | None:
     number, contact = (number or "").strip().upper(), (contact or "").strip()
     if not number or not contact:
         return None
-    return Case.objects.filter(platform=platform, number=number, reporter_contact=contact).first()
+    return Case.objects.filter(platform=platform, public_ref=number, reporter_contact=contact).first()
 
 
 def step_completed_at(case: Case, step: str):

@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
-from ..models import Case
+from ..models import Case, Role
 
 
 class PublicComplaintForm(forms.Form):
@@ -26,7 +26,7 @@ class PublicComplaintForm(forms.Form):
 
 
 class StatusLookupForm(forms.Form):
-    number = forms.CharField(label=_("受理编号"), max_length=32)
+    number = forms.CharField(label=_("查询码"), max_length=32)
     contact = forms.CharField(label=_("提交时填写的联系方式"), max_length=100)
 
 
@@ -47,7 +47,8 @@ class CaseForm(forms.Form):
         self.fields["kind"].choices = Case.Kind.choices
         self.fields["severity"].choices = Case.Severity.choices
         self.fields["channel"].choices = Case.Channel.choices
-        self.fields["assignee"].queryset = get_user_model().objects.filter(memberships__platform=platform)
+        self.fields["assignee"].queryset = get_user_model().objects.filter(
+            memberships__platform=platform, memberships__role__in=(Role.OFFICER, Role.STAFF)).order_by("username")
 
 
 class CaseCloseForm(forms.Form):

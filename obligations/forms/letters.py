@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from ..letters import template as tpl
-from ..models import Letter, Obligation
+from ..models import Letter, Obligation, Role
 
 
 def _blank_field(blank: dict, required: bool) -> forms.Field:
@@ -54,5 +54,5 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args, platform, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignees"].queryset = get_user_model().objects.filter(
+        self.fields["assignees"].queryset = get_user_model().objects.exclude(memberships__role=Role.AUDITOR).filter(
             memberships__platform=platform).order_by("username")

@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from ..errors import DomainError
-from ..models import Membership, Obligation
+from ..models import Membership, Obligation, Role
 from ..trust.audit import audit_record
 
 
@@ -13,10 +13,12 @@ from ..trust.audit import audit_record
 def obligation_assign(*, obligation: Obligation, assignees, user, now) -> Obligation:
     """Name the obligation's assignees (an empty list names nobody); each must be a member."""
     assignees = list(assignees)
-    members = set(Membership.objects.filter(platform_id=obligation.platform_id, user__in=assignees)
-                  .values_list("user_id", flat=True))
-    if any(u.pk not in members for u in assignees):
+    roles = dict(Membership.objects.filter(platform_id=obligation.platform_id, user__in=assignees)
+                 .values_list("user_id", "role"))
+    if any(u.pk not in roles for u in assignees):
         raise DomainError(_("所选人员不是本平台成员。"), field="assignees")
+    if Role.AUDITOR in roles.values():
+        raise DomainError(_("只读审计员不执行任务,不能指定为执行人。"), field="assignees")
     obligation.assignees.set(assignees)
     audit_record(at=now, action="obligation.assign", obj=obligation, actor=user, platform=obligation.platform,
                  data={"assignees": [u.get_username() for u in assignees]})

@@ -33,10 +33,10 @@ class ClauseChange:
 
 
 def _clauses(letter: Letter) -> dict[str, tuple[str, dict]]:
-    """number -> (full text, {key: resolved spec}) of the letter's live clauses."""
+    """number -> (full text: title, text, addendum; {key: resolved spec}) of the letter's live clauses."""
     out = {}
     for c in letter.clauses.filter(removed_reason="").order_by("ordinal"):
-        text = c.text + (f"(补充约定:{c.addendum})" if c.addendum else "")
+        text = (f"【{c.title}】" if c.title else "") + c.text + (f"(补充约定:{c.addendum})" if c.addendum else "")
         out[c.number] = (text, {s["key"]: tpl.resolve_spec(s, letter.values, letter.blanks) for s in c.specs})
     return out
 

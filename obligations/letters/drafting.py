@@ -130,7 +130,10 @@ def obligation_spec_save(*, clause: Clause, spec: dict, index: int | None = None
     try:
         checked = tpl.check_spec(spec, letter.blanks)
     except tpl.TemplateError as exc:
-        raise DomainError(_("义务设置有误:%(reason)s(%(path)s)") % {"reason": exc.reason, "path": exc.path}) from None
+        # "obligation.deadlines[0].amount" -> the form's field "deadlines"
+        field = exc.path.split(".")[1].split("[")[0] if "." in exc.path else None
+        raise DomainError(_("义务设置有误:%(reason)s(%(path)s)") % {"reason": exc.reason, "path": exc.path},
+                          field=field) from None
     specs = list(clause.specs)
     if index is None:
         specs.append(checked)

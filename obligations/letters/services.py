@@ -101,6 +101,12 @@ def letter_sign(*, letter: Letter, user=None, now, past_periods: str | None = No
     problems = values_problems(letter.blanks, letter.values)
     if problems:
         raise DomainError(_("以下填空尚未填写或填写有误:%(names)s") % {"names": "、".join(problems)})
+    unschedulable = [_("%(number)s“%(title)s”:%(problem)s") % {"number": clause.number, "title": fields["title"],
+                                                                 "problem": problem}
+                     for clause, fields in letter_obligation_fields(letter)
+                     if (problem := obligation_problem(fields))]
+    if unschedulable:
+        raise DomainError(_("以下义务无法排期,请修改后再签署:%(list)s") % {"list": ";".join(unschedulable)})
     if not Membership.objects.filter(platform=letter.platform, role=Role.OFFICER).exists():
         raise DomainError(_("承诺事项需要合规负责人落实:请先为本平台添加一名合规负责人,再签署。"))
     if past_periods:
@@ -160,6 +166,20 @@ def letter_obligation_fields(letter: Letter) -> list[tuple[Clause, dict]]:
     return [(clause, tpl.resolve_spec(spec, letter.values, letter.blanks))
             for clause in letter.clauses.filter(removed_reason="").order_by("ordinal")
             for spec in clause.specs]
+
+
+def obligation_problem(fields: dict) -> str | None:
+    """Why resolved obligation fields cannot be scheduled, or None. A spec may hold fixed
+    times of day and take its count from a blank: filled with another number, the two
+    disagree, and materializing would fail on every sweep."""
+    if fields["kind"] != "calendar":
+        return None
+    times, count = fields.get("times_of_day") or [], fields.get("count")
+    if times and fields.get("period") != "daily":
+        return _("每日到期时刻只适用于“每日”周期。")
+    if times and count != len(times):
+        return _("每日到期时刻有%(times)s个,每周期次数却为%(count)s,两者须一致。") % {"times": len(times), "count": count}
+    return None
 
 
 OBLIGATION_FIELDS = ("title", "kind", "period", "count", "times_of_day", "spread", "due_offset_minutes",

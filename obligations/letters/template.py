@@ -294,6 +294,12 @@ def _check_spec(check: _Checker, spec: dict, blanks: dict, path: str) -> dict:
     for i, t in enumerate(spec.get("times_of_day", [])):
         if not isinstance(t, str) or not TIME.match(t):
             check.fail(f"{path}.times_of_day[{i}]", f"{t!r} is not a time like 09:00")
+    times = spec.get("times_of_day", [])
+    count = spec.get("count", SPEC_DEFAULTS["count"])
+    if times and isinstance(count, int) and len(times) != count:
+        check.fail(f"{path}.times_of_day", f"{len(times)} times of day for a count of {count}: one time per instance")
+    if times and isinstance(spec.get("period"), str) and not REF.match(spec["period"]) and spec["period"] != "daily":
+        check.fail(f"{path}.times_of_day", "times of day need a daily period")
     if kind == "calendar":
         if "period" not in spec:
             check.fail(f"{path}.period", "a calendar obligation needs a period")

@@ -1,3 +1,5 @@
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -5,6 +7,14 @@ from django.utils.translation import gettext_lazy as _
 
 from .schedules import Trigger
 from .tenancy import Platform
+
+REF_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud on the phone
+
+
+def new_public_ref() -> str:
+    """12 random characters in three groups, e.g. K7QD-MX3A-PW9R (about 59 bits)."""
+    chars = "".join(secrets.choice(REF_ALPHABET) for _ in range(12))
+    return f"{chars[:4]}-{chars[4:8]}-{chars[8:]}"
 
 
 class Case(models.Model):
@@ -50,6 +60,9 @@ class Case(models.Model):
     close_note = models.TextField(_("办结说明"), blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="+")
+    # What the public sees and looks the case up by: random, so it tells nobody how many
+    # complaints the platform received (the number above stays internal).
+    public_ref = models.CharField(_("查询码"), max_length=16, unique=True, default=new_public_ref)
     # The form's one-time key: a double submission finds the case made by the first.
     submission_key = models.CharField(max_length=64, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -83,12 +83,19 @@ def reviews_open(*, now) -> int:
     return opened
 
 
-def _role(user, review) -> str:
-    return access.role_on(user, review.platform_id)
+# Who does what in a review: the officer explains, the group writes its findings and
+# signs, either opens a rectification action; auditors read.
+WRITERS = {
+    "explain": (Role.OFFICER,),
+    "rectify": (Role.OFFICER, Role.SUPERVISOR),
+    "finding": (Role.SUPERVISOR,),
+    "sign": (Role.SUPERVISOR,),
+}
 
 
-def _require(user, review, *roles):
-    if _role(user, review) not in roles:
+def require_writer(user, review, action: str) -> None:
+    """404 outside the platform, 403 for a member whose role does not do `action`."""
+    if access.role_on(user, review.platform_id) not in WRITERS[action]:
         raise PermissionDenied
 
 
@@ -101,7 +108,7 @@ def _open(review: Review) -> Review:
 
 @transaction.atomic
 def review_explain(*, review: Review, occurrence: Occurrence, text: str, user, now) -> ReviewExplanation:
-    _require(user, review, Role.OFFICER)
+    require_writer(user, review, "explain")
     review = _open(review)
     if not text.strip():
         raise DomainError(_("请填写说明。"), field="text")
@@ -119,7 +126,7 @@ def rectification_open(*, review: Review, title: str, owner, due_date: date, use
                        occurrence: Occurrence | None = None) -> Rectification:
     """A rectification action becomes its own one-time obligation, assigned to its owner,
     raised at once: a task like any other, checked off with evidence."""
-    _require(user, review, Role.OFFICER, Role.SUPERVISOR)
+    require_writer(user, review, "rectify")
     review = _open(review)
     owner_role = access.roles_of(owner).get(review.platform_id)
     if owner_role not in (Role.OFFICER, Role.STAFF, Role.SUPERVISOR):
@@ -151,7 +158,7 @@ def rectification_open(*, review: Review, title: str, owner, due_date: date, use
 
 @transaction.atomic
 def finding_add(*, review: Review, text: str, severity: str, user, now) -> ReviewFinding:
-    _require(user, review, Role.SUPERVISOR)
+    require_writer(user, review, "finding")
     review = _open(review)
     if not text.strip():
         raise DomainError(_("请填写风险排查结果。"), field="text")
@@ -176,7 +183,7 @@ def review_sign(*, review: Review, user, password: str, now, otp_code: str | Non
     """A member signs, re-entering their password and, when they use an authenticator app,
     its code (checked before the signing transaction, so a wrong code stays counted against
     guessing). At quorum the review closes."""
-    _require(user, review, Role.SUPERVISOR)
+    require_writer(user, review, "sign")
     if not user.check_password(password or ""):
         raise DomainError(_("密码不正确,签署未生效。"), field="password")
     if not second_factor.code_accepted(user, otp_code or ""):
@@ -201,7 +208,7 @@ def _sign(*, review: Review, user, now) -> Review:
 @transaction.atomic
 def review_refuse(*, review: Review, user, reason: str, now) -> Review:
     """A refusal reopens discussion: the signatures given so far no longer count."""
-    _require(user, review, Role.SUPERVISOR)
+    require_writer(user, review, "sign")
     review = _open(review)
     if not reason.strip():
         raise DomainError(_("拒绝签署须说明理由。"), field="reason")

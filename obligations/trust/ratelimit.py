@@ -1,19 +1,37 @@
 """A fixed-window counter per client address in the cache (Redis when configured)."""
 
+import logging
+
+from django.conf import settings
 from django.core.cache import cache
+
+log = logging.getLogger(__name__)
 
 
 def client_address(request) -> str:
+    """REMOTE_ADDR; behind N trusted proxies (PLEDGE_TRUSTED_PROXY_HOPS), the address
+    that the outermost of them saw, read from the right of X-Forwarded-For. Entries
+    further left were written by the client and are never trusted."""
+    hops = settings.PLEDGE_TRUSTED_PROXY_HOPS
+    if hops:
+        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
+        if len(forwarded) >= hops:
+            return forwarded[-hops]
     return request.META.get("REMOTE_ADDR", "unknown")
 
 
 def allow(scope: str, request, *, limit: int, window: int) -> bool:
-    """Count this request; False once `limit` requests were made in the window."""
+    """Count this request; False once `limit` requests were made in the window. When the
+    cache is down the public channel keeps taking complaints: fail open, and say so."""
     key = f"pledge-rl:{scope}:{client_address(request)}"
-    cache.add(key, 0, timeout=window)
     try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window)
-        count = 1
+        cache.add(key, 0, timeout=window)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, timeout=window)
+            count = 1
+    except Exception:  # noqa: BLE001 - any cache backend failure (redis.ConnectionError, OSError …)
+        log.warning("rate limit cache unavailable; letting %s through", scope, exc_info=True)
+        return True
     return count <= limit

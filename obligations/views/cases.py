@@ -3,6 +3,7 @@ import io
 import uuid
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import F, Min, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -115,6 +116,8 @@ def case_new(request, slug):
 @require_POST
 def case_close_view(request, pk):
     case, _role = _case_for(request, pk)
+    if not may_close(case, request.user):
+        raise PermissionDenied
     form = CaseCloseForm(request.POST)
     waivers = {int(k.removeprefix("waive-")): v for k, v in request.POST.items()
                if k.startswith("waive-") and k.removeprefix("waive-").isdigit()}

@@ -69,10 +69,13 @@ def letter_intake(request, slug):
     access.require_role(request.user, platform.pk, Role.OFFICER)
     try:
         data = request.POST if request.method == "POST" else None
+        files = request.FILES or None
     except RequestDataTooBig:
-        data = None
-        messages.error(request, _("粘贴的文本过长,请改为上传 .txt 或 .docx 文件。"))
-    form = LetterIntakeForm(data, request.FILES or None)
+        form = LetterIntakeForm()
+        return render(request, "obligations/intake/letter_intake.html", {
+            "platform": platform, "form": form, "draft": draft_letter(platform),
+            "error": _("粘贴的文本过长(超过 2.5 MB),请改为上传 .txt 或 .docx 文件(最多 5 MB 文字)。")}, status=400)
+    form = LetterIntakeForm(data, files)
     context = {"platform": platform, "form": form, "draft": draft_letter(platform)}
     if data is None or not form.is_valid():
         return render(request, "obligations/intake/letter_intake.html", context, status=400 if data else 200)

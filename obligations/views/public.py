@@ -51,6 +51,10 @@ def complaint(request, slug):
             return render(request, "public/complaint_done.html", {"platform": platform, "case": case})
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    if len(request.POST.get("description", "")) > settings.PLEDGE_CASE_TEXT_MAX:
+        # An oversized text is refused, not sent back: the page stays small whatever was posted.
+        form.data = form.data.copy()
+        form.data["description"] = ""
     return render(request, "public/complaint.html", {"platform": platform, "form": form}, status=400)
 
 
@@ -71,7 +75,7 @@ def status(request, slug):
             else:
                 # Only the state and the dates: nothing of the description or the staff.
                 context["result"] = {
-                    "number": case.number, "state": case.get_state_display(), "received_at": case.received_at,
+                    "number": case.public_ref, "state": case.get_state_display(), "received_at": case.received_at,
                     "responded_at": step_completed_at(case, "respond"),
                     "decided_at": step_completed_at(case, "decide"),
                 }

@@ -77,6 +77,7 @@ def _form_error(request, review, form):
 @require_POST
 def review_explain(request, pk):
     review, _role = _review(request, pk)
+    reviews.require_writer(request.user, review, "explain")
     form = ExplanationForm(request.POST)
     if not form.is_valid():
         return _form_error(request, review, form)
@@ -89,6 +90,7 @@ def review_explain(request, pk):
 @require_POST
 def review_rectify(request, pk):
     review, _role = _review(request, pk)
+    reviews.require_writer(request.user, review, "rectify")
     form = RectificationForm(request.POST, platform=review.platform)
     if not form.is_valid():
         return _form_error(request, review, form)
@@ -103,6 +105,7 @@ def review_rectify(request, pk):
 @require_POST
 def review_finding(request, pk):
     review, _role = _review(request, pk)
+    reviews.require_writer(request.user, review, "finding")
     form = FindingForm(request.POST)
     if not form.is_valid():
         return _form_error(request, review, form)
@@ -114,6 +117,7 @@ def review_finding(request, pk):
 @require_POST
 def review_sign(request, pk):
     review, _role = _review(request, pk)
+    reviews.require_writer(request.user, review, "sign")
     form = SignForm(request.POST, user=request.user)
     if not form.is_valid():
         return _form_error(request, review, form)
@@ -125,6 +129,7 @@ def review_sign(request, pk):
 @require_POST
 def review_refuse(request, pk):
     review, _role = _review(request, pk)
+    reviews.require_writer(request.user, review, "sign")
     form = RefuseForm(request.POST)
     if not form.is_valid():
         return _form_error(request, review, form)

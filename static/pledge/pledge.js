@@ -14,3 +14,29 @@ document.addEventListener("drop", (e) => {
   zone.classList.remove("dragover");
   zone.querySelector("input[type=file]").files = e.dataTransfer.files;
 });
+
+// A select marked data-autosubmit submits its form when changed (the language menu):
+// no inline handlers, so the Content-Security-Policy can refuse them all.
+document.addEventListener("change", (e) => {
+  if (e.target.matches && e.target.matches("select[data-autosubmit]")) e.target.form.submit();
+});
+
+// The obligation form shows the fields of the chosen kind; without JavaScript it shows all
+// of them, and the server keeps only those of the kind.
+function showKindFields(form) {
+  const kind = form.querySelector("select[name=kind]");
+  if (!kind) return;
+  form.querySelectorAll("fieldset[data-kinds]").forEach((fieldset) => {
+    fieldset.hidden = !fieldset.dataset.kinds.split(" ").includes(kind.value);
+  });
+}
+function initKindFields(root) {
+  if (root.matches && root.matches("form.obligation-form")) showKindFields(root);
+  if (root.querySelectorAll) root.querySelectorAll("form.obligation-form").forEach(showKindFields);
+}
+document.addEventListener("change", (e) => {
+  const form = e.target.closest && e.target.closest("form.obligation-form");
+  if (form && e.target.name === "kind") showKindFields(form);
+});
+document.addEventListener("DOMContentLoaded", () => initKindFields(document));
+document.addEventListener("htmx:load", (e) => initKindFields(e.detail.elt));

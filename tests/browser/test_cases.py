@@ -23,8 +23,8 @@ def test_public_complaint_to_response_to_status(live_server):
         driver.find_element(By.NAME, "description").send_keys("订单退款七天未到账")
         driver.find_element(By.CSS_SELECTOR, "#complaint-form button[type=submit]").click()
         number = wait(driver).until(EC.presence_of_element_located((By.ID, "case-number"))).text
-        case = Case.objects.get(number=number)
-        assert number.startswith("TS-") and case.reporter_contact == "13800000000"
+        case = Case.objects.get(public_ref=number)
+        assert case.number.startswith("TS-") and case.reporter_contact == "13800000000"
 
         login(driver, live_server.url, "staff", DEMO_PASSWORD)
         driver.get(live_server.url + "/tasks/")
@@ -46,7 +46,7 @@ def test_public_complaint_to_response_to_status(live_server):
 
         login(driver, live_server.url, "officer", DEMO_PASSWORD)
         driver.get(live_server.url + "/cases/")
-        row = driver.find_element(By.CSS_SELECTOR, f'tr[data-case="{number}"]')
+        row = driver.find_element(By.CSS_SELECTOR, f'tr[data-case="{case.number}"]')
         clock = row.find_element(By.CSS_SELECTOR, '.clock[data-step="decide"]')
         assert "剩余" in clock.text  # the decide clock is still running
         assert not row.find_elements(By.CSS_SELECTOR, '.clock[data-step="respond"]')

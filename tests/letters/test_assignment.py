@@ -76,3 +76,15 @@ def test_an_empty_list_names_nobody(checks, officer, staff):
     obligation_assign(obligation=checks, assignees=[], user=officer, now=NOW + timedelta(minutes=1))
     assert not Obligation.objects.get(pk=checks.pk).assignees.exists()
     assert [e.data["assignees"] for e in assign_events(checks)] == [["bob"], []]
+
+
+def test_an_auditor_is_never_named_to_do_a_task(signed_letter, officer):
+    from obligations.letters.assignment import obligation_assign
+    from obligations.models import Obligation, Role
+    from tests.conftest import SIGNED_AT, make_user
+
+    auditor = make_user("audrey", signed_letter.platform, Role.AUDITOR)
+    ob = Obligation.objects.get(platform=signed_letter.platform, key="三.2")
+    with pytest.raises(DomainError, match="只读审计员"):
+        obligation_assign(obligation=ob, assignees=[auditor], user=officer, now=SIGNED_AT)
+    assert not ob.assignees.exists()

@@ -97,3 +97,24 @@ def test_a_counter_that_expires_between_add_and_incr_starts_again_at_one(locmem,
     monkeypatch.setattr(backend, "add", lambda *args, **kwargs: False)  # as if it expired right after
     assert hits("submit:alpha", "203.0.113.7", 1, limit=1) == [True]
     assert hits("submit:alpha", "203.0.113.7", 1, limit=1) == [False]
+
+
+def test_behind_trusted_proxies_the_outermost_proxys_view_counts(settings, rf):
+    from obligations.trust.ratelimit import client_address
+
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.7, 10.0.0.2", REMOTE_ADDR="10.0.0.1")
+    assert client_address(request) == "10.0.0.1"  # no proxy trusted: the header is the client's word
+    settings.PLEDGE_TRUSTED_PROXY_HOPS = 1
+    assert client_address(request) == "10.0.0.2"
+    settings.PLEDGE_TRUSTED_PROXY_HOPS = 2
+    assert client_address(request) == "203.0.113.7"  # never the spoofable 6.6.6.6
+
+
+def test_a_broken_cache_fails_open(settings, rf, caplog):
+    from obligations.trust import ratelimit
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": "redis://127.0.0.1:1/0"}}
+    with caplog.at_level("WARNING"):
+        assert ratelimit.allow("complaint", rf.get("/"), limit=0, window=60)
+    assert "rate limit cache unavailable" in caplog.text

@@ -42,12 +42,13 @@ def submit(client, platform, **data):
 def test_public_complaint_gives_a_number_and_status_shows_dates(client, public, staff):
     response = submit(client, public)
     case = Case.objects.get()
-    assert case.number in response.content.decode() and case.channel == "public"
+    html = response.content.decode()
+    assert case.public_ref in html and case.number not in html and case.channel == "public"
     status_url = reverse("public-status", args=[public.slug])
-    html = client.post(status_url, {"number": case.number, "contact": "13800000000"}).content.decode()
+    html = client.post(status_url, {"number": case.public_ref, "contact": "13800000000"}).content.decode()
     assert "处理中" in html and "尚未响应" in html and "无法退款" not in html  # nothing but state and dates
     occurrence_complete(occurrence=clocks(case)["respond"], user=staff, note="已回电", now=case.received_at + timedelta(hours=2))
-    html = client.post(status_url, {"number": case.number, "contact": "13800000000"}).content.decode()
+    html = client.post(status_url, {"number": case.public_ref, "contact": "13800000000"}).content.decode()
     responded = (case.received_at + timedelta(hours=2)).astimezone(SH).strftime("%Y-%m-%d %H:%M")
     assert responded in html and "已回电" not in html
 
@@ -58,7 +59,7 @@ def test_double_post_of_the_public_form_makes_one_case(client, public):
     data = {"submission": key, "reporter_contact": "a@b.cn", "description": "重复提交"}
     first = client.post(url, data).content.decode()
     second = client.post(url, data).content.decode()
-    number = Case.objects.get().number
+    number = Case.objects.get().public_ref
     assert number in first and number in second
     assert Occurrence.objects.filter(case__isnull=False).count() == 2
 
@@ -94,7 +95,7 @@ def test_status_lookup_does_not_say_which_part_was_wrong(client, public):
     case = Case.objects.get()
     url = reverse("public-status", args=[public.slug])
     wrong_number = client.post(url, {"number": "TS-2026-999999", "contact": "13800000000"}).content.decode()
-    wrong_contact = client.post(url, {"number": case.number, "contact": "13900000000"}).content.decode()
+    wrong_contact = client.post(url, {"number": case.public_ref, "contact": "13900000000"}).content.decode()
     for html in (wrong_number, wrong_contact):
         assert "未找到:请核对受理编号和联系方式。" in html and "status-result" not in html
 
@@ -138,3 +139,38 @@ def test_case_pages_refuse_strangers(client, signed_letter):
     assert client.get(reverse("case-detail", args=[case.pk])).status_code == 404
     assert client.post(reverse("case-close", args=[case.pk]), {"note": "x"}).status_code == 404
     assert case.number not in client.get(reverse("case-board")).content.decode()
+
+
+def test_public_references_are_random_and_the_internal_number_does_not_answer(client, public):
+    submit(client, public)
+    submit(client, public)
+    first, second = Case.objects.order_by("id")
+    assert first.public_ref != second.public_ref and len(first.public_ref) == 14
+    url = reverse("public-status", args=[public.slug])
+    by_number = client.post(url, {"number": first.number, "contact": "13800000000"}).content.decode()
+    assert "status-result" not in by_number
+
+
+def test_an_oversized_complaint_is_not_echoed_back(client, public):
+    response = submit(client, public, description="长" * 100_000)
+    html = response.content.decode()
+    assert response.status_code == 400 and "内容过长" in html and "长" * 2001 not in html
+    assert len(response.content) < 50_000 and not Case.objects.exists()
+
+
+def test_a_body_over_the_upload_limit_is_a_chinese_400(client, public):
+    url = reverse("public-complaint", args=[public.slug])
+    client.raise_request_exception = False
+    response = client.post(url, {"description": "长" * (1_000_000), "reporter_contact": "x", "submission": "y"})
+    assert response.status_code == 400 and "请求有误" in response.content.decode()
+    assert not Case.objects.exists()
+
+
+def test_a_form_posted_in_gbk_is_a_400_not_a_500(public):
+    from urllib.parse import urlencode
+
+    client = Client(raise_request_exception=False)
+    body = urlencode({"description": "中文投诉", "reporter_contact": "138", "submission": "k"}, encoding="gbk").encode()
+    response = client.generic("POST", reverse("public-complaint", args=[public.slug]), data=body,
+                              content_type="application/x-www-form-urlencoded; charset=gbk")
+    assert response.status_code == 400 and "请求有误" in response.content.decode()

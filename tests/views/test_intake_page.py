@@ -83,7 +83,7 @@ def test_bad_files_get_a_clear_message(client, officer, url, name, content, mess
 def test_a_five_megabyte_paste_gets_a_clear_message(client, officer, url, settings):
     client.force_login(officer)
     response = client.post(url, {"text": "平台每日检查。" * (5 * 1024 * 1024 // 7 + 1), "read": "1"})
-    assert response.status_code == 400 and "超过 5 MB" in response.content.decode()
+    assert response.status_code == 400 and "过长" in response.content.decode()
     assert not Letter.objects.exists()
 
 

@@ -1,0 +1,27 @@
+"""Error pages in the site's language and frame. The 400 view is not CSRF-decorated:
+Django's default one runs the CSRF check again, which re-reads a body it could not
+decode (a form posted as charset=gbk) and turns the 400 into a 500."""
+
+from django.http import HttpResponseServerError
+from django.shortcuts import render
+from django.template import loader
+from django.views.decorators.csrf import requires_csrf_token
+
+
+def bad_request(request, exception=None):
+    return render(request, "400.html", status=400)
+
+
+@requires_csrf_token
+def permission_denied(request, exception=None):
+    return render(request, "403.html", status=403)
+
+
+@requires_csrf_token
+def page_not_found(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    # No context processors: whatever failed may fail again while rendering them.
+    return HttpResponseServerError(loader.get_template("500.html").render({}))

@@ -1,0 +1,80 @@
+"""A deployment that is safe by default: no start on a weak key, a clean check --deploy
+with the documented production settings, a Content-Security-Policy, Chinese error pages."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+REPO = Path(__file__).resolve().parent.parent
+PRODUCTION = {  # README's production settings
+    "DEBUG": "false", "SECRET_KEY": "p" * 20 + "q" * 20 + "r-s-t-u-v-w-x-y-z-0123456789", "ALLOWED_HOSTS": "pledge.example.cn",
+    "PLEDGE_SSL_REDIRECT": "true", "PLEDGE_HSTS_SECONDS": "31536000", "PLEDGE_HSTS_INCLUDE_SUBDOMAINS": "true",
+    "PLEDGE_HSTS_PRELOAD": "true", "PLEDGE_SECURE_COOKIES": "true", "PLEDGE_BEHIND_TLS_PROXY": "true",
+    "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+}
+
+
+def manage(*args, **env):
+    base = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG")}
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=REPO, env={**base, **env},
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_check_deploy_is_clean_with_the_documented_production_settings():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize("key", [None, "dev-only-insecure-key-change-me-in-production", "change-me", "short-key"])
+def test_no_start_without_a_strong_key_when_debug_is_off(key):
+    env = {"DEBUG": "false"} | ({"SECRET_KEY": key} if key else {})
+    result = manage("check", **env)
+    assert result.returncode != 0 and "SECRET_KEY" in result.stderr
+
+
+def test_debug_is_off_unless_asked(settings):
+    result = manage("shell", "-c", "from django.conf import settings; print(settings.DEBUG)",
+                    SECRET_KEY=PRODUCTION["SECRET_KEY"])
+    assert result.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_every_page_carries_the_csp(client, officer):
+    client.force_login(officer)
+    header = client.get(reverse("my-tasks")).headers["Content-Security-Policy"]
+    assert "script-src 'self'" in header and "unsafe-inline" not in header.split("style-src-attr")[0]
+    assert "frame-ancestors 'none'" in header
+
+
+def test_no_inline_script_or_handler_in_any_template():
+    import re
+
+    for template in (REPO / "templates").rglob("*.html"):
+        text = template.read_text()
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text), template
+        assert not re.search(r"\son[a-z]+=", text), template
+
+
+@pytest.mark.parametrize("url,status,text", [("/no-such-page/", 404, "页面不存在"), ("/calendar/", 403, "无权访问")])
+def test_error_pages_are_chinese_with_the_navigation(client, officer, url, status, text):
+    client.force_login(officer)
+    response = client.get(url)
+    html = response.content.decode()
+    assert response.status_code == status and text in html and 'class="navbar' in html
+
+
+def test_too_many_files_is_a_chinese_400(officer, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = 3
+    client = Client(enforce_csrf_checks=True, raise_request_exception=False)
+    client.force_login(officer)
+    client.get(reverse("password_change"))  # a form page: the CSRF cookie, so the check reads the body
+    files = [SimpleUploadedFile(f"f{i}.txt", b"x") for i in range(5)]
+    response = client.post(reverse("my-tasks"), {"files": files})
+    assert response.status_code == 400 and "请求有误" in response.content.decode()
