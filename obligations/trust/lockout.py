@@ -9,6 +9,7 @@ the login page and the admin's both go through `authenticate`, which asks
 REDIS_URL is set): per client address, per email address and per account."""
 
 import hashlib
+import logging
 from datetime import timedelta
 
 from axes.backends import AxesStandaloneBackend
@@ -20,6 +21,7 @@ from ..errors import DomainError
 from .ratelimit import client_address
 
 HOUR = 3600
+log = logging.getLogger(__name__)
 
 
 class LockoutBackend(AxesStandaloneBackend):
@@ -49,14 +51,19 @@ def cool_off_minutes() -> int:
 
 
 def _count(scope: str, subject: str, window: int = HOUR) -> int:
-    """Count one more event of `subject` in a fixed window and return the count."""
+    """Count one more event of `subject` in a fixed window and return the count (0 when the
+    cache is down: like the public pages' rate limit, the reset page then keeps working)."""
     key = f"pledge-signin:{scope}:{hashlib.sha256(subject.encode()).hexdigest()[:32]}"
-    cache.add(key, 0, timeout=window)
     try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window)
-        return 1
+        cache.add(key, 0, timeout=window)
+        try:
+            return cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, timeout=window)
+            return 1
+    except Exception:  # noqa: BLE001 - any cache backend failure (redis.ConnectionError, OSError …)
+        log.warning("sign-in counter cache unavailable; not counting %s", scope, exc_info=True)
+        return 0
 
 
 def reset_mail_allowed(request, email: str) -> None:

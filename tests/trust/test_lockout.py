@@ -131,3 +131,16 @@ def test_reset_mails_are_capped_per_account(db, settings):
     alice, bob = make_user("alice"), make_user("bob")
     assert [lockout.reset_mail_to_account_allowed(alice) for _ in range(3)] == [True, True, False]
     assert lockout.reset_mail_to_account_allowed(bob)
+
+
+def test_reset_mails_are_not_blocked_when_the_cache_is_down(db, settings, monkeypatch):
+    from django.core.cache import caches
+
+    def down(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    settings.PLEDGE_RESET_MAILS_PER_ACCOUNT, settings.PLEDGE_RESET_MAILS_PER_ADDRESS = 1, 1
+    monkeypatch.setattr(caches["default"], "add", down)
+    for _ in range(3):
+        lockout.reset_mail_allowed(reset_request(), "alice@example.com")
+    assert lockout.reset_mail_to_account_allowed(make_user("alice"))
