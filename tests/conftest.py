@@ -110,16 +110,22 @@ Client.force_login = force_login_past_second_factor
 
 
 def clear_signin_counters():
-    """Forget the password-reset counters (trust/lockout.py) in the cache, locmem or Redis."""
+    """Forget the password-reset counters (trust/lockout.py) in the cache, locmem or Redis
+    (a test that breaks the cache on purpose leaves nothing to forget)."""
+    import redis
+
     pattern = cache.make_key("pledge-signin:*")
-    if hasattr(cache, "_cache") and hasattr(cache._cache, "get_client"):  # Redis
-        client = cache._cache.get_client(None, write=True)
-        keys = list(client.scan_iter(match=pattern))
-        if keys:
-            client.delete(*keys)
-    else:  # local memory
-        for key in [k for k in list(getattr(cache, "_cache", {})) if k.startswith(pattern[:-1])]:
-            cache._cache.pop(key, None)
+    try:
+        if hasattr(cache, "_cache") and hasattr(cache._cache, "get_client"):  # Redis
+            client = cache._cache.get_client(None, write=True)
+            keys = list(client.scan_iter(match=pattern))
+            if keys:
+                client.delete(*keys)
+        else:  # local memory
+            for key in [k for k in list(getattr(cache, "_cache", {})) if k.startswith(pattern[:-1])]:
+                cache._cache.pop(key, None)
+    except (redis.RedisError, OSError):
+        pass
 
 
 @pytest.fixture(autouse=True)

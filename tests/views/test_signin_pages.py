@@ -201,7 +201,8 @@ def test_enrolment_through_the_pages(client, officer):
     page = client.get(reverse("second-factor-enrol") + "?next=/tasks/")
     html = page.content.decode()
     assert page.status_code == 200 and "绑定验证器" in html and "须使用两步验证" in html
-    assert re.search(r'<svg width="200" height="200" role="img" id="totp-qr"', html)  # drawn inline
+    assert re.search(r'<svg width="200" height="200" viewBox="0 0 [\d.]+ [\d.]+" role="img" id="totp-qr"', html)
+    assert re.search(r'<path d="M[\d.,MHVz]+" fill="#000"/></svg>', html)  # drawn inline
     assert "<script>" not in html and not re.search(r'<img[^>]+src="https?:', html)
     device = TOTPDevice.objects.get(user=officer, confirmed=False)
     assert second_factor.secret_text(device) in html
