@@ -19,8 +19,8 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from obligations import dashboard  # noqa: E402
 from obligations.models import Membership, Occurrence, Platform  # noqa: E402
+from obligations.oversight import dashboard  # noqa: E402
 from obligations.schedule.periods import PeriodKind, period_containing  # noqa: E402
 from obligations.work.sweeps import obligations_materialize  # noqa: E402
 

@@ -1,6 +1,8 @@
 """Settings for Pledge. Everything comes from the environment, with embedded defaults
 so that a fresh checkout runs at once on SQLite and a server-less Celery broker."""
 
+import hashlib
+import hmac
 import json
 import os
 from datetime import timedelta
@@ -251,6 +253,15 @@ PLEDGE_PUBLIC_LOOKUP_LIMIT = env_int("PLEDGE_PUBLIC_LOOKUP_LIMIT", 20)
 PLEDGE_PUBLIC_WINDOW_SECONDS = env_int("PLEDGE_PUBLIC_WINDOW_SECONDS", 600)
 PLEDGE_DIGEST_HOUR = env_int("PLEDGE_DIGEST_HOUR", 8)  # local hour of the daily digest
 PLEDGE_SEND_RETRY_MINUTES = env_int("PLEDGE_SEND_RETRY_MINUTES", 10)  # a claim older than this is retried once
+# The audit trail's HMAC key (trust/audit.py). It lives outside the database, so whoever can
+# rewrite the database cannot recompute the chain. Set PLEDGE_AUDIT_KEY in production: the
+# default is derived from SECRET_KEY (also from the environment, never in the database), so
+# changing SECRET_KEY without setting PLEDGE_AUDIT_KEY makes every existing record fail to verify.
+PLEDGE_AUDIT_KEY = env_str("PLEDGE_AUDIT_KEY") or hmac.new(
+    SECRET_KEY.encode(), b"pledge audit chain", hashlib.sha256).hexdigest()
+# Where the chain's head is anchored (an HMAC of its id and hash): a file, not the database,
+# so that a rewritten database is caught even when its tail was cut. Keep it on a volume.
+PLEDGE_AUDIT_ANCHOR = Path(env_str("PLEDGE_AUDIT_ANCHOR", str(VAR_DIR / "audit-anchor.json")))
 
 # Celery: Redis when REDIS_URL is set, else a server-less filesystem broker.
 REDIS_URL = env_str("REDIS_URL")

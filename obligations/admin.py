@@ -1,8 +1,14 @@
-"""The admin lists every model, for setup. Frozen and append-only records are read-only here."""
+"""The admin lists every model, for setup. Records (occurrences, completions, evidence,
+cases, the audit trail) and frozen things are read-only here; every change made on the
+other pages writes an audit record (admin_audit.AuditedAdmin)."""
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
 
 from . import models
+from .admin_audit import AuditedAdmin
 from .models.calendar import CalendarYear
 
 
@@ -20,13 +26,13 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.Platform)
-class PlatformAdmin(admin.ModelAdmin):
+class PlatformAdmin(AuditedAdmin):
     list_display = ("slug", "name", "timezone")
     search_fields = ("slug", "name")
 
 
 @admin.register(models.Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(AuditedAdmin):
     list_display = ("user", "platform", "role")
     list_filter = ("platform", "role")
 
@@ -47,7 +53,7 @@ class ClauseInline(admin.TabularInline):
 
 
 @admin.register(models.Letter)
-class LetterAdmin(admin.ModelAdmin):
+class LetterAdmin(AuditedAdmin):
     list_display = ("title", "platform", "version", "state", "signed_at")
     list_filter = ("state", "platform")
     inlines = [ClauseInline]
@@ -61,7 +67,7 @@ class LetterAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.Clause)
-class ClauseAdmin(admin.ModelAdmin):
+class ClauseAdmin(AuditedAdmin):
     list_display = ("number", "letter", "text")
     list_filter = ("letter__platform",)
 
@@ -73,13 +79,13 @@ class ClauseAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.Obligation)
-class ObligationAdmin(admin.ModelAdmin):
+class ObligationAdmin(AuditedAdmin):
     list_display = ("key", "title", "platform", "kind", "period", "count", "responsible_role", "retention_years")
     list_filter = ("platform", "kind", "period")
 
 
 @admin.register(models.Occurrence)
-class OccurrenceAdmin(admin.ModelAdmin):
+class OccurrenceAdmin(ReadOnlyAdmin):
     list_display = ("obligation", "platform", "sequence", "opens_at", "due_at", "state")
     list_filter = ("state", "platform")
     date_hierarchy = "due_at"
@@ -92,12 +98,12 @@ class CompletionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(models.CalendarDay)
-class CalendarDayAdmin(admin.ModelAdmin):
+class CalendarDayAdmin(AuditedAdmin):
     list_display = ("date", "is_workday", "note")
 
 
 @admin.register(CalendarYear)
-class CalendarYearAdmin(admin.ModelAdmin):
+class CalendarYearAdmin(AuditedAdmin):
     list_display = ("year", "complete", "loaded_by", "loaded_at")
 
 
@@ -122,7 +128,7 @@ class NotificationAdmin(ReadOnlyAdmin):
 
 
 @admin.register(models.CalendarFeed)
-class CalendarFeedAdmin(admin.ModelAdmin):
+class CalendarFeedAdmin(AuditedAdmin):
     list_display = ("user", "created_at", "revoked_at")
     readonly_fields = ("token",)
 
@@ -140,17 +146,14 @@ class CaseEventInline(admin.TabularInline):
 
 
 @admin.register(models.Case)
-class CaseAdmin(admin.ModelAdmin):
-    """Cases open through the app (which starts their clocks); here they are read and assigned."""
+class CaseAdmin(ReadOnlyAdmin):
+    """Cases open, are assigned and close through the app (which starts their clocks and
+    writes their history); here they are only read."""
 
     list_display = ("number", "platform", "kind", "severity", "state", "received_at", "assignee")
     list_filter = ("platform", "kind", "state", "severity")
     search_fields = ("number",)
     inlines = [CaseEventInline]
-    readonly_fields = ("platform", "kind", "number", "received_at", "state", "closed_at", "submission_key")
-
-    def has_add_permission(self, request):
-        return False
 
 
 @admin.register(models.CaseEvent)
@@ -173,3 +176,18 @@ class ReviewAdmin(ReadOnlyAdmin):
                 models.ExportJob)
 class ReviewPartAdmin(ReadOnlyAdmin):
     pass
+
+
+# Who may sign in, and with which rights, is a state change like any other.
+class AuditedUserAdmin(AuditedAdmin, UserAdmin):
+    pass
+
+
+class AuditedGroupAdmin(AuditedAdmin, GroupAdmin):
+    pass
+
+
+for model, model_admin in ((get_user_model(), AuditedUserAdmin), (Group, AuditedGroupAdmin)):
+    if admin.site.is_registered(model):
+        admin.site.unregister(model)
+    admin.site.register(model, model_admin)

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from .alerts.notifications import notifications_plan, notifications_send
 from .oversight.reviews import reviews_open
+from .trust.integrity import integrity_check
 from .work.sweeps import obligations_materialize, occurrences_close_out
 
 
@@ -25,3 +26,11 @@ def run_sweeps(*, now: datetime) -> dict:
 @shared_task(name="obligations.tasks.sweep")
 def sweep():
     return run_sweeps(now=timezone.now())
+
+
+@shared_task(name="obligations.tasks.integrity")
+def integrity():
+    """Daily: the audit chain verified, a seventh of the evidence files re-hashed."""
+    report = integrity_check(now=timezone.now())
+    return {"chain": report.chain.reason or "ok", "broken": report.chain.broken_id, "checked": report.checked,
+            "mismatched": [m.evidence.pk for m in report.mismatches], "notified": report.notified}

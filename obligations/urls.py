@@ -1,6 +1,7 @@
 from django.urls import path
 
 from .views import (
+    audit_log,
     calendar,
     cases,
     dashboard,
@@ -60,6 +61,7 @@ urlpatterns = [
     path("reviews/<int:pk>/finding/", reviews.review_finding, name="review-finding"),
     path("reviews/<int:pk>/sign/", reviews.review_sign, name="review-sign"),
     path("reviews/<int:pk>/refuse/", reviews.review_refuse, name="review-refuse"),
+    path("platforms/<slug:slug>/audit/", audit_log.audit_log, name="audit-log"),
 ]
 
 # The clause editor of a draft, its preview and amendment diff, every version read-only.

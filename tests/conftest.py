@@ -1,10 +1,11 @@
+import importlib
 import os
 from datetime import UTC, datetime
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from hypothesis import settings as hypothesis_settings
 
@@ -76,12 +77,13 @@ PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 @pytest.fixture(autouse=True)
 def _evidence_root(settings, tmp_path):
-    """Each test stores evidence in its own folder (Django resets the storages on change),
-    and hashes passwords fast."""
+    """Each test stores evidence and anchors the audit chain in its own folder (Django
+    resets the storages on change), and hashes passwords fast."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     from django.utils import translation
 
     translation.activate(settings.LANGUAGE_CODE)  # a request of an earlier test may have switched it
+    settings.PLEDGE_AUDIT_ANCHOR = tmp_path / "audit-anchor.json"
     settings.EVIDENCE_ROOT = tmp_path / "evidence"
     settings.STORAGES = {**settings.STORAGES, "evidence": {
         "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path / "evidence")}}}
@@ -133,3 +135,26 @@ def _fresh_signin_counters():
     clear_signin_counters()
     yield
     clear_signin_counters()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_lifts_the_append_only_guard():
+    """Between transactional tests Django empties the test database (TRUNCATE on
+    PostgreSQL, DELETE on SQLite), which the triggers of migration 0008 refuse. For that
+    one flush they are dropped and put back, in the same transaction."""
+    from django.apps import apps
+
+    guard = importlib.import_module("obligations.migrations.0008_append_only")
+    ops = type(connection.ops)
+    flush = ops.execute_sql_flush
+
+    def execute_sql_flush(self, sql_list):
+        with transaction.atomic(using=self.connection.alias):
+            guard.uninstall(self.connection)
+            flush(self, sql_list)
+            guard.install(self.connection, apps.get_model("obligations", "Completion"))
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(ops, "execute_sql_flush", execute_sql_flush)
+    yield
+    patch.undo()

@@ -127,6 +127,7 @@ def observe(name, method, people, args):
 
 # GET, POST outcomes per role: officer, staff, supervisor, auditor, stranger, anonymous.
 EXPECTED = {
+    "audit-log": ("oddohl", "nnnnnl"),
     "calendar-days": ("dddddl", "dddddl"),
     "calendar-feed": ("oooool", "oooool"),
     "calendar-feed-ics": ("oooooo", "nnnnnn"),

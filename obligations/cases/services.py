@@ -50,7 +50,13 @@ def _start_clocks(case: Case) -> list[Occurrence]:
                 period_start=case.received_at, period_end=deadline.due_at, opens_at=case.received_at,
                 due_at=deadline.due_at, close_at=deadline.due_at + ob.grace, provisional=deadline.provisional,
             ))
-    return Occurrence.objects.bulk_create(clocks, ignore_conflicts=True)
+    Occurrence.objects.bulk_create(clocks, ignore_conflicts=True)
+    # ignore_conflicts returns no ids: read them back by the clocks' identity.
+    ids = {(ob_id, seq): pk for ob_id, seq, pk in
+           Occurrence.objects.filter(case=case).values_list("obligation_id", "sequence", "pk")}
+    for clock in clocks:
+        clock.pk, clock._state.adding = ids[(clock.obligation_id, clock.sequence)], False
+    return clocks
 
 
 def check_description(description: str) -> str:

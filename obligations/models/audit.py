@@ -1,4 +1,5 @@
 import hashlib
+import hmac
 import json
 from datetime import UTC
 
@@ -9,7 +10,10 @@ from django.utils.translation import gettext_lazy as _
 
 class AuditEvent(models.Model):
     """Append-only audit trail. Each row carries the hash of the previous one, so a
-    changed or removed row breaks the chain (see audit.audit_verify)."""
+    changed or removed row breaks the chain (see trust/audit.py). The hash is an HMAC
+    under a key kept outside the database, so the chain cannot be recomputed by someone
+    who can only rewrite the database; the database refuses UPDATE, DELETE and TRUNCATE
+    (migration 0008)."""
 
     at = models.DateTimeField(_("时间"))
     platform = models.ForeignKey("obligations.Platform", on_delete=models.PROTECT, null=True, blank=True)
@@ -26,8 +30,8 @@ class AuditEvent(models.Model):
         verbose_name_plural = _("审计记录")
         ordering = ["id"]
 
-    def compute_hash(self):
-        payload = json.dumps(
+    def payload(self) -> bytes:
+        return json.dumps(
             [
                 self.prev_hash,
                 self.at.astimezone(UTC).isoformat(),
@@ -41,8 +45,11 @@ class AuditEvent(models.Model):
             sort_keys=True,
             ensure_ascii=False,
             default=str,
-        )
-        return hashlib.sha256(payload.encode()).hexdigest()
+        ).encode()
+
+    def compute_hash(self, key: bytes) -> str:
+        """HMAC-SHA256 of the record (with its link to the previous one) under `key`."""
+        return hmac.new(key, self.payload(), hashlib.sha256).hexdigest()
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

@@ -19,6 +19,7 @@ class Notification(models.Model):
         ESCALATE_OFFICER = "escalate_officer", _("逾期上报合规负责人")
         ESCALATE_GROUP = "escalate_group", _("逾期上报监督小组")
         DIGEST = "digest", _("每日汇总")
+        INTEGRITY = "integrity", _("完整性告警")  # once a day per recipient, like the digest (digest_date)
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(_("类型"), max_length=24, choices=Kind.choices)

@@ -2,7 +2,9 @@
 hashed, and kept until the clause's retention runs out."""
 
 import hashlib
+import logging
 import mimetypes
+import tempfile
 import unicodedata
 import uuid
 from contextlib import contextmanager
@@ -18,9 +20,12 @@ from ..errors import DomainError
 from ..models import Evidence, Occurrence
 from ..models.evidence import evidence_storage
 from ..trust.audit import audit_record
+from ..trust.integrity import file_sha256
 from .occurrences import occurrence_complete
 
 SNIFF_BYTES = 8192
+SPOOL_BYTES = 2 * 1024 * 1024  # a verified copy stays in memory up to this size, then on disk
+log = logging.getLogger(__name__)
 # Zip containers whose name says what is inside.
 ZIP_FAMILY = {
     "application/zip",
@@ -179,3 +184,28 @@ def evidence_add(*, occurrence: Occurrence, user, files, now, corrects: Evidence
 
 def evidence_open(evidence: Evidence):
     return evidence_storage().open(evidence.file.name, "rb")
+
+
+class EvidenceMismatch(DomainError):
+    """The stored file is missing, or is no longer the file whose SHA-256 was recorded."""
+
+
+def evidence_open_verified(evidence: Evidence, *, user, now):
+    """The file, re-hashed before it is served (files are at most 25 MB): a copy of exactly
+    the bytes that matched the stored SHA-256, so a file swapped meanwhile is not served
+    either. A missing or changed file is refused, and the refusal is audited."""
+    copy = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
+    found = file_sha256(evidence, copy_to=copy)
+    if found == evidence.sha256:
+        copy.seek(0)
+        return copy
+    copy.close()
+    log.error("evidence %s (%s) no longer matches its sha256 %s: found %s", evidence.pk, evidence.file.name,
+              evidence.sha256, found or "no file")
+    audit_record(at=now, action="evidence.mismatch", obj=evidence, actor=user, platform=evidence.platform,
+                 data={"expected": evidence.sha256, "found": found, "file": evidence.file.name, "by": "download"})
+    if found is None:
+        raise EvidenceMismatch(_("佐证文件“%(name)s”已缺失,无法下载。已记录此事件,请联系合规负责人核查。")
+                               % {"name": evidence.original_name})
+    raise EvidenceMismatch(_("佐证文件“%(name)s”的内容与上传时记录的 SHA-256 不一致,可能已被替换或损坏,"
+                             "因此拒绝下载。已记录此事件,请联系合规负责人核查。") % {"name": evidence.original_name})

@@ -5,7 +5,7 @@ import pytest
 
 from obligations.cases.services import case_close, case_open
 from obligations.errors import DomainError
-from obligations.models import Case, Obligation, Occurrence
+from obligations.models import AuditEvent, Case, CaseEvent, Obligation, Occurrence
 from obligations.work.occurrences import occurrence_complete
 from tests.cases.support import at, clocks, open_case
 
@@ -17,6 +17,14 @@ def test_complaint_clocks_24_hours_and_7_days(signed_letter):
     assert c["respond"].due_at == at(2026, 11, 3, 10) and c["decide"].due_at == at(2026, 11, 9, 10)
     assert c["respond"].state == "open" and c["respond"].clause.number == "四.3"
     assert open_case(signed_letter.platform).number == "TS-2026-000002"
+
+
+def test_case_open_records_the_real_ids_of_its_clocks(signed_letter):
+    case = open_case(signed_letter.platform)
+    [record] = AuditEvent.objects.filter(action="case.open", object_id=str(case.pk))
+    ids = record.data["clocks"]
+    assert None not in ids and sorted(ids) == sorted(case.clocks.values_list("pk", flat=True)) and len(ids) == 2
+    assert CaseEvent.objects.get(case=case, action="opened").note.count("2026-11") == 2
 
 
 def test_a_serious_complaint_keeps_the_seven_days_the_letter_promises(signed_letter):
