@@ -171,6 +171,15 @@ STORAGES = {
         "OPTIONS": {"location": str(EVIDENCE_ROOT)} if not os.environ.get("PLEDGE_EVIDENCE_STORAGE") else {},
     },
 }
+# Files made for people to send out of Pledge (reports, evidence archives): written by the
+# export worker, read only through the role-checked download view.
+EXPORTS_ROOT = Path(env_str("PLEDGE_EXPORTS_ROOT", str(VAR_DIR / "exports")))
+STORAGES["exports"] = {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                       "OPTIONS": {"location": str(EXPORTS_ROOT)}}
+# Seconds an export job may run before the worker stops it (and it is marked failed).
+PLEDGE_EXPORT_TIME_LIMIT = env_int("PLEDGE_EXPORT_TIME_LIMIT", 30 * 60)
+# The CJK fonts embedded in PDF reports (Debian: fonts-noto-cjk).
+PLEDGE_PDF_FONT_DIR = Path(env_str("PLEDGE_PDF_FONT_DIR", "/usr/share/fonts/opentype/noto"))
 EVIDENCE_MAX_BYTES = env_int("PLEDGE_EVIDENCE_MAX_BYTES", 25 * 1024 * 1024)
 EVIDENCE_ALLOWED_TYPES = env_list(
     "PLEDGE_EVIDENCE_ALLOWED_TYPES",
@@ -306,4 +315,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # WeasyPrint narrates every step of every PDF at INFO; its warnings are what matter.
+    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }

@@ -7,6 +7,7 @@ from .views import (
     dashboard,
     drafting,
     evidence,
+    exports,
     feeds,
     inbox,
     intake,
@@ -81,4 +82,13 @@ urlpatterns += [
     path("clauses/<int:pk>/obligations/<int:index>/", drafting.obligation_edit, name="obligation-spec-edit"),
     path("clauses/<int:pk>/obligations/<int:index>/remove/", drafting.obligation_remove,
          name="obligation-spec-remove"),
+]
+
+# Files people send out of Pledge: reports and archives made by a worker, and their downloads.
+urlpatterns += [
+    path("platforms/<slug:slug>/exports/", exports.export_list, name="export-list"),
+    path("platforms/<slug:slug>/exports/new/", exports.export_start, name="export-start"),
+    path("exports/<int:pk>/", exports.export_detail, name="export-detail"),
+    path("exports/<int:pk>/retry/", exports.export_retry, name="export-retry"),
+    path("exports/<int:pk>/download/", exports.export_download, name="export-download"),
 ]

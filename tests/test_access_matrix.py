@@ -17,11 +17,13 @@ from django.utils import timezone
 
 from obligations.cases.services import case_open
 from obligations.letters.services import letter_amend
-from obligations.models import CalendarFeed, Membership, Obligation, Occurrence, Platform, Role
+from obligations.models import CalendarFeed, ExportJob, Membership, Obligation, Occurrence, Platform, Role
+from obligations.oversight.export_jobs import export_run
 from obligations.oversight.reviews import review_open
 from obligations.tasks import run_sweeps
 from obligations.work.evidence import completion_with_evidence
 from tests.conftest import PDF_BYTES, make_user
+from tests.oversight.export_support import exports_root  # noqa: F401 (a fixture)
 
 ROLES = ("officer", "staff", "supervisor", "auditor", "stranger", "anonymous")
 SKIP_NAMESPACES = {"admin"}
@@ -45,7 +47,7 @@ def url_names():
 
 
 @pytest.fixture
-def world(signed_letter, officer, staff):
+def world(signed_letter, officer, staff, exports_root):  # noqa: F811
     platform = signed_letter.platform
     platform.public_intake = True
     platform.save()
@@ -66,11 +68,15 @@ def world(signed_letter, officer, staff):
     draft = letter_amend(letter=signed_letter, user=officer, now=now)
     review, _ = review_open(platform=platform, year=2026, quarter=3, now=now)
     feed = CalendarFeed.objects.create(user=officer)
+    export = ExportJob.objects.create(platform=platform, kind=ExportJob.Kind.REVIEW_PDF, params={"review": review.pk},
+                                      requested_by=officer, requested_at=now)
+    assert export_run(export.pk).state == ExportJob.State.DONE
     args = {
         "slug": platform.slug, "occurrence": occ.pk, "evidence": done.evidence.get().pk, "case": case.pk,
         "letter": draft.pk, "clause": draft.clauses.get(number="三.2").pk, "review": review.pk,
         "obligation": Obligation.objects.get(platform=platform, key="三.2").pk,
         "member": Membership.objects.get(user=staff, platform=platform).pk, "token": feed.token, "index": 0,
+        "export": export.pk,
     }
     return people, args
 
@@ -86,6 +92,7 @@ PK = {
     "letter-changes": "letter", "letter-discard": "letter", "clause-row": "clause", "clause-edit": "clause",
     "clause-remove": "clause", "clause-restore": "clause", "obligation-spec-new": "clause",
     "obligation-spec-edit": "clause", "obligation-spec-remove": "clause",
+    "export-detail": "export", "export-retry": "export", "export-download": "export",
 }
 
 
@@ -143,6 +150,12 @@ EXPECTED = {
     "clause-row": ("odddhl", "nnnnnl"),
     "dashboard": ("odoohl", "nnnnnl"),
     "evidence-download": ("oooohl", "nnnnnl"),
+    # Officers and auditors export; the supervisory group its review's report (the job here).
+    "export-detail": ("odoohl", "nnnnnl"),
+    "export-download": ("odoohl", "nnnnnl"),
+    "export-list": ("odoohl", "nnnnnl"),
+    "export-retry": ("nnnnnl", "odoohl"),
+    "export-start": ("nnnnnl", "oddohl"),
     "home": ("oooool", "nnnnnl"),
     "letter-changes": ("oooohl", "nnnnnl"),
     "letter-detail": ("oooohl", "nnnnnl"),

@@ -30,8 +30,9 @@ from ..trust import access, second_factor
 from ..trust.audit import audit_record
 from ..work.evidence import completion_with_evidence, evidence_add
 from ..work.sweeps import obligations_materialize
+from .report_documents import review_pdf
 from .review_snapshot import exceptions, review_snapshot
-from .seal import canonical, seal_of
+from .seal import seal_of
 
 
 def quarter_of(label: str) -> tuple[int, int]:
@@ -229,11 +230,6 @@ def signed_count(review: Review) -> int:
 
 def report_file(snapshot: dict) -> SimpleUploadedFile:
     """The management report (PDF) the 四.1 task keeps as its evidence."""
-    try:
-        from .report_documents import review_pdf
-    except ImportError:  # before the report renderer is installed: the canonical snapshot
-        return SimpleUploadedFile(f"review-{snapshot['period']['label']}.txt", canonical(snapshot),
-                                  content_type="text/plain")
     return SimpleUploadedFile(f"运营情况及风险排查结果-{snapshot['period']['label']}.pdf", review_pdf(snapshot),
                               content_type="application/pdf")
 
