@@ -62,7 +62,7 @@ def complaint(request, slug):
 @require_http_methods(["GET", "POST"])
 def status(request, slug):
     platform = _public_platform(slug)
-    form = StatusLookupForm(request.POST or None)
+    form = StatusLookupForm(request.POST if request.method == "POST" else None)  # an empty POST is still a POST
     context = {"platform": platform, "form": form}
     if request.method == "POST":
         if _limited(request, "status", settings.PLEDGE_PUBLIC_LOOKUP_LIMIT):

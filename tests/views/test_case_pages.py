@@ -273,3 +273,9 @@ def test_board_next_due_is_a_correlated_subquery(client, signed_letter, officer)
     assert "GROUP BY" not in sql and 'JOIN "obligations_occurrence"' not in sql
     assert '"U0"."case_id" = ("obligations_case"."id")' in sql  # correlated to the case row
     assert "LIMIT 1" in sql
+
+
+def test_an_empty_status_lookup_over_the_limit_is_a_429_not_a_500(client, public, settings):
+    settings.PLEDGE_PUBLIC_LOOKUP_LIMIT = 0
+    response = client.post(reverse("public-status", args=[public.slug]), {})
+    assert response.status_code == 429 and "过于频繁" in response.content.decode()
