@@ -5,6 +5,7 @@ import hashlib
 import hmac
 import json
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -59,6 +60,10 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "obligations",
 ]
 
@@ -72,10 +77,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "obligations.signin_middleware.IdleSessionMiddleware",
+    "obligations.signin_middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into the lockout page
 ]
 
 ROOT_URLCONF = "compliance.urls"
@@ -111,9 +120,35 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "obligations.trust.passwords.VarietyValidator"},
 ]
+# Sign-in that resists guessing (obligations/trust/lockout.py, second_factor.py):
+# a user name or a client address is locked for PLEDGE_LOCKOUT_MINUTES after
+# PLEDGE_LOGIN_FAILURES wrong passwords (the login page and the admin's; django-axes,
+# its records in the database); officers, supervisors and admin users need a TOTP code.
+AUTHENTICATION_BACKENDS = [
+    "obligations.trust.lockout.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("PLEDGE_LOGIN_FAILURES", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("PLEDGE_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_CALLABLE = "obligations.views.signin.locked_out"
+AXES_CLIENT_IP_CALLABLE = "obligations.trust.lockout.client_ip"  # as the rate limits see it
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+# Password reset mails per hour: per client address, and per email address and account.
+PLEDGE_RESET_MAILS_PER_ADDRESS = env_int("PLEDGE_RESET_MAILS_PER_ADDRESS", 10)
+PLEDGE_RESET_MAILS_PER_ACCOUNT = env_int("PLEDGE_RESET_MAILS_PER_ACCOUNT", 3)
+OTP_TOTP_ISSUER = "Pledge"
+# Sessions end PLEDGE_SESSION_HOURS after sign-in, and after PLEDGE_SESSION_IDLE_MINUTES idle.
+SESSION_COOKIE_AGE = env_int("PLEDGE_SESSION_HOURS", 12) * 3600
+PLEDGE_SESSION_IDLE_SECONDS = env_int("PLEDGE_SESSION_IDLE_MINUTES", 30) * 60
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"

@@ -1,9 +1,17 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from obligations.views import signin
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Before Django's own accounts/ pages: the password reset that counts its mails, and the second factor.
+    path("accounts/password_reset/", signin.ThrottledPasswordResetView.as_view(), name="password_reset"),
+    path("accounts/second-factor/", signin.overview, name="second-factor"),
+    path("accounts/second-factor/enrol/", signin.enrol, name="second-factor-enrol"),
+    path("accounts/second-factor/verify/", signin.verify, name="second-factor-verify"),
+    path("accounts/second-factor/codes/", signin.codes, name="second-factor-codes"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("obligations.urls")),
 ]

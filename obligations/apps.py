@@ -7,7 +7,16 @@ class ObligationsConfig(AppConfig):
     verbose_name = _("承诺义务")
 
     def ready(self):
+        from django.conf import settings
+        from django.contrib.auth.signals import user_logged_in
+        from django.db.models.signals import post_save
+
         from . import checks  # noqa: F401  (registers the system checks)
+        from .alerts.feed import feed_renew_on_new_password
+        from .signin_middleware import session_started
         from .trust import signins
 
         signins.connect()  # sign-ins, sign-outs, failures and password changes are audited
+        post_save.connect(feed_renew_on_new_password, sender=settings.AUTH_USER_MODEL,
+                          dispatch_uid="pledge-feed-renew-on-new-password")
+        user_logged_in.connect(session_started, dispatch_uid="pledge-session-started")

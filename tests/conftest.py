@@ -4,7 +4,9 @@ from datetime import UTC, datetime
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db import connection, transaction
+from django.test import Client
 from hypothesis import settings as hypothesis_settings
 
 from obligations.demo import demo_values
@@ -85,6 +87,54 @@ def _evidence_root(settings, tmp_path):
     settings.EVIDENCE_ROOT = tmp_path / "evidence"
     settings.STORAGES = {**settings.STORAGES, "evidence": {
         "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path / "evidence")}}}
+
+
+_force_login = Client.force_login
+
+
+def force_login_past_second_factor(self, user, backend=None):
+    """`client.force_login` skips the password; here it skips the second factor too: the
+    session counts as verified by an (empty) device, so pages that officers, supervisors
+    and admin users see after their code work at once. Tests of the second factor itself
+    sign in with `client.login` or through the pages (tests/trust/test_second_factor.py,
+    tests/views/test_signin_pages.py)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    _force_login(self, user, backend)
+    device, _ = StaticDevice.objects.get_or_create(user=user, name="test-force-login", defaults={"confirmed": True})
+    session = self.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
+Client.force_login = force_login_past_second_factor
+
+
+def clear_signin_counters():
+    """Forget the password-reset counters (trust/lockout.py) in the cache, locmem or Redis
+    (a test that breaks the cache on purpose leaves nothing to forget)."""
+    import redis
+
+    pattern = cache.make_key("pledge-signin:*")
+    try:
+        if hasattr(cache, "_cache") and hasattr(cache._cache, "get_client"):  # Redis
+            client = cache._cache.get_client(None, write=True)
+            keys = list(client.scan_iter(match=pattern))
+            if keys:
+                client.delete(*keys)
+        else:  # local memory
+            for key in [k for k in list(getattr(cache, "_cache", {})) if k.startswith(pattern[:-1])]:
+                cache._cache.pop(key, None)
+    except (redis.RedisError, OSError):
+        pass
+
+
+@pytest.fixture(autouse=True)
+def _fresh_signin_counters():
+    clear_signin_counters()
+    yield
+    clear_signin_counters()
 
 
 @pytest.fixture(scope="session", autouse=True)

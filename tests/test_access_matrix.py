@@ -198,6 +198,11 @@ EXPECTED = {
     "review-rectify": ("nnnnnl", "ododhl"),
     "review-refuse": ("nnnnnl", "ddodhl"),
     "review-sign": ("nnnnnl", "ddodhl"),
+    # The second factor's pages (a force_login session counts as past the factor, no app enrolled).
+    "second-factor": ("oooool", "nnnnnl"),
+    "second-factor-codes": ("oooool", "oooool"),
+    "second-factor-enrol": ("oooool", "oooool"),
+    "second-factor-verify": ("oooool", "oooool"),
 }
 
 

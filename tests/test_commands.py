@@ -44,7 +44,8 @@ def test_export_csv_and_json(signed_letter, officer):
                         evidence_count=1)
     rows = list(csv.DictReader(io.StringIO(run("export_occurrences", "--platform", "alpha", "--format", "csv",
                                                "--from", "2026-11-02", "--to", "2026-11-02"))))
-    assert {r["clause"] for r in rows} >= {"三.2", "三.3", "三.1"}
+    # By due date, the local day inclusive: the checks due at 16:00 and 24:00 on 2 November.
+    assert [r["due_at"] for r in rows] == ["2026-11-02T16:00:00+08:00", "2026-11-03T00:00:00+08:00"]
     done = [r for r in rows if r["state"] == "done"]
     assert len(done) == 1
     assert done[0]["completed_by"] == "alice"

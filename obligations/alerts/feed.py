@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from django.db import transaction
+from django.utils import timezone
 from icalendar import Calendar, Event
 
 from ..models import CalendarFeed, Occurrence
@@ -14,6 +15,17 @@ def feed_renew(*, user, now) -> CalendarFeed:
     """Revoke the user's links and issue a new one."""
     CalendarFeed.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)
     return CalendarFeed.objects.create(user=user)
+
+
+def feed_renew_on_new_password(sender, instance, created, **kwargs):
+    """post_save of the user (wired in apps.py): a new password — changed, reset, or set by an
+    administrator — also ends the feed link issued before it, which whoever knew the old
+    password may have copied; the user's calendar page shows the new link. Django marks a
+    password just set with `_password` until the save is done, and not a hash upgrade."""
+    if created or getattr(instance, "_password", None) is None:
+        return
+    if CalendarFeed.objects.filter(user=instance, revoked_at__isnull=True).exists():
+        feed_renew(user=instance, now=timezone.now())
 
 
 def feed_revoke(*, user, now) -> int:

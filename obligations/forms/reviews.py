@@ -1,11 +1,12 @@
 """Forms of the quarterly review: an explanation, a rectification action, a finding, a
-signature (with the password again) and a refusal."""
+signature (with the password and the second factor's code again) and a refusal."""
 
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from ..models import ReviewFinding, Role
+from ..trust import second_factor
 
 REQUIRED = {"required": _("请填写此项。")}
 
@@ -41,6 +42,18 @@ class FindingForm(forms.Form):
 class SignForm(forms.Form):
     password = forms.CharField(label=_("再次输入您的密码以签署"), widget=forms.PasswordInput,
                                error_messages=REQUIRED)
+    otp = forms.CharField(label=_("动态验证码(验证器显示的 6 位数字)"), max_length=16, required=False,
+                          error_messages={"required": _("请输入验证器显示的 6 位动态验证码。")},
+                          widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))
+
+    def __init__(self, *args, user=None, **kwargs):
+        """With `user`, the code is asked when they have an authenticator app, and not shown otherwise."""
+        super().__init__(*args, **kwargs)
+        if user is not None:
+            if second_factor.has_second_factor(user):
+                self.fields["otp"].required = True
+            else:
+                del self.fields["otp"]
 
 
 class RefuseForm(forms.Form):

@@ -1,28 +1,80 @@
 """What the compliance officer sees: per-clause figures for this month and quarter, what
-is overdue, what is due in the next seven days, a 90-day heat map and a 12-month trend.
+is overdue, what is due in the next seven days, open cases, a 90-day heat map and a
+12-month trend.
 
 A fixed number of queries whatever the platform's size: every figure is an aggregate.
 An occurrence counts in the day (month, quarter) of its due time, with the boundaries
-(start, end]: a check due at midnight belongs to the day it closes.
+(start, end]: a check due at midnight belongs to the day it closes, as the drill-down
+selects it (drilldown.due_on_days).
+
+Every figure the page shows links to the rows behind it, and the link selects exactly
+the rows the figure counts: `dashboard_page` builds the figures with their links, the
+rows of the lists and the labels, ready to render, so the template only places them.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
-from django.db.models import Count, DateTimeField, ExpressionWrapper, F, Q
+from django.db.models import Case as Choose
+from django.db.models import (
+    Count,
+    DateTimeField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    Value,
+    When,
+)
 from django.db.models.functions import TruncDate, TruncMonth
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
-from ..models import Occurrence
+from ..models import Case, Occurrence
 from ..schedule.periods import (
     PeriodKind,
     local_midnight,
     month_starts,
     period_containing,
 )
+from .drilldown import SOON_DAYS
 
 S = Occurrence.State
 ONE_MICROSECOND = timedelta(microseconds=1)
 STATES = ("done", "done_late", "missed", "open", "waived")
+DONE_STATES = (S.DONE, S.DONE_LATE)
+LIST_LIMIT = 20  # overdue task lines shown (and every late case clock); the card links to all
+
+
+def stamp(value, tz, now, *, time=True) -> str:
+    """A local date (and time) without the year when it is the current year's, with it
+    otherwise: "11-16 08:00", "2027-01-01 00:00". A date is shown as it is."""
+    if value is None:
+        return ""
+    local = value.astimezone(tz) if isinstance(value, datetime) else value
+    this_year = now.astimezone(tz).year
+    pattern = ("%m-%d" if local.year == this_year else "%Y-%m-%d") + (" %H:%M" if time and isinstance(
+        value, datetime) else "")
+    return local.strftime(pattern)
+
+
+_WEEKDAYS: dict[str, tuple[str, ...]] = {}
+
+
+def weekdays() -> tuple[str, ...]:
+    """周一 … 周日 in the active language (looked up once per language)."""
+    language = get_language()
+    if language not in _WEEKDAYS:
+        _WEEKDAYS[language] = (_("周一"), _("周二"), _("周三"), _("周四"), _("周五"), _("周六"), _("周日"))
+    return _WEEKDAYS[language]
+
+
+def weekday(d: date) -> str:
+    return weekdays()[d.weekday()]
 
 
 @dataclass
@@ -35,36 +87,55 @@ class Figures:
     waived: int = 0
 
     @property
+    def decided(self):
+        """What has been decided: done, done late or missed (open and waived are not)."""
+        return self.done + self.done_late + self.missed
+
+    @property
     def rate(self):
-        """Completed share of what has been decided (done, done late or missed)."""
-        decided = self.done + self.done_late + self.missed
+        """Completed share of what has been decided: (done + done late) ÷ (done + done late + missed)."""
+        decided = self.decided
         return (self.done + self.done_late) / decided if decided else None
 
 
 @dataclass
 class ClauseRow:
     number: str
-    title: str
+    title: str  # the titles of the clause's obligations, not its cut-off text
     month: Figures = field(default_factory=Figures)
     quarter: Figures = field(default_factory=Figures)
 
 
+def _quarter_rows(platform, quarter, month):
+    """One grouped query (obligation × state) over the quarter. The join to the
+    obligations is restricted to the platform's own, so the planner reads a handful of
+    obligations by index, not every platform's."""
+    return (Occurrence.objects.filter(platform=platform, obligation__platform=platform,
+                                      due_at__gt=quarter.start, due_at__lte=quarter.end)
+            .values("obligation__clause__number", "obligation__clause__ordinal", "obligation__key",
+                    "obligation__title", "state")
+            .annotate(n=Count("id"), in_month=Count("id", filter=Q(due_at__gt=month.start, due_at__lte=month.end)))
+            .order_by("obligation__clause__ordinal", "obligation__key", "state"))
+
+
 def clause_figures(platform, *, now, tz) -> tuple[list[ClauseRow], object, object]:
-    """Per clause, for this month and this quarter: due, each state, and the rate.
-    One grouped query (clause × state), pivoted here."""
+    """Per clause, for this month and this quarter: due, each state, and the rate; the
+    clause named by its obligations' titles."""
     month = period_containing(PeriodKind.MONTHLY, now, tz)
     quarter = period_containing(PeriodKind.QUARTERLY, now, tz)
-    rows = (Occurrence.objects.filter(platform=platform, due_at__gt=quarter.start, due_at__lte=quarter.end)
-            .values("obligation__clause__number", "obligation__clause__ordinal", "obligation__clause__text", "state")
-            .annotate(n=Count("id"), in_month=Count("id", filter=Q(due_at__gt=month.start, due_at__lte=month.end)))
-            .order_by("obligation__clause__ordinal"))
     result: dict[str, ClauseRow] = {}
-    for row in rows:
+    titles: dict[str, list[str]] = {}
+    for row in _quarter_rows(platform, quarter, month):
         number = row["obligation__clause__number"]
-        item = result.setdefault(number, ClauseRow(number, row["obligation__clause__text"]))
+        item = result.setdefault(number, ClauseRow(number, ""))
+        names = titles.setdefault(number, [])
+        if row["obligation__title"] not in names:
+            names.append(row["obligation__title"])
         for figures, n in ((item.quarter, row["n"]), (item.month, row["in_month"])):
             figures.due += n
             setattr(figures, row["state"], getattr(figures, row["state"]) + n)
+    for number, item in result.items():
+        item.title = "、".join(titles[number])
     return list(result.values()), month, quarter
 
 
@@ -75,10 +146,16 @@ def overdue(platform, *, now):
             .order_by("due_at", "id"))
 
 
-def due_soon(platform, *, now, days=7):
+def due_soon(platform, *, now, days=SOON_DAYS):
+    """Open and due from now to seven days (7 × 24 hours) from now."""
     return (Occurrence.objects.filter(platform=platform, state=S.OPEN, due_at__gte=now,
                                       due_at__lte=now + timedelta(days=days))
             .select_related("obligation", "clause").order_by("due_at", "id"))
+
+
+def late_clocks(now):
+    """A case's clocks past their deadline and still to do (missed, or open past due)."""
+    return Occurrence.objects.filter(case=OuterRef("pk"), state__in=Occurrence.TODO_STATES, due_at__lt=now)
 
 
 def _belongs_to():
@@ -88,7 +165,7 @@ def _belongs_to():
 def _series(platform, trunc, since, until):
     rows = (Occurrence.objects.filter(platform=platform, due_at__gt=since, due_at__lte=until)
             .annotate(bucket=trunc).values("bucket")
-            .annotate(due=Count("id"), done=Count("id", filter=Q(state__in=(S.DONE, S.DONE_LATE))),
+            .annotate(due=Count("id"), done=Count("id", filter=Q(state__in=DONE_STATES)),
                       missed=Count("id", filter=Q(state=S.MISSED)))
             .order_by("bucket"))
     return {(r["bucket"].date() if hasattr(r["bucket"], "date") else r["bucket"]): r for r in rows}
@@ -125,3 +202,214 @@ def trend(platform, *, now, tz, months=12) -> list[Cell]:
     data = _series(platform, TruncMonth(_belongs_to(), tzinfo=tz), local_midnight(starts[0], tz), month.end)
     empty = {"due": 0, "done": 0, "missed": 0}
     return [Cell(d, r["due"], r["done"], r["missed"]) for d in starts for r in [data.get(d, empty)]]
+
+
+def heatmap_and_trend(platform, *, now, tz, days=90, months=12) -> tuple[list[Cell], list[Cell]]:
+    """Both charts from one query of about a hundred rows: a count per local day over
+    the heat map's days and per month before them; the trend's months are the month
+    rows plus the days of theirs."""
+    today = period_containing(PeriodKind.DAILY, now, tz)
+    month = period_containing(PeriodKind.MONTHLY, now, tz)  # the trend counts the whole of this month
+    starts = month_starts(today.start_date, months)
+    first_day = today.start_date - timedelta(days=days - 1)
+    heat_start = local_midnight(first_day, tz)
+    belongs = _belongs_to()
+    by_day = Q(due_at__gt=heat_start)
+    bucket = Choose(When(by_day, then=TruncDate(belongs, tzinfo=tz)), default=TruncMonth(belongs, tzinfo=tz),
+                    output_field=DateTimeField())
+    rows = (Occurrence.objects.filter(platform=platform, due_at__gt=min(local_midnight(starts[0], tz), heat_start),
+                                      due_at__lte=max(month.end, today.end))
+            .annotate(bucket=bucket, daily=Choose(When(by_day, then=Value(1)), default=Value(0),
+                                                  output_field=IntegerField()))
+            .values("bucket", "daily")
+            .annotate(due=Count("id"), done=Count("id", filter=Q(state__in=DONE_STATES)),
+                      missed=Count("id", filter=Q(state=S.MISSED)))
+            .order_by())
+    per_day = {}
+    months_sum = {d: [0, 0, 0] for d in starts}
+    for r in rows:
+        d = r["bucket"]
+        d = d.date() if isinstance(d, datetime) else d  # the CASE of a date and a month may read as a timestamp
+        if r["daily"]:
+            per_day[d] = r
+        total = months_sum.get(d.replace(day=1))
+        if total is not None:
+            total[0] += r["due"]
+            total[1] += r["done"]
+            total[2] += r["missed"]
+    cells = []
+    for i in range(days):
+        d = first_day + timedelta(days=i)
+        r = per_day.get(d)
+        cells.append(Cell(d, r["due"], r["done"], r["missed"]) if r else Cell(d, 0, 0, 0))
+    return cells, [Cell(d, *months_sum[d]) for d in starts]
+
+
+# The page: figures with the links that select their rows, and the lines of the lists.
+
+
+@dataclass
+class Figure:
+    """A number on the page and the drill-down that lists exactly the rows it counts."""
+
+    key: str
+    label: str
+    count: int
+    href: str
+    title: str = ""
+    danger: bool = False
+
+
+@dataclass
+class TaskLine:
+    """One line of the overdue or due-soon list: the tasks of one obligation closing on
+    one local day ("安全检查 ×3 · 1 已完成"), or one clock of a case ("TS-2026-000003 响应")."""
+
+    day: date
+    name: str  # clause number and obligation title, or case number and step
+    detail: str  # what the tasks are: "×3 · 1 已完成", or the obligation of a clock
+    when: str  # the day, or the due time of a single task
+    href: str
+    count: int
+    drill: bool  # the link is a drill-down listing `count` rows (else one task's or one case's page)
+    late: bool = False
+
+
+@dataclass
+class Dashboard:
+    platform: object
+    now: datetime
+    generated: str
+    overdue: Figure
+    due_soon: Figure
+    cases: Figure
+    case_parts: list[Figure]  # open cases per severity, and those with a clock past its deadline
+    rows: list[ClauseRow]
+    windows: list[dict]
+    overdue_lines: list[TaskLine]
+    overdue_more: int
+    soon_lines: list[TaskLine]
+    soon_until: str
+    heatmap: list[Cell]
+    trend: list[Cell]
+    list_url: str
+
+
+def _grouped(platform, tz, now, soon, window_start, window_end):
+    """The overdue and the due-soon lines from one grouped query, per obligation and local
+    closing day and per case clock: every task still to do and past due, and every task
+    closing on the days of the coming week; with how many are late, done, waived, and
+    due (open) between now and `soon`."""
+    late = Q(state__in=Occurrence.TODO_STATES, due_at__lt=now)
+    ahead = Q(due_at__gte=now, due_at__lte=soon)
+    step = Choose(When(case__isnull=True, then=Value(0)), default=F("sequence"), output_field=IntegerField())
+    return (Occurrence.objects.filter(platform=platform, obligation__platform=platform)
+            .filter(late | Q(due_at__gt=window_start, due_at__lte=window_end))
+            .annotate(day=TruncDate(_belongs_to(), tzinfo=tz), step=step)
+            .values("day", "obligation_id", "case_id", "step", "obligation__key", "obligation__title",
+                    "obligation__clause__number", "obligation__deadlines", "case__number", "case__state")
+            .annotate(n=Count("id"), done=Count("id", filter=Q(state__in=DONE_STATES)),
+                      waived=Count("id", filter=Q(state=S.WAIVED)), late=Count("id", filter=late),
+                      ahead=Count("id", filter=ahead), ahead_open=Count("id", filter=ahead & Q(state=S.OPEN)),
+                      first_due=Min("due_at"), first_late=Min("due_at", filter=late), any_id=Min("id"),
+                      late_id=Min("id", filter=late))
+            .order_by())
+
+
+class _Lines:
+    """Turns grouped rows into TaskLines, with the links of the page."""
+
+    def __init__(self, platform, now, tz, list_url):
+        self.platform, self.now, self.tz, self.list_url = platform, now, tz, list_url
+        self.case_url = reverse("case-detail", args=[0]).replace("/0/", "/{}/")
+        self.occ_url = reverse("occurrence-detail", args=[0]).replace("/0/", "/{}/")
+        self.due = _("到期 %(at)s")
+
+    def line(self, r, *, overdue):
+        """An overdue line counts the group's late tasks; a due-soon line all its tasks of the day."""
+        day, late = r["day"], r["late"]
+        n, first, one = (late, r["first_late"], r["late_id"]) if overdue else (r["n"], r["first_due"], r["any_id"])
+        if r["case_id"]:
+            deadlines = r["obligation__deadlines"] or []
+            key = deadlines[r["step"] - 1]["step"] if 0 < r["step"] <= len(deadlines) else ""
+            label = Occurrence.STEP_LABELS.get(key, key)
+            return TaskLine(day, f"{r['case__number']} {label}", r["obligation__title"],
+                            self.due % {"at": stamp(first, self.tz, self.now)},
+                            self.case_url.format(r["case_id"]), n, False, bool(late))
+        name = f"{r['obligation__clause__number']} {r['obligation__title']}"
+        if n == 1:
+            return TaskLine(day, name, "", self.due % {"at": stamp(first, self.tz, self.now)},
+                            self.occ_url.format(one), 1, False, bool(late))
+        parts = [f"×{n}"]
+        if not overdue:
+            if r["done"]:
+                parts.append(_("%(n)d 已完成") % {"n": r["done"]})
+            if late:
+                parts.append(_("%(n)d 逾期") % {"n": late})
+            if r["waived"]:
+                parts.append(_("%(n)d 已豁免") % {"n": r["waived"]})
+        query = {"obligation": r["obligation__key"], "date_from": day.isoformat(), "date_to": day.isoformat()}
+        if overdue:
+            query = {"overdue": "on", **query}
+        return TaskLine(day, name, " · ".join(parts), f"{stamp(day, self.tz, self.now)} {weekday(day)}",
+                        f"{self.list_url}?{urlencode(query)}", n, True, bool(late))
+
+
+def _cases(platform, board_url, late_cases):
+    """Open cases by severity (one query), and how many of them have a clock past its
+    deadline (`late_cases`, from the overdue lines' query)."""
+    counts = dict(Case.objects.filter(platform=platform, state=Case.State.OPEN).values("severity")
+                  .annotate(n=Count("id")).order_by().values_list("severity", "n"))
+    base = {"platform": platform.slug}
+    severities = [Figure(f"cases-{value}", str(label), counts.get(value, 0),
+                         f"{board_url}?{urlencode({**base, 'severity': value})}",
+                         danger=value == Case.Severity.CRITICAL and bool(counts.get(value)))
+                  for value, label in Case.Severity.choices]
+    total = Figure("cases", _("处理中案件"), sum(counts.values()), f"{board_url}?{urlencode(base)}",
+                   title=_("投诉、突发事件和发现问题,尚未办结的"))
+    breached = Figure("cases-late", _("已超时"), late_cases, f"{board_url}?{urlencode({**base, 'breached': 'on'})}",
+                      title=_("有时限已过仍未完成的案件"), danger=bool(late_cases))
+    return total, severities + [breached]
+
+
+def dashboard_page(platform, *, now) -> Dashboard:
+    tz = platform.tz
+    list_url = reverse("occurrence-list", args=[platform.slug])
+    rows, month, quarter = clause_figures(platform, now=now, tz=tz)
+    lines = _Lines(platform, now, tz, list_url)
+
+    soon = now + timedelta(days=SOON_DAYS)
+    today = now.astimezone(tz).date()
+    last_day = soon.astimezone(tz).date()
+    groups = list(_grouped(platform, tz, now, soon, min(local_midnight(today, tz), now - ONE_MICROSECOND),
+                           local_midnight(last_day + timedelta(days=1), tz)))
+    late_rows = [r for r in groups if r["late"]]
+    overdue_count = sum(r["late"] for r in late_rows)
+    # Case clocks first (few, and each a promise to a person), then the tasks, oldest first.
+    clock_rows = sorted((r for r in late_rows if r["case_id"]), key=lambda r: (r["first_late"], r["case_id"]))
+    task_rows = sorted((r for r in late_rows if not r["case_id"]),
+                       key=lambda r: (r["first_late"], r["obligation__key"]))
+    overdue_lines = [lines.line(r, overdue=True) for r in clock_rows + task_rows[:LIST_LIMIT]]
+    soon_rows = sorted((r for r in groups if r["ahead"]),
+                       key=lambda r: (r["day"], r["first_due"], r["obligation__key"], r["case_id"] or 0, r["step"]))
+    soon_count = sum(r["ahead_open"] for r in soon_rows)
+
+    late_cases = len({r["case_id"] for r in clock_rows if r["case__state"] == Case.State.OPEN})
+    cases_total, case_parts = _cases(platform, reverse("case-board"), late_cases)
+    heat, months = heatmap_and_trend(platform, now=now, tz=tz)
+    windows = []
+    for title, key, period in ((_("本月"), "m", month), (_("本季度"), "q", quarter)):
+        first, last = period.start_date, period.end.astimezone(tz).date() - timedelta(days=1)
+        windows.append({"title": title, "key": key, "first": first, "last": last,
+                        "label": f"{stamp(first, tz, now)} – {stamp(last, tz, now)}",
+                        "query": urlencode({"date_from": first.isoformat(), "date_to": last.isoformat()})})
+    return Dashboard(
+        platform=platform, now=now, generated=now.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+        overdue=Figure("overdue", _("当前逾期"), overdue_count, f"{list_url}?overdue=on",
+                       title=_("待办或未完成,且已过到期时间"), danger=bool(overdue_count)),
+        due_soon=Figure("due-soon", _("未来7天到期"), soon_count, f"{list_url}?due_soon=on",
+                        title=_("待办,从现在起 7 天(7×24 小时)内到期")),
+        cases=cases_total, case_parts=case_parts, rows=rows, windows=windows, overdue_lines=overdue_lines,
+        overdue_more=max(len(task_rows) - LIST_LIMIT, 0), soon_lines=[lines.line(r, overdue=False) for r in soon_rows],
+        soon_until=stamp(soon, tz, now), heatmap=heat, trend=months, list_url=list_url,
+    )

@@ -2,10 +2,9 @@
 
 import csv
 import json
-from datetime import timedelta
 
 from ..models import Occurrence
-from ..schedule.periods import local_midnight
+from .drilldown import due_on_days
 
 COLUMNS = (
     "platform", "clause", "obligation", "title", "period_start", "period_end", "sequence",
@@ -54,10 +53,6 @@ def write_json(rows, out):
 
 
 def platform_occurrences(platform, date_from=None, date_to=None):
-    """Occurrences of a platform whose period overlaps [date_from, date_to] (local dates)."""
-    qs = Occurrence.objects.filter(platform=platform)
-    if date_from:
-        qs = qs.filter(period_end__gt=local_midnight(date_from, platform.tz))
-    if date_to:
-        qs = qs.filter(period_start__lt=local_midnight(date_to + timedelta(days=1), platform.tz))
-    return qs
+    """Occurrences of a platform due on the local days date_from to date_to, both
+    included: the drill-down's rule (a task due at 00:00 belongs to the day before)."""
+    return due_on_days(Occurrence.objects.filter(platform=platform), date_from, date_to, platform.tz)

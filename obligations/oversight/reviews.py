@@ -26,7 +26,7 @@ from ..models import (
     Role,
 )
 from ..schedule.periods import PeriodKind, local_midnight, next_start_date, period_containing
-from ..trust import access
+from ..trust import access, second_factor
 from ..trust.audit import audit_record
 from ..work.evidence import completion_with_evidence, evidence_add
 from ..work.sweeps import obligations_materialize
@@ -180,13 +180,21 @@ def unexplained(review: Review) -> list[dict]:
     return [e for e in exceptions(review) if not e["explanation"]]
 
 
-@transaction.atomic
-def review_sign(*, review: Review, user, password: str, now) -> Review:
-    """A member signs, re-entering their password. At quorum the review closes."""
+def review_sign(*, review: Review, user, password: str, now, otp_code: str | None = None) -> Review:
+    """A member signs, re-entering their password and, when they use an authenticator app,
+    its code (checked before the signing transaction, so a wrong code stays counted against
+    guessing). At quorum the review closes."""
     require_writer(user, review, "sign")
-    review = _open(review)
     if not user.check_password(password or ""):
         raise DomainError(_("密码不正确,签署未生效。"), field="password")
+    if not second_factor.code_accepted(user, otp_code or ""):
+        raise DomainError(_("动态验证码不正确,签署未生效。"), field="otp")
+    return _sign(review=review, user=user, now=now)
+
+
+@transaction.atomic
+def _sign(*, review: Review, user, now) -> Review:
+    review = _open(review)
     missing = unexplained(review)
     if missing:
         raise DomainError(_("还有 %(n)d 项异常没有说明,合规负责人说明后才能签署。") % {"n": len(missing)})

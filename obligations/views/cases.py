@@ -4,10 +4,11 @@ import uuid
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, Min, Q
+from django.db.models import Exists, F, OuterRef, Subquery
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -16,17 +17,28 @@ from ..errors import DomainError
 from ..forms.cases import CaseCloseForm, CaseForm
 from ..forms.work import CompletionForm
 from ..models import Case, CaseEvent, Occurrence, Platform, Role
+from ..oversight.dashboard import late_clocks, stamp
 from ..trust import access
 
 WRITERS = (Role.OFFICER, Role.STAFF)
+S = Occurrence.State
+# The clocks the board shows: still to do (open, missed), and those done after their
+# deadline, which stay in red as a breached deadline. A clock done in time drops off.
+BOARD_CLOCK_STATES = (S.OPEN, S.MISSED, S.DONE_LATE)
 
 
-def _board_rows(request):
+def _board_rows(request, now):
     platforms = access.roles_of(request.user).keys()
+    # The nearest still-to-do deadline, missed ones included (they come first: their
+    # deadline has passed). A correlated subquery: per case an index lookup, no join to misestimate.
+    next_clock = (Occurrence.objects.filter(case=OuterRef("pk"), state__in=Occurrence.TODO_STATES)
+                  .order_by("due_at", "id").values("due_at")[:1])
     cases = (Case.objects.filter(platform_id__in=platforms)
-             .annotate(next_due=Min("clocks__due_at", filter=Q(clocks__state=Occurrence.State.OPEN)))
+             .annotate(next_due=Subquery(next_clock))
              .select_related("platform", "assignee"))
     g = request.GET
+    if g.get("platform"):
+        cases = cases.filter(platform__slug=g["platform"])
     if g.get("kind"):
         cases = cases.filter(kind=g["kind"])
     cases = cases.filter(state=g.get("state", Case.State.OPEN)) if g.get("state") != "all" else cases
@@ -34,34 +46,81 @@ def _board_rows(request):
         cases = cases.filter(severity=g["severity"])
     if g.get("assignee"):
         cases = cases.filter(assignee__username=g["assignee"])
-    return cases.order_by(F("next_due").asc(nulls_last=True), "received_at")
+    if g.get("breached"):
+        cases = cases.filter(Exists(late_clocks(now)))
+    return cases.order_by(F("next_due").asc(nulls_last=True), "received_at", "pk")
+
+
+class BoardClock:
+    """One clock as the board shows it: its step, deadline, and whether it is breached (red)."""
+
+    def __init__(self, clock, now, tz):
+        self.clock, self.step, self.label, self.state = clock, clock.step, clock.step_label, clock.state
+        self.due = stamp(clock.due_at, tz, now)
+        self.late = clock.state in Occurrence.TODO_STATES and clock.due_at < now
+        self.breached = self.late or clock.state == S.DONE_LATE
+        if clock.state == S.DONE_LATE:
+            self.status = _("逾期完成 %(at)s") % {"at": stamp(clock.completed_at, tz, now)}
+        elif clock.state == S.MISSED:
+            self.status = _("未完成 · 已超时 %(t)s") % {"t": timesince(clock.due_at, now)}
+        elif self.late:
+            self.status = _("已超时 %(t)s") % {"t": timesince(clock.due_at, now)}
+        else:
+            self.status = _("剩余 %(t)s") % {"t": timeuntil(clock.due_at, now)}
+
+
+def _clocks_by_case(cases, now):
+    clocks = (Occurrence.objects.filter(case__in=[c.pk for c in cases], state__in=BOARD_CLOCK_STATES)
+              .select_related("obligation").order_by("due_at", "id"))
+    tz = {c.pk: c.platform.tz for c in cases}
+    by_case = {}
+    for clock in clocks:
+        by_case.setdefault(clock.case_id, []).append(BoardClock(clock, now, tz[clock.case_id]))
+    return by_case
+
+
+CSV_COLUMNS = ["platform", "number", "kind", "severity", "state", "channel", "received_at", "next_due",
+               "assignee", "next_step", "overdue", "breached_steps"]
+
+
+def _csv(cases, by_case, now):
+    """One row per case. next_due is the nearest still-to-do deadline, a missed one
+    included; overdue says it has passed; breached_steps names every step missed, late
+    or done late (step:state)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for c in cases:
+        tz = c.platform.tz
+        clocks = by_case.get(c.pk, [])
+        todo = [k for k in clocks if k.state in Occurrence.TODO_STATES]
+        writer.writerow([c.platform.slug, c.number, c.kind, c.severity, c.state, c.channel,
+                         c.received_at.astimezone(tz).isoformat(),
+                         c.next_due.astimezone(tz).isoformat() if c.next_due else "",
+                         c.assignee.get_username() if c.assignee else "",
+                         todo[0].step if todo else "",
+                         "true" if c.next_due and c.next_due < now else "false",
+                         ";".join(f"{k.step}:{'late' if k.state == S.OPEN else k.state}"
+                                  for k in clocks if k.breached)])
+    response = HttpResponse(out.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="cases.csv"'
+    return response
 
 
 @require_GET
 def case_board(request):
-    cases = list(_board_rows(request))
+    now = timezone.now()
+    cases = list(_board_rows(request, now))
+    by_case = _clocks_by_case(cases, now)
     if request.GET.get("format") == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(["platform", "number", "kind", "severity", "state", "channel", "received_at", "next_due",
-                         "assignee"])
-        for c in cases:
-            tz = c.platform.tz
-            writer.writerow([c.platform.slug, c.number, c.kind, c.severity, c.state, c.channel,
-                             c.received_at.astimezone(tz).isoformat(),
-                             c.next_due.astimezone(tz).isoformat() if c.next_due else "",
-                             c.assignee.get_username() if c.assignee else ""])
-        response = HttpResponse(out.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="cases.csv"'
-        return response
-    clocks = (Occurrence.objects.filter(case__in=cases, state=Occurrence.State.OPEN)
-              .select_related("obligation").order_by("due_at"))
-    by_case = {}
-    for clock in clocks:
-        by_case.setdefault(clock.case_id, []).append(clock)
+        return _csv(cases, by_case, now)
     writable = [p for p, r in access.roles_of(request.user).items() if r in WRITERS]
+    rows = []
+    for c in cases:
+        clocks = by_case.get(c.pk, [])
+        rows.append((c, clocks, any(k.late for k in clocks), stamp(c.received_at, c.platform.tz, now)))
     return render(request, "obligations/case_board.html", {
-        "rows": [(c, by_case.get(c.pk, [])) for c in cases], "now": timezone.now(),
+        "rows": rows, "now": now, "count": len(rows),
         "kinds": Case.Kind.choices, "severities": Case.Severity.choices, "filters": request.GET,
         "new_platforms": Platform.objects.filter(pk__in=writable),
     })

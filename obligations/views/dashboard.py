@@ -1,11 +1,9 @@
 import io
-from datetime import timedelta
 
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from ..cases.response_time import monthly_response_times
@@ -38,20 +36,14 @@ def home(request):
 def platform_dashboard(request, slug):
     platform = get_object_or_404(Platform, slug=slug)
     access.require_role(request.user, platform.pk, *READERS)
-    now, tz = timezone.now(), platform.tz
-    rows, month, quarter = dashboard.clause_figures(platform, now=now, tz=tz)
-    late = dashboard.overdue(platform, now=now)
-    late_list = list(late[:20])
-    windows = [(_("本月"), "m", month), (_("本季度"), "q", quarter)]
+    now = timezone.now()
+    page = dashboard.dashboard_page(platform, now=now)
+    responses = [{"month": f"{m.month:%Y-%m}", "count": m.count, "breached": m.breached,
+                  "average": f"{m.average:.1f}", "p90": f"{m.p90:.1f}",
+                  "limit": "—" if m.limit is None else m.limit}
+                 for m in monthly_response_times(platform, now=now) if m.count]
     return render(request, "obligations/dashboard.html", {
-        "platform": platform, "rows": rows, "now": now, "week_ahead": now + timedelta(days=7),
-        "windows": [{"title": t, "key": k, "first": p.start_date,
-                     "last": p.end.astimezone(tz).date() - timedelta(days=1)} for t, k, p in windows],
-        "overdue": late_list, "overdue_count": late.count() if len(late_list) == 20 else len(late_list),
-        "due_soon": list(dashboard.due_soon(platform, now=now)[:50]),
-        "heatmap": dashboard.heatmap(platform, now=now, tz=tz),
-        "trend": dashboard.trend(platform, now=now, tz=tz),
-        "response_times": monthly_response_times(platform, now=now),
+        "platform": platform, "page": page, "response_times": responses,
     })
 
 

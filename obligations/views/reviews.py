@@ -56,7 +56,7 @@ def review_detail(request, pk):
         "quorum": reviews.quorum(review), "signed": reviews.signed_count(review),
         "unexplained": sum(1 for e in snapshot["exceptions"] if not e["explanation"]),
         "rectification_form": RectificationForm(platform=review.platform), "finding_form": FindingForm(),
-        "sign_form": SignForm(), "refuse_form": RefuseForm(),
+        "sign_form": SignForm(user=request.user), "refuse_form": RefuseForm(),
     })
 
 
@@ -118,12 +118,12 @@ def review_finding(request, pk):
 def review_sign(request, pk):
     review, _role = _review(request, pk)
     reviews.require_writer(request.user, review, "sign")
-    form = SignForm(request.POST)
+    form = SignForm(request.POST, user=request.user)
     if not form.is_valid():
         return _form_error(request, review, form)
     return _act(request, review, lambda: reviews.review_sign(
-        review=review, user=request.user, password=form.cleaned_data["password"], now=timezone.now()),
-        _("已签署。"))
+        review=review, user=request.user, password=form.cleaned_data["password"],
+        otp_code=form.cleaned_data.get("otp"), now=timezone.now()), _("已签署。"))
 
 
 @require_POST

@@ -50,3 +50,31 @@ def test_revoked_or_renewed_link_answers_404(client, feed_url, staff):
     client.logout()
     assert client.get(new).status_code == 404
     assert client.get(reverse("calendar-feed-ics", args=["not-a-token"])).status_code == 404
+
+
+def test_a_new_password_renews_the_link(client, feed_url, staff):
+    staff.set_password("Bob-新密码-2026-秋")
+    staff.save()
+    assert client.get(feed_url).status_code == 404
+    assert CalendarFeed.objects.filter(user=staff, revoked_at__isnull=True).count() == 1
+    other_saves = CalendarFeed.objects.get(user=staff, revoked_at__isnull=True)
+    staff.first_name = "Bob"
+    staff.save()  # a save without a new password keeps the link
+    assert CalendarFeed.objects.get(user=staff, revoked_at__isnull=True) == other_saves
+
+
+def test_a_password_hash_upgrade_at_sign_in_keeps_the_link(client, feed_url, staff, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher",
+                                 "django.contrib.auth.hashers.MD5PasswordHasher"]
+    assert staff.password.startswith("md5$")
+    assert client.login(username="bob", password="pw-bob")  # Django re-hashes the password here
+    staff.refresh_from_db()
+    assert staff.password.startswith("pbkdf2_")
+    client.logout()
+    assert client.get(feed_url).status_code == 200
+
+
+def test_a_new_password_issues_no_link_to_whoever_had_none(staff):
+    staff.set_password("Bob-新密码-2026-秋")
+    staff.save()
+    assert not CalendarFeed.objects.filter(user=staff).exists()

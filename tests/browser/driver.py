@@ -4,13 +4,16 @@ import shutil
 import tempfile
 
 import pytest
+from django.contrib.auth import get_user_model
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
+from obligations.trust.second_factor import has_second_factor, must_use
 from tests.conftest import IN_CI
+from tests.trust.signin_support import enrolled_app, fresh_code
 
 
 def chromium_paths():
@@ -46,12 +49,31 @@ def wait(driver, timeout=15):
     return WebDriverWait(driver, timeout)
 
 
-def login(driver, base, username, password):
+def login(driver, base, username, password, *, second_factor=True):
+    """Sign in through the login page. An officer, supervisor or admin user (or anyone with an
+    authenticator app) then enters a code: unless `second_factor` is False, the user gets an
+    enrolled app first if they have none (tests/trust/signin_support.py), and its code is
+    typed on the code page. tests/browser/test_totp.py enrols through the pages instead."""
+    device = None
+    user = get_user_model().objects.filter(username=username).first()
+    if second_factor and user is not None and (must_use(user) or has_second_factor(user)):
+        device = enrolled_app(user)
     driver.get(base + "/accounts/login/")
     driver.find_element(By.NAME, "username").send_keys(username)
     driver.find_element(By.NAME, "password").send_keys(password)
     driver.find_element(By.CSS_SELECTOR, "#login-form button[type=submit]").click()
+    if device is not None:
+        enter_code(driver, fresh_code(device))
     wait(driver).until(EC.presence_of_element_located((By.ID, "user-menu")))
+
+
+def enter_code(driver, code):
+    """On the code page: type the code and wait until a page past it shows."""
+    form = wait(driver).until(EC.presence_of_element_located((By.ID, "otp-verify-form")))
+    form.find_element(By.NAME, "code").send_keys(code)
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait(driver).until(EC.staleness_of(form))
+    wait(driver).until(lambda d: "/second-factor/" not in d.current_url)
 
 
 def logout(driver):

@@ -146,3 +146,30 @@ def test_a_person_of_another_platform_cannot_be_chosen(platform):
     outsider = make_user("mallory", Platform.objects.create(slug="beta", name="Beta"), Role.STAFF)
     form = OccurrenceFilter({"person": outsider.pk}, platform=platform)
     assert not form.is_valid() and list(form.errors) == ["person"]
+
+
+@pytest.mark.parametrize("data", [{"date_from": "2026-13-45"}, {"date_to": "yesterday"}, {"state": "lost"},
+                                  {"date_from": "2026-11-30", "date_to": "2026-11-01"},
+                                  {"clause": "三.2", "date_from": "2026-13-45"}])
+def test_an_invalid_filter_selects_nothing(filled, data):
+    form = OccurrenceFilter(data, platform=filled)
+    assert not form.is_valid()
+    assert list(form.queryset(now=NOW)) == []
+
+
+@pytest.mark.parametrize("key", ["三.2", "三.3", "三.6-incident"])
+def test_obligation_selects_the_rows_of_that_obligation(filled, key):
+    got = set(rows(filled, obligation=key))
+    assert got == expected(filled, lambda o: o.obligation.key == key)
+    assert bool(got) == (key != "三.6-incident")  # no incident was opened
+
+
+def test_an_obligation_of_another_platform_cannot_be_chosen(filled):
+    form = OccurrenceFilter({"obligation": "no-such-key"}, platform=filled)
+    assert not form.is_valid() and list(form.errors) == ["obligation"]
+
+
+def test_due_soon_selects_the_open_rows_due_within_seven_days_from_now(filled):
+    got = set(rows(filled, due_soon="on"))
+    assert got == expected(filled, lambda o: o.state == "open" and NOW <= o.due_at <= NOW + timedelta(days=7))
+    assert got

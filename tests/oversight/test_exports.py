@@ -118,13 +118,13 @@ def test_empty_exports_are_still_well_formed(platform):
     assert json.loads(out.getvalue()) == []
 
 
-def overlapping(platform, first, last):
-    """Independently: the local days a period covers, against the days asked for."""
+def due_on(platform, first, last):
+    """Independently: the local day each task's due time closes (a task due at 00:00
+    belongs to the day before), against the days asked for, both included."""
     picked = set()
     for occ in Occurrence.objects.filter(platform=platform):
-        start_day = occ.period_start.astimezone(platform.tz).date()
-        last_day = (occ.period_end - timedelta(microseconds=1)).astimezone(platform.tz).date()
-        if (first is None or last_day >= first) and (last is None or start_day <= last):
+        day = (occ.due_at - timedelta(microseconds=1)).astimezone(platform.tz).date()
+        if (first is None or day >= first) and (last is None or day <= last):
             picked.add(occ.pk)
     return picked
 
@@ -134,21 +134,34 @@ def overlapping(platform, first, last):
     (date(2026, 11, 3), date(2026, 11, 3)),
     (date(2026, 11, 5), None),
     (None, date(2026, 11, 2)),
-    (date(2026, 12, 1), date(2026, 12, 31)),
+    (date(2026, 11, 30), date(2026, 12, 31)),
 ])
-def test_platform_occurrences_selects_the_periods_overlapping_the_dates(tokyo, occurrences, platform, first, last):
+def test_platform_occurrences_selects_by_due_date(tokyo, occurrences, platform, first, last):
     got = set(platform_occurrences(platform, first, last).values_list("pk", flat=True))
-    assert got == overlapping(platform, first, last)
+    assert got == due_on(platform, first, last)
     assert not platform_occurrences(platform, first, last).exclude(platform=platform).exists()
 
 
-def test_one_day_selects_that_days_checks_and_the_longer_periods_around_it(occurrences, platform):
+def test_one_day_selects_the_tasks_due_that_day_only(occurrences, platform):
+    """3 November: the checks due at 08:00, 16:00 and 24:00; not the month's audit nor
+    the quarter's training, whose periods cover the day but which fall due later."""
     got = platform_occurrences(platform, date(2026, 11, 3), date(2026, 11, 3)).select_related("obligation")
-    checks = [o for o in got if o.obligation.key == "三.2"]
-    assert len(checks) == 3 and {o.period_start.astimezone(SH).date() for o in checks} == {date(2026, 11, 3)}
-    assert {"三.3", "三.5", "三.1", "四.2"} <= {o.obligation.key for o in got}
+    assert sorted(o.due_at.astimezone(SH).isoformat() for o in got) == [
+        "2026-11-03T08:00:00+08:00", "2026-11-03T16:00:00+08:00", "2026-11-04T00:00:00+08:00"]
+    assert {o.obligation.key for o in got} == {"三.2"}
+
+
+def test_the_export_and_the_drilldown_select_the_same_rows(occurrences, platform):
+    from obligations.oversight.drilldown import OccurrenceFilter
+
+    for first, last in ((date(2026, 11, 2), date(2026, 11, 2)), (date(2026, 11, 3), date(2026, 11, 30)),
+                        (date(2026, 11, 30), date(2026, 11, 30))):
+        form = OccurrenceFilter({"date_from": first.isoformat(), "date_to": last.isoformat()}, platform=platform)
+        drilled = set(form.queryset(now=SIGNED_AT).values_list("pk", flat=True))
+        assert drilled == set(platform_occurrences(platform, first, last).values_list("pk", flat=True))
 
 
 def test_dates_are_the_platform_local_days(tokyo, occurrences):
     got = platform_occurrences(tokyo, date(2026, 11, 3), date(2026, 11, 3)).filter(obligation__key="三.2")
-    assert {o.period_start.astimezone(TOKYO).date() for o in got} == {date(2026, 11, 3)} and got.count() == 3
+    assert [o.due_at.astimezone(TOKYO).isoformat() for o in got.order_by("due_at")] == [
+        "2026-11-03T08:00:00+09:00", "2026-11-03T16:00:00+09:00", "2026-11-04T00:00:00+09:00"]

@@ -1,5 +1,7 @@
 """The case pages: the public complaint and status pages, the board, registering a case."""
 
+import csv
+import io
 from datetime import timedelta
 
 import pytest
@@ -174,3 +176,100 @@ def test_a_form_posted_in_gbk_is_a_400_not_a_500(public):
     response = client.generic("POST", reverse("public-complaint", args=[public.slug]), data=body,
                               content_type="application/x-www-form-urlencoded; charset=gbk")
     assert response.status_code == 400 and "请求有误" in response.content.decode()
+
+
+# Missed and breached clocks stay on the board, in red, and in the CSV.
+
+def board_row(html, number):
+    start = html.index(f'data-case="{number}"')
+    return html[html.rindex("<tr", 0, start):html.index("</tr>", start)]
+
+
+def test_a_missed_clock_stays_on_the_board_in_red_and_in_the_csv(client, signed_letter, officer):
+    """A complaint received two days ago, swept: its respond clock is missed. The board
+    shows it in red, first; the CSV gives it as next_due and says it is overdue."""
+    from obligations.tasks import run_sweeps
+
+    platform = signed_letter.platform
+    now = at(2026, 11, 4, 12)
+    with time_machine.travel(now, tick=False):
+        case = open_case(platform, received=at(2026, 11, 2, 12))
+        fresh = open_case(platform, received=at(2026, 11, 4, 9))  # respond by 5 Nov 09:00: still running
+        run_sweeps(now=now)
+        respond = clocks(case)["respond"]
+        assert respond.state == "missed"
+        client.force_login(officer)
+        html = client.get(reverse("case-board")).content.decode()
+        csv_text = client.get(reverse("case-board"), {"format": "csv"}).content.decode("utf-8-sig")
+    row = board_row(html, case.number)
+    assert 'class="table-danger"' in row
+    missed = row[row.index('data-step="respond"'):]
+    missed = missed[:missed.index("</div>")]
+    assert 'data-state="missed"' in missed and 'data-breached="1"' in missed and "未完成" in missed
+    assert "text-danger" in row[row.rindex("<div", 0, row.index('data-step="respond"')):row.index('data-step="respond"')]
+    assert "11-03 12:00" in missed  # the deadline it missed
+    assert 'data-step="decide"' in row and "剩余" in row  # and the one still running
+    assert html.index(case.number) < html.index(fresh.number)  # the missed deadline first
+    assert "table-danger" not in board_row(html, fresh.number)
+    rows = {r["number"]: r for r in csv.DictReader(io.StringIO(csv_text))}
+    assert rows[case.number]["next_due"] == "2026-11-03T12:00:00+08:00"
+    assert rows[case.number]["next_step"] == "respond"
+    assert rows[case.number]["overdue"] == "true"
+    assert rows[case.number]["breached_steps"] == "respond:missed"
+    assert (rows[fresh.number]["overdue"], rows[fresh.number]["breached_steps"]) == ("false", "")
+
+
+def test_a_clock_done_late_stays_red_and_an_open_one_past_due_is_late(client, signed_letter, officer, staff):
+    platform = signed_letter.platform
+    now = at(2026, 11, 4, 12)
+    with time_machine.travel(now, tick=False):
+        late = open_case(platform, received=at(2026, 11, 2, 12))
+        occurrence_complete(occurrence=clocks(late)["respond"], user=staff, note="晚了", now=at(2026, 11, 3, 18))
+        unswept = open_case(platform, kind="incident", received=at(2026, 11, 3, 10))  # recover by 4 Nov 10:00
+        client.force_login(officer)
+        html = client.get(reverse("case-board")).content.decode()
+        csv_text = client.get(reverse("case-board"), {"format": "csv"}).content.decode("utf-8-sig")
+    row = board_row(html, late.number)
+    assert 'data-step="respond" data-state="done_late" data-breached="1"' in row and "逾期完成" in row
+    assert "table-danger" not in row  # nothing left late: the breach is history
+    row = board_row(html, unswept.number)
+    assert 'data-state="open" data-breached="1"' in row and "已超时" in row and "table-danger" in row
+    rows = {r["number"]: r for r in csv.DictReader(io.StringIO(csv_text))}
+    assert rows[late.number]["breached_steps"] == "respond:done_late"
+    assert rows[unswept.number]["breached_steps"] == "recover:late" and rows[unswept.number]["overdue"] == "true"
+
+
+def test_board_filters_by_platform_severity_and_breach_and_counts(client, signed_letter, officer):
+    platform = signed_letter.platform
+    now = at(2026, 11, 4, 12)
+    with time_machine.travel(now, tick=False):
+        old = open_case(platform, received=at(2026, 11, 2, 12))
+        serious = open_case(platform, received=at(2026, 11, 4, 9), severity="serious")
+        open_case(platform, received=at(2026, 11, 4, 10))
+        client.force_login(officer)
+
+        def numbers(**params):
+            html = client.get(reverse("case-board"), params).content.decode()
+            count = int(html.split('id="case-count" data-count="')[1].split('"')[0])
+            found = [c.number for c in Case.objects.all() if f'data-case="{c.number}"' in html]
+            assert count == len(found)
+            return set(found)
+
+        assert len(numbers(platform="alpha")) == 3 and numbers(platform="beta") == set()
+        assert numbers(platform="alpha", severity="serious") == {serious.number}
+        assert numbers(platform="alpha", breached="on") == {old.number}  # respond was due 3 Nov 12:00
+
+
+def test_board_next_due_is_a_correlated_subquery(client, signed_letter, officer):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    open_case(signed_letter.platform)
+    client.force_login(officer)
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(reverse("case-board"))
+    [sql] = [q["sql"] for q in ctx.captured_queries if 'FROM "obligations_case"' in q["sql"]
+             and "next_due" in q["sql"]]
+    assert "GROUP BY" not in sql and 'JOIN "obligations_occurrence"' not in sql
+    assert '"U0"."case_id" = ("obligations_case"."id")' in sql  # correlated to the case row
+    assert "LIMIT 1" in sql

