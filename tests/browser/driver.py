@@ -35,6 +35,8 @@ def make_driver(width=1280, height=900, download_dir=None):
                 "--disable-quic", f"--window-size={width},{height}",
                 f"--user-data-dir={tempfile.mkdtemp(prefix='pledge-chrome-')}"):
         options.add_argument(arg)
+    # The console is kept, so a test can read what the browser refused (CSP violations).
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     if download_dir:
         options.add_experimental_option("prefs", {"download.default_directory": str(download_dir),
                                                   "download.prompt_for_download": False})

@@ -51,6 +51,7 @@ def test_supervisor_signs_the_review_closes_and_the_officer_downloads_its_pdf(li
         driver.get(f"{live_server.url}/reviews/{review.pk}/")
         form = driver.find_element(By.ID, "sign-form")
         form.find_element(By.NAME, "password").send_keys("pw-sue-long-enough")
+        form.find_element(By.NAME, "otp").send_keys(fresh_code(enrolled_app(sue)))  # the signature re-asks for it
         form.find_element(By.NAME, "otp").send_keys(fresh_code(enrolled_app(sue)))  # the app's code again
         click(driver, driver.find_element(By.ID, "review-sign"))
         seal = wait(driver, 60).until(EC.presence_of_element_located((By.ID, "review-seal"))).text
