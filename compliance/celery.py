@@ -31,9 +31,9 @@ def beat_schedule(scale: float = 1.0) -> dict:
         "send-notifications": every(60, "obligations.tasks.send_notifications", 50),
         "daily-digest": {"task": "obligations.tasks.daily_digest", "schedule": crontab(minute=2),
                          "options": {"expires": 3000}},  # hourly: the digest goes out once past the digest hour
-        "integrity-and-retention": {"task": "obligations.tasks.integrity_and_retention",
-                                    "schedule": crontab(hour=18, minute=30),  # 02:30 in Shanghai
-                                    "options": {"expires": 20 * 3600}},
+        # Integrity and retention, daily at 19:40 UTC (03:40 in Shanghai, a quiet hour).
+        "integrity-daily": {"task": "obligations.tasks.integrity", "schedule": crontab(hour=19, minute=40),
+                            "options": {"expires": 20 * 3600}},
         "open-reviews": {"task": "obligations.tasks.open_reviews", "schedule": crontab(minute=7),
                          "options": {"expires": 3000}},
     }

@@ -126,18 +126,12 @@ def _integrity(now) -> dict:
 
 @task("integrity", DAILY_TASK)
 def integrity():
-    """The integrity check alone (beat runs it within integrity_and_retention)."""
-    return _integrity(timezone.now())
-
-
-@task("integrity_and_retention", DAILY_TASK)
-def integrity_and_retention():
-    """The audit chain still holds; evidence past its keep-until date is listed for the
-    officer's approval, and approved files not yet removed are removed."""
+    """Daily: the audit chain verified, a seventh of the evidence files re-hashed; evidence
+    past its keep-until date listed for the officer's approval, and approved files not yet
+    removed removed."""
     now = timezone.now()
     with heartbeat("integrity_retention") as figures:
-        figures.update(integrity=_integrity(now), listed=retention_list(now=now),
-                       removed=retention_remove_approved(now=now))
+        figures.update(_integrity(now), listed=retention_list(now=now), removed=retention_remove_approved(now=now))
     return figures
 
 

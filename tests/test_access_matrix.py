@@ -152,6 +152,7 @@ EXPECTED = {
     "clause-row": ("odddhl", "nnnnnl"),
     "dashboard": ("odoohl", "nnnnnl"),
     "evidence-download": ("oooohl", "nnnnnl"),
+    "healthz": ("oooooo", "nnnnnn"),
     # Officers and auditors export; the supervisory group its review's report (the job here).
     "export-detail": ("odoohl", "nnnnnl"),
     "export-download": ("odoohl", "nnnnnl"),
@@ -194,6 +195,7 @@ EXPECTED = {
     "review-detail": ("odoohl", "nnnnnl"),
     "review-explain": ("nnnnnl", "odddhl"),
     "review-finding": ("nnnnnl", "ddodhl"),
+    "retention": ("odoohl", "odddhl"),
     "review-list": ("odoohl", "nnnnnl"),
     "review-rectify": ("nnnnnl", "ododhl"),
     "review-refuse": ("nnnnnl", "ddodhl"),

@@ -20,7 +20,7 @@ from tests.conftest import SIGNED_AT
 
 REPO = Path(__file__).resolve().parent.parent
 ENTRIES = {"materialize", "close-out", "plan-notifications", "send-notifications", "daily-digest",
-           "integrity-and-retention", "open-reviews"}
+           "integrity-daily", "open-reviews"}
 
 
 def seconds(schedule):
@@ -98,7 +98,7 @@ def test_each_task_records_its_heartbeat(settings):
     settings.CELERY_TASK_ALWAYS_EAGER = True
     for task, name in ((tasks.close_out, "close_out"), (tasks.plan_notifications, "plan"),
                        (tasks.send_notifications, "send"), (tasks.daily_digest, "digest"),
-                       (tasks.open_reviews, "reviews"), (tasks.integrity_and_retention, "integrity_retention"),
+                       (tasks.open_reviews, "reviews"), (tasks.integrity, "integrity_retention"),
                        (tasks.materialize, "materialize")):
         task.run()
         assert SweepRun.objects.filter(name=name, runs=1).exists(), name
