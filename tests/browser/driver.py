@@ -6,6 +6,7 @@ import tempfile
 import pytest
 from django.contrib.auth import get_user_model
 from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
@@ -69,12 +70,25 @@ def login(driver, base, username, password, *, second_factor=True):
     wait(driver).until(EC.presence_of_element_located((By.ID, "user-menu")))
 
 
+def gone(element):
+    """A wait condition: the element has left the page (a new page replaced it). Chromium may
+    report a node of a page being replaced as "does not belong to the document" rather than
+    as stale; both mean the old page is gone."""
+    def _gone(_driver):
+        try:
+            element.is_enabled()
+        except WebDriverException:
+            return True
+        return False
+    return _gone
+
+
 def enter_code(driver, code):
     """On the code page: type the code and wait until a page past it shows."""
     form = wait(driver).until(EC.presence_of_element_located((By.ID, "otp-verify-form")))
     form.find_element(By.NAME, "code").send_keys(code)
     form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    wait(driver).until(EC.staleness_of(form))
+    wait(driver).until(gone(form))
     wait(driver).until(lambda d: "/second-factor/" not in d.current_url)
 
 

@@ -11,7 +11,7 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select
 
 from obligations.models import AuditEvent, Membership, Platform, Role
-from tests.browser.driver import login, logout, make_driver, wait
+from tests.browser.driver import gone, login, logout, make_driver, wait
 from tests.conftest import make_user
 from tests.trust.people_support import make_site_admin
 
@@ -35,7 +35,7 @@ def submit(driver, button):
     """Click and wait for the next page (the old one goes stale)."""
     page = driver.find_element(By.TAG_NAME, "html")
     button.click()
-    wait(driver).until(EC.staleness_of(page))
+    wait(driver).until(gone(page))
 
 
 def alert(driver, kind):

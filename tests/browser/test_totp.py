@@ -14,7 +14,7 @@ from selenium.webdriver.support import expected_conditions as EC
 
 from obligations.models import Platform, Role
 from obligations.trust.second_factor import secret_text
-from tests.browser.driver import logout, make_driver, wait
+from tests.browser.driver import gone, logout, make_driver, wait
 from tests.conftest import make_user
 from tests.trust.signin_support import fresh_code
 
@@ -41,7 +41,7 @@ def olga(db):
 def submit(driver, form):
     page = driver.find_element(By.TAG_NAME, "html")
     form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    wait(driver).until(EC.staleness_of(page))
+    wait(driver).until(gone(page))
 
 
 def password_step(driver, base, next_path="/"):
@@ -83,7 +83,7 @@ def test_an_officer_enrols_at_first_sign_in_and_then_needs_a_code(live_server, d
     assert "验证器已绑定" in driver.page_source
     page = driver.find_element(By.TAG_NAME, "html")
     driver.find_element(By.ID, "codes-continue").click()  # on to the page asked for last
-    wait(driver).until(EC.staleness_of(page))
+    wait(driver).until(gone(page))
     assert driver.current_url == base + "/platforms/gamma/dashboard/"
     driver.get(base + "/tasks/")
     wait(driver).until(EC.presence_of_element_located((By.ID, "section-today")))
@@ -123,7 +123,7 @@ def test_the_admin_asks_for_the_code_too(live_server, driver):
     driver.find_element(By.NAME, "password").send_keys("root-pw-2026")
     page = driver.find_element(By.TAG_NAME, "html")
     driver.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
-    wait(driver).until(EC.staleness_of(page))
+    wait(driver).until(gone(page))
     code_step(driver, fresh_code(device))
     wait(driver).until(EC.presence_of_element_located((By.ID, "site-name")))
     assert driver.current_url == live_server.url + "/admin/"
