@@ -179,7 +179,7 @@ EXPECTED = {
     "obligation-spec-edit": ("odddhl", "odddhl"),
     "obligation-spec-new": ("odddhl", "odddhl"),
     "obligation-spec-remove": ("nnnnnl", "odddhl"),
-    "occurrence-complete": ("nnnnnl", "ooddhl"),
+    "occurrence-complete": ("ooddhl", "ooddhl"),
     "occurrence-detail": ("oooohl", "nnnnnl"),
     "occurrence-evidence-add": ("nnnnnl", "ooddhl"),
     "occurrence-list": ("odoohl", "nnnnnl"),

@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ..errors import DomainError
 from ..forms.work import CompletionForm, EvidenceAddForm, ReasonForm
@@ -33,10 +33,12 @@ def occurrence_detail(request, pk):
     })
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def occurrence_complete(request, pk):
     occ = access.occurrence_for(request.user, pk)
     access.require_complete(request.user, occ)
+    if request.method == "GET":  # a row of My tasks opened: its form (the detail page has it too)
+        return _row(request, occ) if request.htmx else redirect("occurrence-detail", pk=occ.pk)
     form = CompletionForm(request.POST, request.FILES)
     notice = None
     if form.is_valid():

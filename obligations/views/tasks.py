@@ -1,20 +1,39 @@
+from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from ..forms.work import CompletionForm
+from ..models import Role
 from ..trust import access
+from ..work.my_tasks import SECTION_KEYS, Scope
 from ..work.my_tasks import my_tasks as tasks_of
+
+PREVIEW_ROWS = 20  # rows per section on the overview
+PAGE_ROWS = 50  # rows per page of one section
 
 
 @require_GET
 def my_tasks(request):
     now = timezone.now()
-    titles = {"today": _("今日"), "overdue": _("已逾期"), "week": _("本周其余"), "month": _("本月其余"),
-              "quarter": _("本季度其余")}
-    sections = tasks_of(request.user, now=now, tz=timezone.get_current_timezone(), titles=titles)
+    titles = {"today": _("今日"), "overdue": _("已逾期"), "tomorrow": _("明天"), "week": _("本周其余"),
+              "month": _("本月其余"), "quarter": _("本季度其余")}
+    roles = access.roles_of(request.user)
+    is_officer = Role.OFFICER in roles.values()
+    scope = Scope.ALL if is_officer and request.GET.get("scope") == Scope.ALL else Scope.MINE
+    only = request.GET.get("section")
+    only = only if only in SECTION_KEYS else None
+    page = None
+    tz = timezone.get_current_timezone()
+    if only:
+        number = request.GET.get("page") or 1
+        counted = tasks_of(request.user, now=now, tz=tz, titles=titles, scope=scope, only=only, limit=0)[0]
+        page = Paginator(range(counted.total), PAGE_ROWS).get_page(number)
+        sections = tasks_of(request.user, now=now, tz=tz, titles=titles, scope=scope, only=only,
+                            limit=PAGE_ROWS, offset=page.start_index() - 1 if counted.total else 0)
+    else:
+        sections = tasks_of(request.user, now=now, tz=tz, titles=titles, scope=scope, limit=PREVIEW_ROWS)
     return render(request, "obligations/tasks.html", {
-        "sections": sections, "now": now, "form": CompletionForm(),
-        "roles": access.roles_of(request.user),
+        "sections": sections, "now": now, "roles": roles, "is_officer": is_officer, "scope": scope,
+        "only": only, "page": page,
     })

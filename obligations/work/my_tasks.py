@@ -1,15 +1,26 @@
-"""My tasks: a user's occurrences in sections (today, overdue, this week, month,
-quarter), each grouped by clause. One query, bucketed here."""
+"""My tasks: a user's occurrences in sections (today, overdue, tomorrow, this week, month,
+quarter), each grouped by clause. The counts come from one aggregate query; each section
+loads at most a page of rows, so the page stays flat however many tasks a user has."""
 
 from dataclasses import dataclass, field
 from datetime import timedelta
 from itertools import groupby
+
+from django.db.models import Count, Q
 
 from ..models import Occurrence
 from ..schedule.periods import PeriodKind, local_midnight, period_containing
 from ..trust import access
 
 OVERDUE_DAYS = 30
+SECTION_KEYS = ("today", "overdue", "tomorrow", "week", "month", "quarter")
+
+
+class Scope:
+    """Whose tasks: the user's own (the default), or everything on the platforms the user
+    is officer of (plus their own elsewhere)."""
+    MINE = "mine"
+    ALL = "all"
 
 
 @dataclass
@@ -17,6 +28,8 @@ class Section:
     key: str
     title: str
     occurrences: list = field(default_factory=list)
+    total: int = 0
+    open_count: int = 0
 
     @property
     def groups(self):
@@ -25,34 +38,59 @@ class Section:
         return [(clause, list(items)) for clause, items in groupby(ordered, key=lambda o: o.clause)]
 
     @property
-    def open_count(self):
-        return sum(1 for o in self.occurrences if o.state in Occurrence.TODO_STATES)
+    def done_count(self):
+        return self.total - self.open_count
+
+    @property
+    def more(self):
+        """How many rows of the section are not shown."""
+        return self.total - len(self.occurrences)
 
 
-def my_tasks(user, *, now, tz, titles) -> list[Section]:
+def section_filters(*, now, tz) -> dict[str, Q]:
+    """Each section as a filter. Boundaries are (start, end]: a check due at midnight closes
+    the day before. Today keeps its done tasks; the other sections list only what is still
+    to do; each later section starts where the one before it ended."""
     today = period_containing(PeriodKind.DAILY, now, tz)
-    week_end = period_containing(PeriodKind.WEEKLY, now, tz).end
-    month_end = period_containing(PeriodKind.MONTHLY, now, tz).end
-    quarter_end = period_containing(PeriodKind.QUARTERLY, now, tz).end
+    tomorrow_end = local_midnight(today.start_date + timedelta(days=2), tz)
     since = local_midnight(today.start_date - timedelta(days=OVERDUE_DAYS), tz)
-    rows = (access.task_occurrences(user)
-            .filter(due_at__gt=since, due_at__lte=max(quarter_end, week_end))
-            .select_related("obligation", "clause", "platform", "completed_by", "case")
-            .order_by("due_at", "sequence"))
-    sections = {key: Section(key, titles[key]) for key in ("today", "overdue", "week", "month", "quarter")}
-    # Boundaries are (start, end]: a check due at midnight closes the day before.
-    for occ in rows:
-        if today.start < occ.due_at <= today.end:
-            sections["today"].occurrences.append(occ)
-        elif occ.due_at <= today.start:
-            if occ.state in Occurrence.TODO_STATES:
-                sections["overdue"].occurrences.append(occ)
-        elif occ.state != Occurrence.State.OPEN:
-            continue
-        elif occ.due_at <= week_end:
-            sections["week"].occurrences.append(occ)
-        elif occ.due_at <= month_end:
-            sections["month"].occurrences.append(occ)
-        else:
-            sections["quarter"].occurrences.append(occ)
-    return list(sections.values())
+    filters = {
+        "today": Q(due_at__gt=today.start, due_at__lte=today.end),
+        "overdue": Q(due_at__gt=since, due_at__lte=today.start, state__in=Occurrence.TODO_STATES),
+    }
+    lower = today.end
+    for key, upper in (("tomorrow", tomorrow_end),
+                       ("week", period_containing(PeriodKind.WEEKLY, now, tz).end),
+                       ("month", period_containing(PeriodKind.MONTHLY, now, tz).end),
+                       ("quarter", period_containing(PeriodKind.QUARTERLY, now, tz).end)):
+        filters[key] = Q(due_at__gt=lower, due_at__lte=max(lower, upper), state=Occurrence.State.OPEN)
+        lower = max(lower, upper)
+    return filters
+
+
+def task_scope(user, scope=Scope.MINE):
+    """The occurrences on the user's list in a scope."""
+    if scope == Scope.ALL:
+        return access.task_occurrences(user)
+    return Occurrence.objects.filter(access.assigned_to(user), platform_id__in=list(access.roles_of(user)))
+
+
+def my_tasks(user, *, now, tz, titles, scope=Scope.MINE, limit=None, only=None, offset=0) -> list[Section]:
+    """The sections (or only the one named `only`), each with its counts and at most `limit`
+    rows from `offset` on (all rows when `limit` is None)."""
+    filters = section_filters(now=now, tz=tz)
+    keys = [only] if only else list(SECTION_KEYS)
+    base = task_scope(user, scope)
+    todo = Q(state__in=Occurrence.TODO_STATES)
+    counts = base.aggregate(**{f"{k}_total": Count("pk", filter=filters[k]) for k in keys},
+                            **{f"{k}_open": Count("pk", filter=filters[k] & todo) for k in keys})
+    sections = []
+    for key in keys:
+        section = Section(key, titles[key], total=counts[f"{key}_total"], open_count=counts[f"{key}_open"])
+        if section.total:
+            rows = (base.filter(filters[key])
+                    .select_related("obligation", "clause", "platform", "completed_by", "case")
+                    .order_by("due_at", "sequence", "pk"))
+            section.occurrences = list(rows[offset:offset + limit] if limit is not None else rows)
+        sections.append(section)
+    return sections

@@ -92,6 +92,13 @@ def enter_code(driver, code):
     wait(driver).until(lambda d: "/second-factor/" not in d.current_url)
 
 
+def open_row(driver, row_id):
+    """On My tasks: open a task's row (its form is fetched then) and return the row with its form."""
+    driver.find_element(By.ID, row_id).find_element(By.CSS_SELECTOR, ".open-complete").click()
+    return wait(driver).until(lambda d: d.find_element(By.ID, row_id).find_elements(By.CSS_SELECTOR, "form.complete-form")
+                              and d.find_element(By.ID, row_id))
+
+
 def logout(driver):
     menu = driver.find_element(By.ID, "user-menu")
     if menu.is_displayed():

@@ -8,7 +8,7 @@ from selenium.webdriver.support import expected_conditions as EC
 
 from obligations.demo import DEMO_PASSWORD, demo_setup
 from obligations.models import Case, Platform
-from tests.browser.driver import login, logout, make_driver, wait
+from tests.browser.driver import login, logout, make_driver, open_row, wait
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -29,7 +29,7 @@ def test_public_complaint_to_response_to_status(live_server):
         login(driver, live_server.url, "staff", DEMO_PASSWORD)
         driver.get(live_server.url + "/tasks/")
         respond = next(c for c in case.clocks.all() if c.step == "respond")
-        row = driver.find_element(By.ID, f"occ-{respond.pk}")
+        row = open_row(driver, f"occ-{respond.pk}")
         row.find_element(By.NAME, "note").send_keys("已电话联系用户,退款已重新发起")
         row.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
         wait(driver).until(lambda d: d.find_element(By.ID, f"occ-{respond.pk}").get_attribute("data-state") == "done")

@@ -13,7 +13,7 @@ from selenium.webdriver.common.by import By
 from obligations.demo import DEMO_PASSWORD, demo_setup
 from obligations.models import Evidence, Occurrence
 from obligations.tasks import run_sweeps as sweep
-from tests.browser.driver import login, logout, make_driver, wait
+from tests.browser.driver import login, logout, make_driver, open_row, wait
 from tests.conftest import PDF_BYTES
 
 # PostgreSQL: the live server shares the database with the test across threads.
@@ -55,7 +55,7 @@ def test_staff_checks_off_two_checks_and_the_officer_downloads_the_proof(live_se
     driver.execute_script("window.__noReload = true")
 
     for row_id in [rows[1].get_attribute("id"), rows[2].get_attribute("id")]:
-        row = driver.find_element(By.ID, row_id)
+        row = open_row(driver, row_id)
         row.find_element(By.NAME, "note").send_keys("巡检正常")
         row.find_element(By.CSS_SELECTOR, "input[type=file]").send_keys(str(pdf))
         row.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
@@ -95,9 +95,26 @@ def test_phone_width_layout(live_server, demo_today, tmp_path):
         # Nothing wider than the screen; the navigation collapses behind its toggler.
         assert phone.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
         assert phone.find_element(By.CSS_SELECTOR, ".navbar-toggler").is_displayed()
+        open_row(phone, todays_checks(phone)[2].get_attribute("id"))
         button = todays_checks(phone)[2].find_element(By.CSS_SELECTOR, "button[type=submit]")
         note = todays_checks(phone)[2].find_element(By.NAME, "note")
         assert button.rect["width"] > 300 and button.rect["y"] > note.rect["y"]  # stacked, full width
         logout(phone)
     finally:
         phone.quit()
+
+
+def test_officer_sees_own_tasks_first_then_the_platform(live_server, demo_today, driver):
+    login(driver, live_server.url, "officer", DEMO_PASSWORD)
+    driver.get(live_server.url + "/tasks/")
+    assert todays_checks(driver) == []  # the staff's checks are not the officer's
+    assert driver.find_element(By.CSS_SELECTOR, "#task-scope .active").text == "分配给我的"
+    short = driver.execute_script("return document.documentElement.scrollHeight")
+    driver.find_element(By.LINK_TEXT, "全平台").click()
+    wait(driver).until(lambda d: "scope=all" in d.current_url)
+    assert len(todays_checks(driver)) == 3
+    tomorrow = driver.find_element(By.ID, "section-tomorrow")
+    assert len(tomorrow.find_elements(By.CSS_SELECTOR, 'li.task-row[data-obligation="三.2"]')) == 3
+    assert driver.find_element(By.CSS_SELECTOR, '[data-count="tomorrow"]').text == "3"
+    assert not driver.find_elements(By.CSS_SELECTOR, "form.complete-form")  # forms come when a row opens
+    assert short < 5000

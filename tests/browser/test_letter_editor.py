@@ -103,7 +103,7 @@ def test_officer_adds_an_obligation_previews_signs_and_the_tasks_appear(live_ser
     assert Letter.objects.get(pk=draft.pk).state == "signed"
     assert Obligation.objects.get(platform=platform, key="二.4-1").times_of_day == TIMES
 
-    driver.get(live_server.url + "/tasks/")
+    driver.get(live_server.url + "/tasks/?scope=all")  # the new checks are the staff's
     today = driver.find_element(By.ID, "section-today")
     rows = today.find_elements(By.CSS_SELECTOR, 'li.task-row[data-obligation="二.4-1"]')
     assert [r.find_element(By.TAG_NAME, "time").text[-5:] for r in rows] == TIMES

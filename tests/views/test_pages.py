@@ -1,5 +1,6 @@
 """Every URL for the owner's role, another role of the platform, and a stranger."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -81,7 +82,8 @@ def test_read_pages(client, people, check, done, who, status):
 def test_complete(client, people, check, who, status):
     c = client_for(client, people[who])
     url = reverse("occurrence-complete", args=[check.pk])
-    assert c.get(url).status_code == 405
+    opened = c.get(url, headers={"HX-Request": "true"})  # the row's form, for those who may complete
+    assert opened.status_code == status and (b"complete-form" in opened.content) == (status == 200)
     response = c.post(url, {"note": "ok", "files": [pdf()]}, headers={"HX-Request": "true"})
     assert response.status_code == status
     check.refresh_from_db()
@@ -137,6 +139,52 @@ def test_my_tasks_lists_todays_checks_first_with_counts(client, people, check):
     assert today.count('data-obligation="三.2"') == 2  # signed at 09:00: the 08–16 and 16–24 checks
     assert 'data-count="today">2<' in html
     assert "三.3" not in today  # the officer's audit is not the staff's
+
+
+def test_my_tasks_counters_and_headings_agree_and_done_tasks_are_told_apart(client, people, check):
+    completion_with_evidence(occurrence=check, user=people["staff"], note="", now=NOW, files=[pdf()])
+    client.force_login(people["staff"])
+    html = client.get(reverse("my-tasks")).content.decode()
+    assert 'data-count="today">1<' in html and 'data-heading-count="today">1<' in html
+    assert "另有 1 项已完成" in html
+    today = html.split('id="section-today"')[1].split('id="section-overdue"')[0]
+    assert today.count('data-obligation="三.2"') == 2  # the done one stays listed today
+
+
+def test_officer_sees_own_tasks_by_default_and_the_platform_with_the_filter(client, people, check):
+    client.force_login(people["officer"])
+    mine = client.get(reverse("my-tasks")).content.decode()
+    assert f'id="occ-{check.pk}"' not in mine and 'data-obligation="三.3"' in mine  # the staff's check, the officer's audit
+    everything = client.get(reverse("my-tasks"), {"scope": "all"}).content.decode()
+    assert f'id="occ-{check.pk}"' in everything
+    client.force_login(people["staff"])
+    assert 'id="task-scope"' not in client.get(reverse("my-tasks")).content.decode()  # nothing more to see
+
+
+def test_my_tasks_pages_long_sections_and_renders_no_forms_until_a_row_is_opened(client, people, check, monkeypatch):
+    monkeypatch.setattr("obligations.views.tasks.PAGE_ROWS", 10)
+    client.force_login(people["staff"])
+    html = client.get(reverse("my-tasks")).content.decode()
+    month = html.split('id="section-month"')[1].split('id="section-quarter"')[0]
+    assert month.count('class="list-group-item task-row"') == 20 and "complete-form" not in html
+    assert "section=month" in month
+
+    def row_ids(page):
+        return re.findall(r'id="occ-(\d+)"', page)
+
+    seen, sizes, url = [], [], reverse("my-tasks") + "?scope=mine&section=month"
+    while url:
+        page = client.get(url).content.decode()
+        sizes.append(len(row_ids(page)))
+        seen += row_ids(page)
+        url = reverse("my-tasks") + page.split('rel="next" href="')[1].split('"')[0].replace("&amp;", "&") \
+            if 'rel="next"' in page else None
+    month_end = Occurrence.objects.filter(obligation__key="三.2", due_at__lte="2026-12-01T00:00+08:00",
+                                          due_at__gt="2026-11-09T00:00+08:00", state="open")
+    assert sorted(map(int, seen)) == sorted(month_end.values_list("pk", flat=True))
+    assert sizes[:-1] == [10] * (len(sizes) - 1) and len(sizes) > 2
+    opened = client.get(reverse("occurrence-complete", args=[check.pk]), headers={"HX-Request": "true"})
+    assert 'class="complete-form' in opened.content.decode() and f'id="occ-{check.pk}"' in opened.content.decode()
 
 
 def test_oversized_upload_keeps_the_note(client, people, check, settings):

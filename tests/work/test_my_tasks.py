@@ -1,5 +1,6 @@
 """My tasks: each occurrence in the section of the local day it closes on, only the
-still-to-do ones when overdue or later, and only the user's own unless an officer."""
+still-to-do ones when overdue or later; the user's own by default, the officer's whole
+platform on request; counts from SQL, rows a page at a time."""
 
 import random
 from collections import defaultdict
@@ -10,7 +11,7 @@ import pytest
 
 from obligations.letters.assignment import obligation_assign
 from obligations.models import Obligation, Occurrence, Role
-from obligations.work.my_tasks import my_tasks
+from obligations.work.my_tasks import Scope, my_tasks
 from obligations.work.occurrences import occurrence_complete, occurrence_waive
 from obligations.work.sweeps import obligations_materialize, occurrences_close_out
 from tests.cases.support import open_case
@@ -18,21 +19,22 @@ from tests.conftest import SIGNED_AT, make_user
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = SIGNED_AT  # Monday 2 November 2026, 09:00 in Shanghai
-TITLES = {"today": "今日", "overdue": "已逾期", "week": "本周其余", "month": "本月其余", "quarter": "本季度其余"}
+TITLES = {"today": "今日", "overdue": "已逾期", "tomorrow": "明天", "week": "本周其余", "month": "本月其余",
+          "quarter": "本季度其余"}
 STATES = ["open", "open", "done", "done_late", "missed", "waived"]
 
 
-def sections(user, now):
-    return {s.key: s for s in my_tasks(user, now=now, tz=SH, titles=TITLES)}
+def sections(user, now, scope=Scope.ALL):
+    return {s.key: s for s in my_tasks(user, now=now, tz=SH, titles=TITLES, scope=scope)}
 
 
 def pks(section):
     return {o.pk for o in section.occurrences}
 
 
-def where(user, now):
+def where(user, now, scope=Scope.ALL):
     """occurrence pk -> the section it is listed in."""
-    return {o.pk: key for key, s in sections(user, now).items() for o in s.occurrences}
+    return {o.pk: key for key, s in sections(user, now, scope).items() for o in s.occurrences}
 
 
 def closing_day(occ):
@@ -55,6 +57,8 @@ def expected_sections(pool, now):
                 out["overdue"].add(occ.pk)
         elif occ.state != "open":
             continue
+        elif day == today + timedelta(days=1):
+            out["tomorrow"].add(occ.pk)
         elif day < next_monday:
             out["week"].add(occ.pk)
         elif (day.year, day.month) == (today.year, today.month):
@@ -222,3 +226,35 @@ def test_sections_equal_an_independent_bucketing(team, platform, now, who):
     assert expected["today"], "every day has checks"
     for key in TITLES:
         assert pks(got[key]) == expected[key], key
+
+
+def test_the_officer_sees_their_own_tasks_by_default_and_the_platform_on_request(tasks):
+    officer = tasks["officer"]
+    mine = where(officer, NOW, Scope.MINE)
+    everything = where(officer, NOW, Scope.ALL)
+    own = Occurrence.objects.filter(pk__in=everything, obligation__responsible_role=Role.OFFICER)
+    assert set(mine) == set(own.values_list("pk", flat=True)) and mine
+    assert not Occurrence.objects.filter(pk__in=mine, obligation__key="三.2").exists()  # staff's checks
+    assert Occurrence.objects.filter(pk__in=everything, obligation__key="三.2").exists()
+    assert where(tasks["staff"], NOW, Scope.MINE) == where(tasks["staff"], NOW, Scope.ALL)
+
+
+def test_on_a_sunday_tomorrows_checks_are_under_tomorrow(tasks):
+    sunday = datetime(2026, 11, 8, 10, tzinfo=SH)
+    listed = sections(tasks["staff"], sunday)
+    monday = sunday.date() + timedelta(days=1)
+    assert pks(listed["week"]) == set()  # the week ends tonight
+    assert pks(listed["tomorrow"]) == {check(n, monday).pk for n in (1, 2, 3)}
+    assert check(1, monday).pk not in pks(listed["month"])
+
+
+def test_counts_come_whole_while_rows_come_a_page_at_a_time(tasks):
+    staff = tasks["staff"]
+    whole = {s.key: s for s in my_tasks(staff, now=NOW, tz=SH, titles=TITLES)}
+    month = whole["month"]
+    assert month.total == len(month.occurrences) > 4
+    paged = [my_tasks(staff, now=NOW, tz=SH, titles=TITLES, only="month", limit=4, offset=offset)[0]
+             for offset in range(0, month.total, 4)]
+    assert all(p.total == month.total and p.open_count == month.open_count for p in paged)
+    assert [o.pk for p in paged for o in p.occurrences] == [o.pk for o in month.occurrences]
+    assert paged[0].more == month.total - 4
