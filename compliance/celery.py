@@ -3,10 +3,11 @@ task per obligation: each sweep works on every obligation in bulk (materialize f
 into one task per key range). Each entry has its own cadence and expires before its
 next tick, so a worker that was down does not run a backlog of the same sweep."""
 
+import logging
 import os
 from datetime import timedelta
 
-from celery import Celery
+from celery import Celery, signals
 from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "compliance.settings")
@@ -14,6 +15,14 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "compliance.settings")
 app = Celery("compliance")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@signals.after_setup_logger.connect
+def quiet_task_lines(**_kwargs):
+    """At INFO a worker shows each sweep's own line (obligations.sweeps), not two lines of
+    Celery's per task received and succeeded."""
+    for name in ("celery.app.trace", "celery.worker.strategy"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def beat_schedule(scale: float = 1.0) -> dict:

@@ -6,6 +6,7 @@ never backwards (a slower run that finishes later than a newer one changes nothi
 is alive; the site administrator is told once per silence (`silence_claim`)."""
 
 import json
+import logging
 import time
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -15,6 +16,8 @@ from django.db.models import Max
 from django.utils import timezone
 
 from ..models import SweepRun
+
+log = logging.getLogger("obligations.sweeps")
 
 
 def heartbeat_record(name: str, *, started_at: datetime, finished_at: datetime, result=None) -> bool:
@@ -41,8 +44,10 @@ def heartbeat(name: str):
     started, t0 = timezone.now(), time.monotonic()
     figures: dict = {}
     yield figures
-    heartbeat_record(name, started_at=started, finished_at=started + timedelta(seconds=time.monotonic() - t0),
-                     result=figures)
+    elapsed = time.monotonic() - t0
+    heartbeat_record(name, started_at=started, finished_at=started + timedelta(seconds=elapsed), result=figures)
+    # One line per sweep, so a console shows the scheduler at work.
+    log.info("sweep %s: %s in %.2f s", name, " ".join(f"{k}={v}" for k, v in figures.items()) or "done", elapsed)
 
 
 def last_run() -> datetime | None:

@@ -34,6 +34,13 @@ def test_the_block_is_timed_and_recorded_only_when_it_succeeds():
     assert not SweepRun.objects.filter(name="send").exists()
 
 
+def test_each_sweep_logs_one_line_with_its_figures(caplog):
+    with caplog.at_level("INFO", logger="obligations.sweeps"), heartbeat("close_out") as figures:
+        figures["missed"] = 7
+    lines = [r.getMessage() for r in caplog.records if r.name == "obligations.sweeps"]
+    assert len(lines) == 1 and lines[0].startswith("sweep close_out: missed=7 in ")
+
+
 def test_one_alert_per_silence():
     heartbeat_record("close_out", started_at=T, finished_at=T)
     heartbeat_record("plan", started_at=T, finished_at=T)
