@@ -24,6 +24,19 @@ def manage(*args, **env):
                           capture_output=True, text=True, timeout=120)
 
 
+def test_the_embedded_default_sets_up_as_bin_run_does(tmp_path):
+    """bin/run on a laptop: SQLite under var/, DEBUG on (its query log formats every
+    statement), migrate, then the demo letter signed and its schedule raised."""
+    embedded = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG", "DATABASE_URL", "REDIS_URL")}
+    env = {**embedded, "DEBUG": "true", "PLEDGE_VAR_DIR": str(tmp_path)}
+    for args in (["migrate", "--no-input", "-v0"], ["demo"]):
+        result = subprocess.run([sys.executable, "manage.py", *args], cwd=REPO, env=env, capture_output=True,
+                                text=True, timeout=300)
+        assert result.returncode == 0, result.stdout + result.stderr[-3000:]
+    assert list(tmp_path.glob("*.sqlite3"))
+    assert "officer" in result.stdout
+
+
 def test_check_deploy_is_clean_with_the_documented_production_settings():
     result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
     assert result.returncode == 0, result.stdout + result.stderr
