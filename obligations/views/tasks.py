@@ -9,7 +9,8 @@ from ..trust import access
 from ..work.my_tasks import SECTION_KEYS, Scope
 from ..work.my_tasks import my_tasks as tasks_of
 
-PREVIEW_ROWS = 20  # rows per section on the overview
+PREVIEW_ROWS = 30  # rows per section on the overview,
+PREVIEW_PER_OBLIGATION = 6  # of which at most so many of one obligation (two days of three checks)
 PAGE_ROWS = 50  # rows per page of one section
 
 
@@ -32,7 +33,8 @@ def my_tasks(request):
         sections = tasks_of(request.user, now=now, tz=tz, titles=titles, scope=scope, only=only,
                             limit=PAGE_ROWS, offset=page.start_index() - 1 if counted.total else 0)
     else:
-        sections = tasks_of(request.user, now=now, tz=tz, titles=titles, scope=scope, limit=PREVIEW_ROWS)
+        sections = tasks_of(request.user, now=now, tz=tz, titles=titles, scope=scope, limit=PREVIEW_ROWS,
+                            per_obligation=PREVIEW_PER_OBLIGATION)
     return render(request, "obligations/tasks.html", {
         "sections": sections, "now": now, "roles": roles, "is_officer": is_officer, "scope": scope,
         "only": only, "page": page,

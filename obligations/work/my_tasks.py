@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from itertools import groupby
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q, Window
+from django.db.models.functions import RowNumber
 
 from ..models import Occurrence
 from ..schedule.periods import PeriodKind, local_midnight, period_containing
@@ -75,9 +76,12 @@ def task_scope(user, scope=Scope.MINE):
     return Occurrence.objects.filter(access.assigned_to(user), platform_id__in=list(access.roles_of(user)))
 
 
-def my_tasks(user, *, now, tz, titles, scope=Scope.MINE, limit=None, only=None, offset=0) -> list[Section]:
+def my_tasks(user, *, now, tz, titles, scope=Scope.MINE, limit=None, only=None, offset=0,
+             per_obligation=None) -> list[Section]:
     """The sections (or only the one named `only`), each with its counts and at most `limit`
-    rows from `offset` on (all rows when `limit` is None)."""
+    rows from `offset` on (all rows when `limit` is None). With `per_obligation`, only the
+    first so many rows of each obligation: three checks a day then do not bury a monthly
+    audit or a one-time rectification further down."""
     filters = section_filters(now=now, tz=tz)
     keys = [only] if only else list(SECTION_KEYS)
     base = task_scope(user, scope)
@@ -88,8 +92,12 @@ def my_tasks(user, *, now, tz, titles, scope=Scope.MINE, limit=None, only=None, 
     for key in keys:
         section = Section(key, titles[key], total=counts[f"{key}_total"], open_count=counts[f"{key}_open"])
         if section.total:
-            rows = (base.filter(filters[key])
-                    .select_related("obligation", "clause", "platform", "completed_by", "case")
+            rows = base.filter(filters[key])
+            if per_obligation:
+                rows = rows.annotate(nth=Window(RowNumber(), partition_by=F("obligation_id"),
+                                                order_by=(F("due_at").asc(), F("sequence").asc()))
+                                     ).filter(nth__lte=per_obligation)
+            rows = (rows.select_related("obligation", "clause", "platform", "completed_by", "case")
                     .order_by("due_at", "sequence", "pk"))
             section.occurrences = list(rows[offset:offset + limit] if limit is not None else rows)
         sections.append(section)

@@ -258,3 +258,14 @@ def test_counts_come_whole_while_rows_come_a_page_at_a_time(tasks):
     assert all(p.total == month.total and p.open_count == month.open_count for p in paged)
     assert [o.pk for p in paged for o in p.occurrences] == [o.pk for o in month.occurrences]
     assert paged[0].more == month.total - 4
+
+
+def test_the_overview_shows_each_obligation_s_first_rows_so_none_is_buried(tasks):
+    officer = tasks["officer"]
+    whole = sections(officer, NOW)["month"]
+    first = my_tasks(officer, now=NOW, tz=SH, titles=TITLES, scope=Scope.ALL, only="month", per_obligation=2)[0]
+    by_obligation = defaultdict(list)
+    for occ in whole.occurrences:
+        by_obligation[occ.obligation_id].append(occ.pk)
+    assert len(by_obligation) > 1 and first.total == whole.total
+    assert {o.pk for o in first.occurrences} == {pk for pks_ in by_obligation.values() for pk in pks_[:2]}
