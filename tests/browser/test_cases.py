@@ -165,6 +165,7 @@ def test_consent_then_a_decision_on_the_case_page_that_the_complainant_reads(liv
         wait(driver).until(lambda d: "完成处理意见" in d.find_element(By.ID, "timeline").text)
         assert not driver.find_elements(By.NAME, f"waive-{decide.pk}")
         assert driver.execute_script("return window.__noReload === true")
+        driver.execute_script("window.scrollTo({top: 0, behavior: 'instant'})")  # the menu is at the top
         logout(driver)
 
         driver.get(live_server.url + "/p/demo/status/")
