@@ -10,6 +10,10 @@ A message that should have gone out long ago (beat or the workers were down) is 
 mailed alone: the rows are written as delivered in the app and each person gets one
 catch-up message listing them.
 
+A case tells the platform's officers at once (`case_notices`): a complaint from the
+public page, and a case of the highest severity. The rows wait in the outbox like the
+others; a message about a case's clock names the case and the step.
+
 `notifications_send` claims unsent rows with one set-based UPDATE … RETURNING per batch
 (locked rows skipped) and marks the delivered ones sent with another. A claim whose
 worker died is retried once after PLEDGE_SEND_RETRY_MINUTES, marked as a repeat: a
@@ -40,13 +44,15 @@ from django.db.models.functions import Coalesce, Least
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from ..letters.presentation import deadline_phrase
+from ..models import Case as CaseModel
 from ..models import Membership, Notification, Obligation, Occurrence, Role
 from ..schedule.periods import PeriodKind, period_containing
 from ..trust import access
 
 LOOKBACK = timedelta(days=35)  # escalations reach back this far after downtime
 MINUTE = timedelta(minutes=1)
-INSERT_COLUMNS = ("recipient_id", "kind", "occurrence_id", "digest_date", "subject", "body", "created_at",
+INSERT_COLUMNS = ("recipient_id", "kind", "occurrence_id", "case_id", "digest_date", "subject", "body", "created_at",
                   "claimed_at", "attempts", "sent_at", "repeat", "cancelled_at", "read_at")
 
 
@@ -132,8 +138,20 @@ def _when(value):
     return timezone.localtime(value).strftime("%m-%d %H:%M")
 
 
+def task_name(occ) -> str:
+    """A task as a message names it: a case's clock by its case and step (投诉举报
+    TS-2026-000012 · 24小时内响应), any other by its title (#n when several a period)."""
+    ob = occ.obligation
+    if occ.case_id and 0 < occ.sequence <= len(ob.deadlines):
+        case = occ.case
+        return _("%(kind)s %(number)s · %(step)s") % {
+            "kind": case.get_kind_display(), "number": case.number,
+            "step": deadline_phrase(ob.deadlines[occ.sequence - 1], case.severity)}
+    return ob.title + (f" #{occ.sequence}" if ob.count > 1 else "")
+
+
 def _message(kind, occ):
-    name = occ.obligation.title + (f" #{occ.sequence}" if occ.obligation.count > 1 else "")
+    name = task_name(occ)
     subject = {
         Notification.Kind.OPENED: _("任务已开始:%(name)s,%(due)s 到期"),
         Notification.Kind.DUE_SOON: _("即将到期:%(name)s,%(due)s 到期"),
@@ -142,12 +160,14 @@ def _message(kind, occ):
     }[kind] % {"name": name, "due": _when(occ.due_at)}
     body = _("%(platform)s · 条款 %(clause)s\n%(subject)s\n详情:/occurrences/%(id)s/") % {
         "platform": occ.platform.name, "clause": occ.clause.number, "subject": subject, "id": occ.pk}
+    if occ.case_id:
+        body += "\n" + _("案件:/cases/%(id)s/") % {"id": occ.case_id}
     return subject, body
 
 
 def _candidates(kind, queryset):
     exists = Notification.objects.filter(occurrence=OuterRef("pk"), kind=kind)
-    return list(queryset.filter(~Exists(exists)).select_related("obligation", "platform", "clause"))
+    return list(queryset.filter(~Exists(exists)).select_related("obligation", "platform", "clause", "case"))
 
 
 def plan_candidates(*, now) -> dict:
@@ -185,7 +205,7 @@ def insert_notifications(rows: list[Notification]) -> list[tuple]:
             batch = rows[i : i + 500]
             params = []
             for n in batch:
-                params += [n.recipient_id, n.kind, n.occurrence_id, ops.adapt_datefield_value(n.digest_date),
+                params += [n.recipient_id, n.kind, n.occurrence_id, n.case_id, ops.adapt_datefield_value(n.digest_date),
                            n.subject, n.body, ops.adapt_datetimefield_value(n.created_at),
                            ops.adapt_datetimefield_value(n.claimed_at), n.attempts,
                            ops.adapt_datetimefield_value(n.sent_at), n.repeat,
@@ -248,7 +268,7 @@ def notifications_digest(*, now) -> int:
     if Notification.objects.filter(kind=Notification.Kind.DIGEST, digest_date=today.start_date).exists():
         return 0
     occs = list(Occurrence.objects.filter(state__in=Occurrence.TODO_STATES, due_at__gt=now - timedelta(days=7),
-                                          due_at__lte=today.end).select_related("obligation", "clause"))
+                                          due_at__lte=today.end).select_related("obligation", "clause", "case"))
     if not occs:
         return 0
     recipients = access.Doers(occs)
@@ -260,11 +280,62 @@ def notifications_digest(*, now) -> int:
     with translation.override(settings.LANGUAGE_CODE):
         for user_id, items in per_user.items():
             late = [o for o in items if o.due_at <= now]
-            lines = [f"{'⚠ ' if o.due_at <= now else ''}{o.clause.number} {o.obligation.title} {_when(o.due_at)}"
+            lines = [f"{'⚠ ' if o.due_at <= now else ''}{o.clause.number} {task_name(o)} {_when(o.due_at)}"
                      for o in sorted(items, key=lambda o: o.due_at)]
             subject = _("今日待办 %(today)d 项,逾期 %(late)d 项") % {"today": len(items) - len(late), "late": len(late)}
             rows.append(Notification(recipient_id=user_id, kind=Notification.Kind.DIGEST, digest_date=today.start_date,
                                      subject=subject, body="\n".join(lines), created_at=now))
+    return len(insert_notifications(rows))
+
+
+# A case the officers hear of at once.
+
+def case_notice_kinds(case) -> list[str]:
+    """Why the officers hear of a new case: it came from the public page, it is of the highest severity."""
+    kinds = []
+    if case.channel == CaseModel.Channel.PUBLIC:
+        kinds.append(Notification.Kind.PUBLIC_COMPLAINT)
+    if case.severity == CaseModel.Severity.CRITICAL:
+        kinds.append(Notification.Kind.CRITICAL_CASE)
+    return kinds
+
+
+def _case_message(kind, case, clocks) -> tuple[str, str]:
+    values = {"kind": case.get_kind_display(), "number": case.number, "ref": case.public_ref,
+              "severity": case.get_severity_display()}
+    subject = {
+        Notification.Kind.PUBLIC_COMPLAINT: _("新的公开投诉 %(number)s · %(severity)s(查询码 %(ref)s)"),
+        Notification.Kind.CRITICAL_CASE: _("%(kind)s %(number)s · %(severity)s(查询码 %(ref)s)"),
+    }[kind] % values
+    tz = case.platform.tz
+    lines = [
+        f"{case.platform.name} · {subject}",
+        _("来源渠道:%(channel)s") % {"channel": case.get_channel_display()},
+        _("受理时间:%(at)s") % {"at": f"{case.received_at.astimezone(tz):%Y-%m-%d %H:%M}"},
+    ]
+    lines += [_("时限:%(step)s,%(due)s 到期") % {"step": task_name(c), "due": f"{c.due_at.astimezone(tz):%m-%d %H:%M}"}
+              for c in clocks]
+    # Nothing of the reporter or the complaint itself: that stays behind the sign-in.
+    lines.append(_("详情:/cases/%(id)s/") % {"id": case.pk})
+    return subject, "\n".join(lines)
+
+
+def case_notices(case, *, now, clocks=()) -> int:
+    """Tell the platform's officers of a new case that needs them at once (see
+    `case_notice_kinds`), in the app and by mail (the send sweep mails the rows). The
+    officer who registered the case is not told of it. Once per case, kind and officer:
+    returns the rows really written."""
+    kinds = case_notice_kinds(case)
+    if not kinds:
+        return 0
+    officers = (Membership.objects.filter(platform_id=case.platform_id, role=Role.OFFICER)
+                .exclude(user_id=case.created_by_id).values_list("user_id", flat=True))
+    rows = []
+    with translation.override(settings.LANGUAGE_CODE):
+        for kind in kinds:
+            subject, body = _case_message(kind, case, clocks)
+            rows += [Notification(recipient_id=user_id, kind=kind, case=case, subject=subject[:200], body=body,
+                                  created_at=now) for user_id in officers]
     return len(insert_notifications(rows))
 
 

@@ -3,15 +3,23 @@
 Opening a case creates one occurrence per deadline step of each event obligation with
 that trigger, so My tasks, reminders, escalation and the dashboard treat the clocks
 like any other task. A severity tier may shorten a step's deadline.
+
+A complaint from the public page carries the reporter's consent to the processing of
+their contact details (个人信息保护法 第十七条), after the notice of `public_terms`;
+it and any case of the highest severity tell the officers at once (alerts/notifications).
 """
+
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from ..alerts.notifications import case_notices
 from ..errors import DomainError
-from ..models import Case, CaseCounter, CaseEvent, Obligation, Occurrence, Role
+from ..letters.presentation import deadline_phrase
+from ..models import Case, CaseCounter, CaseEvent, Completion, Obligation, Occurrence, Role
 from ..schedule.official_calendar import work_calendar
 from ..schedule.workdays import (
     DeadlineUnit,
@@ -24,6 +32,9 @@ from ..trust.audit import audit_record
 from ..work.occurrences import occurrence_waive
 
 CLOCK_STATES_THAT_BLOCK_CLOSING = (Occurrence.State.OPEN,)
+# The public page is its own channel: a case staff register came by any other.
+REGISTERED_CHANNELS = tuple(c for c in Case.Channel if c != Case.Channel.PUBLIC)
+DEFAULT_REGISTERED_CHANNEL = Case.Channel.PHONE
 
 
 def _next_number(platform, kind, year) -> str:
@@ -33,9 +44,12 @@ def _next_number(platform, kind, year) -> str:
     return f"{Case.PREFIX[kind]}-{year}-{counter.last:06d}"
 
 
+def _live_event_obligations(platform, kind):
+    return Obligation.objects.filter(platform=platform, kind=Obligation.Kind.EVENT, trigger=kind, ends_at__isnull=True)
+
+
 def _start_clocks(case: Case) -> list[Occurrence]:
-    obligations = list(Obligation.objects.filter(platform=case.platform, kind=Obligation.Kind.EVENT,
-                                                 trigger=case.kind, ends_at__isnull=True).select_related("clause"))
+    obligations = list(_live_event_obligations(case.platform, case.kind).select_related("clause"))
     needs_calendar = any(step_deadline(s, case.severity)[1] == DeadlineUnit.WORKDAYS
                          for ob in obligations for s in ob.deadlines)
     calendar = work_calendar() if needs_calendar else WorkCalendar()
@@ -70,10 +84,16 @@ def check_description(description: str) -> str:
 
 def case_open(*, platform, kind, description, received_at, now, user=None, channel=Case.Channel.OTHER,
               reporter_name="", reporter_contact="", severity=Case.Severity.ORDINARY, assignee=None,
-              submission_key=None) -> tuple[Case, bool]:
+              submission_key=None, consent_at=None) -> tuple[Case, bool]:
     """Open a case and start its clocks. Returns (case, created): a repeated submission
-    key returns the case the first submission made."""
+    key returns the case the first submission made. A case from the public page
+    (nobody signed in) needs the reporter's consent; one a user registers came by another channel."""
     text = check_description(description)
+    if channel == Case.Channel.PUBLIC:
+        if user is not None:
+            raise DomainError(_("“公开投诉页面”只用于公众自行提交的投诉,请选择实际的来源渠道。"), field="channel")
+        if consent_at is None:
+            raise DomainError(_("请阅读个人信息处理说明并勾选同意后再提交。"), field="consent")
     if assignee is not None and access.roles_of(assignee).get(platform.pk) not in ASSIGNABLE:
         raise DomainError(_("负责人须是本平台的合规负责人或执行人。"), field="assignee")
     if received_at > now:
@@ -89,13 +109,15 @@ def case_open(*, platform, kind, description, received_at, now, user=None, chann
                 platform=platform, kind=kind, number=_next_number(platform, kind, year), channel=channel,
                 reporter_name=reporter_name, reporter_contact=reporter_contact, description=text,
                 severity=severity, assignee=assignee, received_at=received_at, created_by=user,
-                submission_key=submission_key,
+                submission_key=submission_key, consent_at=consent_at,
             )
             clocks = _start_clocks(case)
             CaseEvent.objects.create(case=case, at=now, actor=user, action="opened",
                                      note=", ".join(f"{c.step_label} {c.due_at.astimezone(platform.tz):%Y-%m-%d %H:%M}" for c in clocks))
             audit_record(at=now, action="case.open", obj=case, actor=user, platform=platform,
-                         data={"number": case.number, "clocks": [c.pk for c in clocks]})
+                         data={"number": case.number, "clocks": [c.pk for c in clocks],
+                               "consent_at": consent_at.isoformat() if consent_at else None})
+            case_notices(case, now=now, clocks=clocks)
             return case, True
     except IntegrityError:
         # The same submission, committed by a concurrent request a moment ago.
@@ -154,3 +176,40 @@ def step_completed_at(case: Case, step: str):
         if clock.step == step and clock.is_completed:
             return clock.completed_at
     return None
+
+
+def decision_text(case: Case) -> str:
+    """The decision (处理意见) on a complaint: the note of the decide clock's live
+    completion, which the complainant reads on the status page; empty until decided."""
+    for clock in case.clocks.select_related("obligation"):
+        if clock.step == "decide" and clock.is_completed:
+            live = Completion.objects.filter(occurrence=clock, reopened_at__isnull=True).first()
+            return live.note if live else ""
+    return ""
+
+
+def case_timeline(case: Case, clocks) -> list[tuple]:
+    """The case's history, oldest first: its events and the completion of each clock,
+    as (at, label, actor, note)."""
+    labels = {"opened": _("受理"), "closed": _("办结")}
+    events = [(e.at, labels.get(e.action, e.action), e.actor, e.note)
+              for e in CaseEvent.objects.filter(case=case).select_related("actor")]
+    completions = [(c.completed_at, _("完成%(step)s") % {"step": c.step_label}, c.completed_by, "")
+                   for c in clocks if c.is_completed]
+    return sorted(events + completions, key=lambda t: t[0])
+
+
+@dataclass
+class PublicTerms:
+    """What the public complaint page tells before anyone writes: the deadlines the
+    platform's signed letter promises, and how long its records are kept."""
+
+    deadlines: list[str]
+    retention_years: int | None
+
+
+def public_terms(platform) -> PublicTerms:
+    obligations = list(_live_event_obligations(platform, Case.Kind.COMPLAINT).order_by("clause__ordinal", "key"))
+    deadlines = [deadline_phrase(step, Case.Severity.ORDINARY) for ob in obligations for step in ob.deadlines]
+    retention = max((ob.retention_years for ob in obligations), default=None)
+    return PublicTerms(deadlines=list(dict.fromkeys(deadlines)), retention_years=retention)

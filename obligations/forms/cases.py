@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
+from ..cases.services import DEFAULT_REGISTERED_CHANNEL, REGISTERED_CHANNELS
 from ..models import Case, Role
 
 
@@ -16,6 +17,9 @@ class PublicComplaintForm(forms.Form):
                                        error_messages={"required": _("请填写联系方式,以便查询处理进度。")})
     description = forms.CharField(label=_("投诉内容"), widget=forms.Textarea(attrs={"rows": 6}),
                                   error_messages={"required": _("请填写投诉内容。")})
+    # 个人信息保护法 第十七条: the page's notice comes first; nothing is kept without this.
+    consent = forms.BooleanField(label=_("我已阅读上述个人信息处理说明,同意平台按说明处理我填写的信息。"),
+                                 error_messages={"required": _("请阅读个人信息处理说明并勾选同意后再提交。")})
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -46,7 +50,9 @@ class CaseForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = Case.Kind.choices
         self.fields["severity"].choices = Case.Severity.choices
-        self.fields["channel"].choices = Case.Channel.choices
+        # The public page is a channel of its own: a case registered here came by another.
+        self.fields["channel"].choices = [(c.value, c.label) for c in REGISTERED_CHANNELS]
+        self.fields["channel"].initial = DEFAULT_REGISTERED_CHANNEL
         self.fields["assignee"].queryset = get_user_model().objects.filter(
             memberships__platform=platform, memberships__role__in=(Role.OFFICER, Role.STAFF)).order_by("username")
 

@@ -2,13 +2,38 @@
 section, each with a one-line summary of the obligations it raises."""
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from ..models import Letter, Obligation
+from ..schedule.workdays import step_deadline
 from . import template as tpl
 
 UNITS = {"minutes": gettext_lazy("分钟"), "hours": gettext_lazy("小时"), "days": gettext_lazy("日"),
          "workdays": gettext_lazy("个工作日")}
+
+
+def duration(amount: int, unit: str) -> str:
+    """24小时, 7日, 5个工作日 (24 hours, 7 days, 5 working days)."""
+    n = int(amount)
+    phrase = {
+        "minutes": ngettext("%(n)d分钟", "%(n)d分钟", n),
+        "hours": ngettext("%(n)d小时", "%(n)d小时", n),
+        "days": ngettext("%(n)d日", "%(n)d日", n),
+        "workdays": ngettext("%(n)d个工作日", "%(n)d个工作日", n),
+    }.get(unit)
+    return phrase % {"n": n} if phrase else f"{amount}{unit}"
+
+
+def deadline_phrase(step: dict, severity: str = "") -> str:
+    """One deadline step of an event obligation in words, its severity tier applied:
+    24小时内响应, 7日内给出处理意见."""
+    amount, unit = step_deadline(step, severity)
+    within = duration(amount, unit)
+    phrases = {"respond": _("%(within)s内响应"), "decide": _("%(within)s内给出处理意见"),
+               "recover": _("%(within)s内恢复"), "fix": _("%(within)s内整改")}
+    if step.get("step") in phrases:
+        return phrases[step["step"]] % {"within": within}
+    return _("%(within)s内完成“%(step)s”") % {"within": within, "step": step.get("step", "")}
 
 
 def obligation_line(spec: dict) -> str:

@@ -65,6 +65,9 @@ class Case(models.Model):
     public_ref = models.CharField(_("查询码"), max_length=16, unique=True, default=new_public_ref)
     # The form's one-time key: a double submission finds the case made by the first.
     submission_key = models.CharField(max_length=64, null=True, blank=True)
+    # When the reporter agreed, on the public page, to the processing of their contact
+    # details as its notice describes (个人信息保护法 第十七条); empty for a case staff registered.
+    consent_at = models.DateTimeField(_("同意个人信息处理时间"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

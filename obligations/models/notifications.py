@@ -22,11 +22,16 @@ class Notification(models.Model):
         INTEGRITY = "integrity", _("完整性告警")  # once a day per recipient, like the digest (digest_date)
         # After downtime: the messages that could not go out on time, in one message per person.
         CATCH_UP = "catch_up", _("停机期间通知汇总")
+        # To the platform's officers, once per case: a complaint from the public page, a case of the highest severity.
+        PUBLIC_COMPLAINT = "public_complaint", _("新的公开投诉")
+        CRITICAL_CASE = "critical_case", _("特别严重案件")
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(_("类型"), max_length=24, choices=Kind.choices)
     occurrence = models.ForeignKey(Occurrence, on_delete=models.CASCADE, null=True, blank=True,
                                    related_name="notifications")
+    case = models.ForeignKey("obligations.Case", on_delete=models.CASCADE, null=True, blank=True,
+                             related_name="notifications")
     digest_date = models.DateField(null=True, blank=True)
     subject = models.CharField(_("标题"), max_length=200, blank=True)
     body = models.TextField(_("内容"), blank=True)
@@ -47,6 +52,8 @@ class Notification(models.Model):
                                     name="notification_once_per_reason"),
             models.UniqueConstraint(fields=["recipient", "kind", "digest_date"], condition=Q(occurrence__isnull=True),
                                     name="digest_once_per_day"),
+            models.UniqueConstraint(fields=["case", "kind", "recipient"], condition=Q(case__isnull=False),
+                                    name="notification_once_per_case"),
         ]
         indexes = [
             # Used by the send sweep (notifications.notifications_send): rows not yet sent.

@@ -12,11 +12,11 @@ from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ..cases.services import case_close, case_open, may_close
+from ..cases.services import DEFAULT_REGISTERED_CHANNEL, case_close, case_open, case_timeline, may_close
 from ..errors import DomainError
 from ..forms.cases import CaseCloseForm, CaseForm
 from ..forms.work import CompletionForm
-from ..models import Case, CaseEvent, Occurrence, Platform, Role
+from ..models import Case, Occurrence, Platform, Role
 from ..oversight.dashboard import late_clocks, stamp
 from ..trust import access
 
@@ -131,20 +131,24 @@ def _case_for(request, pk):
     return case, access.role_on(request.user, case.platform_id)
 
 
+def case_page_parts(user, case) -> dict:
+    """What the case page shows around its clocks, and an htmx completion on it refreshes:
+    the clocks, the close form's waivers (the clocks still open), the timeline."""
+    clocks = list(case.clocks.select_related("obligation", "clause", "completed_by", "platform").order_by("due_at"))
+    return {
+        "case": case, "clocks": [(c, access.can_complete(user, c)) for c in clocks],
+        "open_clocks": [c for c in clocks if c.state == Occurrence.State.OPEN],
+        "timeline": case_timeline(case, clocks),
+        "can_close": case.state == Case.State.OPEN and may_close(case, user),
+    }
+
+
 @require_GET
 def case_detail(request, pk):
     case, role = _case_for(request, pk)
-    clocks = list(case.clocks.select_related("obligation", "clause", "completed_by", "platform").order_by("due_at"))
-    completions = [(c.completed_at, _("完成%(step)s") % {"step": c.step_label}, c.completed_by, "")
-                   for c in clocks if c.is_completed]
-    labels = {"opened": _("受理"), "closed": _("办结")}
-    events = [(e.at, labels.get(e.action, e.action), e.actor, e.note)
-              for e in CaseEvent.objects.filter(case=case).select_related("actor")]
     return render(request, "obligations/case_detail.html", {
-        "case": case, "clocks": [(c, access.can_complete(request.user, c)) for c in clocks],
-        "timeline": sorted(events + completions, key=lambda t: t[0]), "now": timezone.now(),
+        **case_page_parts(request.user, case), "now": timezone.now(),
         "form": CompletionForm(), "close_form": CaseCloseForm(),
-        "can_close": case.state == Case.State.OPEN and may_close(case, request.user),
     })
 
 
@@ -152,7 +156,8 @@ def case_detail(request, pk):
 def case_new(request, slug):
     platform = get_object_or_404(Platform, slug=slug)
     access.require_role(request.user, platform.pk, *WRITERS)
-    initial = {"submission": uuid.uuid4().hex, "received_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")}
+    initial = {"submission": uuid.uuid4().hex, "received_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+               "channel": DEFAULT_REGISTERED_CHANNEL}
     form = CaseForm(request.POST or None, platform=platform, initial=initial)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data

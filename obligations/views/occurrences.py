@@ -6,31 +6,40 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ..errors import DomainError
 from ..forms.work import CompletionForm, EvidenceAddForm, ReasonForm
-from ..models import Role
+from ..models import Occurrence, Role
 from ..trust import access
 from ..work.evidence import completion_with_evidence, evidence_add
 from ..work.history import occurrence_history
 from ..work.occurrences import occurrence_reopen, occurrence_waive
+from .cases import case_page_parts
 
 
 def _row(request, occ, form=None, notice=None, status=200):
     occ.refresh_from_db()
-    return render(request, "obligations/partials/task_row.html", {
-        "occ": occ, "form": form or CompletionForm(), "notice": notice, "now": timezone.now(),
-        "can_complete": access.can_complete(request.user, occ),
-    }, status=status)
+    context = {"occ": occ, "form": form or CompletionForm(), "notice": notice, "now": timezone.now(),
+               "can_complete": access.can_complete(request.user, occ)}
+    if occ.case_id and request.POST.get("in_case"):
+        # Completed on its case's page: the row without a link to that case, and the
+        # close form's waivers and the timeline refreshed beside it (out of band).
+        parts = case_page_parts(request.user, occ.case)
+        del parts["clocks"]
+        return render(request, "obligations/partials/case_task_row.html", {**parts, **context}, status=status)
+    return render(request, "obligations/partials/task_row.html", context, status=status)
 
 
-@require_GET
-def occurrence_detail(request, pk):
-    occ = access.occurrence_for(request.user, pk)
+def _detail(request, occ, form=None, status=200):
     completions = occ.completions.select_related("user", "reopened_by").prefetch_related("evidence")
     return render(request, "obligations/occurrence_detail.html", {
         "occ": occ, "completions": completions, "history": occurrence_history(occ),
         "can_complete": access.can_complete(request.user, occ), "now": timezone.now(),
         "is_officer": access.roles_of(request.user).get(occ.platform_id) == Role.OFFICER,
-        "form": CompletionForm(), "reason_form": ReasonForm(), "evidence_form": EvidenceAddForm(occurrence=occ),
-    })
+        "form": form or CompletionForm(), "reason_form": ReasonForm(), "evidence_form": EvidenceAddForm(occurrence=occ),
+    }, status=status)
+
+
+@require_GET
+def occurrence_detail(request, pk):
+    return _detail(request, access.occurrence_for(request.user, pk))
 
 
 @require_http_methods(["GET", "POST"])
@@ -52,11 +61,17 @@ def occurrence_complete(request, pk):
     if request.htmx:
         return _row(request, occ, form, notice)
     if form is not None and form.errors:
+        occ.refresh_from_db()
+        if occ.state in Occurrence.TODO_STATES and not form.non_field_errors():
+            # The page again with the form as sent and the errors beside its fields: the note typed stays.
+            return _detail(request, occ, form, status=400)
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
-    else:
-        messages.success(request, notice)
+        return redirect("occurrence-detail", pk=occ.pk)
+    messages.success(request, notice)
+    if occ.case_id and request.POST.get("in_case"):
+        return redirect("case-detail", pk=occ.case_id)
     return redirect("occurrence-detail", pk=occ.pk)
 
 

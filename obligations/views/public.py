@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from ..cases.services import case_open, case_status, step_completed_at
+from ..cases.services import case_open, case_status, decision_text, public_terms, step_completed_at
 from ..errors import DomainError
 from ..forms.cases import PublicComplaintForm, StatusLookupForm
 from ..models import Case, Platform
@@ -34,28 +34,30 @@ def _limited(request, scope, limit):
 @require_http_methods(["GET", "POST"])
 def complaint(request, slug):
     platform = _public_platform(slug)
+    context = {"platform": platform, "terms": public_terms(platform)}
     if request.method == "GET":
         form = PublicComplaintForm(initial={"submission": uuid.uuid4().hex})
-        return render(request, "public/complaint.html", {"platform": platform, "form": form})
+        return render(request, "public/complaint.html", {**context, "form": form})
     form = PublicComplaintForm(request.POST)
     if _limited(request, "complaint", settings.PLEDGE_PUBLIC_SUBMIT_LIMIT):
         form.add_error(None, _("提交过于频繁,请稍后再试。"))
-        return render(request, "public/complaint.html", {"platform": platform, "form": form}, status=429)
+        return render(request, "public/complaint.html", {**context, "form": form}, status=429)
     if form.is_valid():
         data, now = form.cleaned_data, timezone.now()
         try:
             case, _created = case_open(
                 platform=platform, kind=Case.Kind.COMPLAINT, description=data["description"], received_at=now,
                 now=now, channel=Case.Channel.PUBLIC, reporter_name=data["reporter_name"],
-                reporter_contact=data["reporter_contact"], submission_key=f"public:{data['submission']}")
-            return render(request, "public/complaint_done.html", {"platform": platform, "case": case})
+                reporter_contact=data["reporter_contact"], submission_key=f"public:{data['submission']}",
+                consent_at=now if data["consent"] else None)
+            return render(request, "public/complaint_done.html", {**context, "case": case})
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
     if len(request.POST.get("description", "")) > settings.PLEDGE_CASE_TEXT_MAX:
         # An oversized text is refused, not sent back: the page stays small whatever was posted.
         form.data = form.data.copy()
         form.data["description"] = ""
-    return render(request, "public/complaint.html", {"platform": platform, "form": form}, status=400)
+    return render(request, "public/complaint.html", {**context, "form": form}, status=400)
 
 
 @login_not_required
@@ -73,10 +75,12 @@ def status(request, slug):
             if case is None:
                 context["not_found"] = True
             else:
-                # Only the state and the dates: nothing of the description or the staff.
+                # The state, the dates and the decision (written to be read here): nothing
+                # of the description or the staff.
                 context["result"] = {
                     "number": case.public_ref, "state": case.get_state_display(), "received_at": case.received_at,
                     "responded_at": step_completed_at(case, "respond"),
                     "decided_at": step_completed_at(case, "decide"),
+                    "decision": decision_text(case),
                 }
     return render(request, "public/status.html", context)

@@ -8,6 +8,14 @@ from ..errors import DomainError
 from ..models import Completion, Occurrence
 from ..trust.audit import audit_record
 
+# Steps of a case whose completion note is the outcome itself, so it may not be empty:
+# the decision (处理意见) on a complaint, which the complainant reads on the status page.
+NOTE_REQUIRED_STEPS = ("decide",)
+
+
+def note_required(occurrence: Occurrence) -> bool:
+    return bool(occurrence.case_id) and occurrence.step in NOTE_REQUIRED_STEPS
+
 
 def _locked(occurrence: Occurrence) -> Occurrence:
     return Occurrence.objects.select_for_update().select_related("obligation", "platform").get(pk=occurrence.pk)
@@ -25,6 +33,8 @@ def occurrence_complete(*, occurrence: Occurrence, user, note: str = "", now, ev
         raise DomainError(_("该任务已是“%(state)s”状态,无需重复提交。") % {"state": occ.get_state_display()})
     if occ.opens_at > now:
         raise DomainError(_("该任务尚未开始(%(opens)s 开始),暂不能完成。") % {"opens": occ.opens_at})
+    if note_required(occ) and not (note or "").strip():
+        raise DomainError(_("请填写处理意见:它是对投诉的正式答复,投诉人凭查询码可以看到。"), field="note")
     if occ.obligation.evidence_required and evidence_count < 1:
         raise DomainError(_("该义务要求提交佐证材料(%(what)s),请上传至少一个文件。")
                           % {"what": occ.obligation.evidence_description or _("佐证材料")}, field="files")

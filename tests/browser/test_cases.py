@@ -13,6 +13,12 @@ from tests.browser.driver import login, logout, make_driver, open_row, wait
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
+def click(driver, element):
+    """Click an element that may sit below the fold (the consent box under the notice)."""
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", element)
+    element.click()
+
+
 def test_public_complaint_to_response_to_status(live_server):
     cache.clear()
     demo_setup(now=timezone.now())
@@ -21,7 +27,8 @@ def test_public_complaint_to_response_to_status(live_server):
         driver.get(live_server.url + "/p/demo/complaint/")
         driver.find_element(By.NAME, "reporter_contact").send_keys("13800000000")
         driver.find_element(By.NAME, "description").send_keys("订单退款七天未到账")
-        driver.find_element(By.CSS_SELECTOR, "#complaint-form button[type=submit]").click()
+        click(driver, driver.find_element(By.NAME, "consent"))
+        click(driver, driver.find_element(By.CSS_SELECTOR, "#complaint-form button[type=submit]"))
         number = wait(driver).until(EC.presence_of_element_located((By.ID, "case-number"))).text
         case = Case.objects.get(public_ref=number)
         assert case.number.startswith("TS-") and case.reporter_contact == "13800000000"
@@ -83,5 +90,89 @@ def test_a_missed_clock_shows_in_red_on_the_board(live_server):
         assert "剩余" in decide.text and decide.get_attribute("data-breached") is None
         first = driver.find_element(By.CSS_SELECTOR, "#case-table tbody tr")
         assert first.get_attribute("data-case") == case.number  # the missed deadline comes first
+    finally:
+        driver.quit()
+
+
+def test_consent_then_a_decision_on_the_case_page_that_the_complainant_reads(live_server, tmp_path):
+    """The public page gives its notice and the promised times and wants consent; on the
+    case page the officer responds (the waivers and the timeline follow, the row does not
+    link to its own case), must write the decision (the file chosen stays), and the
+    complainant reads it on the status page."""
+    from obligations.models import Evidence
+    from tests.conftest import PDF_BYTES
+
+    cache.clear()
+    demo_setup(now=timezone.now())
+    pdf = tmp_path / "退款凭证.pdf"
+    pdf.write_bytes(PDF_BYTES)
+    driver = make_driver()
+    try:
+        driver.get(live_server.url + "/p/demo/complaint/")
+        notice = driver.find_element(By.ID, "privacy-notice").text
+        assert "处理目的" in notice and "谁能看到" in notice and "保存期限" in notice
+        promised = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "#promised-times .promised-time")]
+        assert promised == ["24小时内响应", "7日内给出处理意见"]
+        driver.find_element(By.NAME, "reporter_contact").send_keys("13900000000")
+        driver.find_element(By.NAME, "description").send_keys("会员费重复扣款")
+        # Without the tick the browser does not send the form (the server refuses it too:
+        # tests/views/test_case_pages.py); what was typed stays.
+        consent = driver.find_element(By.NAME, "consent")
+        assert consent.get_attribute("required") is not None
+        click(driver, driver.find_element(By.CSS_SELECTOR, "#complaint-form button[type=submit]"))
+        assert driver.execute_script("return arguments[0].validity.valueMissing", consent)
+        assert driver.find_element(By.NAME, "description").get_attribute("value") == "会员费重复扣款"
+        assert not Case.objects.exists()
+        click(driver, driver.find_element(By.NAME, "consent"))
+        click(driver, driver.find_element(By.CSS_SELECTOR, "#complaint-form button[type=submit]"))
+        ref = wait(driver).until(EC.presence_of_element_located((By.ID, "case-number"))).text
+        case = Case.objects.get(public_ref=ref)
+        assert case.consent_at is not None
+        respond, decide = (next(c for c in case.clocks.all() if c.step == step) for step in ("respond", "decide"))
+
+        login(driver, live_server.url, "officer", DEMO_PASSWORD)
+        driver.get(f"{live_server.url}/cases/{case.pk}/")
+        driver.execute_script("window.__noReload = true")
+        case_href = f'a[href="/cases/{case.pk}/"]'
+        assert not driver.find_element(By.ID, f"occ-{respond.pk}").find_elements(By.CSS_SELECTOR, case_href)
+        driver.find_element(By.NAME, f"waive-{decide.pk}").send_keys("先写下的理由")
+        driver.find_element(By.CSS_SELECTOR, "#close-form textarea[name=note]").send_keys("办结说明草稿")
+        row = driver.find_element(By.ID, f"occ-{respond.pk}")
+        row.find_element(By.NAME, "note").send_keys("已电话联系用户")
+        row.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        wait(driver).until(lambda d: d.find_element(By.ID, f"occ-{respond.pk}").get_attribute("data-state") == "done")
+        assert not driver.find_element(By.ID, f"occ-{respond.pk}").find_elements(By.CSS_SELECTOR, case_href)
+        wait(driver).until(lambda d: "完成响应" in d.find_element(By.ID, "timeline").text)
+        assert not driver.find_elements(By.NAME, f"waive-{respond.pk}")  # no waiver asked for a clock done
+        assert driver.find_element(By.NAME, f"waive-{decide.pk}").get_attribute("value") == "先写下的理由"
+        assert driver.find_element(By.CSS_SELECTOR, "#close-form textarea[name=note]").get_attribute("value") == \
+            "办结说明草稿"
+
+        row = driver.find_element(By.ID, f"occ-{decide.pk}")
+        assert "必填" in row.find_element(By.NAME, "note").get_attribute("placeholder")
+        row.find_element(By.CSS_SELECTOR, "input[type=file]").send_keys(str(pdf))
+        row.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        error = wait(driver).until(EC.presence_of_element_located((By.CSS_SELECTOR, f"#occ-{decide.pk} .note-error")))
+        assert "请填写处理意见" in error.text
+        row = driver.find_element(By.ID, f"occ-{decide.pk}")
+        assert row.get_attribute("data-state") == "open"
+        files = row.find_element(By.CSS_SELECTOR, "input[type=file]")
+        assert driver.execute_script("return arguments[0].files.length", files) == 1  # nothing lost
+        row.find_element(By.NAME, "note").send_keys("经核实重复扣款属实,已原路退回。")
+        row.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        wait(driver).until(lambda d: d.find_element(By.ID, f"occ-{decide.pk}").get_attribute("data-state") == "done")
+        assert Evidence.objects.filter(occurrence=decide).count() == 1
+        wait(driver).until(lambda d: "完成处理意见" in d.find_element(By.ID, "timeline").text)
+        assert not driver.find_elements(By.NAME, f"waive-{decide.pk}")
+        assert driver.execute_script("return window.__noReload === true")
+        driver.execute_script("window.scrollTo({top: 0, behavior: 'instant'})")  # the menu is at the top
+        logout(driver)
+
+        driver.get(live_server.url + "/p/demo/status/")
+        driver.find_element(By.NAME, "number").send_keys(ref)
+        driver.find_element(By.NAME, "contact").send_keys("13900000000")
+        driver.find_element(By.CSS_SELECTOR, "#status-form button[type=submit]").click()
+        decision = wait(driver).until(EC.presence_of_element_located((By.ID, "status-decision")))
+        assert decision.text == "经核实重复扣款属实,已原路退回。"
     finally:
         driver.quit()

@@ -3,7 +3,14 @@
 
 import pytest
 
-from obligations.cases.services import case_close, case_open
+from obligations.cases.services import (
+    REGISTERED_CHANNELS,
+    case_close,
+    case_open,
+    case_timeline,
+    decision_text,
+    public_terms,
+)
 from obligations.errors import DomainError
 from obligations.models import AuditEvent, Case, CaseEvent, Obligation, Occurrence
 from obligations.work.occurrences import occurrence_complete
@@ -86,3 +93,67 @@ def test_bad_case_input(signed_letter):
         case_open(platform=signed_letter.platform, kind="complaint", description="x", received_at=at(2026, 11, 3),
                   now=at(2026, 11, 2))
     assert not Case.objects.exists()
+
+
+# The public page's channel, consent and terms; the decision the complainant reads.
+
+def test_a_public_complaint_needs_consent_and_records_when(signed_letter):
+    platform = signed_letter.platform
+    with pytest.raises(DomainError, match="勾选同意") as refused:
+        case_open(platform=platform, kind="complaint", description="x", received_at=at(2026, 11, 2, 10),
+                  now=at(2026, 11, 2, 10), channel="public", reporter_contact="138")
+    assert refused.value.field == "consent" and not Case.objects.exists()
+    case, _ = case_open(platform=platform, kind="complaint", description="x", received_at=at(2026, 11, 2, 10),
+                        now=at(2026, 11, 2, 10), channel="public", reporter_contact="138",
+                        consent_at=at(2026, 11, 2, 10))
+    assert case.consent_at == at(2026, 11, 2, 10)
+    [record] = AuditEvent.objects.filter(action="case.open", object_id=str(case.pk))
+    assert record.data["consent_at"] == at(2026, 11, 2, 10).isoformat()
+
+
+def test_a_registered_case_never_comes_from_the_public_page(signed_letter, staff):
+    assert "public" not in REGISTERED_CHANNELS and "phone" in REGISTERED_CHANNELS
+    with pytest.raises(DomainError, match="公开投诉页面") as refused:
+        case_open(platform=signed_letter.platform, kind="complaint", description="x", received_at=at(2026, 11, 2, 10),
+                  now=at(2026, 11, 2, 10), user=staff, channel="public", consent_at=at(2026, 11, 2, 10))
+    assert refused.value.field == "channel" and not Case.objects.exists()
+
+
+def test_public_terms_are_read_from_the_signed_letter(signed_letter):
+    terms = public_terms(signed_letter.platform)
+    assert terms.deadlines == ["24小时内响应", "7日内给出处理意见"]
+    ob = Obligation.objects.get(platform=signed_letter.platform, key="四.3")
+    assert terms.retention_years == ob.retention_years
+    ob.deadlines[0]["amount"] = 12
+    ob.retention_years = 5
+    ob.save()
+    assert public_terms(signed_letter.platform).deadlines[0] == "12小时内响应"
+    assert public_terms(signed_letter.platform).retention_years == 5
+
+
+def test_public_terms_of_a_platform_without_a_letter_are_empty(platform):
+    terms = public_terms(platform)
+    assert terms.deadlines == [] and terms.retention_years is None
+
+
+def test_the_decision_is_the_live_completion_note_of_the_decide_clock(signed_letter, officer, staff):
+    from obligations.work.occurrences import occurrence_reopen
+
+    case = open_case(signed_letter.platform)
+    c = clocks(case)
+    occurrence_complete(occurrence=c["respond"], user=staff, note="已回电", now=at(2026, 11, 2, 11))
+    assert decision_text(case) == ""  # the response is not the decision
+    occurrence_complete(occurrence=c["decide"], user=staff, note="已全额退款", now=at(2026, 11, 3, 11))
+    assert decision_text(case) == "已全额退款"
+    occurrence_reopen(occurrence=c["decide"], user=officer, reason="答复不完整", now=at(2026, 11, 3, 12))
+    assert decision_text(case) == ""
+    occurrence_complete(occurrence=c["decide"], user=staff, note="已全额退款并补偿优惠券", now=at(2026, 11, 3, 13))
+    assert decision_text(case) == "已全额退款并补偿优惠券"
+
+
+def test_the_timeline_lists_events_and_completions_in_order(signed_letter, staff):
+    case = open_case(signed_letter.platform)
+    c = clocks(case)
+    occurrence_complete(occurrence=c["respond"], user=staff, note="已回电", now=at(2026, 11, 2, 11))
+    timeline = case_timeline(case, list(case.clocks.select_related("obligation", "completed_by")))
+    assert [(label, actor) for _at, label, actor, _note in timeline] == [("受理", None), ("完成响应", staff)]

@@ -36,7 +36,7 @@ def test_redis_down_the_public_complaint_and_status_pages_keep_working(settings,
     page = client.get(url)
     assert page.status_code == 200
     done = client.post(url, {"submission": page.context["form"]["submission"].value(),
-                             "reporter_contact": "13800000000", "description": "无法退款"})
+                             "reporter_contact": "13800000000", "description": "无法退款", "consent": "on"})
     case = Case.objects.get()
     assert done.status_code == 200 and case.public_ref in done.content.decode()
     status = client.post(reverse("public-status", args=[public.slug]),

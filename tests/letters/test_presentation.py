@@ -22,3 +22,19 @@ def test_obligation_lines_say_the_schedule():
                             "deadlines": [{"amount": 24, "unit": "hours"}, {"amount": 7, "unit": "days"}]})
     assert line == "投诉处理(投诉举报:24小时、7日)"
     assert obligation_line({"kind": "one_time", "title": "制定预案", "one_time_days": 30}) == "制定预案(签订后30日内)"
+
+
+def test_a_deadline_step_in_words_with_its_tier():
+    from django.utils import translation
+
+    from obligations.letters.presentation import deadline_phrase
+
+    fix = {"step": "fix", "amount": 30, "unit": "days",
+           "tiers": {"serious": {"amount": 5, "unit": "workdays"}, "critical": {"amount": 24, "unit": "hours"}}}
+    assert deadline_phrase({"step": "respond", "amount": 24, "unit": "hours"}) == "24小时内响应"
+    assert deadline_phrase({"step": "decide", "amount": 7, "unit": "days"}) == "7日内给出处理意见"
+    assert [deadline_phrase(fix, s) for s in ("ordinary", "serious", "critical")] == [
+        "30日内整改", "5个工作日内整改", "24小时内整改"]
+    with translation.override("en"):
+        assert deadline_phrase({"step": "respond", "amount": 24, "unit": "hours"}) == "respond within 24 hours"
+        assert deadline_phrase({"step": "decide", "amount": 1, "unit": "days"}) == "decide within 1 day"

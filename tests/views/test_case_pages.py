@@ -38,7 +38,7 @@ def submit(client, platform, **data):
     page = client.get(url)
     key = page.context["form"]["submission"].value()
     return client.post(url, {"submission": key, "reporter_contact": "13800000000", "description": "无法退款",
-                             **data})
+                             "consent": "on", **data})
 
 
 def test_public_complaint_gives_a_number_and_status_shows_dates(client, public, staff):
@@ -58,7 +58,7 @@ def test_public_complaint_gives_a_number_and_status_shows_dates(client, public, 
 def test_double_post_of_the_public_form_makes_one_case(client, public):
     url = reverse("public-complaint", args=[public.slug])
     key = client.get(url).context["form"]["submission"].value()
-    data = {"submission": key, "reporter_contact": "a@b.cn", "description": "重复提交"}
+    data = {"submission": key, "reporter_contact": "a@b.cn", "description": "重复提交", "consent": "on"}
     first = client.post(url, data).content.decode()
     second = client.post(url, data).content.decode()
     number = Case.objects.get().public_ref
@@ -279,3 +279,152 @@ def test_an_empty_status_lookup_over_the_limit_is_a_429_not_a_500(client, public
     settings.PLEDGE_PUBLIC_LOOKUP_LIMIT = 0
     response = client.post(reverse("public-status", args=[public.slug]), {})
     assert response.status_code == 429 and "过于频繁" in response.content.decode()
+
+
+# The public page tells how contact details are used and asks consent (个人信息保护法
+# 第十七条), and says the response times the signed letter promises.
+
+def test_the_complaint_page_gives_the_notice_and_the_promised_times(client, public):
+    from obligations.models import Obligation
+
+    html = client.get(reverse("public-complaint", args=[public.slug])).content.decode()
+    notice = html[html.index('id="privacy-notice"'):html.index("</section>")]
+    for words in ("处理目的", "谁能看到", "保存期限", "3 年"):
+        assert words in notice
+    times = html[html.index('id="promised-times"'):]
+    assert "24小时内响应" in times and "7日内给出处理意见" in times
+    assert 'name="consent"' in html and 'type="checkbox"' in html
+    ob = Obligation.objects.get(platform=public, key="四.3")
+    ob.deadlines[0]["amount"] = 12
+    ob.save()
+    assert "12小时内响应" in client.get(reverse("public-complaint", args=[public.slug])).content.decode()
+
+
+def test_a_complaint_without_consent_is_refused_and_keeps_what_was_typed(client, public):
+    response = submit(client, public, consent="", description="没有勾选同意的投诉")
+    html = response.content.decode()
+    assert response.status_code == 400 and "请阅读个人信息处理说明并勾选同意后再提交" in html
+    assert "没有勾选同意的投诉" in html and "13800000000" in html and not Case.objects.exists()
+
+
+def test_consent_is_recorded_with_the_case(client, public, officer):
+    with time_machine.travel(at(2026, 11, 2, 10), tick=False):
+        submit(client, public)
+    case = Case.objects.get()
+    assert case.consent_at == at(2026, 11, 2, 10) == case.received_at
+    client.force_login(officer)
+    html = client.get(reverse("case-detail", args=[case.pk])).content.decode()
+    assert 'id="case-consent">2026-11-02 10:00<' in html
+
+
+# A complaint's decision must be written, and the complainant reads it.
+
+def decide_clock(platform):
+    case = open_case(platform)
+    return case, clocks(case)
+
+
+def test_an_empty_decision_is_refused_in_the_row_and_the_text_kept(client, signed_letter, staff):
+    case, c = decide_clock(signed_letter.platform)
+    client.force_login(staff)
+    url = reverse("occurrence-complete", args=[c["decide"].pk])
+    html = client.get(reverse("my-tasks")).content.decode()
+    row = html[html.index(f'id="occ-{c["decide"].pk}"'):]
+    assert "处理意见(必填" in row[:row.index("</li>")]
+    html = client.post(url, {"note": "   "}, headers={"HX-Request": "true"}).content.decode()
+    assert "请填写处理意见" in html and 'class="complete-form' in html and "is-invalid" in html
+    assert f'id="files-{c["decide"].pk}" hx-preserve="true"' in html  # the files chosen stay in the browser
+    # Without htmx: the page again, the error beside the field, the text as typed.
+    response = client.post(url, {"note": " \n "})
+    assert response.status_code == 400 and "请填写处理意见" in response.content.decode()
+    c["decide"].refresh_from_db()
+    assert c["decide"].state == "open"
+    client.post(url, {"note": "已全额退款"}, headers={"HX-Request": "true"})
+    c["decide"].refresh_from_db()
+    assert c["decide"].is_completed and c["decide"].completions.get().note == "已全额退款"
+
+
+def test_a_refused_completion_without_htmx_keeps_the_note(client, signed_letter, staff):
+    """Any field error (here the evidence a check needs) shows the page again with the note typed."""
+    from obligations.work.sweeps import obligations_materialize
+    from tests.conftest import SIGNED_AT
+
+    obligations_materialize(now=SIGNED_AT)
+    check = Occurrence.objects.filter(obligation__key="三.2", opens_at__lte=SIGNED_AT).order_by("due_at").first()
+    client.force_login(staff)
+    with time_machine.travel(SIGNED_AT + timedelta(hours=1), tick=False):
+        response = client.post(reverse("occurrence-complete", args=[check.pk]), {"note": "巡检正常,未见异常"})
+    html = response.content.decode()
+    assert response.status_code == 400 and "要求提交佐证材料" in html and "巡检正常,未见异常" in html
+
+
+def test_the_status_page_shows_the_decision_once_decided(client, public, staff):
+    submit(client, public)
+    case = Case.objects.get()
+    status_url = reverse("public-status", args=[public.slug])
+    html = client.post(status_url, {"number": case.public_ref, "contact": "13800000000"}).content.decode()
+    assert "status-decision" not in html
+    occurrence_complete(occurrence=clocks(case)["decide"], user=staff, note="经核实,已全额退款。\n如有疑问请致电。",
+                        now=case.received_at + timedelta(days=1))
+    html = client.post(status_url, {"number": case.public_ref, "contact": "13800000000"}).content.decode()
+    decision = html[html.index('id="status-decision"'):]
+    assert "经核实,已全额退款。\n如有疑问请致电。" in decision[:decision.index("</dd>")]
+    assert "无法退款" not in html  # still nothing of the complaint itself
+
+
+# An htmx completion on the case page: the row without a link to its own case, the close
+# form's waivers and the timeline refreshed beside it.
+
+def test_completing_on_the_case_page_refreshes_the_waivers_and_the_timeline(client, signed_letter, officer):
+    case, c = decide_clock(signed_letter.platform)
+    client.force_login(officer)
+    page = client.get(reverse("case-detail", args=[case.pk])).content.decode()
+    case_link = f'href="{reverse("case-detail", args=[case.pk])}"'
+    assert f'name="waive-{c["respond"].pk}"' in page and 'name="in_case"' in page
+    with time_machine.travel(case.received_at + timedelta(hours=1), tick=False):
+        html = client.post(reverse("occurrence-complete", args=[c["respond"].pk]), {"note": "已回电", "in_case": "1"},
+                           headers={"HX-Request": "true"}).content.decode()
+    row = html[:html.index("</li>")]
+    assert f'id="occ-{c["respond"].pk}"' in row and 'data-state="done"' in row and case_link not in row
+    waivers = html[html.index('id="close-waivers"'):]
+    waivers = waivers[:waivers.index("</div>")]
+    assert 'hx-swap-oob="true"' in waivers
+    assert f'name="waive-{c["respond"].pk}"' not in waivers and f'name="waive-{c["decide"].pk}"' in waivers
+    timeline = html[html.index('<ol class="list-unstyled small border-start ps-3" id="timeline" hx-swap-oob="true"'):]
+    assert "完成响应" in timeline[:timeline.index("</ol>")]
+
+
+def test_completing_elsewhere_keeps_the_link_to_the_case(client, signed_letter, staff):
+    case, c = decide_clock(signed_letter.platform)
+    client.force_login(staff)
+    with time_machine.travel(case.received_at + timedelta(hours=1), tick=False):
+        html = client.post(reverse("occurrence-complete", args=[c["respond"].pk]), {"note": "已回电"},
+                           headers={"HX-Request": "true"}).content.decode()
+    assert f'href="{reverse("case-detail", args=[case.pk])}"' in html
+    assert "close-waivers" not in html and "hx-swap-oob" not in html
+
+
+# A case staff register: never from the public page, a real channel by default.
+
+def test_the_registration_form_offers_no_public_channel_and_defaults_to_the_phone(client, signed_letter, officer):
+    client.force_login(officer)
+    url = reverse("case-new", args=[signed_letter.platform.slug])
+    html = client.get(url).content.decode()
+    select = html[html.index('name="channel"'):]
+    select = select[:select.index("</select>")]
+    assert 'value="public"' not in select and "公开投诉页面" not in select
+    assert '<option value="phone" selected>' in select
+    key = client.get(url).context["form"]["submission"].value()
+    response = client.post(url, {"kind": "complaint", "severity": "ordinary", "channel": "public",
+                                 "received_at": "2026-11-02T10:00", "description": "冒充公开渠道", "submission": key})
+    assert response.status_code == 200 and not Case.objects.exists()
+    assert "channel" in response.context["form"].errors
+
+
+def test_the_notice_and_the_promised_times_in_english(client, public, settings):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the language a visitor chose
+    html = client.get(reverse("public-complaint", args=[public.slug])).content.decode()
+    assert "How your personal information is used" in html and "Who sees it" in html and "3 years" in html
+    assert "respond within 24 hours" in html and "decide within 7 days" in html
+    refused = submit(client, public, consent="").content.decode()
+    assert "tick your consent" in refused

@@ -205,3 +205,20 @@ def test_a_missed_task_can_be_waived(check, officer):
     occurrences_close_out(now=check.close_at)
     occurrence_waive(occurrence=check, user=officer, reason="停电", now=check.close_at + MINUTE)
     assert reload(check).state == "waived"
+
+
+# A complaint's decision (处理意见) is its completion note: it may not be empty.
+
+def test_a_decision_needs_its_text_and_a_response_does_not(signed_letter, staff):
+    case = open_case(signed_letter.platform)
+    c = clocks(case)
+    occurrence_complete(occurrence=c["respond"], user=staff, now=case.received_at + MINUTE)  # a note is optional here
+    for empty in ("", "  \n "):
+        with pytest.raises(DomainError, match="请填写处理意见") as refused:
+            occurrence_complete(occurrence=c["decide"], user=staff, note=empty, now=case.received_at + MINUTE)
+        assert refused.value.field == "note"
+    c["decide"].refresh_from_db()
+    assert c["decide"].state == "open" and not Completion.objects.filter(occurrence=c["decide"]).exists()
+    occurrence_complete(occurrence=c["decide"], user=staff, note="退款已原路退回", now=case.received_at + MINUTE)
+    c["decide"].refresh_from_db()
+    assert c["decide"].state == "done"
