@@ -328,8 +328,9 @@ def test_an_empty_decision_is_refused_in_the_row_and_the_text_kept(client, signe
     case, c = decide_clock(signed_letter.platform)
     client.force_login(staff)
     url = reverse("occurrence-complete", args=[c["decide"].pk])
-    html = client.get(reverse("my-tasks")).content.decode()
-    row = html[html.index(f'id="occ-{c["decide"].pk}"'):]
+    listed = client.get(reverse("my-tasks")).content.decode()
+    assert f'hx-get="{url}"' in listed  # the row opens its form when asked
+    row = client.get(url, headers={"HX-Request": "true"}).content.decode()
     assert "处理意见(必填" in row[:row.index("</li>")]
     html = client.post(url, {"note": "   "}, headers={"HX-Request": "true"}).content.decode()
     assert "请填写处理意见" in html and 'class="complete-form' in html and "is-invalid" in html
