@@ -40,6 +40,7 @@ from django.db.models.functions import Coalesce, Least
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from ..links import absolute_url
 from ..models import Membership, Notification, Obligation, Occurrence, Role
 from ..schedule.periods import PeriodKind, period_containing
 from ..trust import access
@@ -140,8 +141,9 @@ def _message(kind, occ):
         Notification.Kind.ESCALATE_OFFICER: _("逾期未完成:%(name)s(%(due)s 到期)"),
         Notification.Kind.ESCALATE_GROUP: _("监督小组关注:%(name)s 未按期完成(%(due)s 到期)"),
     }[kind] % {"name": name, "due": _when(occ.due_at)}
-    body = _("%(platform)s · 条款 %(clause)s\n%(subject)s\n详情:/occurrences/%(id)s/") % {
-        "platform": occ.platform.name, "clause": occ.clause.number, "subject": subject, "id": occ.pk}
+    body = _("%(platform)s · 条款 %(clause)s\n%(subject)s\n详情:%(link)s") % {
+        "platform": occ.platform.name, "clause": occ.clause.number, "subject": subject,
+        "link": absolute_url("occurrence-detail", occ.pk)}  # mail apps open only absolute links
     return subject, body
 
 
@@ -232,7 +234,8 @@ def _plan_rows(plans, everyone, now) -> int:
         catch_ups = [
             Notification(recipient_id=user_id, kind=K.CATCH_UP, created_at=now,
                          subject=_("停机期间未能按时发送的通知 %(n)d 条") % {"n": len(subjects)},
-                         body=_("调度恢复后汇总如下,每条详情见站内通知:") + "\n" + "\n".join(sorted(subjects)))
+                         body=_("调度恢复后汇总如下,每条详情见站内通知:") + "\n" + "\n".join(sorted(subjects))
+                         + "\n" + _("站内通知:%(link)s") % {"link": absolute_url("notifications")})
             for user_id, subjects in per_user.items()
         ]
         return len(written) + len(late_written) + len(insert_notifications(catch_ups))
@@ -263,6 +266,7 @@ def notifications_digest(*, now) -> int:
             lines = [f"{'⚠ ' if o.due_at <= now else ''}{o.clause.number} {o.obligation.title} {_when(o.due_at)}"
                      for o in sorted(items, key=lambda o: o.due_at)]
             subject = _("今日待办 %(today)d 项,逾期 %(late)d 项") % {"today": len(items) - len(late), "late": len(late)}
+            lines.append(_("我的任务:%(link)s") % {"link": absolute_url("my-tasks")})
             rows.append(Notification(recipient_id=user_id, kind=Notification.Kind.DIGEST, digest_date=today.start_date,
                                      subject=subject, body="\n".join(lines), created_at=now))
     return len(insert_notifications(rows))

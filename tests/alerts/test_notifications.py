@@ -1,6 +1,7 @@
 """Reminders and escalations at fixed times: the expected messages to the expected
 people, once."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -70,6 +71,21 @@ def test_reminders_and_escalations_reach_the_right_people_once(team):
     mail.outbox.clear()
     again = run(SIGNED_AT + 8 * H)
     assert (again["planned"], again["sent"]) == (0, 0) and mail.outbox == []
+
+
+def test_messages_carry_absolute_links(team, settings):
+    settings.PLEDGE_SITE_URL = "https://pledge.example.cn"
+    run(SIGNED_AT)
+    opened = Notification.objects.filter(kind="opened").select_related("occurrence").first()
+    link = f"https://pledge.example.cn/occurrences/{opened.occurrence_id}/"
+    assert link in opened.body
+    mailed = [m for m in mail.outbox if m.to == [opened.recipient.email] and opened.subject in m.subject]
+    assert mailed and link in mailed[0].body
+    [digest] = Notification.objects.filter(kind="digest")
+    assert "https://pledge.example.cn/tasks/" in digest.body
+    for message in mail.outbox:  # no relative link a mail app cannot open
+        for path in re.findall(r"/(?:occurrences|tasks|notifications)/", message.body):
+            assert re.search(r"https://pledge\.example\.cn" + re.escape(path), message.body), message.body
 
 
 def test_a_completed_task_gets_no_more_reminders(team):

@@ -21,7 +21,7 @@ from tests.trust.signin_support import verify_with_app
 
 NOW = SIGNED_AT + timedelta(hours=1)
 User = get_user_model()
-LINK = re.compile(r"https?://testserver(/accounts/reset/[^/\s]+/[^/\s]+/)")
+LINK = re.compile(r"https?://[^/\s]+(/accounts/reset/[^/\s]+/[^/\s]+/)")
 
 
 @pytest.fixture
@@ -295,6 +295,23 @@ def test_forgot_password_pages_are_chinese(client, people):
     assert message.subject == "设置 Pledge 新密码" and "邀请" not in message.body
     _set_password_through(client, invitation_link(message), "Alice-新密码-2026")
     assert client.login(username="alice", password="Alice-新密码-2026")
+
+
+@pytest.mark.parametrize("mail_kind", ["invitation", "reset"])
+def test_password_links_are_on_the_site_url_whatever_host_the_request_named(client, people, settings, mail_kind):
+    settings.PLEDGE_SITE_URL = "https://pledge.example.cn"
+    settings.ALLOWED_HOSTS = ["testserver", "evil.example.com"]
+    if mail_kind == "invitation":
+        as_user(client, people["officer"]).post(reverse("member-invite", args=["alpha"]), {
+            "invite-username": "sam", "invite-email": "sam@example.com", "invite-role": "staff"},
+            HTTP_HOST="evil.example.com")
+    else:
+        people["officer"].email = "alice@example.com"
+        people["officer"].save()
+        client.post(reverse("password_reset"), {"email": "alice@example.com"}, HTTP_HOST="evil.example.com")
+    [message] = mail.outbox
+    assert "https://pledge.example.cn/accounts/reset/" in message.body and "evil" not in message.body
+    assert "testserver" not in message.body
 
 
 # --- the overview, home and the switcher ------------------------------------------------
