@@ -56,6 +56,7 @@ if urlsplit(PLEDGE_SITE_URL).scheme not in ("http", "https") or not urlsplit(PLE
         or urlsplit(PLEDGE_SITE_URL).path:
     raise ImproperlyConfigured(f"PLEDGE_SITE_URL must be like https://pledge.example.cn (no path): {PLEDGE_SITE_URL!r}")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+CSRF_FAILURE_VIEW = "compliance.errors.csrf_failure"  # the site's own 403 page, in the user's language
 
 INSTALLED_APPS = [
     "django.contrib.admin",
