@@ -81,11 +81,12 @@ MIDDLEWARE = [
     # The database down: a Chinese 503 "请稍后重试" instead of a 500 (compliance/unavailable.py).
     "compliance.unavailable.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "compliance.locale.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # After authentication: a signed-in user's pages in the language kept on their account, else the cookie's.
+    "compliance.locale.ChineseFirstLocaleMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "obligations.signin_middleware.IdleSessionMiddleware",
