@@ -1,4 +1,5 @@
-"""Reminders, escalations and the daily digest, as an outbox.
+"""Reminders, escalations and the daily digest, as an outbox. Every message is written in
+its recipient's language (trust/preferences.py), its links absolute (links.py).
 
 `notifications_plan` adds rows (unique per occurrence, kind and recipient, so planning
 twice adds nothing) and counts only the rows it really wrote (INSERT … ON CONFLICT DO
@@ -44,6 +45,7 @@ from ..links import absolute_url
 from ..models import Membership, Notification, Obligation, Occurrence, Role
 from ..schedule.periods import PeriodKind, period_containing
 from ..trust import access
+from ..trust.preferences import languages_of
 
 LOOKBACK = timedelta(days=35)  # escalations reach back this far after downtime
 MINUTE = timedelta(minutes=1)
@@ -211,34 +213,48 @@ def notifications_plan(*, now, digests: bool = True) -> int:
 
 
 def _plan_rows(plans, everyone, now) -> int:
+    """The rows of the planned messages, each written in its recipient's language
+    (trust/preferences.py): a message is worded once per language, not once per person."""
     K = Notification.Kind
     recipients = access.Doers(everyone)
     stale_before = now - timedelta(minutes=settings.PLEDGE_CATCH_UP_MINUTES)
+    planned = []
+    for kind, occs in plans.items():
+        for occ in occs:
+            users = {K.ESCALATE_OFFICER: lambda o: recipients.role(o, Role.OFFICER),
+                     K.ESCALATE_GROUP: lambda o: recipients.role(o, Role.SUPERVISOR)}.get(kind, recipients.doers)(occ)
+            planned.append((kind, occ, users))
+    languages = languages_of({u for _kind, _occ, users in planned for u in users})
+    worded = {}
+
+    def message(kind, occ, language):
+        if (kind, occ.pk, language) not in worded:
+            with translation.override(language):
+                worded[(kind, occ.pk, language)] = _message(kind, occ)
+        return worded[(kind, occ.pk, language)]
+
     fresh, stale = [], []
-    with translation.override(settings.LANGUAGE_CODE):
-        for kind, occs in plans.items():
-            for occ in occs:
-                users = {K.ESCALATE_OFFICER: lambda o: recipients.role(o, Role.OFFICER),
-                         K.ESCALATE_GROUP: lambda o: recipients.role(o, Role.SUPERVISOR)}.get(kind, recipients.doers)(occ)
-                subject, body = _message(kind, occ)
-                late = moment(kind, occ) < stale_before
-                # A late message is written as delivered in the app: the catch-up message carries it.
-                (stale if late else fresh).extend(
-                    Notification(recipient_id=u, kind=kind, occurrence=occ, subject=subject, body=body,
-                                 created_at=now, sent_at=now if late else None) for u in users)
-        written = insert_notifications(fresh)
-        late_written = insert_notifications(stale)
-        per_user = defaultdict(list)
-        for _id, user_id, subject in late_written:
-            per_user[user_id].append(subject)
-        catch_ups = [
-            Notification(recipient_id=user_id, kind=K.CATCH_UP, created_at=now,
-                         subject=_("停机期间未能按时发送的通知 %(n)d 条") % {"n": len(subjects)},
-                         body=_("调度恢复后汇总如下,每条详情见站内通知:") + "\n" + "\n".join(sorted(subjects))
-                         + "\n" + _("站内通知:%(link)s") % {"link": absolute_url("notifications")})
-            for user_id, subjects in per_user.items()
-        ]
-        return len(written) + len(late_written) + len(insert_notifications(catch_ups))
+    for kind, occ, users in planned:
+        late = moment(kind, occ) < stale_before
+        # A late message is written as delivered in the app: the catch-up message carries it.
+        (stale if late else fresh).extend(
+            Notification(recipient_id=u, kind=kind, occurrence=occ, subject=message(kind, occ, languages[u])[0],
+                         body=message(kind, occ, languages[u])[1], created_at=now, sent_at=now if late else None)
+            for u in users)
+    written = insert_notifications(fresh)
+    late_written = insert_notifications(stale)
+    per_user = defaultdict(list)
+    for _id, user_id, subject in late_written:
+        per_user[user_id].append(subject)
+    catch_ups = []
+    for user_id, subjects in per_user.items():
+        with translation.override(languages[user_id]):
+            catch_ups.append(Notification(
+                recipient_id=user_id, kind=K.CATCH_UP, created_at=now,
+                subject=_("停机期间未能按时发送的通知 %(n)d 条") % {"n": len(subjects)},
+                body=_("调度恢复后汇总如下,每条详情见站内通知:") + "\n" + "\n".join(sorted(subjects))
+                + "\n" + _("站内通知:%(link)s") % {"link": absolute_url("notifications")}))
+    return len(written) + len(late_written) + len(insert_notifications(catch_ups))
 
 
 def notifications_digest(*, now) -> int:
@@ -260,8 +276,9 @@ def notifications_digest(*, now) -> int:
         for user_id in recipients.doers(occ):
             per_user[user_id].append(occ)
     rows = []
-    with translation.override(settings.LANGUAGE_CODE):
-        for user_id, items in per_user.items():
+    languages = languages_of(per_user)
+    for user_id, items in per_user.items():
+        with translation.override(languages[user_id]):  # the recipient's language
             late = [o for o in items if o.due_at <= now]
             lines = [f"{'⚠ ' if o.due_at <= now else ''}{o.clause.number} {o.obligation.title} {_when(o.due_at)}"
                      for o in sorted(items, key=lambda o: o.due_at)]
@@ -347,11 +364,12 @@ def send_batch(rows: list[Notification], now) -> int:
     """Deliver a claimed batch, then mark it in one statement; on a mail error the
     delivered ones are marked, the rest released, and the error raised."""
     delivered, cancelled, tried = [], [], set()
+    languages = languages_of({n.recipient_id for n in rows})
     try:
-        with translation.override(settings.LANGUAGE_CODE):
-            for n in rows:
+        for n in rows:
+            with translation.override(languages[n.recipient_id]):  # the recipient's language
                 (delivered if deliver(n) else cancelled).append(n.pk)
-                tried.add(n.pk)
+            tried.add(n.pk)
     except Exception:
         notifications_release([n.pk for n in rows if n.pk not in tried])
         raise

@@ -6,7 +6,10 @@ from urllib.parse import urlsplit
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+
+from ..trust.preferences import language_of
 
 
 class CodeInput(forms.TextInput):
@@ -26,9 +29,13 @@ class CodeForm(forms.Form):
 class PasswordLinkMail(PasswordResetForm):
     """Django's password-reset mail with its link on PLEDGE_SITE_URL, not on the Host the
     request named (a mail is read outside the request, and a forged Host must not choose
-    where the link points)."""
+    where the link points), written in its recipient's language, not the requester's."""
 
     def save(self, **kwargs):
         site = urlsplit(settings.PLEDGE_SITE_URL)
         kwargs.update(domain_override=site.netloc, use_https=site.scheme == "https")
         return super().save(**kwargs)
+
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        with translation.override(language_of(context["user"])):
+            super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)

@@ -314,6 +314,27 @@ def test_password_links_are_on_the_site_url_whatever_host_the_request_named(clie
     assert "testserver" not in message.body
 
 
+def test_the_password_mail_is_in_its_recipients_language_not_the_requesters(client, people):
+    from obligations.models import UserPreferences
+
+    people["officer"].email = "alice@example.com"
+    people["officer"].save()
+    UserPreferences.objects.create(user=people["officer"], language="en")
+    client.post(reverse("password_reset"), {"email": "alice@example.com"})  # asked from a Chinese page
+    [message] = mail.outbox
+    assert message.subject == "Set a new Pledge password" and message.body.startswith("Hello alice,")
+    assert invitation_link(message)
+
+
+def test_an_invitation_names_the_role_in_the_invitees_language(client, people):
+    client.force_login(people["officer"])
+    client.cookies["django_language"] = "en"  # the officer works in English; the invitee has chosen nothing
+    client.post(reverse("member-invite", args=["alpha"]), {
+        "invite-username": "sam", "invite-email": "sam@example.com", "invite-role": "staff"})
+    [message] = mail.outbox
+    assert "alice 邀请您以“执行人”的身份加入" in message.body
+
+
 # --- the overview, home and the switcher ------------------------------------------------
 
 @pytest.fixture
