@@ -53,9 +53,9 @@ def occurrence_list(request, slug):
     access.require_page(request.user, platform.pk, "occurrence-list")
     form = OccurrenceFilter(request.GET or None, platform=platform)
     rows = form.queryset(now=timezone.now())
-    if request.GET.get("format") == "csv":
+    if request.GET.get("format") in exports.CSV_FORMATS:  # csv: for people, csv-codes: for scripts
         out = io.StringIO()
-        exports.write_csv(exports.occurrence_rows(rows), out)
+        exports.write_csv(exports.occurrence_rows(rows), out, codes=request.GET["format"] == "csv-codes")
         response = HttpResponse(out.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{platform.slug}-occurrences.csv"'
         return response
