@@ -15,9 +15,12 @@ class ChineseFirstLocaleMiddleware(LocaleMiddleware):
     one) sets it to their language, so the pages after sign-out stay in it too."""
 
     def process_request(self, request):
-        language = (chosen_language(getattr(request, "user", None))
-                    or supported(request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)) or settings.LANGUAGE_CODE)
-        translation.activate(language)
+        # The cookie's (or Chinese) first: if reading the user's choice fails (the database
+        # down), the page that says so is not in whatever language the thread served last.
+        translation.activate(supported(request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)) or settings.LANGUAGE_CODE)
+        chosen = chosen_language(getattr(request, "user", None))
+        if chosen:
+            translation.activate(chosen)
         request.LANGUAGE_CODE = translation.get_language()
 
     def process_response(self, request, response):
