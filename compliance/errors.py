@@ -17,6 +17,12 @@ def permission_denied(request, exception=None):
     return render(request, "403.html", status=403)
 
 
+def csrf_failure(request, reason=""):
+    """settings.CSRF_FAILURE_VIEW: a form sent from a page older than its token (a session
+    that ended, a sign-in elsewhere) gets the site's 403 page saying so, not Django's English one."""
+    return render(request, "403.html", {"csrf_failure": True}, status=403)
+
+
 @requires_csrf_token
 def page_not_found(request, exception=None):
     return render(request, "404.html", status=404)

@@ -2,14 +2,34 @@ from django.conf import settings
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 
+from obligations.trust.preferences import chosen_language, supported
+
 
 class ChineseFirstLocaleMiddleware(LocaleMiddleware):
-    """Chinese unless the user chose another language (the language cookie): a browser's
-    Accept-Language alone does not switch the interface away from zh-hans."""
+    """The language of a page: for a signed-in user the one they chose, kept on their
+    account (trust/preferences.py), whatever browser they use; otherwise the language
+    cookie; otherwise Chinese — a browser's Accept-Language alone does not switch the
+    interface away from zh-hans. Runs after authentication (settings.MIDDLEWARE).
+
+    The cookie follows the account: the response that signs a user in (and any later
+    one) sets it to their language, so the pages after sign-out stay in it too."""
 
     def process_request(self, request):
-        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-        supported = {code for code, _ in settings.LANGUAGES}
-        language = chosen if chosen in supported else settings.LANGUAGE_CODE
-        translation.activate(language)
+        # The cookie's (or Chinese) first: if reading the user's choice fails (the database
+        # down), the page that says so is not in whatever language the thread served last.
+        translation.activate(supported(request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)) or settings.LANGUAGE_CODE)
+        chosen = chosen_language(getattr(request, "user", None))
+        if chosen:
+            translation.activate(chosen)
         request.LANGUAGE_CODE = translation.get_language()
+
+    def process_response(self, request, response):
+        response = super().process_response(request, response)
+        chosen = chosen_language(getattr(request, "user", None))  # the user after the view: signed in just now too
+        if chosen and request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) != chosen:
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME, chosen, max_age=settings.LANGUAGE_COOKIE_AGE,
+                path=settings.LANGUAGE_COOKIE_PATH, domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE)
+        return response

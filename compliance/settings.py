@@ -7,6 +7,7 @@ import json
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -48,7 +49,14 @@ if not DEBUG and (SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 50 or len(se
         "SECRET_KEY is missing, the built-in development key, or weak (under 50 characters). Set a long random "
         "SECRET_KEY (e.g. python -c 'import secrets; print(secrets.token_urlsafe(64))'), or DEBUG=true on a laptop.")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
+# Where people open Pledge (scheme, host and port, no path): links that leave the app —
+# emails, the calendar feed's events, invitations and password links — are made absolute on it.
+PLEDGE_SITE_URL = env_str("PLEDGE_SITE_URL", "http://127.0.0.1:8000").strip().rstrip("/")
+if urlsplit(PLEDGE_SITE_URL).scheme not in ("http", "https") or not urlsplit(PLEDGE_SITE_URL).netloc \
+        or urlsplit(PLEDGE_SITE_URL).path:
+    raise ImproperlyConfigured(f"PLEDGE_SITE_URL must be like https://pledge.example.cn (no path): {PLEDGE_SITE_URL!r}")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+CSRF_FAILURE_VIEW = "compliance.errors.csrf_failure"  # the site's own 403 page, in the user's language
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -73,11 +81,12 @@ MIDDLEWARE = [
     # The database down: a Chinese 503 "请稍后重试" instead of a 500 (compliance/unavailable.py).
     "compliance.unavailable.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "compliance.locale.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # After authentication: a signed-in user's pages in the language kept on their account, else the cookie's.
+    "compliance.locale.ChineseFirstLocaleMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "obligations.signin_middleware.IdleSessionMiddleware",

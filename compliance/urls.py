@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from obligations.views import signin
+from obligations.views import language, signin
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # The language menu: Django's switch, the choice also kept on the signed-in user's account.
+    path("i18n/setlang/", language.set_language, name="set_language"),
     # Before Django's own accounts/ pages: the password reset that counts its mails, and the second factor.
     path("accounts/password_reset/", signin.ThrottledPasswordResetView.as_view(), name="password_reset"),
     path("accounts/second-factor/", signin.overview, name="second-factor"),

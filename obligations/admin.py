@@ -2,10 +2,13 @@
 cases, the audit trail) and frozen things are read-only here; every change made on the
 other pages writes an audit record (admin_audit.AuditedAdmin)."""
 
+from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
+from django.utils.translation import gettext_lazy as _
 
 from . import models
 from .admin_audit import AuditedAdmin
@@ -131,6 +134,22 @@ class NotificationAdmin(ReadOnlyAdmin):
 class CalendarFeedAdmin(AuditedAdmin):
     list_display = ("user", "created_at", "revoked_at")
     readonly_fields = ("token",)
+
+
+class UserPreferencesForm(forms.ModelForm):
+    language = forms.ChoiceField(label=_("界面语言"), required=False,
+                                 choices=[("", _("— 未选择(默认中文)—"))] + list(settings.LANGUAGES))
+
+    class Meta:
+        model = models.UserPreferences
+        fields = ("user", "language")
+
+
+@admin.register(models.UserPreferences)
+class UserPreferencesAdmin(AuditedAdmin):
+    form = UserPreferencesForm
+    list_display = ("user", "language", "updated_at")
+    list_filter = ("language",)
 
 
 class CaseEventInline(admin.TabularInline):

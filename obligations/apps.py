@@ -9,6 +9,7 @@ class ObligationsConfig(AppConfig):
     def ready(self):
         from django.conf import settings
         from django.contrib.auth.signals import user_logged_in
+        from django.db.models import fields
         from django.db.models.signals import post_save
 
         from . import checks  # noqa: F401  (registers the system checks)
@@ -20,3 +21,6 @@ class ObligationsConfig(AppConfig):
         post_save.connect(feed_renew_on_new_password, sender=settings.AUTH_USER_MODEL,
                           dispatch_uid="pledge-feed-renew-on-new-password")
         user_logged_in.connect(session_started, dispatch_uid="pledge-session-started")
+        # The empty choice of a select that names none of its own (Django 6.1's "- Select an option -",
+        # which Django's Chinese catalogue does not translate): Django reads it here when a form is made.
+        fields.BLANK_CHOICE_LABEL = _("— 请选择 —")

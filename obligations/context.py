@@ -1,16 +1,19 @@
 from .alerts.notifications import unread_count
 from .models import Platform
-from .trust.access import is_site_admin, roles_of
+from .trust.access import is_site_admin, platform_pages, roles_of
 
 
 def nav(request):
-    """The signed-in user's platforms, unread notifications and whether they administer
-    the site (the shared holiday calendar), for the navigation bar."""
+    """The signed-in user's platforms with the role and the pages of each that the user
+    may open (trust/access.PLATFORM_PAGES: the navigation links nowhere that answers 403),
+    unread notifications and whether they administer the site (the shared holiday
+    calendar, new platforms), for the navigation bar."""
     if not request.user.is_authenticated:
         return {}
     roles = roles_of(request.user)
     return {
-        "nav_platforms": [(p, roles[p.pk]) for p in Platform.objects.filter(pk__in=roles).order_by("name")],
+        "nav_platforms": [(p, roles[p.pk], platform_pages(roles[p.pk]))
+                          for p in Platform.objects.filter(pk__in=roles).order_by("name")],
         "unread_count": unread_count(request.user),
         # The platform switcher: shown to a user of several platforms and to the site administrator.
         "nav_site_admin": is_site_admin(request.user),

@@ -7,6 +7,7 @@ PLEDGE_HEALTH_MAX_SWEEP_AGE seconds, a red banner; the site administrator is mai
 once per silence (`silence_alert`)."""
 
 import logging
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -18,9 +19,11 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from .links import site_url
 from .models import Role
 from .trust.access import is_site_admin, roles_of
 from .trust.heartbeat import last_run, silence_claim
+from .trust.preferences import languages_of
 
 log = logging.getLogger(__name__)
 
@@ -83,11 +86,20 @@ def health_check(*, now: datetime | None = None) -> Health:
 
 
 def site_admin_emails() -> list[str]:
+    return sorted({email for emails in site_admin_emails_by_language().values() for email in emails})
+
+
+def site_admin_emails_by_language() -> dict[str, list[str]]:
+    """The site administrators' addresses, grouped by the language each reads (trust/preferences.py)."""
     User = get_user_model()
-    admins = User.objects.filter(is_active=True, is_staff=True).filter(
+    admins = set(User.objects.filter(is_active=True, is_staff=True).filter(
         Q(is_superuser=True) | Q(user_permissions__codename="administer_site")
-        | Q(groups__permissions__codename="administer_site")).exclude(email="")
-    return sorted(set(admins.values_list("email", flat=True)))
+        | Q(groups__permissions__codename="administer_site")).exclude(email="").values_list("pk", "email"))
+    languages = languages_of(pk for pk, _email in admins)
+    grouped = defaultdict(set)
+    for pk, email in admins:
+        grouped[languages[pk]].add(email)
+    return {language: sorted(emails) for language, emails in grouped.items()}
 
 
 def silence_alert(*, now: datetime, last: datetime | None) -> bool:
@@ -96,15 +108,20 @@ def silence_alert(*, now: datetime, last: datetime | None) -> bool:
         if not silence_claim(now=now, max_age=max_sweep_age()):
             return False
         minutes = round((now - last).total_seconds() / 60) if last else None
-        with translation.override(settings.LANGUAGE_CODE):
-            subject = _("【Pledge】调度已停止:上次调度 %(m)s 分钟前") % {"m": minutes}
-            body = _("Celery beat 已超过 %(limit)d 秒没有运行任何调度任务:任务不会生成,逾期不会标记,提醒不会发送。"
-                     "请检查 beat 与 worker 进程。恢复后本提醒自动解除。") % {"limit": settings.PLEDGE_HEALTH_MAX_SWEEP_AGE}
-        emails = site_admin_emails()
-        if emails:
-            send_mail(subject, body, None, emails)
-        else:
-            mail_admins(subject, body)
+
+        def worded(language):
+            with translation.override(language):
+                subject = _("【Pledge】调度已停止:上次调度 %(m)s 分钟前") % {"m": minutes}
+                body = _("Celery beat 已超过 %(limit)d 秒没有运行任何调度任务:任务不会生成,逾期不会标记,提醒不会发送。"
+                         "请检查 beat 与 worker 进程。恢复后本提醒自动解除。") % {
+                             "limit": settings.PLEDGE_HEALTH_MAX_SWEEP_AGE}
+                return subject, body + "\n" + site_url("/healthz")
+
+        by_language = site_admin_emails_by_language()
+        for language, emails in sorted(by_language.items()):  # each administrator in their language
+            send_mail(*worded(language), None, emails)
+        if not by_language:
+            mail_admins(*worded(settings.LANGUAGE_CODE))
         return True
     except Exception:  # noqa: BLE001 - an alert must not break the page or the probe
         log.exception("could not send the scheduler silence alert")

@@ -42,7 +42,7 @@ def test_export_csv_and_json(signed_letter, officer):
     occ = Occurrence.objects.get(obligation__key="三.2", opens_at__lte=SIGNED_AT, due_at__gt=SIGNED_AT)
     occurrence_complete(occurrence=occ, user=officer, note="ok", now=SIGNED_AT + timedelta(hours=1),
                         evidence_count=1)
-    rows = list(csv.DictReader(io.StringIO(run("export_occurrences", "--platform", "alpha", "--format", "csv",
+    rows = list(csv.DictReader(io.StringIO(run("export_occurrences", "--platform", "alpha", "--format", "csv-codes",
                                                "--from", "2026-11-02", "--to", "2026-11-02"))))
     # By due date, the local day inclusive: the checks due at 16:00 and 24:00 on 2 November.
     assert [r["due_at"] for r in rows] == ["2026-11-02T16:00:00+08:00", "2026-11-03T00:00:00+08:00"]
@@ -55,6 +55,20 @@ def test_export_csv_and_json(signed_letter, officer):
     assert len(data) == Occurrence.objects.count()
     assert set(data[0]) >= {"platform", "clause", "obligation", "period_start", "period_end", "sequence",
                             "opens_at", "due_at", "state", "completed_at", "completed_by"}
+
+
+def test_export_csv_names_its_columns_and_states_in_chinese_unless_codes_are_asked(signed_letter, officer):
+    sweep(now=SIGNED_AT)
+    days = ("--from", "2026-11-02", "--to", "2026-11-02")
+    named = list(csv.DictReader(io.StringIO(run("export_occurrences", "--platform", "alpha", *days))))
+    assert named and "状态" in named[0] and "到期时间" in named[0] and {r["状态"] for r in named} <= {"待办", "未完成"}
+    english = list(csv.DictReader(io.StringIO(run("export_occurrences", "--platform", "alpha", "--language", "en",
+                                                  *days))))
+    assert {r["State"] for r in english} <= {"Open", "Missed"} and "Due at" in english[0]
+    codes = list(csv.DictReader(io.StringIO(run("export_occurrences", "--platform", "alpha", "--codes", *days))))
+    assert codes == list(csv.DictReader(io.StringIO(run("export_occurrences", "--platform", "alpha", "--format",
+                                                        "csv-codes", *days))))
+    assert [r["due_at"] for r in codes] == [r["到期时间"] for r in named] and {r["state"] for r in codes} <= {"open"}
 
 
 def test_export_refuses_an_unknown_platform_and_bad_dates(db):

@@ -14,7 +14,7 @@ PRODUCTION = {  # README's production settings
     "DEBUG": "false", "SECRET_KEY": "p" * 20 + "q" * 20 + "r-s-t-u-v-w-x-y-z-0123456789", "ALLOWED_HOSTS": "pledge.example.cn",
     "PLEDGE_SSL_REDIRECT": "true", "PLEDGE_HSTS_SECONDS": "31536000", "PLEDGE_HSTS_INCLUDE_SUBDOMAINS": "true",
     "PLEDGE_HSTS_PRELOAD": "true", "PLEDGE_SECURE_COOKIES": "true", "PLEDGE_BEHIND_TLS_PROXY": "true",
-    "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+    "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend", "PLEDGE_SITE_URL": "https://pledge.example.cn",
 }
 
 
@@ -41,6 +41,18 @@ def test_check_deploy_is_clean_with_the_documented_production_settings():
     result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_warns_of_a_site_url_readers_cannot_open():
+    for url in ("http://127.0.0.1:8000", "http://pledge.example.cn"):
+        result = manage("check", "--deploy", "--fail-level", "WARNING", **(PRODUCTION | {"PLEDGE_SITE_URL": url}))
+        assert result.returncode != 0 and "pledge.W001" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("url", ["pledge.example.cn", "ftp://pledge.example.cn", "https://pledge.example.cn/app"])
+def test_no_start_on_a_site_url_that_is_not_an_address(url):
+    result = manage("check", **(PRODUCTION | {"PLEDGE_SITE_URL": url}))
+    assert result.returncode != 0 and "PLEDGE_SITE_URL" in result.stderr
 
 
 @pytest.mark.parametrize("key", [None, "dev-only-insecure-key-change-me-in-production", "change-me", "short-key"])

@@ -10,7 +10,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from obligations.models import Role, SweepRun
+from obligations.models import Role, SweepRun, UserPreferences
 from obligations.tasks import run_sweeps
 from obligations.trust.heartbeat import heartbeat_record
 from tests.conftest import make_user
@@ -82,6 +82,23 @@ def test_the_site_administrator_is_mailed_once_per_silence(client, signed_letter
     SweepRun.objects.update(finished_at=timezone.now() - timedelta(minutes=20))  # ... and silent again
     client.get("/healthz")
     assert len(mail.outbox) == 2
+
+
+def test_each_site_administrator_is_mailed_in_their_own_language(client, signed_letter, officer):
+    for name, language in (("root", "en"), ("rita", None)):
+        admin = make_user(name)
+        admin.is_staff, admin.email = True, f"{name}@example.com"
+        admin.save()
+        admin.user_permissions.add(Permission.objects.get(codename="administer_site"))
+        if language:
+            UserPreferences.objects.create(user=admin, language=language)
+    beat_ran(minutes_ago=10)
+    client.get("/healthz")
+    mails = {m.to[0]: m for m in mail.outbox}
+    assert set(mails) == {"root@example.com", "rita@example.com"} and len(mail.outbox) == 2
+    assert "The scheduler has stopped" in mails["root@example.com"].subject
+    assert "调度已停止" in mails["rita@example.com"].subject
+    assert mails["root@example.com"].body.endswith("/healthz")
 
 
 def test_the_site_administrator_without_a_platform_sees_the_status_too(client, db):

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from icalendar import Calendar, Event
 
+from ..links import absolute_url
 from ..models import CalendarFeed, Occurrence
 from ..trust import access
 
@@ -47,6 +48,6 @@ def feed_calendar(user, *, now, host="pledge") -> bytes:
         event.add("dtend", occ.due_at)
         event.add("dtstamp", now)
         event.add("description", f"{occ.platform.name} · {occ.clause.number}\n{occ.clause.text}")
-        event.add("url", f"/occurrences/{occ.pk}/")
+        event.add("url", absolute_url("occurrence-detail", occ.pk))  # calendar apps open only absolute links
         cal.add_component(event)
     return cal.to_ical()

@@ -1,4 +1,5 @@
-"""Reminders, escalations and the daily digest, as an outbox.
+"""Reminders, escalations and the daily digest, as an outbox. Every message is written in
+its recipient's language (trust/preferences.py), its links absolute (links.py).
 
 `notifications_plan` adds rows (unique per occurrence, kind and recipient, so planning
 twice adds nothing) and counts only the rows it really wrote (INSERT … ON CONFLICT DO
@@ -45,10 +46,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from ..letters.presentation import deadline_phrase
+from ..links import absolute_url
 from ..models import Case as CaseModel
 from ..models import Membership, Notification, Obligation, Occurrence, Role
 from ..schedule.periods import PeriodKind, period_containing
 from ..trust import access
+from ..trust.preferences import languages_of
 
 LOOKBACK = timedelta(days=35)  # escalations reach back this far after downtime
 MINUTE = timedelta(minutes=1)
@@ -158,10 +161,11 @@ def _message(kind, occ):
         Notification.Kind.ESCALATE_OFFICER: _("逾期未完成:%(name)s(%(due)s 到期)"),
         Notification.Kind.ESCALATE_GROUP: _("监督小组关注:%(name)s 未按期完成(%(due)s 到期)"),
     }[kind] % {"name": name, "due": _when(occ.due_at)}
-    body = _("%(platform)s · 条款 %(clause)s\n%(subject)s\n详情:/occurrences/%(id)s/") % {
-        "platform": occ.platform.name, "clause": occ.clause.number, "subject": subject, "id": occ.pk}
+    body = _("%(platform)s · 条款 %(clause)s\n%(subject)s\n详情:%(link)s") % {
+        "platform": occ.platform.name, "clause": occ.clause.number, "subject": subject,
+        "link": absolute_url("occurrence-detail", occ.pk)}  # mail apps open only absolute links
     if occ.case_id:
-        body += "\n" + _("案件:/cases/%(id)s/") % {"id": occ.case_id}
+        body += "\n" + _("案件:%(link)s") % {"link": absolute_url("case-detail", occ.case_id)}
     return subject, body
 
 
@@ -229,33 +233,48 @@ def notifications_plan(*, now, digests: bool = True) -> int:
 
 
 def _plan_rows(plans, everyone, now) -> int:
+    """The rows of the planned messages, each written in its recipient's language
+    (trust/preferences.py): a message is worded once per language, not once per person."""
     K = Notification.Kind
     recipients = access.Doers(everyone)
     stale_before = now - timedelta(minutes=settings.PLEDGE_CATCH_UP_MINUTES)
+    planned = []
+    for kind, occs in plans.items():
+        for occ in occs:
+            users = {K.ESCALATE_OFFICER: lambda o: recipients.role(o, Role.OFFICER),
+                     K.ESCALATE_GROUP: lambda o: recipients.role(o, Role.SUPERVISOR)}.get(kind, recipients.doers)(occ)
+            planned.append((kind, occ, users))
+    languages = languages_of({u for _kind, _occ, users in planned for u in users})
+    worded = {}
+
+    def message(kind, occ, language):
+        if (kind, occ.pk, language) not in worded:
+            with translation.override(language):
+                worded[(kind, occ.pk, language)] = _message(kind, occ)
+        return worded[(kind, occ.pk, language)]
+
     fresh, stale = [], []
-    with translation.override(settings.LANGUAGE_CODE):
-        for kind, occs in plans.items():
-            for occ in occs:
-                users = {K.ESCALATE_OFFICER: lambda o: recipients.role(o, Role.OFFICER),
-                         K.ESCALATE_GROUP: lambda o: recipients.role(o, Role.SUPERVISOR)}.get(kind, recipients.doers)(occ)
-                subject, body = _message(kind, occ)
-                late = moment(kind, occ) < stale_before
-                # A late message is written as delivered in the app: the catch-up message carries it.
-                (stale if late else fresh).extend(
-                    Notification(recipient_id=u, kind=kind, occurrence=occ, subject=subject, body=body,
-                                 created_at=now, sent_at=now if late else None) for u in users)
-        written = insert_notifications(fresh)
-        late_written = insert_notifications(stale)
-        per_user = defaultdict(list)
-        for _id, user_id, subject in late_written:
-            per_user[user_id].append(subject)
-        catch_ups = [
-            Notification(recipient_id=user_id, kind=K.CATCH_UP, created_at=now,
-                         subject=_("停机期间未能按时发送的通知 %(n)d 条") % {"n": len(subjects)},
-                         body=_("调度恢复后汇总如下,每条详情见站内通知:") + "\n" + "\n".join(sorted(subjects)))
-            for user_id, subjects in per_user.items()
-        ]
-        return len(written) + len(late_written) + len(insert_notifications(catch_ups))
+    for kind, occ, users in planned:
+        late = moment(kind, occ) < stale_before
+        # A late message is written as delivered in the app: the catch-up message carries it.
+        (stale if late else fresh).extend(
+            Notification(recipient_id=u, kind=kind, occurrence=occ, subject=message(kind, occ, languages[u])[0],
+                         body=message(kind, occ, languages[u])[1], created_at=now, sent_at=now if late else None)
+            for u in users)
+    written = insert_notifications(fresh)
+    late_written = insert_notifications(stale)
+    per_user = defaultdict(list)
+    for _id, user_id, subject in late_written:
+        per_user[user_id].append(subject)
+    catch_ups = []
+    for user_id, subjects in per_user.items():
+        with translation.override(languages[user_id]):
+            catch_ups.append(Notification(
+                recipient_id=user_id, kind=K.CATCH_UP, created_at=now,
+                subject=_("停机期间未能按时发送的通知 %(n)d 条") % {"n": len(subjects)},
+                body=_("调度恢复后汇总如下,每条详情见站内通知:") + "\n" + "\n".join(sorted(subjects))
+                + "\n" + _("站内通知:%(link)s") % {"link": absolute_url("notifications")}))
+    return len(written) + len(late_written) + len(insert_notifications(catch_ups))
 
 
 def notifications_digest(*, now) -> int:
@@ -277,12 +296,14 @@ def notifications_digest(*, now) -> int:
         for user_id in recipients.doers(occ):
             per_user[user_id].append(occ)
     rows = []
-    with translation.override(settings.LANGUAGE_CODE):
-        for user_id, items in per_user.items():
+    languages = languages_of(per_user)
+    for user_id, items in per_user.items():
+        with translation.override(languages[user_id]):  # the recipient's language
             late = [o for o in items if o.due_at <= now]
             lines = [f"{'⚠ ' if o.due_at <= now else ''}{o.clause.number} {task_name(o)} {_when(o.due_at)}"
                      for o in sorted(items, key=lambda o: o.due_at)]
             subject = _("今日待办 %(today)d 项,逾期 %(late)d 项") % {"today": len(items) - len(late), "late": len(late)}
+            lines.append(_("我的任务:%(link)s") % {"link": absolute_url("my-tasks")})
             rows.append(Notification(recipient_id=user_id, kind=Notification.Kind.DIGEST, digest_date=today.start_date,
                                      subject=subject, body="\n".join(lines), created_at=now))
     return len(insert_notifications(rows))
@@ -316,7 +337,7 @@ def _case_message(kind, case, clocks) -> tuple[str, str]:
     lines += [_("时限:%(step)s,%(due)s 到期") % {"step": task_name(c), "due": f"{c.due_at.astimezone(tz):%m-%d %H:%M}"}
               for c in clocks]
     # Nothing of the reporter or the complaint itself: that stays behind the sign-in.
-    lines.append(_("详情:/cases/%(id)s/") % {"id": case.pk})
+    lines.append(_("详情:%(link)s") % {"link": absolute_url("case-detail", case.pk)})
     return subject, "\n".join(lines)
 
 
@@ -330,12 +351,15 @@ def case_notices(case, *, now, clocks=()) -> int:
         return 0
     officers = (Membership.objects.filter(platform_id=case.platform_id, role=Role.OFFICER)
                 .exclude(user_id=case.created_by_id).values_list("user_id", flat=True))
+    officers = list(officers)
     rows = []
-    with translation.override(settings.LANGUAGE_CODE):
-        for kind in kinds:
-            subject, body = _case_message(kind, case, clocks)
-            rows += [Notification(recipient_id=user_id, kind=kind, case=case, subject=subject[:200], body=body,
-                                  created_at=now) for user_id in officers]
+    languages = languages_of(officers)
+    for user_id in officers:
+        with translation.override(languages[user_id]):  # the recipient's language
+            for kind in kinds:
+                subject, body = _case_message(kind, case, clocks)
+                rows.append(Notification(recipient_id=user_id, kind=kind, case=case, subject=subject[:200], body=body,
+                                         created_at=now))
     return len(insert_notifications(rows))
 
 
@@ -414,11 +438,12 @@ def send_batch(rows: list[Notification], now) -> int:
     """Deliver a claimed batch, then mark it in one statement; on a mail error the
     delivered ones are marked, the rest released, and the error raised."""
     delivered, cancelled, tried = [], [], set()
+    languages = languages_of({n.recipient_id for n in rows})
     try:
-        with translation.override(settings.LANGUAGE_CODE):
-            for n in rows:
+        for n in rows:
+            with translation.override(languages[n.recipient_id]):  # the recipient's language
                 (delivered if deliver(n) else cancelled).append(n.pk)
-                tried.add(n.pk)
+            tried.add(n.pk)
     except Exception:
         notifications_release([n.pk for n in rows if n.pk not in tried])
         raise

@@ -43,7 +43,7 @@ class CaseForm(forms.Form):
     reporter_name = forms.CharField(label=_("反映人"), max_length=100, required=False)
     reporter_contact = forms.CharField(label=_("联系方式"), max_length=100, required=False)
     description = forms.CharField(label=_("内容"), widget=forms.Textarea(attrs={"rows": 4}))
-    assignee = forms.ModelChoiceField(label=_("负责人"), queryset=None, required=False)
+    assignee = forms.ModelChoiceField(label=_("负责人"), queryset=None, required=False, empty_label=_("— 暂不指定 —"))
     submission = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
     def __init__(self, *args, platform, **kwargs):

@@ -4,12 +4,12 @@ from functools import cache
 from zoneinfo import available_timezones
 
 from django import forms
-from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.utils.translation import gettext_lazy as _
 
 from ..letters import template as tpl
 from ..models import Role
+from .signin import PasswordLinkMail
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 
@@ -71,7 +71,7 @@ class RoleForm(forms.Form):
     role = forms.ChoiceField(label=_("角色"), choices=Role.choices)
 
 
-class InvitationMail(PasswordResetForm):
+class InvitationMail(PasswordLinkMail):
     """Django's password-reset email, sent to one invited user who has no password yet:
     its link lets them set their first one."""
 

@@ -30,7 +30,8 @@ class CompletionForm(forms.Form):
 
 class EvidenceAddForm(forms.Form):
     files = MultipleFileField(label=_("补充或更正的文件"))
-    corrects = forms.ModelChoiceField(label=_("更正哪个文件(可选)"), queryset=None, required=False)
+    corrects = forms.ModelChoiceField(label=_("更正哪个文件(可选)"), queryset=None, required=False,
+                                      empty_label=_("— 不更正,作为补充 —"))
 
     def __init__(self, *args, occurrence, **kwargs):
         super().__init__(*args, **kwargs)

@@ -6,6 +6,7 @@ from .health import SweepRun
 from .letters import Clause, Letter
 from .notifications import CalendarFeed, Notification
 from .occurrences import Completion, Occurrence
+from .preferences import UserPreferences
 from .reviews import ExportJob, Rectification, Review, ReviewExplanation, ReviewFinding, ReviewSignature
 from .schedules import Obligation, Trigger
 from .tenancy import Membership, Platform, Role
@@ -37,4 +38,5 @@ __all__ = [
     "SweepRun",
     "Role",
     "Trigger",
+    "UserPreferences",
 ]

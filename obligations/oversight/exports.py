@@ -1,7 +1,16 @@
-"""Occurrences as rows for CSV or JSON, times in ISO 8601 with the platform's offset."""
+"""Occurrences as rows for CSV or JSON, times in ISO 8601 with the platform's offset.
+
+Two CSV formats: for people (the default, `?format=csv`, `export_occurrences --format csv`)
+the headers and the states are named in the active language (Chinese by default); for
+scripts (`?format=csv-codes`, `--format csv-codes` or `--codes`) the column codes and state
+codes of COLUMNS and Occurrence.State, which do not change with the language. JSON always
+carries the codes."""
 
 import csv
 import json
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ..models import Occurrence
 from .drilldown import due_on_days
@@ -10,6 +19,14 @@ COLUMNS = (
     "platform", "clause", "obligation", "title", "period_start", "period_end", "sequence",
     "opens_at", "due_at", "state", "completed_at", "completed_by", "provisional",
 )
+HEADERS = {
+    "platform": gettext_lazy("平台"), "clause": gettext_lazy("条款"), "obligation": gettext_lazy("义务编号"),
+    "title": gettext_lazy("义务"), "period_start": gettext_lazy("周期开始"), "period_end": gettext_lazy("周期结束"),
+    "sequence": gettext_lazy("序号"), "opens_at": gettext_lazy("开始时间"), "due_at": gettext_lazy("到期时间"),
+    "state": gettext_lazy("状态"), "completed_at": gettext_lazy("完成时间"), "completed_by": gettext_lazy("完成人"),
+    "provisional": gettext_lazy("临时截止时间"),
+}
+CSV_FORMATS = ("csv", "csv-codes")  # for people, for scripts
 
 
 def occurrence_rows(queryset):
@@ -40,11 +57,22 @@ def occurrence_rows(queryset):
         }
 
 
-def write_csv(rows, out):
-    writer = csv.DictWriter(out, fieldnames=COLUMNS)
-    writer.writeheader()
+def write_csv(rows, out, *, codes=False):
+    """For people: headers and states named in the active language; `codes`: for scripts,
+    the column and state codes."""
+    if codes:
+        writer = csv.DictWriter(out, fieldnames=COLUMNS)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow(row)
+        return
+    states = dict(Occurrence.State.choices)
+    yes, no = _("是"), _("否")
+    writer = csv.writer(out)
+    writer.writerow([str(HEADERS[c]) for c in COLUMNS])
     for row in rows:
-        writer.writerow(row)
+        writer.writerow([str(states.get(row["state"], row["state"])) if c == "state"
+                         else (yes if row[c] else no) if c == "provisional" else row[c] for c in COLUMNS])
 
 
 def write_json(rows, out):

@@ -13,6 +13,22 @@ from django.http import Http404
 from ..models import Membership, Obligation, Occurrence, Role
 
 READ_ROLES = {Role.OFFICER, Role.STAFF, Role.SUPERVISOR, Role.AUDITOR}
+OVERSIGHT_ROLES = (Role.OFFICER, Role.SUPERVISOR, Role.AUDITOR)
+
+# Who may open each page of a platform (by its URL name): the views refuse everyone else
+# (require_page), and the navigation offers a page only to those who may open it
+# (platform_pages, read by obligations/context.py), so no link leads to a 403.
+PLATFORM_PAGES = {
+    "dashboard": OVERSIGHT_ROLES,
+    "occurrence-list": OVERSIGHT_ROLES,
+    "review-list": OVERSIGHT_ROLES,
+    "retention": OVERSIGHT_ROLES,
+    "export-list": OVERSIGHT_ROLES,
+    "letter-detail": tuple(READ_ROLES),
+    "obligation-list": tuple(READ_ROLES),
+    "audit-log": (Role.OFFICER, Role.AUDITOR),
+    "platform-members": (Role.OFFICER,),  # and the site administrator (trust/membership.py)
+}
 
 
 def is_site_admin(user) -> bool:
@@ -30,6 +46,16 @@ def roles_of(user) -> dict[int, str]:
     if not hasattr(user, "_pledge_roles"):
         user._pledge_roles = dict(Membership.objects.filter(user=user).values_list("platform_id", "role"))
     return user._pledge_roles
+
+
+def platform_pages(role) -> set[str]:
+    """The pages of PLATFORM_PAGES a member holding `role` may open."""
+    return {page for page, roles in PLATFORM_PAGES.items() if role in roles}
+
+
+def require_page(user, platform_id, page) -> str:
+    """404 outside the platform, 403 for a role that may not open `page`; else the role."""
+    return require_role(user, platform_id, *PLATFORM_PAGES[page])
 
 
 def role_on(user, platform_id) -> str:

@@ -17,7 +17,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import F
 from django.utils import timezone, translation
@@ -27,6 +26,7 @@ from ..models import AuditEvent, Evidence, Membership, Notification, Role
 from ..models.evidence import evidence_storage
 from .access import is_site_admin
 from .audit import ChainCheck, audit_anchor_head, audit_record, audit_verify
+from .preferences import languages_of
 
 SHARES = 7  # a file is re-hashed every SHARES days
 CHUNK = 1 << 20
@@ -117,31 +117,37 @@ def site_admins() -> list[int]:
 
 
 def _alert(report: IntegrityReport, now, day) -> int:
-    """One notification a day per recipient, naming every problem they should hear of."""
+    """One notification a day per recipient, naming every problem they should hear of, in
+    the recipient's language."""
     if report.ok:
         return 0
-    problems = defaultdict(list)  # platform id (None: the whole site) -> lines
-    with translation.override(settings.LANGUAGE_CODE):
-        if not report.chain.ok:
-            broken = AuditEvent.objects.filter(pk=report.chain.broken_id).values_list("platform_id", flat=True).first()
-            problems[broken].append(report.chain.describe())
-        for m in report.mismatches:
-            problems[m.evidence.platform_id].append(m.describe())
-        officers = defaultdict(set)
-        for platform_id, user_id in Membership.objects.filter(
-                platform_id__in=[p for p in problems if p is not None], role=Role.OFFICER).values_list(
-                "platform_id", "user_id"):
-            officers[platform_id].add(user_id)
-        admins = set(site_admins())
-        per_user = defaultdict(list)
-        for platform_id, lines in problems.items():
-            for user_id in admins | officers.get(platform_id, set()):
-                per_user[user_id].extend(lines)
-        done = set(Notification.objects.filter(kind=Notification.Kind.INTEGRITY, digest_date=day,
-                                               occurrence__isnull=True).values_list("recipient_id", flat=True))
-        rows = [Notification(recipient_id=user_id, kind=Notification.Kind.INTEGRITY, digest_date=day,
-                             subject=_("完整性告警:%(count)d 个问题需要核查") % {"count": len(lines)},
-                             body="\n".join(lines + [_("请立即核查,并保留现场。")]), created_at=now)
-                for user_id, lines in per_user.items() if user_id not in done]
+    problems = defaultdict(list)  # platform id (None: the whole site) -> problems (each with describe())
+    if not report.chain.ok:
+        broken = AuditEvent.objects.filter(pk=report.chain.broken_id).values_list("platform_id", flat=True).first()
+        problems[broken].append(report.chain)
+    for m in report.mismatches:
+        problems[m.evidence.platform_id].append(m)
+    officers = defaultdict(set)
+    for platform_id, user_id in Membership.objects.filter(
+            platform_id__in=[p for p in problems if p is not None], role=Role.OFFICER).values_list(
+            "platform_id", "user_id"):
+        officers[platform_id].add(user_id)
+    admins = set(site_admins())
+    per_user = defaultdict(list)
+    for platform_id, found in problems.items():
+        for user_id in admins | officers.get(platform_id, set()):
+            per_user[user_id].extend(found)
+    done = set(Notification.objects.filter(kind=Notification.Kind.INTEGRITY, digest_date=day,
+                                           occurrence__isnull=True).values_list("recipient_id", flat=True))
+    languages = languages_of(per_user)
+    rows = []
+    for user_id, found in per_user.items():
+        if user_id in done:
+            continue
+        with translation.override(languages[user_id]):
+            lines = [problem.describe() for problem in found]
+            rows.append(Notification(recipient_id=user_id, kind=Notification.Kind.INTEGRITY, digest_date=day,
+                                     subject=_("完整性告警:%(count)d 个问题需要核查") % {"count": len(lines)},
+                                     body="\n".join(lines + [_("请立即核查,并保留现场。")]), created_at=now))
     Notification.objects.bulk_create(rows, ignore_conflicts=True)  # a concurrent run may have written some
     return len(rows)

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from ..errors import DomainError
 from ..models import Membership, Obligation, Platform, Role
-from .access import is_site_admin, require_role
+from .access import is_site_admin, require_page
 from .audit import audit_record
 
 
@@ -36,7 +36,7 @@ def require_manage_members(user, platform) -> None:
     """For views: the site administrator passes; otherwise 404 outside the platform, 403 for
     a member who is not its officer."""
     if not is_site_admin(user):
-        require_role(user, platform.pk, Role.OFFICER)
+        require_page(user, platform.pk, "platform-members")
 
 
 def _refuse_unless_manager(actor, platform) -> None:

@@ -10,11 +10,10 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from ..forms.audit import AuditFilter
-from ..models import Platform, Role
+from ..models import Platform
 from ..trust import access
 from ..trust.audit import audit_status, platform_trail
 
-READERS = (Role.OFFICER, Role.AUDITOR)
 PAGE_SIZE = 50
 # Objects with a page of their own.
 LINKS = {"Occurrence": "occurrence-detail", "Case": "case-detail", "Review": "review-detail"}
@@ -23,7 +22,7 @@ LINKS = {"Occurrence": "occurrence-detail", "Case": "case-detail", "Review": "re
 @require_GET
 def audit_log(request, slug):
     platform = get_object_or_404(Platform, slug=slug)
-    access.require_role(request.user, platform.pk, *READERS)
+    access.require_page(request.user, platform.pk, "audit-log")
     form = AuditFilter(request.GET or None, platform=platform, trail=platform_trail(platform))
     page = Paginator(form.queryset(), PAGE_SIZE).get_page(request.GET.get("page"))
     for event in page:

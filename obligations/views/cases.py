@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ..cases.services import DEFAULT_REGISTERED_CHANNEL, case_close, case_open, case_timeline, may_close
@@ -81,27 +82,40 @@ def _clocks_by_case(cases, now):
 
 CSV_COLUMNS = ["platform", "number", "kind", "severity", "state", "channel", "received_at", "next_due",
                "assignee", "next_step", "overdue", "breached_steps"]
+CSV_HEADERS = [_l("平台"), _l("编号"), _l("类型"), _l("严重程度"), _l("状态"), _l("来源渠道"), _l("受理时间"),
+               _l("最近时限"), _l("负责人"), _l("下一步"), _l("已逾期"), _l("超时步骤")]
 
 
-def _csv(cases, by_case, now):
+def _csv(cases, by_case, now, *, codes=False):
     """One row per case. next_due is the nearest still-to-do deadline, a missed one
     included; overdue says it has passed; breached_steps names every step missed, late
-    or done late (step:state)."""
+    or done late (step:state). For people (format=csv) headers and values are named in
+    the user's language; `codes` (format=csv-codes, for scripts) keeps the codes."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(CSV_COLUMNS if codes else [str(h) for h in CSV_HEADERS])
+    clock_states = dict(Occurrence.State.choices)
     for c in cases:
         tz = c.platform.tz
         clocks = by_case.get(c.pk, [])
         todo = [k for k in clocks if k.state in Occurrence.TODO_STATES]
-        writer.writerow([c.platform.slug, c.number, c.kind, c.severity, c.state, c.channel,
+        overdue = bool(c.next_due and c.next_due < now)
+        if codes:
+            named = [c.kind, c.severity, c.state, c.channel]
+            next_step = todo[0].step if todo else ""
+            breached = ";".join(f"{k.step}:{'late' if k.state == S.OPEN else k.state}" for k in clocks if k.breached)
+            overdue_text = "true" if overdue else "false"
+        else:
+            named = [c.get_kind_display(), c.get_severity_display(), c.get_state_display(), c.get_channel_display()]
+            next_step = str(todo[0].label) if todo else ""
+            breached = ";".join(f"{k.label}:{_('已超时') if k.state == S.OPEN else clock_states[k.state]}"
+                                for k in clocks if k.breached)
+            overdue_text = _("是") if overdue else _("否")
+        writer.writerow([c.platform.slug, c.number, *named,
                          c.received_at.astimezone(tz).isoformat(),
                          c.next_due.astimezone(tz).isoformat() if c.next_due else "",
                          c.assignee.get_username() if c.assignee else "",
-                         todo[0].step if todo else "",
-                         "true" if c.next_due and c.next_due < now else "false",
-                         ";".join(f"{k.step}:{'late' if k.state == S.OPEN else k.state}"
-                                  for k in clocks if k.breached)])
+                         next_step, overdue_text, breached])
     response = HttpResponse(out.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="cases.csv"'
     return response
@@ -112,8 +126,8 @@ def case_board(request):
     now = timezone.now()
     cases = list(_board_rows(request, now))
     by_case = _clocks_by_case(cases, now)
-    if request.GET.get("format") == "csv":
-        return _csv(cases, by_case, now)
+    if request.GET.get("format") in ("csv", "csv-codes"):  # for people, for scripts
+        return _csv(cases, by_case, now, codes=request.GET["format"] == "csv-codes")
     writable = [p for p, r in access.roles_of(request.user).items() if r in WRITERS]
     rows = []
     for c in cases:

@@ -7,13 +7,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from ..cases.response_time import monthly_response_times
-from ..models import Platform, Role
+from ..models import Platform
 from ..oversight import dashboard, exports
 from ..oversight.drilldown import OccurrenceFilter
 from ..trust import access
 from . import people
 
-READERS = (Role.OFFICER, Role.SUPERVISOR, Role.AUDITOR)
+READERS = access.OVERSIGHT_ROLES
 
 
 @require_GET
@@ -35,7 +35,7 @@ def home(request):
 @require_GET
 def platform_dashboard(request, slug):
     platform = get_object_or_404(Platform, slug=slug)
-    access.require_role(request.user, platform.pk, *READERS)
+    access.require_page(request.user, platform.pk, "dashboard")
     now = timezone.now()
     page = dashboard.dashboard_page(platform, now=now)
     responses = [{"month": f"{m.month:%Y-%m}", "count": m.count, "breached": m.breached,
@@ -50,12 +50,12 @@ def platform_dashboard(request, slug):
 @require_GET
 def occurrence_list(request, slug):
     platform = get_object_or_404(Platform, slug=slug)
-    access.require_role(request.user, platform.pk, *READERS)
+    access.require_page(request.user, platform.pk, "occurrence-list")
     form = OccurrenceFilter(request.GET or None, platform=platform)
     rows = form.queryset(now=timezone.now())
-    if request.GET.get("format") == "csv":
+    if request.GET.get("format") in exports.CSV_FORMATS:  # csv: for people, csv-codes: for scripts
         out = io.StringIO()
-        exports.write_csv(exports.occurrence_rows(rows), out)
+        exports.write_csv(exports.occurrence_rows(rows), out, codes=request.GET["format"] == "csv-codes")
         response = HttpResponse(out.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{platform.slug}-occurrences.csv"'
         return response

@@ -10,12 +10,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ..errors import DomainError
 from ..forms.exports import PeriodExportForm
-from ..models import ExportJob, Platform, Review, Role
+from ..models import ExportJob, Platform, Review
 from ..oversight import export_jobs
 from ..oversight.regulator_report import default_period
 from ..trust import access
 
-READERS = (Role.OFFICER, Role.SUPERVISOR, Role.AUDITOR)
 RECENT = 50
 
 
@@ -41,7 +40,7 @@ def _list(request, platform, role, *, regulator_form=None, archive_form=None, st
 @require_GET
 def export_list(request, slug):
     platform = get_object_or_404(Platform, slug=slug)
-    role = access.require_role(request.user, platform.pk, *READERS)
+    role = access.require_page(request.user, platform.pk, "export-list")
     return _list(request, platform, role)
 
 

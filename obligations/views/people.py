@@ -29,7 +29,7 @@ def _send_invitation(request, membership):
     mail = InvitationMail(membership.user)
     if mail.is_valid():
         mail.save(request=request, use_https=request.is_secure(), extra_email_context={
-            "invitation": True, "platform": membership.platform, "role": membership.get_role_display(),
+            "invitation": True, "platform": membership.platform, "role": Role(membership.role).label,  # lazy: worded in the invitee's language
             "inviter": request.user, "valid_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
         })
 

@@ -14,14 +14,14 @@ from ..models import Letter, Obligation, Platform, Role
 from ..trust import access
 
 
-def _platform(request, slug):
+def _platform(request, slug, page):
     platform = get_object_or_404(Platform, slug=slug)
-    return platform, access.role_on(request.user, platform.pk)
+    return platform, access.require_page(request.user, platform.pk, page)
 
 
 @require_GET
 def obligation_list(request, slug):
-    platform, role = _platform(request, slug)
+    platform, role = _platform(request, slug, "obligation-list")
     obligations = (Obligation.objects.filter(platform=platform, ends_at__isnull=True)
                    .select_related("clause").prefetch_related("assignees").order_by("clause__ordinal", "key"))
     # One list of members for every row's checkboxes (AssignForm validates the POST).
@@ -49,7 +49,7 @@ def obligation_assign(request, pk):
 
 @require_GET
 def letter_detail(request, slug):
-    platform, role = _platform(request, slug)
+    platform, role = _platform(request, slug, "letter-detail")
     letter = current_letter(platform)
     return render(request, "obligations/letter_detail.html", {
         **(letter_page(letter) if letter else {}), "platform": platform, "is_officer": role == Role.OFFICER,

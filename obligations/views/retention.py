@@ -14,7 +14,7 @@ def retention_page(request, slug):
     """Evidence past its keep-until date: the officer approves its disposal here; the
     supervisory group and auditors read the list."""
     platform = get_object_or_404(Platform, slug=slug)
-    role = access.require_role(request.user, platform.pk, Role.OFFICER, Role.SUPERVISOR, Role.AUDITOR)
+    role = access.require_page(request.user, platform.pk, "retention")
     if request.method == "POST":
         access.require_role(request.user, platform.pk, Role.OFFICER)
         ids = [int(v) for v in request.POST.getlist("disposal") if v.isdigit()]

@@ -11,12 +11,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ..errors import DomainError
 from ..forms.reviews import ExplanationForm, FindingForm, RectificationForm, RefuseForm, SignForm
-from ..models import Occurrence, Platform, Review, ReviewFinding, Role
+from ..models import Occurrence, Platform, Review, ReviewFinding
 from ..oversight import reviews
 from ..oversight.review_snapshot import review_snapshot
 from ..trust import access
 
-READERS = (Role.OFFICER, Role.SUPERVISOR, Role.AUDITOR)
+READERS = access.OVERSIGHT_ROLES
 EXCEPTION_KINDS = {"missed": _l("未完成"), "late": _l("逾期完成"), "waived": _l("已豁免"), "breached": _l("时限违约")}
 
 
@@ -32,7 +32,7 @@ def _labelled(snapshot: dict) -> dict:
 @require_GET
 def review_list(request, slug):
     platform = get_object_or_404(Platform, slug=slug)
-    access.require_role(request.user, platform.pk, *READERS)
+    access.require_page(request.user, platform.pk, "review-list")
     return render(request, "obligations/reviews/review_list.html", {
         "platform": platform, "reviews": Review.objects.filter(platform=platform).order_by("-year", "-quarter"),
     })

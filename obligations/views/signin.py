@@ -11,7 +11,6 @@ import qrcode
 import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import PasswordResetForm
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -20,7 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ..errors import DomainError
-from ..forms.signin import CodeForm
+from ..forms.signin import CodeForm, PasswordLinkMail
 from ..trust import lockout, second_factor
 
 CODES_KEY = "pledge_recovery_codes"  # the new recovery codes, until the page shows them once
@@ -34,7 +33,7 @@ def locked_out(request, original_response=None, credentials=None):
                   {"minutes": lockout.cool_off_minutes(), "admin": admin}, status=429)
 
 
-class ThrottledPasswordResetForm(PasswordResetForm):
+class ThrottledPasswordResetForm(PasswordLinkMail):
     def get_users(self, email):
         return [u for u in super().get_users(email) if lockout.reset_mail_to_account_allowed(u)]
 

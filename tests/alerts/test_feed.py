@@ -38,6 +38,16 @@ def test_feed_holds_exactly_the_users_open_tasks(client, feed_url, staff):
     assert all(str(e["summary"]).startswith("安全检查") for e in events)
 
 
+def test_each_event_links_to_its_task_by_an_absolute_url(client, feed_url, settings):
+    settings.PLEDGE_SITE_URL = "https://pledge.example.cn"
+    with time_machine.travel(NOW, tick=False):
+        events = list(Calendar.from_ical(client.get(feed_url).content).walk("VEVENT"))
+    assert events
+    for event in events:
+        pk = int(str(event["uid"]).split("@")[0].removeprefix("occurrence-"))
+        assert str(event["url"]) == f"https://pledge.example.cn/occurrences/{pk}/"
+
+
 def test_revoked_or_renewed_link_answers_404(client, feed_url, staff):
     client.force_login(staff)
     client.post(reverse("calendar-feed"), {"renew": "1"})

@@ -1,6 +1,7 @@
 """Reminders and escalations at fixed times: the expected messages to the expected
 people, once."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -9,7 +10,7 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from obligations.alerts import notifications
-from obligations.models import Notification, Occurrence, Role
+from obligations.models import Notification, Occurrence, Role, UserPreferences
 from obligations.tasks import run_sweeps as sweep
 from obligations.work.evidence import completion_with_evidence
 from obligations.work.sweeps import obligations_materialize
@@ -70,6 +71,56 @@ def test_reminders_and_escalations_reach_the_right_people_once(team):
     mail.outbox.clear()
     again = run(SIGNED_AT + 8 * H)
     assert (again["planned"], again["sent"]) == (0, 0) and mail.outbox == []
+
+
+def test_messages_carry_absolute_links(team, settings):
+    settings.PLEDGE_SITE_URL = "https://pledge.example.cn"
+    run(SIGNED_AT)
+    opened = Notification.objects.filter(kind="opened").select_related("occurrence").first()
+    link = f"https://pledge.example.cn/occurrences/{opened.occurrence_id}/"
+    assert link in opened.body
+    mailed = [m for m in mail.outbox if m.to == [opened.recipient.email] and opened.subject in m.subject]
+    assert mailed and link in mailed[0].body
+    [digest] = Notification.objects.filter(kind="digest")
+    assert "https://pledge.example.cn/tasks/" in digest.body
+    for message in mail.outbox:  # no relative link a mail app cannot open
+        for path in re.findall(r"/(?:occurrences|tasks|notifications)/", message.body):
+            assert re.search(r"https://pledge\.example\.cn" + re.escape(path), message.body), message.body
+
+
+def test_each_recipient_reads_in_their_own_language(team):
+    UserPreferences.objects.create(user=team["staff"], language="en")  # bob chose English; alice never chose
+    run(SIGNED_AT)
+    bob = Notification.objects.get(kind="opened", recipient=team["staff"])
+    assert bob.subject.startswith("Task opened: ") and "Details: http" in bob.body and "条款" not in bob.body
+    alice = Notification.objects.filter(kind="opened", recipient=team["officer"]).first()
+    assert alice.subject.startswith("任务已开始:") and "详情:" in alice.body
+    [digest] = Notification.objects.filter(kind="digest")  # bob's
+    assert "tasks due today" in digest.subject and "My tasks: " in digest.body
+    mails = {m.to[0]: [] for m in mail.outbox}
+    for m in mail.outbox:
+        mails[m.to[0]].append(m)
+    assert all("Task opened" in m.subject or "due today" in m.subject for m in mails["bob@example.com"])
+    assert all("任务已开始" in m.subject for m in mails["alice@example.com"])
+    mail.outbox.clear()
+    UserPreferences.objects.update_or_create(user=team["supervisor"], defaults={"language": "en"})
+    run(SIGNED_AT + 8 * H)  # missed: the supervisory group hears, in sue's English
+    [group] = Notification.objects.filter(kind="escalate_group")
+    assert group.subject.startswith("For the supervisory group: ")
+    assert [m.subject for m in mail.outbox if m.to == ["sue@example.com"]] == [f"【Pledge】{group.subject}"]
+
+
+def test_a_message_is_worded_once_per_language_not_per_person(team, monkeypatch):
+    worded = []
+    real = notifications._message
+    monkeypatch.setattr(notifications, "_message", lambda kind, occ: worded.append((kind, occ.pk)) or real(kind, occ))
+    other = make_user("bea", team["staff"].memberships.get().platform, Role.STAFF)  # a second doer of check 2
+    UserPreferences.objects.create(user=other, language="en")
+    run(SIGNED_AT)
+    opened = {(n.recipient.username, n.subject[:4]) for n in Notification.objects.filter(
+        kind="opened", occurrence__obligation__key="三.2").select_related("recipient")}
+    assert opened == {("bob", "任务已开始"[:4]), ("bea", "Task")}
+    assert len(worded) == len(set(worded)) + 1  # check 2: once in Chinese, once in English
 
 
 def test_a_completed_task_gets_no_more_reminders(team):

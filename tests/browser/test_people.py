@@ -42,7 +42,8 @@ def alert(driver, kind):
     return wait(driver).until(EC.presence_of_element_located((By.CSS_SELECTOR, f".alert-{kind}"))).text
 
 
-def test_site_admin_creates_a_platform_and_the_invited_officer_manages_members(live_server, driver):
+def test_site_admin_creates_a_platform_and_the_invited_officer_manages_members(live_server, driver, settings):
+    settings.PLEDGE_SITE_URL = live_server.url  # where the invitation's link points
     make_site_admin("root", password="root-pw-2026")
     make_user("eve")
     base = live_server.url

@@ -155,9 +155,13 @@ def test_drilldown_filters_and_csv(client, filled, officer):
                 if month_of(o) == (2026, 10)]
     html = client.get(url, params).content.decode()
     assert f'共 {len(expected)} 项' in html
-    csv_text = client.get(url, {**params, "format": "csv"}).content.decode("utf-8-sig")
+    csv_text = client.get(url, {**params, "format": "csv-codes"}).content.decode("utf-8-sig")
     lines = csv_text.strip().splitlines()
     assert len(lines) == len(expected) + 1 and all(",missed," in line for line in lines[1:])
+    # For people (the default format): Chinese headers and state names.
+    named = list(csv.DictReader(io.StringIO(client.get(url, {**params, "format": "csv"}).content.decode("utf-8-sig"))))
+    assert len(named) == len(expected) and {r["状态"] for r in named} == {"未完成"}
+    assert {r["条款"] for r in named} == {"三.2"} and "missed" not in str(named)
     bad = client.get(url, {"date_from": "2026-10-31", "date_to": "2026-10-01"}).content.decode()
     assert "开始日期不能晚于结束日期" in bad
 
@@ -171,7 +175,7 @@ def test_an_invalid_drilldown_names_the_error_and_lists_and_exports_nothing(clie
     assert "有效日期" in html or "开始日期不能晚于结束日期" in html
     assert "共 0 项" in html and 'href="/occurrences/' not in html
     assert html.count("<tr") == 1  # the header row only
-    csv_text = client.get(url, {**params, "format": "csv"}).content.decode("utf-8-sig")
+    csv_text = client.get(url, {**params, "format": "csv-codes"}).content.decode("utf-8-sig")
     assert csv_text.strip().splitlines() == [",".join(COLUMNS)]
 
 
@@ -222,7 +226,7 @@ def drilled_count(client, href):
 
 
 def drilled_states(client, href):
-    rows = list(csv.DictReader(io.StringIO(client.get(href + "&format=csv").content.decode("utf-8-sig"))))
+    rows = list(csv.DictReader(io.StringIO(client.get(href + "&format=csv-codes").content.decode("utf-8-sig"))))
     return Counter(r["state"] for r in rows)
 
 

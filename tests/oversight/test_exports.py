@@ -8,11 +8,19 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import translation
 
 from obligations.demo import demo_values
 from obligations.letters.services import letter_create, letter_sign
 from obligations.models import Occurrence, Platform, Role
-from obligations.oversight.exports import COLUMNS, occurrence_rows, platform_occurrences, write_csv, write_json
+from obligations.oversight.exports import (
+    COLUMNS,
+    HEADERS,
+    occurrence_rows,
+    platform_occurrences,
+    write_csv,
+    write_json,
+)
 from obligations.work.occurrences import occurrence_complete
 from obligations.work.sweeps import obligations_materialize
 from tests.conftest import SIGNED_AT, make_user
@@ -89,13 +97,27 @@ def test_each_platform_keeps_its_own_offset_in_one_export(tokyo, occurrences):
     assert datetime.fromisoformat(tokyo_check["period_start"]).time().isoformat() == "00:00:00"
 
 
-def test_csv_has_a_header_and_reads_back_as_the_rows(occurrences):
+def test_csv_codes_has_a_header_and_reads_back_as_the_rows(occurrences):
     rows = list(occurrence_rows(occurrences))
     out = io.StringIO()
-    write_csv(rows, out)
+    write_csv(rows, out, codes=True)
     back = list(csv.DictReader(io.StringIO(out.getvalue())))
     assert out.getvalue().splitlines()[0] == ",".join(COLUMNS)
     assert back == [{k: str(v) for k, v in r.items()} for r in rows]
+
+
+@pytest.mark.parametrize("language,state,header", [("zh-hans", "待办", "状态"), ("en", "Open", "State")])
+def test_csv_for_people_names_headers_and_states_in_the_language(occurrences, language, state, header):
+    rows = list(occurrence_rows(occurrences))
+    out = io.StringIO()
+    with translation.override(language):
+        write_csv(rows, out)
+    back = list(csv.DictReader(io.StringIO(out.getvalue())))
+    with translation.override(language):
+        assert list(back[0]) == [str(HEADERS[c]) for c in COLUMNS]
+    assert len(back) == len(rows) and not set(COLUMNS) & set(back[0])
+    opened = [b for b, r in zip(back, rows, strict=True) if r["state"] == "open"]
+    assert opened and {b[header] for b in opened} == {state}
 
 
 def test_json_parses_back_as_the_rows_with_their_types(occurrences):
@@ -111,7 +133,7 @@ def test_json_parses_back_as_the_rows_with_their_types(occurrences):
 
 def test_empty_exports_are_still_well_formed(platform):
     out = io.StringIO()
-    write_csv(occurrence_rows(Occurrence.objects.none()), out)
+    write_csv(occurrence_rows(Occurrence.objects.none()), out, codes=True)
     assert out.getvalue().strip() == ",".join(COLUMNS)
     out = io.StringIO()
     write_json(occurrence_rows(Occurrence.objects.none()), out)

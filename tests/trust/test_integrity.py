@@ -12,7 +12,16 @@ from django.db import connection
 
 from compliance.celery import app
 from obligations import tasks
-from obligations.models import AuditEvent, Completion, Evidence, Notification, Occurrence, Platform, Role
+from obligations.models import (
+    AuditEvent,
+    Completion,
+    Evidence,
+    Notification,
+    Occurrence,
+    Platform,
+    Role,
+    UserPreferences,
+)
 from obligations.models.evidence import evidence_storage
 from obligations.tasks import run_sweeps as sweep
 from obligations.trust.audit import audit_verify
@@ -88,6 +97,17 @@ def test_a_replaced_file_alerts_the_officer_and_the_site_admin(files, people, ca
     assert Notification.objects.filter(kind="integrity").count() == 2
     assert AuditEvent.objects.filter(action="evidence.mismatch").count() == 1
     assert integrity_check(now=now + timedelta(days=SHARES)).notified == 2
+
+
+def test_each_recipient_reads_the_alert_in_their_own_language(files, people):
+    UserPreferences.objects.create(user=people["root"], language="en")
+    victim = files[1]
+    replace(victim)
+    integrity_check(now=day_of(victim))
+    sent = alerts()
+    assert sent["root"].subject == "Integrity alert: 1 problems to check"
+    assert "Evidence file" in sent["root"].body and "check-1.pdf" in sent["root"].body
+    assert sent["alice"].subject.startswith("完整性告警") and "佐证文件" in sent["alice"].body
 
 
 def test_a_missing_file_is_a_mismatch_too(files, people):

@@ -200,7 +200,8 @@ def test_a_missed_clock_stays_on_the_board_in_red_and_in_the_csv(client, signed_
         assert respond.state == "missed"
         client.force_login(officer)
         html = client.get(reverse("case-board")).content.decode()
-        csv_text = client.get(reverse("case-board"), {"format": "csv"}).content.decode("utf-8-sig")
+        csv_text = client.get(reverse("case-board"), {"format": "csv-codes"}).content.decode("utf-8-sig")
+        people_csv = client.get(reverse("case-board"), {"format": "csv"}).content.decode("utf-8-sig")
     row = board_row(html, case.number)
     assert 'class="table-danger"' in row
     missed = row[row.index('data-step="respond"'):]
@@ -217,6 +218,11 @@ def test_a_missed_clock_stays_on_the_board_in_red_and_in_the_csv(client, signed_
     assert rows[case.number]["overdue"] == "true"
     assert rows[case.number]["breached_steps"] == "respond:missed"
     assert (rows[fresh.number]["overdue"], rows[fresh.number]["breached_steps"]) == ("false", "")
+    # For people: Chinese headers and names (the codes above are for scripts).
+    named = {r["编号"]: r for r in csv.DictReader(io.StringIO(people_csv))}
+    assert named[case.number]["类型"] == "投诉举报" and named[case.number]["状态"] == "处理中"
+    assert (named[case.number]["下一步"], named[case.number]["已逾期"]) == ("响应", "是")
+    assert named[case.number]["超时步骤"] == "响应:未完成" and named[fresh.number]["已逾期"] == "否"
 
 
 def test_a_clock_done_late_stays_red_and_an_open_one_past_due_is_late(client, signed_letter, officer, staff):
@@ -228,7 +234,7 @@ def test_a_clock_done_late_stays_red_and_an_open_one_past_due_is_late(client, si
         unswept = open_case(platform, kind="incident", received=at(2026, 11, 3, 10))  # recover by 4 Nov 10:00
         client.force_login(officer)
         html = client.get(reverse("case-board")).content.decode()
-        csv_text = client.get(reverse("case-board"), {"format": "csv"}).content.decode("utf-8-sig")
+        csv_text = client.get(reverse("case-board"), {"format": "csv-codes"}).content.decode("utf-8-sig")
     row = board_row(html, late.number)
     assert 'data-step="respond" data-state="done_late" data-breached="1"' in row and "逾期完成" in row
     assert "table-danger" not in row  # nothing left late: the breach is history

@@ -21,7 +21,7 @@ from tests.trust.signin_support import verify_with_app
 
 NOW = SIGNED_AT + timedelta(hours=1)
 User = get_user_model()
-LINK = re.compile(r"https?://testserver(/accounts/reset/[^/\s]+/[^/\s]+/)")
+LINK = re.compile(r"https?://[^/\s]+(/accounts/reset/[^/\s]+/[^/\s]+/)")
 
 
 @pytest.fixture
@@ -295,6 +295,44 @@ def test_forgot_password_pages_are_chinese(client, people):
     assert message.subject == "设置 Pledge 新密码" and "邀请" not in message.body
     _set_password_through(client, invitation_link(message), "Alice-新密码-2026")
     assert client.login(username="alice", password="Alice-新密码-2026")
+
+
+@pytest.mark.parametrize("mail_kind", ["invitation", "reset"])
+def test_password_links_are_on_the_site_url_whatever_host_the_request_named(client, people, settings, mail_kind):
+    settings.PLEDGE_SITE_URL = "https://pledge.example.cn"
+    settings.ALLOWED_HOSTS = ["testserver", "evil.example.com"]
+    if mail_kind == "invitation":
+        as_user(client, people["officer"]).post(reverse("member-invite", args=["alpha"]), {
+            "invite-username": "sam", "invite-email": "sam@example.com", "invite-role": "staff"},
+            HTTP_HOST="evil.example.com")
+    else:
+        people["officer"].email = "alice@example.com"
+        people["officer"].save()
+        client.post(reverse("password_reset"), {"email": "alice@example.com"}, HTTP_HOST="evil.example.com")
+    [message] = mail.outbox
+    assert "https://pledge.example.cn/accounts/reset/" in message.body and "evil" not in message.body
+    assert "testserver" not in message.body
+
+
+def test_the_password_mail_is_in_its_recipients_language_not_the_requesters(client, people):
+    from obligations.models import UserPreferences
+
+    people["officer"].email = "alice@example.com"
+    people["officer"].save()
+    UserPreferences.objects.create(user=people["officer"], language="en")
+    client.post(reverse("password_reset"), {"email": "alice@example.com"})  # asked from a Chinese page
+    [message] = mail.outbox
+    assert message.subject == "Set a new Pledge password" and message.body.startswith("Hello alice,")
+    assert invitation_link(message)
+
+
+def test_an_invitation_names_the_role_in_the_invitees_language(client, people):
+    client.force_login(people["officer"])
+    client.cookies["django_language"] = "en"  # the officer works in English; the invitee has chosen nothing
+    client.post(reverse("member-invite", args=["alpha"]), {
+        "invite-username": "sam", "invite-email": "sam@example.com", "invite-role": "staff"})
+    [message] = mail.outbox
+    assert "alice 邀请您以“执行人”的身份加入" in message.body
 
 
 # --- the overview, home and the switcher ------------------------------------------------

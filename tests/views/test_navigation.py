@@ -1,0 +1,115 @@
+"""The navigation bar and the user menu link only where the user may go: for every role,
+every link they show answers 200 (trust/access.PLATFORM_PAGES decides both); a refusal
+is the project's own 403 page, in the user's language, also for a form past its CSRF token."""
+
+import re
+from html import unescape
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from obligations.models import Membership, Platform, Role
+from obligations.tasks import run_sweeps
+from obligations.trust import access
+from tests.conftest import SIGNED_AT, make_user
+from tests.trust.people_support import make_site_admin
+
+NAV = re.compile(r"<nav\b.*?</nav>", re.S)
+HREF = re.compile(r'<a\b[^>]*\bhref="([^"]*)"')
+ROLES = ("officer", "staff", "supervisor", "auditor", "site admin", "two platforms")
+
+
+@pytest.fixture
+def people(signed_letter, officer, staff, platform):
+    run_sweeps(now=SIGNED_AT)
+    beta = Platform.objects.create(slug="beta", name="Beta 平台")
+    dana = make_user("dana", platform, Role.SUPERVISOR)
+    Membership.objects.create(user=dana, platform=beta, role=Role.STAFF)
+    return {"officer": officer, "staff": staff, "supervisor": make_user("sue", platform, Role.SUPERVISOR),
+            "auditor": make_user("ann", platform, Role.AUDITOR), "site admin": make_site_admin(),
+            "two platforms": dana}
+
+
+def nav_links(html) -> list[str]:
+    """Every link of the navigation bar and its menus (the user menu among them)."""
+    nav = NAV.search(html)
+    assert nav, "no navigation bar"
+    links = {unescape(href) for href in HREF.findall(nav.group(0))}
+    links.discard("#")  # the toggles of the dropdowns
+    return sorted(links)
+
+
+def signed_in(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize("who", ROLES)
+def test_every_navigation_link_answers_200(people, who):
+    client = signed_in(people[who])
+    for start in (reverse("my-tasks"), reverse("home")):
+        links = nav_links(client.get(start, follow=True).content.decode())
+        assert {reverse("my-tasks"), reverse("case-board"), reverse("calendar-feed"), reverse("password_change"),
+                reverse("second-factor"), reverse("notifications")} <= set(links)
+        for link in links:
+            response = client.get(link, follow=True)
+            assert response.status_code == 200, f"{who}: {link} answered {response.status_code}"
+            assert not any("/accounts/login/" in url for url, _ in response.redirect_chain), (who, link)
+
+
+# What each offers, beside the pages everyone has: the table of access.PLATFORM_PAGES, no more, no less.
+OFFERED = {
+    "officer": {"dashboard", "occurrence-list", "review-list", "retention", "export-list", "letter-detail",
+                "obligation-list", "audit-log", "platform-members"},
+    "staff": {"letter-detail", "obligation-list"},
+    "supervisor": {"dashboard", "occurrence-list", "review-list", "retention", "export-list", "letter-detail",
+                   "obligation-list"},
+    "auditor": {"dashboard", "occurrence-list", "review-list", "retention", "export-list", "letter-detail",
+                "obligation-list", "audit-log"},
+}
+
+
+@pytest.mark.parametrize("who", OFFERED)
+def test_each_role_is_offered_exactly_the_platform_pages_it_may_open(people, who):
+    links = set(nav_links(signed_in(people[who]).get(reverse("my-tasks")).content.decode()))
+    offered = {page for page in access.PLATFORM_PAGES if reverse(page, args=["alpha"]) in links}
+    assert offered == OFFERED[who] == access.platform_pages(getattr(Role, who.upper()))
+
+
+def test_only_the_site_administrator_is_offered_the_holiday_calendar_and_new_platforms(people):
+    for who in ROLES:
+        links = set(nav_links(signed_in(people[who]).get(reverse("my-tasks")).content.decode()))
+        admin = who == "site admin"
+        assert (reverse("calendar-days") in links) == admin, who
+        assert (reverse("platform-new") in links) == admin, who
+        assert (reverse("admin:index") in links) == admin, who
+
+
+def test_the_switcher_sends_each_platform_to_a_page_the_role_opens(people):
+    html = signed_in(people["two platforms"]).get(reverse("my-tasks")).content.decode()
+    switcher = re.search(r'id="platform-switcher".*?</ul>', html, re.S).group(0)
+    assert 'data-platform="alpha" href="/platforms/alpha/dashboard/"' in switcher  # supervisor there
+    assert 'data-platform="beta" href="/tasks/"' in switcher  # staff there: no dashboard
+
+
+@pytest.mark.parametrize("language,says", [("zh-hans", "无权访问(403)"), ("en", "Access denied (403)")])
+def test_a_refusal_is_the_projects_403_page_in_the_users_language(people, language, says):
+    client = signed_in(people["supervisor"])
+    client.cookies["django_language"] = language
+    response = client.get(reverse("calendar-days"))
+    html = response.content.decode()
+    assert response.status_code == 403 and says in html and 'class="navbar' in html
+    assert f'lang="{language}"' in html and "Forbidden" not in html
+
+
+@pytest.mark.parametrize("language,says", [("zh-hans", "页面已过期"), ("en", "The page has expired")])
+def test_a_form_past_its_csrf_token_gets_the_projects_403_page(people, language, says):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(people["staff"])
+    client.cookies["django_language"] = language
+    response = client.post(reverse("notifications-read"))
+    html = response.content.decode()
+    assert response.status_code == 403 and says in html and 'class="navbar' in html
+    assert "CSRF verification failed" not in html and "Forbidden" not in html
