@@ -58,7 +58,7 @@ def truncate():
     (trust/append-only triggers): in this throwaway bench database, with triggers off."""
     with transaction.atomic():
         sql("SET LOCAL session_replication_role = replica")
-        truncate()
+        sql(f"TRUNCATE {TABLE} CASCADE")
 
 
 def fresh_table():
