@@ -46,7 +46,7 @@ def test_officer_drills_down_from_overdue_and_exports_csv(live_server, tmp_path)
                     break
                 time.sleep(0.1)
             data = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8-sig"))))
-            assert len(data) == overdue and {r["state"] for r in data} <= {"open", "missed"}
+            assert len(data) == overdue and {r["状态"] for r in data} <= {"待办", "未完成"}  # Chinese by default
         finally:
             driver.quit()
 
