@@ -68,6 +68,7 @@ from django.utils import timezone  # noqa: E402
 from obligations.models import Completion, Evidence, Membership, Occurrence, Platform, Role  # noqa: E402
 from obligations.models.evidence import evidence_storage  # noqa: E402
 from obligations.tasks import run_sweeps  # noqa: E402
+from obligations.trust.second_factor import must_use  # noqa: E402
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 COMPLETE = re.compile(r"/occurrences/(\d+)/complete/")
@@ -98,11 +99,18 @@ def populate():
 
 
 def session_for(user):
-    """A logged-in session, as the login view would leave it (the bench measures the pages, not the password hash)."""
+    """A logged-in session, as the login and code pages would leave it (the bench measures the
+    pages, not the password hash)."""
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    if must_use(user):  # an officer's session has passed the second factor, as after the code page
+        from django_otp import DEVICE_ID_SESSION_KEY
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        device, _ = TOTPDevice.objects.get_or_create(user=user, name="bench", defaults={"confirmed": True})
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.create()
     return session.session_key
 
