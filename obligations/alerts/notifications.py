@@ -11,9 +11,8 @@ A message that should have gone out long ago (beat or the workers were down) is 
 mailed alone: the rows are written as delivered in the app and each person gets one
 catch-up message listing them.
 
-A case tells the platform's officers at once (`case_notices`): a complaint from the
-public page, and a case of the highest severity. The rows wait in the outbox like the
-others; a message about a case's clock names the case and the step.
+A message about a case's clock names the case and the step (`task_name`); the notices of
+a new case are in case_notices.py.
 
 `notifications_send` claims unsent rows with one set-based UPDATE … RETURNING per batch
 (locked rows skipped) and marks the delivered ones sent with another. A claim whose
@@ -47,7 +46,6 @@ from django.utils.translation import gettext as _
 
 from ..letters.presentation import deadline_phrase
 from ..links import absolute_url
-from ..models import Case as CaseModel
 from ..models import Membership, Notification, Obligation, Occurrence, Role
 from ..schedule.periods import PeriodKind, period_containing
 from ..trust import access
@@ -256,11 +254,11 @@ def _plan_rows(plans, everyone, now) -> int:
     fresh, stale = [], []
     for kind, occ, users in planned:
         late = moment(kind, occ) < stale_before
-        # A late message is written as delivered in the app: the catch-up message carries it.
-        (stale if late else fresh).extend(
-            Notification(recipient_id=u, kind=kind, occurrence=occ, subject=message(kind, occ, languages[u])[0],
-                         body=message(kind, occ, languages[u])[1], created_at=now, sent_at=now if late else None)
-            for u in users)
+        for u in users:
+            subject, body = message(kind, occ, languages[u])
+            # A late message is written as delivered in the app: the catch-up message carries it.
+            (stale if late else fresh).append(Notification(recipient_id=u, kind=kind, occurrence=occ, subject=subject,
+                                                           body=body, created_at=now, sent_at=now if late else None))
     written = insert_notifications(fresh)
     late_written = insert_notifications(stale)
     per_user = defaultdict(list)
@@ -306,60 +304,6 @@ def notifications_digest(*, now) -> int:
             lines.append(_("我的任务:%(link)s") % {"link": absolute_url("my-tasks")})
             rows.append(Notification(recipient_id=user_id, kind=Notification.Kind.DIGEST, digest_date=today.start_date,
                                      subject=subject, body="\n".join(lines), created_at=now))
-    return len(insert_notifications(rows))
-
-
-# A case the officers hear of at once.
-
-def case_notice_kinds(case) -> list[str]:
-    """Why the officers hear of a new case: it came from the public page, it is of the highest severity."""
-    kinds = []
-    if case.channel == CaseModel.Channel.PUBLIC:
-        kinds.append(Notification.Kind.PUBLIC_COMPLAINT)
-    if case.severity == CaseModel.Severity.CRITICAL:
-        kinds.append(Notification.Kind.CRITICAL_CASE)
-    return kinds
-
-
-def _case_message(kind, case, clocks) -> tuple[str, str]:
-    values = {"kind": case.get_kind_display(), "number": case.number, "ref": case.public_ref,
-              "severity": case.get_severity_display()}
-    subject = {
-        Notification.Kind.PUBLIC_COMPLAINT: _("新的公开投诉 %(number)s · %(severity)s(查询码 %(ref)s)"),
-        Notification.Kind.CRITICAL_CASE: _("%(kind)s %(number)s · %(severity)s(查询码 %(ref)s)"),
-    }[kind] % values
-    tz = case.platform.tz
-    lines = [
-        f"{case.platform.name} · {subject}",
-        _("来源渠道:%(channel)s") % {"channel": case.get_channel_display()},
-        _("受理时间:%(at)s") % {"at": f"{case.received_at.astimezone(tz):%Y-%m-%d %H:%M}"},
-    ]
-    lines += [_("时限:%(step)s,%(due)s 到期") % {"step": task_name(c), "due": f"{c.due_at.astimezone(tz):%m-%d %H:%M}"}
-              for c in clocks]
-    # Nothing of the reporter or the complaint itself: that stays behind the sign-in.
-    lines.append(_("详情:%(link)s") % {"link": absolute_url("case-detail", case.pk)})
-    return subject, "\n".join(lines)
-
-
-def case_notices(case, *, now, clocks=()) -> int:
-    """Tell the platform's officers of a new case that needs them at once (see
-    `case_notice_kinds`), in the app and by mail (the send sweep mails the rows). The
-    officer who registered the case is not told of it. Once per case, kind and officer:
-    returns the rows really written."""
-    kinds = case_notice_kinds(case)
-    if not kinds:
-        return 0
-    officers = (Membership.objects.filter(platform_id=case.platform_id, role=Role.OFFICER)
-                .exclude(user_id=case.created_by_id).values_list("user_id", flat=True))
-    officers = list(officers)
-    rows = []
-    languages = languages_of(officers)
-    for user_id in officers:
-        with translation.override(languages[user_id]):  # the recipient's language
-            for kind in kinds:
-                subject, body = _case_message(kind, case, clocks)
-                rows.append(Notification(recipient_id=user_id, kind=kind, case=case, subject=subject[:200], body=body,
-                                         created_at=now))
     return len(insert_notifications(rows))
 
 

@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from ..alerts.notifications import case_notices
+from ..alerts.case_notices import case_notices
 from ..errors import DomainError
 from ..letters.presentation import deadline_phrase
 from ..models import Case, CaseCounter, CaseEvent, Completion, Obligation, Occurrence, Role

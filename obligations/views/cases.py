@@ -147,10 +147,10 @@ def _case_for(request, pk):
 
 def case_page_parts(user, case) -> dict:
     """What the case page shows around its clocks, and an htmx completion on it refreshes:
-    the clocks, the close form's waivers (the clocks still open), the timeline."""
+    the close form's waivers (the clocks still open), the timeline; `clock_list` for the page."""
     clocks = list(case.clocks.select_related("obligation", "clause", "completed_by", "platform").order_by("due_at"))
     return {
-        "case": case, "clocks": [(c, access.can_complete(user, c)) for c in clocks],
+        "case": case, "clock_list": clocks,
         "open_clocks": [c for c in clocks if c.state == Occurrence.State.OPEN],
         "timeline": case_timeline(case, clocks),
         "can_close": case.state == Case.State.OPEN and may_close(case, user),
@@ -160,8 +160,10 @@ def case_page_parts(user, case) -> dict:
 @require_GET
 def case_detail(request, pk):
     case, role = _case_for(request, pk)
+    parts = case_page_parts(request.user, case)
     return render(request, "obligations/case_detail.html", {
-        **case_page_parts(request.user, case), "now": timezone.now(),
+        **parts, "clocks": [(c, access.can_complete(request.user, c)) for c in parts["clock_list"]],
+        "now": timezone.now(),
         "form": CompletionForm(), "close_form": CaseCloseForm(),
     })
 

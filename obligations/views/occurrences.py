@@ -22,7 +22,6 @@ def _row(request, occ, form=None, notice=None, status=200):
         # Completed on its case's page: the row without a link to that case, and the
         # close form's waivers and the timeline refreshed beside it (out of band).
         parts = case_page_parts(request.user, occ.case)
-        del parts["clocks"]
         return render(request, "obligations/partials/case_task_row.html", {**parts, **context}, status=status)
     return render(request, "obligations/partials/task_row.html", context, status=status)
 

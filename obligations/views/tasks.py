@@ -6,7 +6,7 @@ from django.views.decorators.http import require_GET
 
 from ..models import Role
 from ..trust import access
-from ..work.my_tasks import SECTION_KEYS, Scope
+from ..work.my_tasks import SECTION_KEYS, Scope, section_rows
 from ..work.my_tasks import my_tasks as tasks_of
 
 PREVIEW_ROWS = 30  # rows per section on the overview,
@@ -16,7 +16,7 @@ PAGE_ROWS = 50  # rows per page of one section
 
 @require_GET
 def my_tasks(request):
-    now = timezone.now()
+    now, tz = timezone.now(), timezone.get_current_timezone()
     titles = {"today": _("今日"), "overdue": _("已逾期"), "tomorrow": _("明天"), "week": _("本周其余"),
               "month": _("本月其余"), "quarter": _("本季度其余")}
     roles = access.roles_of(request.user)
@@ -25,13 +25,11 @@ def my_tasks(request):
     only = request.GET.get("section")
     only = only if only in SECTION_KEYS else None
     page = None
-    tz = timezone.get_current_timezone()
-    if only:
-        number = request.GET.get("page") or 1
-        counted = tasks_of(request.user, now=now, tz=tz, titles=titles, scope=scope, only=only, limit=0)[0]
-        page = Paginator(range(counted.total), PAGE_ROWS).get_page(number)
-        sections = tasks_of(request.user, now=now, tz=tz, titles=titles, scope=scope, only=only,
-                            limit=PAGE_ROWS, offset=page.start_index() - 1 if counted.total else 0)
+    if only:  # one section, a page at a time
+        sections = tasks_of(request.user, now=now, tz=tz, titles=titles, scope=scope, only=only, limit=0)
+        rows = section_rows(request.user, only, now=now, tz=tz, scope=scope)
+        page = Paginator(rows, PAGE_ROWS).get_page(request.GET.get("page"))
+        sections[0].occurrences = list(page)
     else:
         sections = tasks_of(request.user, now=now, tz=tz, titles=titles, scope=scope, limit=PREVIEW_ROWS,
                             per_obligation=PREVIEW_PER_OBLIGATION)

@@ -76,12 +76,18 @@ def task_scope(user, scope=Scope.MINE):
     return Occurrence.objects.filter(access.assigned_to(user), platform_id__in=list(access.roles_of(user)))
 
 
-def my_tasks(user, *, now, tz, titles, scope=Scope.MINE, limit=None, only=None, offset=0,
-             per_obligation=None) -> list[Section]:
-    """The sections (or only the one named `only`), each with its counts and at most `limit`
-    rows from `offset` on (all rows when `limit` is None). With `per_obligation`, only the
-    first so many rows of each obligation: three checks a day then do not bury a monthly
-    audit or a one-time rectification further down."""
+def section_rows(user, key, *, now, tz, scope=Scope.MINE):
+    """One section's rows in due order, for a view to page."""
+    return (task_scope(user, scope).filter(section_filters(now=now, tz=tz)[key])
+            .select_related("obligation", "clause", "platform", "completed_by", "case")
+            .order_by("due_at", "sequence", "pk"))
+
+
+def my_tasks(user, *, now, tz, titles, scope=Scope.MINE, limit=None, only=None, per_obligation=None) -> list[Section]:
+    """The sections (or only the one named `only`), each with its counts and its first
+    `limit` rows (all when None). With `per_obligation`, only the first so many rows of each
+    obligation: three checks a day then do not bury a monthly audit or a one-time
+    rectification further down."""
     filters = section_filters(now=now, tz=tz)
     keys = [only] if only else list(SECTION_KEYS)
     base = task_scope(user, scope)
@@ -91,7 +97,7 @@ def my_tasks(user, *, now, tz, titles, scope=Scope.MINE, limit=None, only=None, 
     sections = []
     for key in keys:
         section = Section(key, titles[key], total=counts[f"{key}_total"], open_count=counts[f"{key}_open"])
-        if section.total:
+        if section.total and limit != 0:
             rows = base.filter(filters[key])
             if per_obligation:
                 rows = rows.annotate(nth=Window(RowNumber(), partition_by=F("obligation_id"),
@@ -99,6 +105,6 @@ def my_tasks(user, *, now, tz, titles, scope=Scope.MINE, limit=None, only=None, 
                                      ).filter(nth__lte=per_obligation)
             rows = (rows.select_related("obligation", "clause", "platform", "completed_by", "case")
                     .order_by("due_at", "sequence", "pk"))
-            section.occurrences = list(rows[offset:offset + limit] if limit is not None else rows)
+            section.occurrences = list(rows[:limit] if limit is not None else rows)
         sections.append(section)
     return sections

@@ -14,19 +14,11 @@ from obligations.models import Notification, Occurrence, Role, UserPreferences
 from obligations.tasks import run_sweeps as sweep
 from obligations.work.evidence import completion_with_evidence
 from obligations.work.sweeps import obligations_materialize
+from tests.cases.support import public_complaint
 from tests.concurrency import run_at_once
 from tests.conftest import PDF_BYTES, SIGNED_AT, make_user
 
 H = timedelta(hours=1)
-
-
-@pytest.fixture
-def team(signed_letter, officer, staff, platform):
-    sue = make_user("sue", platform, Role.SUPERVISOR)
-    for user in (officer, staff, sue):
-        user.email = f"{user.username}@example.com"
-        user.save()
-    return {"officer": officer, "staff": staff, "supervisor": sue}
 
 
 def check(n, day=SIGNED_AT):
@@ -298,60 +290,11 @@ def test_a_mail_server_error_marks_what_went_and_gives_back_the_rest(team, monke
     assert not any("[重复]" in m.subject for m in mail.outbox)
 
 
-# Cases: the officers hear of a public complaint and of a case of the highest severity at
-# once; a message about a case's clock names the case and the step.
-
-def _public_complaint(platform, at):
-    from obligations.cases.services import case_open
-
-    case, _ = case_open(platform=platform, kind="complaint", description="退款未到账", received_at=at, now=at,
-                        channel="public", reporter_contact="13800000000", consent_at=at)
-    return case
-
-
-def test_a_public_complaint_tells_the_officers_in_the_app_and_by_mail(team, client):
-    from django.urls import reverse
-
-    platform = team["officer"].memberships.get().platform
-    second = make_user("olga", platform, Role.OFFICER)
-    case = _public_complaint(platform, SIGNED_AT)
-    rows = Notification.objects.filter(case=case)
-    assert {(n.kind, n.recipient.username) for n in rows} == {("public_complaint", "alice"), ("public_complaint", "olga")}
-    subject = rows.first().subject
-    assert case.number in subject and case.public_ref in subject and "一般" in subject
-    body = rows.first().body
-    assert f"/cases/{case.pk}/" in body and "24小时内响应" in body and "13800000000" not in body and "退款" not in body
-    assert notifications.case_notices(case, now=SIGNED_AT) == 0  # once per case, kind and officer
-    mail.outbox.clear()
-    notifications.notifications_send(now=SIGNED_AT)
-    assert [m.to for m in mail.outbox] == [["alice@example.com"]]  # olga has no address: in the app only
-    assert case.number in mail.outbox[0].subject
-    client.force_login(second)
-    html = client.get(reverse("notifications")).content.decode()
-    assert case.number in html and reverse("case-detail", args=[case.pk]) in html
-
-
-def test_a_critical_incident_tells_the_officers_and_an_ordinary_one_does_not(team):
-    from obligations.cases.services import case_open
-
-    platform = team["officer"].memberships.get().platform
-    ordinary, _ = case_open(platform=platform, kind="incident", description="接口超时", received_at=SIGNED_AT,
-                            now=SIGNED_AT, user=team["staff"], channel="monitoring")
-    critical, _ = case_open(platform=platform, kind="incident", description="全站宕机", received_at=SIGNED_AT,
-                            now=SIGNED_AT, user=team["staff"], channel="monitoring", severity="critical")
-    assert not Notification.objects.filter(case=ordinary).exists()
-    [row] = Notification.objects.filter(case=critical)
-    assert (row.kind, row.recipient) == ("critical_case", team["officer"])
-    assert critical.number in row.subject and "特别严重" in row.subject and "突发事件" in row.subject
-    # The officer who registers one needs no message about it.
-    own, _ = case_open(platform=platform, kind="incident", description="数据库故障", received_at=SIGNED_AT,
-                       now=SIGNED_AT, user=team["officer"], channel="monitoring", severity="critical")
-    assert not Notification.objects.filter(case=own).exists()
-
+# A message about a case's clock names the case and the step.
 
 def test_messages_about_a_cases_clocks_name_the_case_and_the_step(team):
     platform = team["officer"].memberships.get().platform
-    case = _public_complaint(platform, SIGNED_AT)
+    case = public_complaint(platform, SIGNED_AT)
     run(SIGNED_AT + timedelta(minutes=1))
     opened = {n.occurrence.step: n for n in Notification.objects.filter(kind="opened", occurrence__case=case)
               .select_related("occurrence__obligation")}

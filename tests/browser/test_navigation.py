@@ -9,7 +9,7 @@ from selenium.webdriver.support import expected_conditions as EC
 from obligations.demo import demo_values
 from obligations.letters.services import letter_create, letter_sign
 from obligations.models import Platform
-from tests.browser.driver import gone, login, make_driver, wait
+from tests.browser.driver import gone, login, wait
 from tests.conftest import SIGNED_AT, make_user
 from tests.trust.people_support import make_site_admin
 
@@ -22,13 +22,6 @@ PLATFORM_MENU = {
                 "审计日志", "成员管理"],
     "supervisor": ["合规看板", "任务明细", "季度审查", "留存期满的佐证材料", "报告与导出", "承诺书", "义务与执行人"],
 }
-
-
-@pytest.fixture
-def driver():
-    d = make_driver()
-    yield d
-    d.quit()
 
 
 @pytest.fixture

@@ -11,20 +11,13 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select
 
 from obligations.models import AuditEvent, Membership, Platform, Role
-from tests.browser.driver import gone, login, logout, make_driver, wait
+from tests.browser.driver import gone, login, logout, wait
 from tests.conftest import make_user
 from tests.trust.people_support import make_site_admin
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 LINK = re.compile(r"https?://\S+/accounts/reset/\S+/")
 User = get_user_model()
-
-
-@pytest.fixture
-def driver():
-    d = make_driver()
-    yield d
-    d.quit()
 
 
 def row(driver, username):

@@ -14,19 +14,12 @@ from selenium.webdriver.support import expected_conditions as EC
 
 from obligations.models import Platform, Role
 from obligations.trust.second_factor import secret_text
-from tests.browser.driver import gone, logout, make_driver, wait
+from tests.browser.driver import gone, logout, wait
 from tests.conftest import make_user
 from tests.trust.signin_support import fresh_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 PASSWORD = "Olga-密码-2026"
-
-
-@pytest.fixture
-def driver():
-    d = make_driver()
-    yield d
-    d.quit()
 
 
 @pytest.fixture

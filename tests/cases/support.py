@@ -19,5 +19,12 @@ def open_case(platform, kind="complaint", received=None, **kw):
     return case
 
 
+def public_complaint(platform, at):
+    """A complaint as the public page files it: the reporter's contact and consent, nobody signed in."""
+    case, _ = case_open(platform=platform, kind="complaint", description="退款未到账", received_at=at, now=at,
+                        channel="public", reporter_contact="13800000000", consent_at=at)
+    return case
+
+
 def clocks(case):
     return {c.step: c for c in case.clocks.select_related("obligation")}
