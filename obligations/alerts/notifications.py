@@ -9,7 +9,7 @@ escalation to plan, so its overdue tasks are not reloaded every minute.
 
 A message that should have gone out long ago (beat or the workers were down) is not
 mailed alone: the rows are written as delivered in the app and each person gets one
-catch-up message listing them.
+catch-up message a day listing them (`catch_up`: concurrent sweeps merge into it).
 
 A message about a case's clock names the case and the step (`task_name`); the notices of
 a new case are in case_notices.py.
@@ -26,7 +26,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import (
     Case,
     DateTimeField,
@@ -264,15 +264,41 @@ def _plan_rows(plans, everyone, now) -> int:
     per_user = defaultdict(list)
     for _id, user_id, subject in late_written:
         per_user[user_id].append(subject)
-    catch_ups = []
-    for user_id, subjects in per_user.items():
-        with translation.override(languages[user_id]):
-            catch_ups.append(Notification(
-                recipient_id=user_id, kind=K.CATCH_UP, created_at=now,
-                subject=_("停机期间未能按时发送的通知 %(n)d 条") % {"n": len(subjects)},
-                body=_("调度恢复后汇总如下,每条详情见站内通知:") + "\n" + "\n".join(sorted(subjects))
-                + "\n" + _("站内通知:%(link)s") % {"link": absolute_url("notifications")}))
-    return len(written) + len(late_written) + len(insert_notifications(catch_ups))
+    caught_up = sum(catch_up(user_id, subjects, languages[user_id], now) for user_id, subjects in per_user.items())
+    return len(written) + len(late_written) + caught_up
+
+
+def _catch_up_text(subjects) -> tuple[str, str]:
+    subjects = sorted(subjects)
+    subject = _("停机期间未能按时发送的通知 %(n)d 条") % {"n": len(subjects)}
+    body = (_("调度恢复后汇总如下,每条详情见站内通知:") + "\n" + "\n".join(subjects) + "\n"
+            + _("站内通知:%(link)s") % {"link": absolute_url("notifications")})
+    return subject, body
+
+
+def catch_up(user_id, subjects: list[str], language: str, now) -> int:
+    """One catch-up message per person and day: a concurrent sweep that caught up other late
+    rows for the same person adds them to the message still unsent rather than write a
+    second one. Once that message is claimed for sending, a new one is written beside it.
+    Returns the messages written (0 when merged)."""
+    day = timezone.localdate(now)
+    with translation.override(language), transaction.atomic():
+        subject, body = _catch_up_text(subjects)
+        row = Notification(recipient_id=user_id, kind=Notification.Kind.CATCH_UP, digest_date=day, created_at=now,
+                           subject=subject, body=body)
+        if insert_notifications([row]):
+            return 1
+        earlier = (Notification.objects.select_for_update()
+                   .filter(recipient_id=user_id, kind=Notification.Kind.CATCH_UP, digest_date=day,
+                           claimed_at__isnull=True, sent_at__isnull=True, cancelled_at__isnull=True).first())
+        if earlier is None:
+            row.digest_date = None  # the day's message is on its way: this one goes out beside it
+            return len(insert_notifications([row]))
+        # The body lists one subject per line between its first line and the link (_catch_up_text).
+        listed = earlier.body.split("\n")[1:-1]
+        earlier.subject, earlier.body = _catch_up_text(listed + list(subjects))
+        earlier.save(update_fields=["subject", "body"])
+        return 0
 
 
 def notifications_digest(*, now) -> int:

@@ -241,6 +241,29 @@ def test_two_planners_at_once_count_each_row_once(team):
     counts = []
     errors = run_at_once(2, lambda: counts.append(notifications.notifications_plan(now=SIGNED_AT + 30 * H)))
     assert errors == [] and sum(counts) == Notification.objects.count() > 0
+    # Both caught up late rows: each person still has one catch-up, listing every late row once.
+    catch_ups = Notification.objects.filter(kind=Notification.Kind.CATCH_UP)
+    assert sorted(catch_ups.values_list("recipient__username", flat=True)) == ["alice", "bob"]  # sue: none late
+    for message in catch_ups:
+        late = Notification.objects.filter(recipient=message.recipient, sent_at=SIGNED_AT + 30 * H).exclude(
+            kind=Notification.Kind.CATCH_UP)
+        assert sorted(message.body.split("\n")[1:-1]) == sorted(late.values_list("subject", flat=True))
+        assert f" {late.count()} " in message.subject
+
+
+def test_a_second_catch_up_the_same_day_joins_the_first_until_it_is_sent(team):
+    staff, at = team["staff"], SIGNED_AT + 30 * H
+    assert notifications.catch_up(staff.pk, ["检查 1"], "zh-hans", at) == 1
+    assert notifications.catch_up(staff.pk, ["检查 2", "检查 3"], "zh-hans", at + H) == 0
+    first = Notification.objects.get(kind=Notification.Kind.CATCH_UP)
+    assert first.body.split("\n")[1:-1] == ["检查 1", "检查 2", "检查 3"] and " 3 " in first.subject
+    assert first.body.endswith("/notifications/")
+    notifications.claim(now=at + H)  # on its way: a later catch-up is a message of its own
+    assert notifications.catch_up(staff.pk, ["检查 4"], "zh-hans", at + 2 * H) == 1
+    later = Notification.objects.filter(kind=Notification.Kind.CATCH_UP).exclude(pk=first.pk).get()
+    assert later.body.split("\n")[1:-1] == ["检查 4"]
+    first.refresh_from_db()
+    assert " 3 " in first.subject
 
 
 def test_claim_and_mark_sent_are_one_update_each_per_batch(team):

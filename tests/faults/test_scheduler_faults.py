@@ -81,9 +81,6 @@ def sent_mails(folder):
 @pytest.mark.postgres
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.xfail(reason="open defect: two concurrent plan sweeps that each catch up late rows each write a catch-up "
-                          "message for the same person (two catch-ups, no message repeated); one per person and day "
-                          "needs a merge of the second into the first", strict=False)
 def test_two_beats_and_two_workers_make_no_duplicate(tmp_path):
     url = settings.CELERY_BROKER_URL
     procs.clear_queues(url)
