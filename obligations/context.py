@@ -1,3 +1,5 @@
+from django.utils.functional import SimpleLazyObject
+
 from .alerts.notifications import unread_count
 from .models import Platform
 from .trust.access import is_site_admin, platform_pages, roles_of
@@ -11,10 +13,11 @@ def nav(request):
     if not request.user.is_authenticated:
         return {}
     roles = roles_of(request.user)
+    # Lazy: read only when a page draws the navigation (base.html), not for an htmx row.
     return {
-        "nav_platforms": [(p, roles[p.pk], platform_pages(roles[p.pk]))
-                          for p in Platform.objects.filter(pk__in=roles).order_by("name")],
-        "unread_count": unread_count(request.user),
+        "nav_platforms": SimpleLazyObject(lambda: [(p, roles[p.pk], platform_pages(roles[p.pk]))
+                                                   for p in Platform.objects.filter(pk__in=roles).order_by("name")]),
+        "unread_count": SimpleLazyObject(lambda: unread_count(request.user)),
         # The platform switcher: shown to a user of several platforms and to the site administrator.
-        "nav_site_admin": is_site_admin(request.user),
+        "nav_site_admin": SimpleLazyObject(lambda: is_site_admin(request.user)),
     }

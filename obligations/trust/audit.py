@@ -54,7 +54,8 @@ def audit_key() -> bytes:
 
 
 def audit_record(*, at, action, obj=None, actor=None, platform=None, data=None) -> AuditEvent:
-    with transaction.atomic():
+    # No savepoint of its own: a failed record fails the change it records, as it must.
+    with transaction.atomic(savepoint=False):
         if connection.vendor == "postgresql":
             # Serialise writers so the chain stays a chain (SQLite writes are serial anyway).
             with connection.cursor() as cursor:

@@ -20,7 +20,8 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ..errors import DomainError
-from ..models import Membership, Role
+from ..models import Role
+from . import access
 
 MUST_ROLES = (Role.OFFICER, Role.SUPERVISOR)
 RECOVERY_CODES = 10
@@ -35,7 +36,7 @@ def must_use(user) -> bool:
         return False
     if user.is_staff or user.is_superuser:
         return True
-    return Membership.objects.filter(user=user, role__in=MUST_ROLES).exists()
+    return any(role in MUST_ROLES for role in access.roles_of(user).values())  # cached for the request
 
 
 def app_device(user, *, confirmed=True) -> TOTPDevice | None:

@@ -14,10 +14,13 @@ from ..work.occurrences import occurrence_reopen, occurrence_waive
 from .cases import case_page_parts
 
 
-def _row(request, occ, form=None, notice=None, status=200):
-    occ.refresh_from_db()
+def _row(request, occ, form=None, notice=None, status=200, can_complete=None):
+    """A task's row as it stands now (read again in one query: the check-off may have changed it)."""
+    occ = Occurrence.objects.select_related("obligation", "platform", "completed_by", "case").get(pk=occ.pk)
+    if can_complete is None:
+        can_complete = access.can_complete(request.user, occ)
     context = {"occ": occ, "form": form or CompletionForm(), "notice": notice, "now": timezone.now(),
-               "can_complete": access.can_complete(request.user, occ)}
+               "can_complete": can_complete}
     if occ.case_id and request.POST.get("in_case"):
         # Completed on its case's page: the row without a link to that case, and the
         # close form's waivers and the timeline refreshed beside it (out of band).
@@ -46,7 +49,7 @@ def occurrence_complete(request, pk):
     occ = access.occurrence_for(request.user, pk)
     access.require_complete(request.user, occ)
     if request.method == "GET":  # a row of My tasks opened: its form (the detail page has it too)
-        return _row(request, occ) if request.htmx else redirect("occurrence-detail", pk=occ.pk)
+        return _row(request, occ, can_complete=True) if request.htmx else redirect("occurrence-detail", pk=occ.pk)
     form = CompletionForm(request.POST, request.FILES)
     notice = None
     if form.is_valid():
@@ -58,7 +61,7 @@ def occurrence_complete(request, pk):
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
     if request.htmx:
-        return _row(request, occ, form, notice)
+        return _row(request, occ, form, notice, can_complete=True)
     if form is not None and form.errors:
         occ.refresh_from_db()
         if occ.state in Occurrence.TODO_STATES and not form.non_field_errors():

@@ -49,7 +49,9 @@ def occurrence_complete(*, occurrence: Occurrence, user, note: str = "", now, ev
     occ.save(update_fields=["state", "completed_at", "completed_by", "state_changed_at"])
     audit_record(at=now, action="occurrence.complete", obj=occ, actor=user, platform=occ.platform,
                  data={"state": occ.state, "completion": completion.pk, "late": late})
-    occurrence.refresh_from_db()
+    # The caller's instance as the row now stands (it was locked and written here).
+    for field in ("state", "completed_at", "completed_by", "state_changed_at"):
+        setattr(occurrence, field, getattr(occ, field))
     return completion
 
 

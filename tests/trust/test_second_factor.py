@@ -56,7 +56,7 @@ def test_a_role_on_any_platform_counts(platform):
     assert not second_factor.must_use(user)
     Membership.objects.create(user=user, platform=Platform.objects.create(slug="beta", name="Beta"),
                               role=Role.SUPERVISOR)
-    assert second_factor.must_use(user)
+    assert second_factor.must_use(get_user_model().objects.get(pk=user.pk))  # the next request's user
 
 
 def test_enrolment_confirms_the_app_verifies_the_session_and_issues_ten_recovery_codes(platform):

@@ -187,6 +187,20 @@ def test_my_tasks_pages_long_sections_and_renders_no_forms_until_a_row_is_opened
     assert 'class="complete-form' in opened.content.decode() and f'id="occ-{check.pk}"' in opened.content.decode()
 
 
+def test_a_check_off_from_the_list_reads_and_writes_in_few_statements(client, people, check,
+                                                                        django_assert_max_num_queries):
+    """The htmx check-off answers with its row alone: no navigation bar, the row read once."""
+    client.force_login(people["staff"])
+    with django_assert_max_num_queries(20):
+        response = client.post(reverse("occurrence-complete", args=[check.pk]), {"note": "正常", "files": [pdf()]},
+                               headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert response.status_code == 200 and 'data-state="done"' in html and "已完成" in html
+    assert 'id="inbox"' not in html
+    check.refresh_from_db()
+    assert check.state == "done" and check.completed_by == people["staff"]
+
+
 def test_oversized_upload_keeps_the_note(client, people, check, settings):
     settings.EVIDENCE_MAX_BYTES = 100
     client.force_login(people["staff"])
