@@ -22,6 +22,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     IntegerField,
+    JSONField,
     Min,
     OuterRef,
     Q,
@@ -305,9 +306,12 @@ def _grouped(platform, tz, now, soon, window_start, window_end):
     step = Choose(When(case__isnull=True, then=Value(0)), default=F("sequence"), output_field=IntegerField())
     return (Occurrence.objects.filter(platform=platform, obligation__platform=platform)
             .filter(late | Q(due_at__gt=window_start, due_at__lte=window_end))
-            .annotate(day=TruncDate(_belongs_to(), tzinfo=tz), step=step)
+            # A clock's steps are read for the case lines alone: no JSON decoded for the others.
+            .annotate(day=TruncDate(_belongs_to(), tzinfo=tz), step=step,
+                      steps=Choose(When(case__isnull=False, then=F("obligation__deadlines")), default=None,
+                                   output_field=JSONField()))
             .values("day", "obligation_id", "case_id", "step", "obligation__key", "obligation__title",
-                    "obligation__clause__number", "obligation__deadlines", "case__number", "case__state")
+                    "obligation__clause__number", "steps", "case__number", "case__state")
             .annotate(n=Count("id"), done=Count("id", filter=Q(state__in=DONE_STATES)),
                       waived=Count("id", filter=Q(state=S.WAIVED)), late=Count("id", filter=late),
                       ahead=Count("id", filter=ahead), ahead_open=Count("id", filter=ahead & Q(state=S.OPEN)),
@@ -330,7 +334,7 @@ class _Lines:
         day, late = r["day"], r["late"]
         n, first, one = (late, r["first_late"], r["late_id"]) if overdue else (r["n"], r["first_due"], r["any_id"])
         if r["case_id"]:
-            deadlines = r["obligation__deadlines"] or []
+            deadlines = r["steps"] or []
             key = deadlines[r["step"] - 1]["step"] if 0 < r["step"] <= len(deadlines) else ""
             label = Occurrence.STEP_LABELS.get(key, key)
             return TaskLine(day, f"{r['case__number']} {label}", r["obligation__title"],
