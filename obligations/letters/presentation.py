@@ -44,7 +44,8 @@ def obligation_line(spec: dict) -> str:
         times = f" @ {'、'.join(spec['times_of_day'])}" if spec.get("times_of_day") else ""
         return f"{spec['title']}({period} × {spec['count']}{times})"
     if kind == "event":
-        steps = "、".join(f"{d.get('amount')}{UNITS.get(d.get('unit'), '')}" for d in spec["deadlines"])
+        steps = "、".join(duration(d.get("amount"), d.get("unit")) if d.get("unit") in UNITS
+                         else f"{d.get('amount')}" for d in spec["deadlines"])
         return f"{spec['title']}({dict(Obligation.Trigger.choices).get(spec['trigger'], '')}:{steps})"
     return _("%(title)s(签订后%(days)s日内)") % {"title": spec["title"], "days": spec["one_time_days"]}
 

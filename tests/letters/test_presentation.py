@@ -21,6 +21,12 @@ def test_obligation_lines_say_the_schedule():
     line = obligation_line({"kind": "event", "title": "投诉处理", "trigger": "complaint",
                             "deadlines": [{"amount": 24, "unit": "hours"}, {"amount": 7, "unit": "days"}]})
     assert line == "投诉处理(投诉举报:24小时、7日)"
+    from django.utils import translation
+
+    with translation.override("en"):
+        english = obligation_line({"kind": "event", "title": "投诉处理", "trigger": "complaint",
+                                   "deadlines": [{"amount": 24, "unit": "hours"}, {"amount": 1, "unit": "days"}]})
+    assert "24 hours" in english and "1 day" in english
     assert obligation_line({"kind": "one_time", "title": "制定预案", "one_time_days": 30}) == "制定预案(签订后30日内)"
 
 
