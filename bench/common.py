@@ -14,6 +14,8 @@ os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/pledge
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "compliance.settings")
 os.environ.setdefault("DEBUG", "false")  # no query log: it would slow the runs and cap the counts
 os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(64))  # a production-like run needs a real key
+# Mail is built and handed to a backend that drops it: the console's would print every message.
+os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.dummy.EmailBackend")
 
 
 def sizes_argument(parser: argparse.ArgumentParser, default: str, help: str) -> None:

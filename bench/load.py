@@ -170,12 +170,13 @@ import sys, time, django
 django.setup()
 from obligations.tasks import run_sweeps
 from django.utils import timezone
+answer, sys.stdout = sys.stdout, sys.stderr  # what the sweep prints stays out of the answers
 while sys.stdin.readline():  # a line from the bench: sweep once more
     try:
         run_sweeps(now=timezone.now())
-        print("ok", flush=True)
+        print("ok", file=answer, flush=True)
     except Exception as exc:  # reported, and the loop goes on as a worker's would
-        print("failed", repr(exc).replace("\\n", " "), flush=True)
+        print("failed", repr(exc).replace("\\n", " "), file=answer, flush=True)
 """
 
 
