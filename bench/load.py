@@ -258,7 +258,7 @@ class Browser:
         for link in list(self.more):
             page = 1
             while len(found) < enough:
-                more = self.tasks(lambda *a: None, path=html.unescape(link) + f"&page={page}")
+                more = self.tasks(lambda *a: None, path="/tasks/" + html.unescape(link) + f"&page={page}")
                 if not more:
                     break
                 found.update(dict.fromkeys(more))
