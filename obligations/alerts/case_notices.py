@@ -8,7 +8,8 @@ from django.utils.translation import gettext as _
 from ..links import absolute_url
 from ..models import Case, Membership, Notification, Role
 from ..trust.preferences import languages_of
-from .notifications import insert_notifications, task_name
+from .notifications import task_name
+from .outbox import insert_notifications
 
 
 def case_notice_kinds(case) -> list[str]:

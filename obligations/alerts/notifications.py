@@ -9,7 +9,7 @@ escalation to plan, so its overdue tasks are not reloaded every minute.
 
 A message that should have gone out long ago (beat or the workers were down) is not
 mailed alone: the rows are written as delivered in the app and each person gets one
-catch-up message a day listing them (`catch_up`: concurrent sweeps merge into it).
+catch-up message a day listing them (catch_up.py). Rows are written by outbox.py.
 
 A message about a case's clock names the case and the step (`task_name`); the notices of
 a new case are in case_notices.py.
@@ -26,7 +26,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import (
     Case,
     DateTimeField,
@@ -50,11 +50,11 @@ from ..models import Membership, Notification, Obligation, Occurrence, Role
 from ..schedule.periods import PeriodKind, period_containing
 from ..trust import access
 from ..trust.preferences import languages_of
+from .catch_up import catch_up
+from .outbox import insert_notifications
 
 LOOKBACK = timedelta(days=35)  # escalations reach back this far after downtime
 MINUTE = timedelta(minutes=1)
-INSERT_COLUMNS = ("recipient_id", "kind", "occurrence_id", "case_id", "digest_date", "subject", "body", "created_at",
-                  "claimed_at", "attempts", "sent_at", "repeat", "cancelled_at", "read_at")
 
 
 def schedule_key(ob: Obligation) -> str:
@@ -193,32 +193,6 @@ def plan_candidates(*, now) -> dict:
     }
 
 
-def insert_notifications(rows: list[Notification]) -> list[tuple]:
-    """INSERT … ON CONFLICT DO NOTHING RETURNING: the (id, recipient, subject) of the rows
-    really written; a row that exists already (planned by an earlier or a concurrent
-    sweep) is not counted."""
-    if not rows:
-        return []
-    table, columns = Notification._meta.db_table, ", ".join(INSERT_COLUMNS)
-    ops = connection.ops
-    written = []
-    with connection.cursor() as cursor:
-        for i in range(0, len(rows), 500):
-            batch = rows[i : i + 500]
-            params = []
-            for n in batch:
-                params += [n.recipient_id, n.kind, n.occurrence_id, n.case_id, ops.adapt_datefield_value(n.digest_date),
-                           n.subject, n.body, ops.adapt_datetimefield_value(n.created_at),
-                           ops.adapt_datetimefield_value(n.claimed_at), n.attempts,
-                           ops.adapt_datetimefield_value(n.sent_at), n.repeat,
-                           ops.adapt_datetimefield_value(n.cancelled_at), ops.adapt_datetimefield_value(n.read_at)]
-            values = ", ".join(["(" + ", ".join(["%s"] * len(INSERT_COLUMNS)) + ")"] * len(batch))
-            cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {values} ON CONFLICT DO NOTHING "  # nosec B608 - table and column names from the model, values as parameters
-                           "RETURNING id, recipient_id, subject", params)
-            written += cursor.fetchall()
-    return written
-
-
 def notifications_plan(*, now, digests: bool = True) -> int:
     """Add the notifications that are due now (and the daily digest, unless the digest
     runs on its own). Returns the rows really written."""
@@ -266,39 +240,6 @@ def _plan_rows(plans, everyone, now) -> int:
         per_user[user_id].append(subject)
     caught_up = sum(catch_up(user_id, subjects, languages[user_id], now) for user_id, subjects in per_user.items())
     return len(written) + len(late_written) + caught_up
-
-
-def _catch_up_text(subjects) -> tuple[str, str]:
-    subjects = sorted(subjects)
-    subject = _("停机期间未能按时发送的通知 %(n)d 条") % {"n": len(subjects)}
-    body = (_("调度恢复后汇总如下,每条详情见站内通知:") + "\n" + "\n".join(subjects) + "\n"
-            + _("站内通知:%(link)s") % {"link": absolute_url("notifications")})
-    return subject, body
-
-
-def catch_up(user_id, subjects: list[str], language: str, now) -> int:
-    """One catch-up message per person and day: a concurrent sweep that caught up other late
-    rows for the same person adds them to the message still unsent rather than write a
-    second one. Once that message is claimed for sending, a new one is written beside it.
-    Returns the messages written (0 when merged)."""
-    day = timezone.localdate(now)
-    with translation.override(language), transaction.atomic():
-        subject, body = _catch_up_text(subjects)
-        row = Notification(recipient_id=user_id, kind=Notification.Kind.CATCH_UP, digest_date=day, created_at=now,
-                           subject=subject, body=body)
-        if insert_notifications([row]):
-            return 1
-        earlier = (Notification.objects.select_for_update()
-                   .filter(recipient_id=user_id, kind=Notification.Kind.CATCH_UP, digest_date=day,
-                           claimed_at__isnull=True, sent_at__isnull=True, cancelled_at__isnull=True).first())
-        if earlier is None:
-            row.digest_date = None  # the day's message is on its way: this one goes out beside it
-            return len(insert_notifications([row]))
-        # The body lists one subject per line between its first line and the link (_catch_up_text).
-        listed = earlier.body.split("\n")[1:-1]
-        earlier.subject, earlier.body = _catch_up_text(listed + list(subjects))
-        earlier.save(update_fields=["subject", "body"])
-        return 0
 
 
 def notifications_digest(*, now) -> int:

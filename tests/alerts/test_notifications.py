@@ -218,22 +218,6 @@ def test_a_platform_without_a_supervisor_reloads_no_group_candidates(signed_lett
     assert not Notification.objects.filter(kind="escalate_group").exists()
 
 
-def test_counts_are_the_rows_really_written(team):
-    from obligations.models import Notification as N
-
-    row = N(recipient=team["staff"], kind=N.Kind.DIGEST, digest_date=SIGNED_AT.date(), subject="s", body="",
-            created_at=SIGNED_AT)
-    twin = N(recipient=team["staff"], kind=N.Kind.DIGEST, digest_date=SIGNED_AT.date(), subject="t", body="",
-             created_at=SIGNED_AT)
-    assert len(notifications.insert_notifications([row, twin])) == 1  # bulk_create said 2
-    with time_machine.travel(SIGNED_AT, tick=False):
-        obligations_materialize(now=SIGNED_AT)
-        first = notifications.notifications_plan(now=SIGNED_AT)
-        assert first == Notification.objects.count() - 1
-        Notification.objects.filter(kind="opened").first().delete()
-        assert notifications.notifications_plan(now=SIGNED_AT) == 1
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_planners_at_once_count_each_row_once(team):
@@ -249,21 +233,6 @@ def test_two_planners_at_once_count_each_row_once(team):
             kind=Notification.Kind.CATCH_UP)
         assert sorted(message.body.split("\n")[1:-1]) == sorted(late.values_list("subject", flat=True))
         assert f" {late.count()} " in message.subject
-
-
-def test_a_second_catch_up_the_same_day_joins_the_first_until_it_is_sent(team):
-    staff, at = team["staff"], SIGNED_AT + 30 * H
-    assert notifications.catch_up(staff.pk, ["检查 1"], "zh-hans", at) == 1
-    assert notifications.catch_up(staff.pk, ["检查 2", "检查 3"], "zh-hans", at + H) == 0
-    first = Notification.objects.get(kind=Notification.Kind.CATCH_UP)
-    assert first.body.split("\n")[1:-1] == ["检查 1", "检查 2", "检查 3"] and " 3 " in first.subject
-    assert first.body.endswith("/notifications/")
-    notifications.claim(now=at + H)  # on its way: a later catch-up is a message of its own
-    assert notifications.catch_up(staff.pk, ["检查 4"], "zh-hans", at + 2 * H) == 1
-    later = Notification.objects.filter(kind=Notification.Kind.CATCH_UP).exclude(pk=first.pk).get()
-    assert later.body.split("\n")[1:-1] == ["检查 4"]
-    first.refresh_from_db()
-    assert " 3 " in first.subject
 
 
 def test_claim_and_mark_sent_are_one_update_each_per_batch(team):
