@@ -1,14 +1,14 @@
 """Load: 50 users (an officer and a staff member of each of 25 platforms) on gunicorn with 4
-workers, PostgreSQL and Redis, over loopback, while the sweeps run back to back in a process of their
-own (as a Celery worker runs them, far more often than beat's one-minute ticks):
+workers, PostgreSQL and Redis, over loopback, while the sweeps run every second in a process of their
+own (as a Celery worker runs them, sixty times as often as beat's one-minute ticks):
 
 1. mixed, for --duration seconds (60): each user opens /tasks/, checks off one of the tasks
    it lists (a multipart POST to its completion URL with the CSRF token, a note and a small
    PDF, as the page's htmx form sends it), and every other round opens / (the dashboard for
    an officer, a redirect to /tasks/ for staff);
 2. check-off only, as long: each user checks off the tasks of its list back to back (the list
-   and its groups' pages are read before the phase, enough for it), reading /tasks/ again only
-   if it runs out;
+   and its groups' pages are read before the phase, enough for it), reading /tasks/ again
+   if it runs out, and stopping when that finds nothing new;
 3. a bare Django view (bench/load_urls.py: the same server, middleware, session and login,
    no query of its own, no template), as long.
 
@@ -22,7 +22,7 @@ Two users of a platform may pick the same task: the second is told it is done al
 status other than 200 (or the staff's redirect from /), or a check-off refused for any
 other reason.
 
-    .venv/bin/python bench/load.py [--duration 60] [--users 50] [--workers 4]
+    .venv/bin/python bench/load.py [--duration 60] [--users 50] [--workers 4] [--sweep-every 1]
         (PostgreSQL: DATABASE_URL, default pledge_bench, dropped and made again;
          Redis: REDIS_URL, default redis://127.0.0.1:6379/0; a free port on 127.0.0.1)
 """
@@ -52,6 +52,8 @@ parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
 parser.add_argument("--duration", type=float, default=60, help="seconds of each phase (default 60)")
 parser.add_argument("--users", type=int, default=50, help="an officer and a staff member per platform (default 50)")
 parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (default 4)")
+parser.add_argument("--sweep-every", type=float, default=1.0,
+                    help="seconds between two sweeps (default 1: sixty times beat's one-minute tick)")
 parser.add_argument("--history-days", type=int, default=40,
                     help="days since the letters were signed: the missed tasks users can still check off")
 args = parser.parse_args()
@@ -172,6 +174,7 @@ from obligations.tasks import run_sweeps
 from django.utils import timezone
 answer, sys.stdout = sys.stdout, sys.stderr  # what the sweep prints stays out of the answers
 while sys.stdin.readline():  # a line from the bench: sweep once more
+    time.sleep(float(sys.argv[1]))
     try:
         run_sweeps(now=timezone.now())
         print("ok", file=answer, flush=True)
@@ -181,9 +184,9 @@ while sys.stdin.readline():  # a line from the bench: sweep once more
 
 
 class SweepLoop(threading.Thread):
-    """The composite sweep (`run_sweeps`, as `manage.py sweep` and beat's tasks call it), back
-    to back, in one long-lived process of its own, as a Celery worker is: far more often
-    than beat's one-minute ticks, and without paying for a new interpreter each time."""
+    """The composite sweep (`run_sweeps`, as `manage.py sweep` and beat's tasks call it) every
+    --sweep-every seconds, in one long-lived process of its own, as a Celery worker is: far
+    more often than beat's one-minute ticks, and without paying for a new interpreter each time."""
 
     def __init__(self):
         super().__init__(daemon=True)
@@ -191,7 +194,7 @@ class SweepLoop(threading.Thread):
 
     def run(self):
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "compliance.settings", "PYTHONPATH": str(ROOT)}
-        process = subprocess.Popen([sys.executable, "-c", SWEEPER], cwd=ROOT, env=env, text=True,
+        process = subprocess.Popen([sys.executable, "-c", SWEEPER, str(args.sweep_every)], cwd=ROOT, env=env, text=True,
                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         try:
             while not self.stop.is_set():
@@ -343,8 +346,7 @@ def check_offs(browser, record, confirmed, deadline):
             queue = browser.tasks(record, kind="GET /tasks/ (refill)")
             random.shuffle(queue)
             if not queue:
-                time.sleep(0.5)
-                continue
+                return  # this user has nothing left to check off
         browser.check_off(queue.pop(), record, confirmed)
 
 
