@@ -15,7 +15,7 @@ from .services import render_clause
 
 def _draft_of(clause_or_letter) -> Letter:
     letter_id = clause_or_letter.letter_id if isinstance(clause_or_letter, Clause) else clause_or_letter.pk
-    letter = Letter.objects.select_for_update().select_related("platform").get(pk=letter_id)
+    letter = Letter.objects.select_for_update(of=("self",)).select_related("platform").get(pk=letter_id)
     if letter.is_frozen:
         raise DomainError(_("承诺书第%(version)s版已签署,不能修改;如需变更,请发起修订(生成新版本)。")
                           % {"version": letter.version})

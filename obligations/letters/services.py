@@ -96,7 +96,9 @@ def obligations_start(letter: Letter, now: datetime) -> datetime:
 
 @transaction.atomic
 def letter_sign(*, letter: Letter, user=None, now, past_periods: str | None = None) -> Letter:
-    letter = Letter.objects.select_for_update().select_related("platform").get(pk=letter.pk)
+    # The platform row too: one signing of its letters at a time (a no-key lock, so rows that
+    # merely point to the platform, as a check-off's evidence does, are still written meanwhile).
+    letter = Letter.objects.select_for_update(no_key=True).select_related("platform").get(pk=letter.pk)
     _refuse_if_frozen(letter)
     problems = values_problems(letter.blanks, letter.values)
     if problems:

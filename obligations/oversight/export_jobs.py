@@ -185,7 +185,7 @@ class _Progress:
 
 def _claim(job_id: int) -> ExportJob | None:
     with transaction.atomic():
-        job = ExportJob.objects.select_for_update().select_related("platform").filter(pk=job_id).first()
+        job = ExportJob.objects.select_for_update(of=("self",)).select_related("platform").filter(pk=job_id).first()
         # A done job stays done; a failed one waits for export_retry (this is a stale message).
         if job is None or job.state not in (S.QUEUED, S.RUNNING):
             return None

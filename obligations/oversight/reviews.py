@@ -101,7 +101,7 @@ def require_writer(user, review, action: str) -> None:
 
 
 def _open(review: Review) -> Review:
-    review = Review.objects.select_for_update().select_related("platform").get(pk=review.pk)
+    review = Review.objects.select_for_update(of=("self",)).select_related("platform").get(pk=review.pk)
     if review.state != Review.State.OPEN:
         raise DomainError(_("该季度审查已签署关闭,不能再修改。"))
     return review

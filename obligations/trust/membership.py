@@ -149,8 +149,9 @@ def platform_create(*, name, slug, timezone, template, officer_username, officer
 
 def _lock(platform) -> Platform:
     """Membership changes of one platform run one at a time, each deciding (who may, is
-    this the last officer) only once it holds the lock."""
-    return Platform.objects.select_for_update().get(pk=platform.pk)
+    this the last officer) only once it holds the lock. A no-key lock: rows that merely
+    point to the platform (a check-off's evidence) are still written meanwhile."""
+    return Platform.objects.select_for_update(no_key=True).get(pk=platform.pk)
 
 
 @transaction.atomic
@@ -173,7 +174,7 @@ def membership_invite(*, platform, username, email, role, actor, now) -> Members
 
 
 def _current(membership, platform) -> Membership:
-    current = (Membership.objects.select_for_update().select_related("user")
+    current = (Membership.objects.select_for_update(of=("self",)).select_related("user")
                .filter(pk=membership.pk, platform=platform).first())
     if current is None:
         raise DomainError(_("该成员已不在本平台。"))

@@ -14,9 +14,12 @@ from ..work.occurrences import occurrence_reopen, occurrence_waive
 from .cases import case_page_parts
 
 
-def _row(request, occ, form=None, notice=None, status=200, can_complete=None):
-    """A task's row as it stands now (read again in one query: the check-off may have changed it)."""
-    occ = Occurrence.objects.select_related("obligation", "platform", "completed_by", "case").get(pk=occ.pk)
+def _row(request, occ, form=None, notice=None, status=200, can_complete=None, fresh=False):
+    """A task's row as it stands now: `occ` itself when it is `fresh` (just read, or just
+    completed here), else read again in one query (a refused check-off: someone else's may
+    have changed it)."""
+    if not fresh:
+        occ = Occurrence.objects.select_related("obligation", "platform", "completed_by", "case").get(pk=occ.pk)
     if can_complete is None:
         can_complete = access.can_complete(request.user, occ)
     context = {"occ": occ, "form": form or CompletionForm(), "notice": notice, "now": timezone.now(),
@@ -49,7 +52,8 @@ def occurrence_complete(request, pk):
     occ = access.occurrence_for(request.user, pk)
     access.require_complete(request.user, occ)
     if request.method == "GET":  # a row of My tasks opened: its form (the detail page has it too)
-        return _row(request, occ, can_complete=True) if request.htmx else redirect("occurrence-detail", pk=occ.pk)
+        return _row(request, occ, can_complete=True, fresh=True) if request.htmx else redirect("occurrence-detail",
+                                                                                             pk=occ.pk)
     form = CompletionForm(request.POST, request.FILES)
     notice = None
     if form.is_valid():
@@ -61,7 +65,7 @@ def occurrence_complete(request, pk):
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
     if request.htmx:
-        return _row(request, occ, form, notice, can_complete=True)
+        return _row(request, occ, form, notice, can_complete=True, fresh=notice is not None)
     if form is not None and form.errors:
         occ.refresh_from_db()
         if occ.state in Occurrence.TODO_STATES and not form.non_field_errors():

@@ -18,7 +18,11 @@ def note_required(occurrence: Occurrence) -> bool:
 
 
 def _locked(occurrence: Occurrence) -> Occurrence:
-    return Occurrence.objects.select_for_update().select_related("obligation", "platform").get(pk=occurrence.pk)
+    """The occurrence's row locked and read again. Only its own row (`of`): the obligation and
+    the platform are read, not locked, so check-offs never queue behind a sweep or a member
+    change that holds them."""
+    return (Occurrence.objects.select_for_update(of=("self",)).select_related("obligation", "platform")
+            .get(pk=occurrence.pk))
 
 
 @transaction.atomic

@@ -1,12 +1,17 @@
 """Completing, reopening and waiving one task: the states it may pass through, the
 refusals worded for the user, and one audit record per change."""
 
+import threading
+import time
 from datetime import timedelta
 
 import pytest
+from django.db import connections, transaction
+from django.db.models import F
 
 from obligations.errors import DomainError
-from obligations.models import AuditEvent, Completion, Occurrence
+from obligations.models import AuditEvent, Completion, Obligation, Occurrence, Platform
+from obligations.trust import membership as trust_membership
 from obligations.work.occurrences import occurrence_complete, occurrence_reopen, occurrence_waive
 from obligations.work.sweeps import obligations_materialize, occurrences_close_out
 from tests.cases.support import clocks, open_case
@@ -222,3 +227,36 @@ def test_a_decision_needs_its_text_and_a_response_does_not(signed_letter, staff)
     occurrence_complete(occurrence=c["decide"], user=staff, note="退款已原路退回", now=case.received_at + MINUTE)
     c["decide"].refresh_from_db()
     assert c["decide"].state == "done"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_check_off_locks_its_task_alone_not_the_platform_or_the_obligation(check, staff):
+    """A member change (which locks the platform row) or a sweep (which writes the
+    obligation) in progress does not hold a check-off up."""
+
+    held, release = threading.Event(), threading.Event()
+
+    def hold():
+        try:
+            with transaction.atomic():
+                trust_membership._lock(Platform.objects.get(pk=check.platform_id))
+                Obligation.objects.filter(pk=check.obligation_id).update(materialized_until=F("materialized_until"))
+                held.set()
+                release.wait(10)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert held.wait(10)
+        started = time.monotonic()
+        with connections["default"].cursor() as cursor:
+            cursor.execute("SET lock_timeout = '2s'")  # waiting on the held rows would fail here
+        complete(check, staff)
+        assert time.monotonic() - started < 2
+    finally:
+        release.set()
+        holder.join()
+    assert reload(check).state == "done"
