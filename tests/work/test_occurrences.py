@@ -234,7 +234,6 @@ def test_a_decision_needs_its_text_and_a_response_does_not(signed_letter, staff)
 def test_a_check_off_locks_its_task_alone_not_the_platform_or_the_obligation(check, staff):
     """A member change (which locks the platform row) or a sweep (which writes the
     obligation) in progress does not hold a check-off up."""
-
     held, release = threading.Event(), threading.Event()
 
     def hold():
