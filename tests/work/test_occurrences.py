@@ -251,9 +251,9 @@ def test_a_check_off_locks_its_task_alone_not_the_platform_or_the_obligation(che
     try:
         assert held.wait(10)
         started = time.monotonic()
-        with connections["default"].cursor() as cursor:
-            cursor.execute("SET lock_timeout = '2s'")  # waiting on the held rows would fail here
-        complete(check, staff)
+        with transaction.atomic(), connections["default"].cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout = '2s'")  # waiting on the held rows would fail here
+            complete(check, staff)
         assert time.monotonic() - started < 2
     finally:
         release.set()
