@@ -163,6 +163,8 @@ class ExportJob(models.Model):
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The language the file is written in (oversight/export_jobs.export_language); empty: the site's default.
+    language = models.CharField(_("语言"), max_length=16, blank=True)
 
     class Meta:
         verbose_name = _("导出任务")

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from ..errors import DomainError
 from ..models import ExportJob, Review, Role
 from ..trust.audit import audit_record
+from ..trust.preferences import language_of, supported
 from . import archive, regulator_report, report_documents
 from .review_snapshot import review_snapshot
 
@@ -94,11 +95,22 @@ def _queue(job_id: int) -> None:
         current_app.send_task(TASK, args=[job_id])
 
 
-def export_request(*, platform, kind: str, params: dict, user, now: datetime) -> ExportJob:
+def export_language(kind: str, requested: str | None) -> str:
+    """A report to the regulator is written in Chinese, the regulator's language, whoever asks
+    for it; the quarterly report and the archive's manifest in the language of the person who
+    asked (the one their pages are in)."""
+    if kind in (K.REGULATOR_PDF, K.REGULATOR_DOCX):
+        return settings.LANGUAGE_CODE
+    return supported(requested) or settings.LANGUAGE_CODE
+
+
+def export_request(*, platform, kind: str, params: dict, user, now: datetime, language: str | None = None) -> ExportJob:
+    """Queue the making of a file; `language` is the requester's (their pages'), else their saved choice."""
     params = clean_params(platform, kind, params or {})
+    language = export_language(kind, language or language_of(user))
     with transaction.atomic():
         job = ExportJob.objects.create(platform=platform, kind=kind, params=params, requested_by=user,
-                                       requested_at=now)
+                                       requested_at=now, language=language)
         audit_record(at=now, action="export.request", obj=job, actor=user, platform=platform,
                      data={"kind": kind, "params": params})
         transaction.on_commit(lambda: _queue(job.pk))
@@ -208,7 +220,7 @@ def export_run(job_id: int, *, now: datetime | None = None) -> ExportJob | None:
     now = now or timezone.now()
     progress = _Progress(job.pk)
     try:
-        with translation.override(settings.LANGUAGE_CODE), tempfile.TemporaryFile() as tmp:
+        with translation.override(job.language or settings.LANGUAGE_CODE), tempfile.TemporaryFile() as tmp:
             name, write = _maker(job, now)
             write(tmp, progress)
             tmp.seek(0)

@@ -62,7 +62,7 @@ def export_start(request, slug):
         params = {"start": form.cleaned_data["start"], "end": form.cleaned_data["end"]}
     try:
         job = export_jobs.export_request(platform=platform, kind=kind, params=params, user=request.user,
-                                         now=timezone.now())
+                                         now=timezone.now(), language=request.LANGUAGE_CODE)
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("export-list", platform.slug)

@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 from compliance.celery import app
 from obligations import tasks
 from obligations.errors import DomainError
-from obligations.models import AuditEvent, ExportJob, Platform, Review
+from obligations.models import AuditEvent, ExportJob, Platform, Review, UserPreferences
 from obligations.oversight import export_jobs, report_documents
 from tests.oversight.export_support import (  # noqa: F401 (fixtures)
     SH,
@@ -106,6 +106,30 @@ def test_review_xlsx_and_regulator_docx_and_archive_jobs(platform, officer, revi
     assert zipped.state == S.DONE
     names = zipfile.ZipFile(io.BytesIO(stored_bytes(zipped))).namelist()
     assert names == ["manifest.csv", "seal.txt"]  # no evidence yet: an empty, sealed manifest
+
+
+def test_the_quarterly_report_is_in_the_requesters_language_the_regulators_in_chinese(
+        platform, officer, review, sent, django_capture_on_commit_callbacks):
+    sign(platform, officer)
+    with django_capture_on_commit_callbacks(execute=True):
+        xlsx = export_jobs.export_request(platform=platform, kind=K.REVIEW_XLSX, params={"review": review.pk},
+                                          user=officer, now=NOW, language="en")
+        docx = export_jobs.export_request(platform=platform, kind=K.REGULATOR_DOCX,
+                                          params={"start": "2026-10-01", "end": "2026-12-31"}, user=officer, now=NOW,
+                                          language="en")
+    assert (xlsx.language, docx.language) == ("en", "zh-hans")
+    xlsx, docx = export_jobs.export_run(xlsx.pk), export_jobs.export_run(docx.pk)
+    sheets = load_workbook(io.BytesIO(stored_bytes(xlsx))).sheetnames
+    assert "Obligation performance" in sheets and "义务履行" not in sheets
+    assert xlsx.filename.endswith("Operations and risk findings.xlsx")
+    text = "\n".join(p.text for p in Document(io.BytesIO(stored_bytes(docx))).paragraphs)
+    assert "季度审查" in text  # to the regulator: Chinese, whoever asked
+    # No language given: the requester's saved choice, else the site's default.
+    UserPreferences.objects.create(user=officer, language="en")
+    with django_capture_on_commit_callbacks(execute=True):
+        again = export_jobs.export_request(platform=platform, kind=K.REVIEW_PDF, params={"review": review.pk},
+                                           user=officer, now=NOW)
+    assert again.language == "en"
 
 
 def test_request_refuses_bad_parameters(platform, officer):

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -178,6 +179,18 @@ def test_supervisors_export_the_review_report_only(platform, people, review, dja
     assert auditor.get(reverse("export-download", args=[regulator.pk])).status_code == 200
     with django_capture_on_commit_callbacks(execute=False):
         assert start(auditor, platform, kind=K.EVIDENCE_ZIP, start="2026-10-01", end="2026-12-31").status_code == 302
+
+
+def test_a_report_is_requested_in_the_language_of_the_page(platform, people, review,
+                                                          django_capture_on_commit_callbacks):
+    supervisor = client_for(people["supervisor"])
+    supervisor.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the pages in English
+    with django_capture_on_commit_callbacks(execute=False):
+        english = job_of(start(supervisor, platform, kind=K.REVIEW_XLSX, review=review.pk))
+    del supervisor.cookies[settings.LANGUAGE_COOKIE_NAME]
+    with django_capture_on_commit_callbacks(execute=False):
+        chinese = job_of(start(supervisor, platform, kind=K.REVIEW_XLSX, review=review.pk))
+    assert (english.language, chinese.language) == ("en", "zh-hans")
 
 
 def test_a_download_of_an_unfinished_job_is_404(platform, people, review, django_capture_on_commit_callbacks):
