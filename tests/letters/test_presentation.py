@@ -27,6 +27,9 @@ def test_obligation_lines_say_the_schedule():
         english = obligation_line({"kind": "event", "title": "投诉处理", "trigger": "complaint",
                                    "deadlines": [{"amount": 24, "unit": "hours"}, {"amount": 1, "unit": "days"}]})
     assert "24 hours" in english and "1 day" in english
+    unfilled = [{"amount": None, "unit": "hours"}, {"amount": "{complaint_response_hours}", "unit": "hours"}]
+    assert obligation_line({"kind": "event", "title": "投诉处理", "trigger": "complaint", "deadlines": unfilled}) == \
+        "投诉处理(投诉举报:?小时、{complaint_response_hours}小时)"  # a draft's blank, shown as it stands
     assert obligation_line({"kind": "one_time", "title": "制定预案", "one_time_days": 30}) == "制定预案(签订后30日内)"
 
 

@@ -70,3 +70,12 @@ def test_stranger_gets_404(client, draft):
     client.force_login(make_user("charlie", other, Role.OFFICER))
     assert client.get(reverse("letter-edit", args=[draft.pk])).status_code == 404
     assert client.post(reverse("letter-start", args=["alpha"])).status_code == 404
+
+
+def test_a_draft_with_a_blank_deadline_still_shows_its_letter_and_editor(client, draft, platform):
+    """A complaint deadline not filled in yet reads as its blank, not a server error."""
+    assert "complaint_response_hours" not in draft.values
+    page = client.get(reverse("letter-detail", args=[platform.slug]))
+    editor = client.get(reverse("clause-editor", args=[draft.pk]))
+    assert page.status_code == 200 and editor.status_code == 200
+    assert "小时" in editor.content.decode()
