@@ -170,11 +170,13 @@ def workers_cpu(server):
 SWEEPER = """
 import sys, time, django
 django.setup()
-from obligations.tasks import run_sweeps
+from django.db import close_old_connections
 from django.utils import timezone
+from obligations.tasks import run_sweeps
 answer, sys.stdout = sys.stdout, sys.stderr  # what the sweep prints stays out of the answers
 while sys.stdin.readline():  # a line from the bench: sweep once more
     time.sleep(float(sys.argv[1]))
+    close_old_connections()  # as a worker does between tasks: a broken connection is replaced
     try:
         run_sweeps(now=timezone.now())
         print("ok", file=answer, flush=True)
@@ -195,7 +197,8 @@ class SweepLoop(threading.Thread):
     def run(self):
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "compliance.settings", "PYTHONPATH": str(ROOT)}
         process = subprocess.Popen([sys.executable, "-c", SWEEPER, str(args.sweep_every)], cwd=ROOT, env=env, text=True,
-                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                   stderr=open(VAR / "sweeps.log", "w"))  # noqa: SIM115 - closed with the process
         try:
             while not self.stop.is_set():
                 process.stdin.write("sweep\n")
@@ -203,7 +206,7 @@ class SweepLoop(threading.Thread):
                 answer = process.stdout.readline()
                 if not answer:
                     self.failures += 1
-                    self.last_error = "the sweep process exited"
+                    self.last_error = "the sweep process exited: " + (VAR / "sweeps.log").read_text()[-2000:]
                     return
                 self.runs += 1
                 if not answer.startswith("ok"):
@@ -211,7 +214,10 @@ class SweepLoop(threading.Thread):
                     self.last_error = answer.strip()
         finally:
             process.stdin.close()
-            process.wait(timeout=120)
+            try:
+                process.wait(timeout=120)
+            except subprocess.TimeoutExpired:
+                process.kill()
 
 
 # --- the users ----------------------------------------------------------------------------
@@ -262,7 +268,7 @@ class Browser:
             page = 1
             while len(found) < enough:
                 more = self.tasks(lambda *a: None, path="/tasks/" + html.unescape(link) + f"&page={page}")
-                if not more:
+                if not set(more) - found.keys():  # past the last page the paginator repeats the last
                     break
                 found.update(dict.fromkeys(more))
                 page += 1

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ..errors import DomainError
 from ..models import Evidence
@@ -25,7 +26,9 @@ from ..schedule.periods import local_midnight
 CHUNK = 1024 * 1024
 MANIFEST = "manifest.csv"
 SEAL = "seal.txt"
-MANIFEST_HEADER = ("条款", "任务", "周期", "文件", "SHA-256", "上传人", "上传时间", "留存至")
+# In the language the archive is written in (export_jobs runs it under the requester's).
+MANIFEST_HEADER = (gettext_lazy("条款"), gettext_lazy("任务"), gettext_lazy("周期"), gettext_lazy("文件"), "SHA-256",
+                   gettext_lazy("上传人"), gettext_lazy("上传时间"), gettext_lazy("留存至"))
 ZIP64_FROM = 1 << 31
 
 
@@ -95,7 +98,7 @@ def write_archive(out, entries: Iterable[Entry], *, tz, seal: str | None = None,
     storage = evidence_storage()
     manifest = io.StringIO()
     writer = csv.writer(manifest)
-    writer.writerow(MANIFEST_HEADER)
+    writer.writerow([str(label) for label in MANIFEST_HEADER])
     used: set[str] = set()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
         for i, entry in enumerate(entries, start=1):

@@ -112,7 +112,7 @@ def export_request(*, platform, kind: str, params: dict, user, now: datetime, la
         job = ExportJob.objects.create(platform=platform, kind=kind, params=params, requested_by=user,
                                        requested_at=now, language=language)
         audit_record(at=now, action="export.request", obj=job, actor=user, platform=platform,
-                     data={"kind": kind, "params": params})
+                     data={"kind": kind, "params": params, "language": language})
         transaction.on_commit(lambda: _queue(job.pk))
     return job
 
@@ -219,26 +219,27 @@ def export_run(job_id: int, *, now: datetime | None = None) -> ExportJob | None:
         return ExportJob.objects.filter(pk=job_id).first()
     now = now or timezone.now()
     progress = _Progress(job.pk)
-    try:
-        with translation.override(job.language or settings.LANGUAGE_CODE), tempfile.TemporaryFile() as tmp:
-            name, write = _maker(job, now)
-            write(tmp, progress)
-            tmp.seek(0)
-            digest = hashlib.sha256()
-            while chunk := tmp.read(1024 * 1024):
-                digest.update(chunk)
-            tmp.seek(0)
-            ext = EXTENSIONS[job.kind]
-            stored = exports_storage().save(f"{job.platform_id}/{job.pk}-{uuid.uuid4().hex}{ext}", File(tmp))
-    except DomainError as exc:
-        return _fail(job, str(exc))
-    except SoftTimeLimitExceeded:
-        return _fail(job, _("生成超时(超过 %(minutes)d 分钟),已停止。请缩短报告期后重试。")
-                     % {"minutes": settings.PLEDGE_EXPORT_TIME_LIMIT // 60})
-    except Exception as exc:
-        log.exception("export job %s failed", job.pk)
-        return _fail(job, _("生成失败:系统内部错误(%(error)s)。请重试;若仍失败,请联系管理员。")
-                     % {"error": type(exc).__name__})
+    with translation.override(job.language or settings.LANGUAGE_CODE):  # the file, and why it failed
+        try:
+            with tempfile.TemporaryFile() as tmp:
+                name, write = _maker(job, now)
+                write(tmp, progress)
+                tmp.seek(0)
+                digest = hashlib.sha256()
+                while chunk := tmp.read(1024 * 1024):
+                    digest.update(chunk)
+                tmp.seek(0)
+                ext = EXTENSIONS[job.kind]
+                stored = exports_storage().save(f"{job.platform_id}/{job.pk}-{uuid.uuid4().hex}{ext}", File(tmp))
+        except DomainError as exc:
+            return _fail(job, str(exc))
+        except SoftTimeLimitExceeded:
+            return _fail(job, _("生成超时(超过 %(minutes)d 分钟),已停止。请缩短报告期后重试。")
+                         % {"minutes": settings.PLEDGE_EXPORT_TIME_LIMIT // 60})
+        except Exception as exc:
+            log.exception("export job %s failed", job.pk)
+            return _fail(job, _("生成失败:系统内部错误(%(error)s)。请重试;若仍失败,请联系管理员。")
+                         % {"error": type(exc).__name__})
     job.file.name, job.filename, job.sha256 = stored, name + ext, digest.hexdigest()
     job.state, job.progress, job.finished_at = S.DONE, 100, timezone.now()
     job.save(update_fields=["file", "filename", "sha256", "state", "progress", "finished_at"])

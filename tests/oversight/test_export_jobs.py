@@ -124,6 +124,12 @@ def test_the_quarterly_report_is_in_the_requesters_language_the_regulators_in_ch
     assert xlsx.filename.endswith("Operations and risk findings.xlsx")
     text = "\n".join(p.text for p in Document(io.BytesIO(stored_bytes(docx))).paragraphs)
     assert "季度审查" in text  # to the regulator: Chinese, whoever asked
+    with django_capture_on_commit_callbacks(execute=True):
+        zipped = export_jobs.export_request(platform=platform, kind=K.EVIDENCE_ZIP,
+                                            params={"start": "2026-10-01", "end": "2026-12-31"}, user=officer,
+                                            now=NOW, language="en")
+    manifest = zipfile.ZipFile(io.BytesIO(stored_bytes(export_jobs.export_run(zipped.pk)))).read("manifest.csv")
+    assert manifest.decode("utf-8-sig").startswith("Clause,")
     # No language given: the requester's saved choice, else the site's default.
     UserPreferences.objects.create(user=officer, language="en")
     with django_capture_on_commit_callbacks(execute=True):
