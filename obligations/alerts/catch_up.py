@@ -37,7 +37,8 @@ def catch_up(user_id, subjects: list[str], language: str, now) -> int:
         if insert_notifications([row]):
             return 1
         first = mine.select_for_update().get(digest_date=day)  # the turn of this person's catch-ups
-        pending = mine.filter(pk=first.pk, **UNSENT).first() or (
+        waiting = first.claimed_at is None and first.sent_at is None and first.cancelled_at is None
+        pending = first if waiting else (
             mine.select_for_update().filter(digest_date__isnull=True, **UNSENT,
                                             created_at__gte=local_midnight(day, timezone.get_default_timezone()))
             .order_by("-pk").first())

@@ -12,8 +12,11 @@ UNITS = {"minutes": gettext_lazy("分钟"), "hours": gettext_lazy("小时"), "da
          "workdays": gettext_lazy("个工作日")}
 
 
-def duration(amount: int, unit: str) -> str:
-    """24小时, 7日, 5个工作日 (24 hours, 7 days, 5 working days)."""
+def duration(amount, unit: str) -> str:
+    """24小时, 7日, 5个工作日 (24 hours, 7 days, 5 working days); a draft's unfilled blank
+    ("{complaint_response_hours}", or nothing yet) as it stands."""
+    if not (isinstance(amount, int) or (isinstance(amount, str) and amount.isdigit())):
+        return f"{amount if amount is not None else '?'}{UNITS.get(unit, '')}"
     n = int(amount)
     phrase = {
         "minutes": ngettext("%(n)d分钟", "%(n)d分钟", n),
@@ -36,15 +39,6 @@ def deadline_phrase(step: dict, severity: str = "") -> str:
     return _("%(within)s内完成“%(step)s”") % {"within": within, "step": step.get("step", "")}
 
 
-def _step_length(step: dict) -> str:
-    """24小时 (24 hours); an unfilled blank ("{complaint_response_hours}", or nothing yet) as it stands."""
-    amount, unit = step.get("amount"), step.get("unit")
-    if isinstance(amount, int) or (isinstance(amount, str) and amount.isdigit()):
-        if unit in UNITS:
-            return duration(amount, unit)
-    return f"{amount if amount is not None else '?'}{UNITS.get(unit, '')}"
-
-
 def obligation_line(spec: dict) -> str:
     """安全检查(每日 × 3), 投诉举报处理(respond 24小时, decide 7日) …"""
     kind = spec["kind"]
@@ -53,7 +47,7 @@ def obligation_line(spec: dict) -> str:
         times = f" @ {'、'.join(spec['times_of_day'])}" if spec.get("times_of_day") else ""
         return f"{spec['title']}({period} × {spec['count']}{times})"
     if kind == "event":
-        steps = "、".join(_step_length(d) for d in spec["deadlines"])
+        steps = "、".join(duration(d.get("amount"), d.get("unit")) for d in spec["deadlines"])
         return f"{spec['title']}({dict(Obligation.Trigger.choices).get(spec['trigger'], '')}:{steps})"
     return _("%(title)s(签订后%(days)s日内)") % {"title": spec["title"], "days": spec["one_time_days"]}
 
