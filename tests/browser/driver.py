@@ -95,7 +95,9 @@ def enter_code(driver, code):
 def open_row(driver, row_id):
     """On My tasks: open a task's row (its form is fetched then) and return the row with its form."""
     driver.find_element(By.ID, row_id).find_element(By.CSS_SELECTOR, ".open-complete").click()
-    return wait(driver).until(lambda d: d.find_element(By.ID, row_id).find_elements(By.CSS_SELECTOR, "form.complete-form")
+    # One selector for the row and its form: htmx swaps the row out, so a row found first may be gone
+    # before its form is looked up inside it.
+    return wait(driver).until(lambda d: d.find_elements(By.CSS_SELECTOR, f"[id='{row_id}'] form.complete-form")
                               and d.find_element(By.ID, row_id))
 
 
