@@ -7,8 +7,7 @@ from datetime import date
 
 from django.db.models import Min
 
-from ..letters.services import current_letter
-from ..models import Case, Completion, Obligation
+from ..models import Case, Completion, Letter, Obligation
 from ..schedule.periods import (
     PeriodKind,
     local_midnight,
@@ -41,18 +40,24 @@ def p90(values: list[float]) -> float | None:
 def respond_steps(platform) -> dict[int, int]:
     """obligation id -> the sequence of its 'respond' step, for complaint obligations."""
     steps = {}
-    for ob in Obligation.objects.filter(platform=platform, kind=Obligation.Kind.EVENT,
-                                        trigger=Obligation.Trigger.COMPLAINT):
-        for i, step in enumerate(ob.deadlines, start=1):
+    for pk, deadlines in Obligation.objects.filter(platform=platform, kind=Obligation.Kind.EVENT,
+                                                   trigger=Obligation.Trigger.COMPLAINT).values_list("pk", "deadlines"):
+        for i, step in enumerate(deadlines, start=1):
             if step["step"] == "respond":
-                steps[ob.pk] = i
+                steps[pk] = i
     return steps
+
+
+def promised_minutes(platform) -> int | None:
+    """The signed letter's promised average response time (its blank response_minutes), read
+    alone: the letter's text is not loaded for one number."""
+    return (Letter.objects.filter(platform=platform, state=Letter.State.SIGNED).order_by("-version")
+            .values_list("values__response_minutes", flat=True).first())
 
 
 def monthly_response_times(platform, *, now, months=12) -> list[MonthFigures]:
     tz = platform.tz
-    letter = current_letter(platform)
-    limit = letter.values.get("response_minutes") if letter else None
+    limit = promised_minutes(platform)
     starts = month_starts(period_containing(PeriodKind.MONTHLY, now, tz).start_date, months)
     steps = respond_steps(platform)
     firsts = (Completion.objects.filter(occurrence__platform=platform, occurrence__case__kind=Case.Kind.COMPLAINT,

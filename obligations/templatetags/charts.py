@@ -18,7 +18,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from ..oversight.dashboard import weekdays
+from ..oversight.task_lines import weekdays
 from ..schedule.periods import month_end_date
 
 register = template.Library()

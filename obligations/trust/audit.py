@@ -60,7 +60,7 @@ def audit_record(*, at, action, obj=None, actor=None, platform=None, data=None) 
             # Serialise writers so the chain stays a chain (SQLite writes are serial anyway).
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(hashtext('pledge-audit-chain'))")
-        last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
+        last_id, last = AuditEvent.objects.order_by("-id").values_list("id", "hash").first() or (None, None)
         event = AuditEvent(
             at=at,
             platform=platform,
@@ -74,7 +74,7 @@ def audit_record(*, at, action, obj=None, actor=None, platform=None, data=None) 
         event.hash = event.compute_hash(audit_key())
         event.save()
         # Anchored only once committed: a rolled-back record must not become the anchor.
-        transaction.on_commit(lambda: anchor_advance(event.pk, event.hash), robust=True)
+        transaction.on_commit(lambda: anchor_advance(event.pk, event.hash, after=(last_id, last)), robust=True)
         return event
 
 
@@ -143,11 +143,13 @@ def _write_state(path: Path, state: dict) -> None:
         raise
 
 
-def anchor_advance(event_id: int, event_hash: str) -> bool:
+def anchor_advance(event_id: int, event_hash: str, after=None) -> bool:
     """Move this database's anchor forward to (event_id, event_hash), a committed record.
     Never backwards, never over an anchor whose HMAC fails, and never past an anchored
     record that is no longer there: those are evidence, kept for verification to report.
-    (After a deliberate reset of the database, remove the anchor file by hand.)"""
+    (After a deliberate reset of the database, remove the anchor file by hand.)
+    `after` is the (id, hash) the record was chained onto, read under the chain's lock: when
+    that is the anchor, the anchored record was there, and is not looked up again."""
     path, database = _anchor_path(), _database_label()
     try:
         with _locked_state(path) as state:
@@ -158,7 +160,9 @@ def anchor_advance(event_id: int, event_hash: str) -> bool:
                     return False
                 if current["id"] >= event_id:
                     return False
-                if not AuditEvent.objects.filter(pk=current["id"], hash=current["hash"]).exists():
+                chained_onto_anchor = after is not None and tuple(after) == (current["id"], current["hash"])
+                if not chained_onto_anchor and not AuditEvent.objects.filter(pk=current["id"],
+                                                                             hash=current["hash"]).exists():
                     # The anchored record is gone or changed: moving on would hide a cut tail.
                     log.error("audit record #%s named by the anchor is gone; anchor kept as evidence", current["id"])
                     return False

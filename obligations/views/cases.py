@@ -18,7 +18,8 @@ from ..errors import DomainError
 from ..forms.cases import CaseCloseForm, CaseForm
 from ..forms.work import CompletionForm
 from ..models import Case, Occurrence, Platform, Role
-from ..oversight.dashboard import late_clocks, stamp
+from ..oversight.dashboard import late_clocks
+from ..oversight.task_lines import stamp
 from ..trust import access
 
 WRITERS = (Role.OFFICER, Role.STAFF)

@@ -2,6 +2,7 @@
 state it does not expect (a double click completes once), and writes the audit trail."""
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext as _
 
 from ..errors import DomainError
@@ -17,12 +18,18 @@ def note_required(occurrence: Occurrence) -> bool:
     return bool(occurrence.case_id) and occurrence.step in NOTE_REQUIRED_STEPS
 
 
-def _locked(occurrence: Occurrence) -> Occurrence:
+def _locked(occurrence: Occurrence, **annotations) -> Occurrence:
     """The occurrence's row locked and read again. Only its own row (`of`): the obligation and
     the platform are read, not locked, so check-offs never queue behind a sweep or a member
     change that holds them."""
     return (Occurrence.objects.select_for_update(of=("self",)).select_related("obligation", "platform")
-            .get(pk=occurrence.pk))
+            .annotate(**annotations).get(pk=occurrence.pk))
+
+
+def _reopened_completion():
+    """The task's last reopened completion, which a new one corrects (read with the lock)."""
+    return Subquery(Completion.objects.filter(occurrence=OuterRef("pk"), reopened_at__isnull=False)
+                    .order_by("-completed_at").values("pk")[:1])
 
 
 @transaction.atomic
@@ -30,7 +37,7 @@ def occurrence_complete(*, occurrence: Occurrence, user, note: str = "", now, ev
                         attach=None) -> Completion:
     """Record a completion. `attach(completion)` stores the evidence inside the same
     transaction, so a failed upload leaves neither a completion nor a file record."""
-    occ = _locked(occurrence)
+    occ = _locked(occurrence, corrects_id=_reopened_completion())
     if occ.state not in Occurrence.TODO_STATES:
         if occ.completed_by_id:
             raise DomainError(_("该任务已由 %(user)s 完成,无需重复提交。") % {"user": occ.completed_by})
@@ -42,10 +49,9 @@ def occurrence_complete(*, occurrence: Occurrence, user, note: str = "", now, ev
     if occ.obligation.evidence_required and evidence_count < 1:
         raise DomainError(_("该义务要求提交佐证材料(%(what)s),请上传至少一个文件。")
                           % {"what": occ.obligation.evidence_description or _("佐证材料")}, field="files")
-    previous = occ.completions.filter(reopened_at__isnull=False).order_by("-completed_at").first()
     late = now > occ.due_at
     completion = Completion.objects.create(occurrence=occ, user=user, completed_at=now, note=note, late=late,
-                                           corrects=previous)
+                                           corrects_id=occ.corrects_id)
     if attach is not None:
         attach(completion)
     occ.state = Occurrence.State.DONE_LATE if late else Occurrence.State.DONE

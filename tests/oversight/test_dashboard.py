@@ -431,16 +431,6 @@ def test_dates_carry_the_year_when_it_is_not_this_one(client, signed_letter, off
     assert "本季度 <span class=\"small text-muted\">10-01 – 12-31</span>" in html
 
 
-def test_stamp_adds_the_year_only_when_it_differs():
-    now = datetime(2026, 11, 15, 12, tzinfo=SH)
-    assert dashboard.stamp(datetime(2026, 12, 31, 16, tzinfo=SH), SH, now) == "12-31 16:00"
-    assert dashboard.stamp(datetime(2027, 1, 1, 0, tzinfo=SH), SH, now) == "2027-01-01 00:00"
-    assert dashboard.stamp(datetime(2025, 12, 31, 16, 30, tzinfo=SH), SH, now) == "2025-12-31 16:30"
-    assert dashboard.stamp(datetime(2027, 1, 1, tzinfo=SH).date(), SH, now) == "2027-01-01"
-    assert dashboard.stamp(datetime(2026, 12, 31, 16, 30, tzinfo=SH).astimezone(ZoneInfo("UTC")), SH, now) == \
-        "12-31 16:30"  # in the platform's zone
-
-
 @pytest.mark.parametrize("now", [datetime(2026, 11, 15, 12, tzinfo=SH), datetime(2026, 10, 1, 0, 0, tzinfo=SH),
                                  datetime(2026, 9, 30, 23, 59, tzinfo=SH), datetime(2027, 1, 2, 8, tzinfo=SH)])
 def test_the_page_charts_from_one_query_equal_the_separate_ones(filled, now):

@@ -144,6 +144,25 @@ def test_a_new_record_does_not_move_the_anchor_past_a_cut(chain, platform, djang
     assert (check.reason, check.broken_id) == (ChainCheck.ANCHOR_MISMATCH, chain[-1].pk)
 
 
+def test_a_record_chained_onto_the_anchor_moves_it_without_looking_the_anchor_up(
+        chain, platform, django_capture_on_commit_callbacks, django_assert_num_queries):
+    with django_capture_on_commit_callbacks() as callbacks:
+        later = audit_record(at=SIGNED_AT + timedelta(days=1), action="test.after", platform=platform)
+    with django_assert_num_queries(0):  # its predecessor, read under the chain's lock, is the anchor
+        callbacks[0]()
+    assert [(a["id"], a["hash"]) for a in anchor_file().values()] == [(later.pk, later.hash)]
+    assert audit_verify().ok
+
+
+def test_a_record_chained_after_a_cut_of_the_anchored_record_alone_leaves_the_anchor(
+        chain, platform, django_capture_on_commit_callbacks):
+    with guard_lifted():
+        sql("DELETE FROM obligations_auditevent WHERE id = %s", [chain[-1].pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        audit_record(at=SIGNED_AT + timedelta(days=1), action="test.after", platform=platform)
+    assert [a["id"] for a in anchor_file().values()] == [chain[-1].pk]  # chained onto chain[-2]: looked up, gone
+
+
 def test_verify_audit_catches_a_record_rechained_with_the_public_algorithm(chain):
     """The attacker rewrites a record and recomputes every later hash with plain SHA-256,
     the algorithm the source code shows; without the key the first rewritten one fails."""
