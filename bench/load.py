@@ -12,7 +12,8 @@ own (as a Celery worker runs them, sixty times as often as beat's one-minute tic
 3. a bare Django view (bench/load_urls.py: the same server, middleware, session and login,
    no query of its own, no template), as long.
 
-It prints requests per second, p50, p95, p99 and errors per request kind and phase, the
+It prints requests per second, p50, p95, p99 and errors per request kind and phase, the CPU
+a request of the gunicorn workers, of PostgreSQL's backends and of the whole machine, the
 check-off throughput as a ratio of the bare view's (goal: at least half), and then, by SQL:
 duplicate occurrences by identity, duplicate completions per occurrence, and completions
 the client was shown as done that are missing (or lack their evidence file).
@@ -165,6 +166,36 @@ def workers_cpu(server):
     except OSError:
         return None
     return total
+
+
+def postmaster_pid():
+    """The PostgreSQL server's main process (the parent of this connection's backend), when it
+    runs on this machine; else None."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        backend = cur.fetchone()[0]
+    try:
+        return int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def reaped_cpu(pid):
+    """CPU seconds of `pid`'s children that have exited: for the postmaster, the backends of
+    the connections closed so far (with CONN_MAX_AGE 0, one a request)."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_cpu():
+    """CPU seconds the whole machine has been busy (every process; idle, I/O wait and steal not counted)."""
+    user, nice, system, _idle, _iowait, irq, softirq = (int(v) for v in Path("/proc/stat").read_text().split()[1:8])
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
 
 
 SWEEPER = """
@@ -322,13 +353,15 @@ def run_phase(browsers, body):
     recorder, confirmed = Recorder(), []
     deadline = time.perf_counter() + args.duration
     threads = [threading.Thread(target=body, args=(b, recorder, confirmed, deadline)) for b in browsers]
-    started, cpu = time.perf_counter(), workers_cpu(server)
+    started, cpu, pg, machine = time.perf_counter(), workers_cpu(server), reaped_cpu(POSTMASTER), machine_cpu()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    after = workers_cpu(server)
+    after, pg_after = workers_cpu(server), reaped_cpu(POSTMASTER)
+    recorder.machine_cpu = machine_cpu() - machine
     recorder.server_cpu = after - cpu if None not in (cpu, after) else None
+    recorder.pg_cpu = pg_after - pg if None not in (pg, pg_after) else None
     return recorder, confirmed, time.perf_counter() - started
 
 
@@ -382,10 +415,15 @@ def report(title, recorder, elapsed, sweeps_before, sweeps):
         print(line("all", everything, elapsed))
     if recorder.outcomes:
         print("  check-offs: " + ", ".join(f"{n} {what}" for what, n in recorder.outcomes.most_common()))
+    n = sum(len(v) for v in recorder.samples.values())
     if recorder.server_cpu is not None:
-        n = sum(len(v) for v in recorder.samples.values())
         print(f"  gunicorn workers' CPU: {recorder.server_cpu:.1f} s = {recorder.server_cpu / n * 1000:.1f} ms a request "
               "(PostgreSQL's not counted)")
+    if recorder.pg_cpu is not None and not connection.settings_dict["CONN_MAX_AGE"]:
+        print(f"  PostgreSQL's backends' CPU (one connection a request): {recorder.pg_cpu:.1f} s = "
+              f"{recorder.pg_cpu / n * 1000:.1f} ms a request")
+    print(f"  the whole machine's CPU (server, database, sweeps, this generator): {recorder.machine_cpu:.1f} s = "
+          f"{recorder.machine_cpu / n * 1000:.1f} ms a request, of {os.cpu_count() * elapsed:.0f} s available")
     if recorder.statuses:
         print("  errors by status: " + ", ".join(f"{kind} {status or 'no response'}: {n}"
                                                 for (kind, status), n in recorder.statuses.most_common()))
@@ -430,6 +468,7 @@ print(f"setup: {Platform.objects.count()} platforms, {len(users)} users, {Occurr
       f"in {time.perf_counter() - t:.0f} s")
 print(f"PostgreSQL: {pg_settings_line()}; CONN_MAX_AGE={connection.settings_dict['CONN_MAX_AGE']}; "
       f"Redis: {os.environ['REDIS_URL']}; {os.cpu_count()} CPUs, shared with this load generator")
+POSTMASTER = postmaster_pid()
 connection.close()
 
 port = free_port()

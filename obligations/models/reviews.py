@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from .occurrences import Occurrence
@@ -170,3 +171,12 @@ class ExportJob(models.Model):
         verbose_name = _("导出任务")
         verbose_name_plural = _("导出任务")
         ordering = ["-requested_at", "-id"]
+
+    @property
+    def language_code(self) -> str:
+        return self.language or settings.LANGUAGE_CODE
+
+    @property
+    def language_name(self) -> str:
+        """The file's language named in itself (简体中文, English), for the export pages."""
+        return get_language_info(self.language_code)["name_local"]

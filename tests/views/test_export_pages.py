@@ -191,6 +191,11 @@ def test_a_report_is_requested_in_the_language_of_the_page(platform, people, rev
     with django_capture_on_commit_callbacks(execute=False):
         chinese = job_of(start(supervisor, platform, kind=K.REVIEW_XLSX, review=review.pk))
     assert (english.language, chinese.language) == ("en", "zh-hans")
+    listed = supervisor.get(reverse("export-list", args=[platform.slug])).content.decode()
+    row = listed[listed.index(f'data-job="{english.pk}"'):]
+    assert 'data-language="en" lang="en">· English</span>' in row[:row.index("</tr>")]
+    row = listed[listed.index(f'data-job="{chinese.pk}"'):]
+    assert 'data-language="zh-hans" lang="zh-hans">· 简体中文</span>' in row[:row.index("</tr>")]
 
 
 def test_a_download_of_an_unfinished_job_is_404(platform, people, review, django_capture_on_commit_callbacks):
