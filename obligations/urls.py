@@ -12,6 +12,7 @@ from .views import (
     health,
     inbox,
     intake,
+    letter_versions,
     letters,
     occurrences,
     people,
@@ -71,12 +72,12 @@ urlpatterns = [
 
 # The clause editor of a draft, its preview and amendment diff, every version read-only.
 urlpatterns += [
-    path("platforms/<slug:slug>/letter/versions/", drafting.letter_versions, name="letter-versions"),
-    path("letters/<int:pk>/", drafting.letter_version, name="letter-version"),
+    path("platforms/<slug:slug>/letter/versions/", letter_versions.letter_versions, name="letter-versions"),
+    path("letters/<int:pk>/", letter_versions.letter_version, name="letter-version"),
     path("letters/<int:pk>/clauses/", drafting.clause_editor, name="clause-editor"),
     path("letters/<int:pk>/clauses/add/", drafting.clause_add_view, name="clause-add"),
-    path("letters/<int:pk>/preview/", drafting.letter_preview_page, name="letter-preview"),
-    path("letters/<int:pk>/changes/", drafting.letter_changes, name="letter-changes"),
+    path("letters/<int:pk>/preview/", letter_versions.letter_preview_page, name="letter-preview"),
+    path("letters/<int:pk>/changes/", letter_versions.letter_changes, name="letter-changes"),
     path("letters/<int:pk>/discard/", drafting.letter_discard_view, name="letter-discard"),
     path("clauses/<int:pk>/", drafting.clause_row, name="clause-row"),
     path("clauses/<int:pk>/edit/", drafting.clause_edit, name="clause-edit"),
