@@ -28,7 +28,7 @@ from ..errors import DomainError
 from ..models import ExportJob, Review, Role
 from ..trust.audit import audit_record
 from ..trust.preferences import language_of, supported
-from . import archive, regulator_report, report_documents
+from . import archive, regulator_documents, regulator_report, report_documents
 from .review_snapshot import review_snapshot
 
 log = logging.getLogger(__name__)
@@ -165,7 +165,7 @@ def _maker(job: ExportJob, now: datetime) -> tuple[str, Callable]:
     if job.kind in PERIOD_KINDS:
         start, end = _period(job)
         report = regulator_report.regulator_report(platform, start=start, end=end, now=now)
-        render = report_documents.regulator_pdf if job.kind == K.REGULATOR_PDF else report_documents.regulator_docx
+        render = regulator_documents.regulator_pdf if job.kind == K.REGULATOR_PDF else regulator_documents.regulator_docx
         name = f"{platform.slug}-{_('运营报告')}-{start}_{end}"
         return name, lambda out, progress: out.write(render(report, progress))
     if job.kind == K.EVIDENCE_ZIP:

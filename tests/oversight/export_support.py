@@ -3,13 +3,16 @@ quarter, its tasks with states, complaints answered at known minutes, evidence f
 and an exports storage of the test's own."""
 
 import hashlib
+import io
 import random
+import re
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from pypdf import PdfReader
 
 from obligations.demo import demo_values
 from obligations.letters.services import letter_create, letter_sign
@@ -85,3 +88,25 @@ def sha256(data: bytes) -> str:
 def local_day(instant) -> date:
     """The local day an instant closes (a due time at midnight ends the day before)."""
     return (instant - timedelta(microseconds=1)).astimezone(SH).date()
+
+
+# Reading the documents back ------------------------------------------------------------
+
+def pdf_text(data: bytes) -> str:
+    reader = PdfReader(io.BytesIO(data))
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def flat(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def pdf_fonts(data: bytes) -> dict[str, dict]:
+    """BaseFont name -> its font descriptor, over every page."""
+    fonts = {}
+    for page in PdfReader(io.BytesIO(data)).pages:
+        for ref in page["/Resources"]["/Font"].values():
+            font = ref.get_object()
+            descendant = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+            fonts[str(font["/BaseFont"])] = descendant["/FontDescriptor"].get_object()
+    return fonts
