@@ -62,11 +62,7 @@ def regulator_context(report: dict) -> dict:
 
 
 def regulator_pdf(report: dict, progress: Progress = None) -> bytes:
-    context = regulator_context(report)
-    progress_step(progress, 20)
-    pdf = render_pdf("obligations/reports/regulator.html", context)
-    progress_step(progress, 90)
-    return pdf
+    return render_pdf("obligations/reports/regulator.html", regulator_context(report), progress)
 
 
 def _docx_fonts(document) -> None:

@@ -96,7 +96,8 @@ def choice_label(choices, value) -> str:
         return value
 
 
-def render_pdf(template: str, context: dict) -> bytes:
+def render_pdf(template: str, context: dict, progress: Progress = None) -> bytes:
+    """The template as a PDF, its fonts embedded; `progress` hears 20 with the HTML ready, 90 once laid out."""
     # Imported here: Pango and the fonts are loaded only where PDFs are made.
     from weasyprint import HTML
     from weasyprint.urls import URLFetcher
@@ -113,7 +114,10 @@ def render_pdf(template: str, context: dict) -> bytes:
             return super().fetch(url, headers)
 
     html = render_to_string(template, {**context, "fonts": faces})
-    return HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=FontsOnly()).write_pdf()
+    progress_step(progress, 20)
+    pdf = HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=FontsOnly()).write_pdf()
+    progress_step(progress, 90)
+    return pdf
 
 
 # -- the quarterly report to management (四.1) ------------------------------------------------
@@ -156,11 +160,7 @@ def review_context(snapshot: dict) -> dict:
 
 
 def review_pdf(snapshot: dict, progress: Progress = None) -> bytes:
-    context = review_context(snapshot)
-    progress_step(progress, 20)
-    pdf = render_pdf("obligations/reports/review.html", context)
-    progress_step(progress, 90)
-    return pdf
+    return render_pdf("obligations/reports/review.html", review_context(snapshot), progress)
 
 
 def _sheet(workbook, title: str, header: list, rows: list[list], widths: list[int] | None = None):
