@@ -6,6 +6,7 @@ import argparse
 import os
 import secrets
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -14,6 +15,8 @@ os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/pledge
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "compliance.settings")
 os.environ.setdefault("DEBUG", "false")  # no query log: it would slow the runs and cap the counts
 os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(64))  # a production-like run needs a real key
+# Files of a run of its own (the audit anchor, evidence): the checkout's var/ holds another key's anchor.
+os.environ.setdefault("PLEDGE_VAR_DIR", tempfile.mkdtemp(prefix="pledge-bench-"))
 # Mail is built and handed to a backend that drops it: the console's would print every message.
 os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.dummy.EmailBackend")
 
