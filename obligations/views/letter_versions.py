@@ -14,13 +14,12 @@ from django.views.decorators.http import require_GET
 
 from ..forms.drafting import TIERS
 from ..letters.diff import letter_diff
-from ..letters.presentation import UNITS, letter_page, obligation_line
+from ..letters.presentation import duration, letter_page, obligation_line
 from ..models import Letter, Obligation, Occurrence, Platform, Role
+from ..oversight.task_lines import weekday
 from ..trust import access
 from ..work.preview import letter_preview
 
-WEEKDAYS = [gettext_lazy("周一"), gettext_lazy("周二"), gettext_lazy("周三"), gettext_lazy("周四"),
-            gettext_lazy("周五"), gettext_lazy("周六"), gettext_lazy("周日")]
 STATUS = {"added": gettext_lazy("新增"), "removed": gettext_lazy("删除"), "changed": gettext_lazy("修改"),
           "same": gettext_lazy("未变")}
 
@@ -81,7 +80,7 @@ def deadline_text(steps) -> str:
 
 
 def _amount(step) -> str:
-    return f"{step.get('amount')}{UNITS.get(step.get('unit'), step.get('unit') or '')}"
+    return duration(step.get("amount"), step.get("unit"))
 
 
 CHOICES = {"kind": dict(Obligation.Kind.choices), "period": dict(Obligation.Period.choices),
@@ -108,7 +107,7 @@ def field_label(name: str) -> str:
 
 
 def _local(instant) -> str:
-    return f"{instant:%m-%d} {WEEKDAYS[instant.weekday()]} {instant:%H:%M}"
+    return f"{instant:%m-%d} {weekday(instant)} {instant:%H:%M}"
 
 
 # Preview and changes -------------------------------------------------------------------

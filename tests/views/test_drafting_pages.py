@@ -3,6 +3,7 @@ plain POST + redirect and htmx rows, roles, errors per field with nothing lost."
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
@@ -276,6 +277,9 @@ def test_the_preview_page_shows_tasks_counts_and_events(client, officer, draft):
     assert "投诉举报" in html and "响应 24小时;处理意见 7日" in html
     assert "整改 30日(严重 5个工作日,特别严重 24小时)" in html
     assert 'id="preview-missing"' not in html
+    c.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = c.get(reverse("letter-preview", args=[draft.pk])).content.decode()
+    assert "11-02 Mon 15:00" in html and "24 hours" in html and "24hours" not in html  # spelt as the letter page spells it
 
 
 def test_the_preview_names_missing_blanks(client, officer, platform):
