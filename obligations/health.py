@@ -85,10 +85,6 @@ def health_check(*, now: datetime | None = None) -> Health:
     return health
 
 
-def site_admin_emails() -> list[str]:
-    return sorted({email for emails in site_admin_emails_by_language().values() for email in emails})
-
-
 def site_admin_emails_by_language() -> dict[str, list[str]]:
     """The site administrators' addresses, grouped by the language each reads (trust/preferences.py)."""
     User = get_user_model()

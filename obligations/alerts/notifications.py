@@ -143,11 +143,10 @@ def task_name(occ) -> str:
     """A task as a message names it: a case's clock by its case and step (投诉举报
     TS-2026-000012 · 24小时内响应), any other by its title (#n when several a period)."""
     ob = occ.obligation
-    if occ.case_id and 0 < occ.sequence <= len(ob.deadlines):
+    if occ.deadline:
         case = occ.case
         return _("%(kind)s %(number)s · %(step)s") % {
-            "kind": case.get_kind_display(), "number": case.number,
-            "step": deadline_phrase(ob.deadlines[occ.sequence - 1], case.severity)}
+            "kind": case.get_kind_display(), "number": case.number, "step": deadline_phrase(occ.deadline, case.severity)}
     return ob.title + (f" #{occ.sequence}" if ob.count > 1 else "")
 
 

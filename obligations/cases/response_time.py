@@ -7,7 +7,8 @@ from datetime import date
 
 from django.db.models import Min
 
-from ..models import Case, Completion, Letter, Obligation
+from ..letters.services import signed_letters
+from ..models import Case, Completion, Obligation
 from ..schedule.periods import (
     PeriodKind,
     local_midnight,
@@ -51,8 +52,7 @@ def respond_steps(platform) -> dict[int, int]:
 def promised_minutes(platform) -> int | None:
     """The signed letter's promised average response time (its blank response_minutes), read
     alone: the letter's text is not loaded for one number."""
-    return (Letter.objects.filter(platform=platform, state=Letter.State.SIGNED).order_by("-version")
-            .values_list("values__response_minutes", flat=True).first())
+    return signed_letters(platform).values_list("values__response_minutes", flat=True).first()
 
 
 def monthly_response_times(platform, *, now, months=12) -> list[MonthFigures]:

@@ -171,21 +171,15 @@ def case_status(platform, number: str, contact: str) -> Case | None:
     return Case.objects.filter(platform=platform, public_ref=number, reporter_contact=contact).first()
 
 
-def step_completed_at(case: Case, step: str):
-    for clock in case.clocks.all():
-        if clock.step == step and clock.is_completed:
-            return clock.completed_at
-    return None
-
-
-def decision_text(case: Case) -> str:
-    """The decision (处理意见) on a complaint: the note of the decide clock's live
-    completion, which the complainant reads on the status page; empty until decided."""
-    for clock in case.clocks.select_related("obligation"):
-        if clock.step == "decide" and clock.is_completed:
-            live = Completion.objects.filter(occurrence=clock, reopened_at__isnull=True).first()
-            return live.note if live else ""
-    return ""
+def public_outcome(case: Case) -> dict:
+    """What the public status page tells of a case, from one read of its clocks: when it was
+    responded to and decided, and the decision (处理意见), the note of the decide clock's live
+    completion, which the complainant reads there; empty until decided."""
+    done = {clock.step: clock for clock in case.clocks.select_related("obligation") if clock.is_completed}
+    decided = done.get("decide")
+    live = Completion.objects.filter(occurrence=decided, reopened_at__isnull=True).first() if decided else None
+    return {"responded_at": done["respond"].completed_at if "respond" in done else None,
+            "decided_at": decided.completed_at if decided else None, "decision": live.note if live else ""}
 
 
 def case_timeline(case: Case, clocks) -> list[tuple]:

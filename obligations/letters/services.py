@@ -225,8 +225,13 @@ def _drop_unopened(ob: Obligation, now) -> None:
         ob.materialized_until = now
 
 
+def signed_letters(platform):
+    """The platform's signed letters, the current one first."""
+    return Letter.objects.filter(platform=platform, state=Letter.State.SIGNED).order_by("-version")
+
+
 def current_letter(platform) -> Letter | None:
-    return Letter.objects.filter(platform=platform, state=Letter.State.SIGNED).order_by("-version").first()
+    return signed_letters(platform).first()
 
 
 def draft_letter(platform) -> Letter | None:

@@ -78,11 +78,17 @@ class Occurrence(models.Model):
         return self.STEP_LABELS.get(self.step, self.step)
 
     @property
+    def deadline(self) -> dict | None:
+        """A case clock's deadline step as the obligation holds it ({"step", "amount", "unit", …})."""
+        if self.case_id and 0 < self.sequence <= len(self.obligation.deadlines):
+            return self.obligation.deadlines[self.sequence - 1]
+        return None
+
+    @property
     def step(self):
         """The deadline step of a case clock (respond, decide, recover, fix)."""
-        if self.case_id and self.sequence <= len(self.obligation.deadlines):
-            return self.obligation.deadlines[self.sequence - 1]["step"]
-        return ""
+        deadline = self.deadline
+        return deadline["step"] if deadline else ""
 
     @property
     def is_completed(self):

@@ -265,7 +265,7 @@ def dashboard_page(platform, *, now) -> Dashboard:
     tz = platform.tz
     list_url = reverse("occurrence-list", args=[platform.slug])
     rows, month, quarter = clause_figures(platform, now=now, tz=tz)
-    lines = Lines(platform, now, tz, list_url)
+    lines = Lines(now, tz, list_url)
 
     soon = now + timedelta(days=SOON_DAYS)
     today = now.astimezone(tz).date()

@@ -99,7 +99,7 @@ def export_language(kind: str, requested: str | None) -> str:
     """A report to the regulator is written in Chinese, the regulator's language, whoever asks
     for it; the quarterly report and the archive's manifest in the language of the person who
     asked (the one their pages are in)."""
-    if kind in (K.REGULATOR_PDF, K.REGULATOR_DOCX):
+    if kind in PERIOD_KINDS:
         return settings.LANGUAGE_CODE
     return supported(requested) or settings.LANGUAGE_CODE
 
@@ -219,7 +219,7 @@ def export_run(job_id: int, *, now: datetime | None = None) -> ExportJob | None:
         return ExportJob.objects.filter(pk=job_id).first()
     now = now or timezone.now()
     progress = _Progress(job.pk)
-    with translation.override(job.language or settings.LANGUAGE_CODE):  # the file, and why it failed
+    with translation.override(job.language_code):  # the file, and why it failed
         try:
             with tempfile.TemporaryFile() as tmp:
                 name, write = _maker(job, now)

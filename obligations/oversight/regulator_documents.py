@@ -6,15 +6,16 @@ import io
 
 from django.utils.translation import gettext as _
 
-from ..models import Case, Occurrence, ReviewFinding
+from ..models import Case, ReviewFinding
 from .report_documents import (
-    EXCEPTION_KINDS,
     TASK_COLUMNS,
     Progress,
     choice_label,
+    exception_rows,
     minutes,
     percent,
     progress_step,
+    rectification_rows,
     render_pdf,
     when,
 )
@@ -50,13 +51,10 @@ def regulator_context(report: dict) -> dict:
                            for c in security["cases"]],
         "reviews": [{
             **rv, "closed_text": when(rv["closed_at"]),
-            "exceptions": [{**e, "kind_label": str(EXCEPTION_KINDS.get(e["kind"], e["kind"])),
-                            "due_text": when(e.get("due_at"))} for e in rv["exceptions"]],
+            "exceptions": exception_rows(rv["exceptions"]),
             "findings": [{**f, "severity_label": choice_label(ReviewFinding.Severity, f["severity"])}
                          for f in rv["findings"]],
-            "rectifications": [{**x, "state_label": _("已完成") if x.get("done") else choice_label(Occurrence.State,
-                                                                                          x["state"])}
-                               for x in rv["rectifications"]],
+            "rectifications": rectification_rows(rv["rectifications"]),
         } for rv in report["self_check"]["reviews"]],
     }
 

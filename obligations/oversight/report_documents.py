@@ -96,6 +96,18 @@ def choice_label(choices, value) -> str:
         return value
 
 
+def exception_rows(rows: list[dict]) -> list[dict]:
+    """A review's exceptions with their kind and due time in words (both reports print them)."""
+    return [{**row, "kind_label": str(EXCEPTION_KINDS.get(row["kind"], row["kind"])), "due_text": when(row.get("due_at"))}
+            for row in rows]
+
+
+def rectification_rows(rows: list[dict]) -> list[dict]:
+    """A review's rectifications with their state in words (both reports print them)."""
+    return [{**row, "state_label": _("已完成") if row.get("done") else choice_label(Occurrence.State, row["state"])}
+            for row in rows]
+
+
 def render_pdf(template: str, context: dict, progress: Progress = None) -> bytes:
     """The template as a PDF, its fonts embedded; `progress` hears 20 with the HTML ready, 90 once laid out."""
     # Imported here: Pango and the fonts are loaded only where PDFs are made.
@@ -136,10 +148,8 @@ def review_context(snapshot: dict) -> dict:
         **row, "average_text": minutes(row.get("average")), "p90_text": minutes(row.get("p90")),
         "breached": row.get("limit") is not None and row.get("average") is not None and row["average"] > row["limit"],
     } for row in snapshot.get("response_times", [])]
-    exceptions = [{**row, "kind_label": str(EXCEPTION_KINDS.get(row["kind"], row["kind"])),
-                   "due_text": when(row.get("due_at"))} for row in snapshot.get("exceptions", [])]
-    rectifications = [{**row, "state_label": _("已完成") if row.get("done") else choice_label(Occurrence.State, row["state"])}
-                      for row in snapshot.get("rectifications", [])]
+    exceptions = exception_rows(snapshot.get("exceptions", []))
+    rectifications = rectification_rows(snapshot.get("rectifications", []))
     findings = [{**row, "severity_label": choice_label(ReviewFinding.Severity, row["severity"]), "at_text": when(row["at"])}
                 for row in snapshot.get("findings", [])]
     signatures = [{**row, "decision_label": choice_label(ReviewSignature.Decision, row["decision"]),

@@ -97,8 +97,8 @@ def task_groups(platform, tz, now, soon, window_start, window_end):
 class Lines:
     """Turns grouped rows into TaskLines, with the links of the page."""
 
-    def __init__(self, platform, now, tz, list_url):
-        self.platform, self.now, self.tz, self.list_url = platform, now, tz, list_url
+    def __init__(self, now, tz, list_url):
+        self.now, self.tz, self.list_url = now, tz, list_url
         self.case_url = reverse("case-detail", args=[0]).replace("/0/", "/{}/")
         self.occ_url = reverse("occurrence-detail", args=[0]).replace("/0/", "/{}/")
         self.due = _("到期 %(at)s")

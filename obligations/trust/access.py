@@ -74,8 +74,8 @@ def require_role(user, platform_id, *roles) -> str:
 
 # Who does a task: the obligation's named assignees; when nobody is named, every member
 # holding its responsible role on the platform. `assigned_to` says it in SQL for one user,
-# `Doers` in Python for a batch of occurrences, `can_complete` for one; tests/trust/test_access.py
-# holds them equal.
+# `Doers` in Python for a batch of occurrences' doers, `completable` for what one user may
+# complete; tests/trust/test_access.py holds them equal.
 
 def assigned_to(user) -> Q:
     """Occurrences whose obligation is the user's (the rule above, for one user)."""
@@ -137,18 +137,25 @@ def occurrence_for(user, pk) -> Occurrence:
     return occ
 
 
+def completable(user, occurrences) -> set[int]:
+    """The rule above for loaded occurrences (their obligations loaded), in at most one query:
+    the ids of those the user may complete. The officer completes anything on the platform; an
+    auditor nothing; anyone else what the obligation names them for, or what their role is
+    responsible for when it names nobody."""
+    roles = roles_of(user)
+    doers = [o for o in occurrences if roles.get(o.platform_id) not in (None, Role.AUDITOR, Role.OFFICER)]
+    named = defaultdict(set)
+    if doers:
+        for ob_id, user_id in Obligation.assignees.through.objects.filter(
+                obligation_id__in={o.obligation_id for o in doers}).values_list("obligation_id", "user_id"):
+            named[ob_id].add(user_id)
+    return {o.pk for o in occurrences if roles.get(o.platform_id) == Role.OFFICER} | {
+        o.pk for o in doers if (user.pk in named[o.obligation_id] if named[o.obligation_id]
+                                else o.obligation.responsible_role == roles[o.platform_id])}
+
+
 def can_complete(user, occ: Occurrence) -> bool:
-    """The rule above for one occurrence (its obligation loaded): the officer, else a member
-    (not an auditor) the obligation names, or holding its role when it names nobody. One
-    plain query, where the task list's SQL form would take two subqueries."""
-    role = roles_of(user).get(occ.platform_id)
-    if role == Role.OFFICER:
-        return True
-    if role in (None, Role.AUDITOR):
-        return False
-    named = set(Obligation.assignees.through.objects.filter(obligation_id=occ.obligation_id)
-                .values_list("user_id", flat=True))
-    return user.pk in named if named else occ.obligation.responsible_role == role
+    return occ.pk in completable(user, [occ])
 
 
 def require_complete(user, occ: Occurrence) -> None:

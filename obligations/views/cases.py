@@ -18,6 +18,7 @@ from ..errors import DomainError
 from ..forms.cases import CaseCloseForm, CaseForm
 from ..forms.work import CompletionForm
 from ..models import Case, Occurrence, Platform, Role
+from ..oversight import exports
 from ..oversight.dashboard import late_clocks
 from ..oversight.task_lines import stamp
 from ..trust import access
@@ -127,7 +128,7 @@ def case_board(request):
     now = timezone.now()
     cases = list(_board_rows(request, now))
     by_case = _clocks_by_case(cases, now)
-    if request.GET.get("format") in ("csv", "csv-codes"):  # for people, for scripts
+    if request.GET.get("format") in exports.CSV_FORMATS:  # csv: for people, csv-codes: for scripts
         return _csv(cases, by_case, now, codes=request.GET["format"] == "csv-codes")
     writable = [p for p, r in access.roles_of(request.user).items() if r in WRITERS]
     rows = []
@@ -162,8 +163,9 @@ def case_page_parts(user, case) -> dict:
 def case_detail(request, pk):
     case, role = _case_for(request, pk)
     parts = case_page_parts(request.user, case)
+    completable = access.completable(request.user, parts["clock_list"])
     return render(request, "obligations/case_detail.html", {
-        **parts, "clocks": [(c, access.can_complete(request.user, c)) for c in parts["clock_list"]],
+        **parts, "clocks": [(c, c.pk in completable) for c in parts["clock_list"]],
         "now": timezone.now(),
         "form": CompletionForm(), "close_form": CaseCloseForm(),
     })

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from ..cases.services import case_open, case_status, decision_text, public_terms, step_completed_at
+from ..cases.services import case_open, case_status, public_outcome, public_terms
 from ..errors import DomainError
 from ..forms.cases import PublicComplaintForm, StatusLookupForm
 from ..models import Case, Platform
@@ -79,8 +79,6 @@ def status(request, slug):
                 # of the description or the staff.
                 context["result"] = {
                     "number": case.public_ref, "state": case.get_state_display(), "received_at": case.received_at,
-                    "responded_at": step_completed_at(case, "respond"),
-                    "decided_at": step_completed_at(case, "decide"),
-                    "decision": decision_text(case),
+                    **public_outcome(case),
                 }
     return render(request, "public/status.html", context)

@@ -8,7 +8,7 @@ from obligations.cases.services import (
     case_close,
     case_open,
     case_timeline,
-    decision_text,
+    public_outcome,
     public_terms,
 )
 from obligations.errors import DomainError
@@ -136,19 +136,21 @@ def test_public_terms_of_a_platform_without_a_letter_are_empty(platform):
     assert terms.deadlines == [] and terms.retention_years is None
 
 
-def test_the_decision_is_the_live_completion_note_of_the_decide_clock(signed_letter, officer, staff):
+def test_the_public_outcome_is_the_response_and_the_decide_clocks_live_completion(signed_letter, officer, staff):
     from obligations.work.occurrences import occurrence_reopen
 
     case = open_case(signed_letter.platform)
     c = clocks(case)
     occurrence_complete(occurrence=c["respond"], user=staff, note="已回电", now=at(2026, 11, 2, 11))
-    assert decision_text(case) == ""  # the response is not the decision
+    assert public_outcome(case) == {"responded_at": at(2026, 11, 2, 11), "decided_at": None,
+                                    "decision": ""}  # the response is not the decision
     occurrence_complete(occurrence=c["decide"], user=staff, note="已全额退款", now=at(2026, 11, 3, 11))
-    assert decision_text(case) == "已全额退款"
+    assert public_outcome(case) == {"responded_at": at(2026, 11, 2, 11), "decided_at": at(2026, 11, 3, 11),
+                                    "decision": "已全额退款"}
     occurrence_reopen(occurrence=c["decide"], user=officer, reason="答复不完整", now=at(2026, 11, 3, 12))
-    assert decision_text(case) == ""
+    assert public_outcome(case)["decision"] == "" and public_outcome(case)["decided_at"] is None
     occurrence_complete(occurrence=c["decide"], user=staff, note="已全额退款并补偿优惠券", now=at(2026, 11, 3, 13))
-    assert decision_text(case) == "已全额退款并补偿优惠券"
+    assert public_outcome(case)["decision"] == "已全额退款并补偿优惠券"
 
 
 def test_the_timeline_lists_events_and_completions_in_order(signed_letter, staff):

@@ -18,7 +18,7 @@ def lines_at(platform, now, *, overdue):
     soon = now + timedelta(days=7)
     groups = task_groups(platform, SH, now, soon, now - timedelta(microseconds=1),
                          datetime.combine(soon.astimezone(SH).date() + timedelta(days=1), datetime.min.time(), SH))
-    maker = Lines(platform, now, SH, "/list/")
+    maker = Lines(now, SH, "/list/")
     return [maker.line(r, overdue=overdue) for r in groups if (r["late"] if overdue else r["ahead"])]
 
 
