@@ -31,6 +31,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from ..models import Case, Occurrence
+from ..schedule.local_time import zoned
 from ..schedule.periods import (
     PeriodKind,
     local_midnight,
@@ -293,7 +294,7 @@ def dashboard_page(platform, *, now) -> Dashboard:
                         "label": f"{stamp(first, tz, now)} – {stamp(last, tz, now)}",
                         "query": urlencode({"date_from": first.isoformat(), "date_to": last.isoformat()})})
     return Dashboard(
-        platform=platform, now=now, generated=now.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+        platform=platform, now=now, generated=zoned(now, tz),
         overdue=Figure("overdue", _("当前逾期"), overdue_count, f"{list_url}?overdue=on",
                        title=_("待办或未完成,且已过到期时间"), danger=bool(overdue_count)),
         due_soon=Figure("due-soon", _("未来7天到期"), soon_count, f"{list_url}?due_soon=on",

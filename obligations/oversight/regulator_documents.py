@@ -10,14 +10,18 @@ from ..models import Case, ReviewFinding
 from .report_documents import (
     TASK_COLUMNS,
     Progress,
+    case_list_rows,
     choice_label,
+    data_tz,
     exception_rows,
     minutes,
     percent,
     progress_step,
     rectification_rows,
     render_pdf,
+    signer,
     when,
+    zone_note,
 )
 
 
@@ -32,13 +36,18 @@ def regulator_context(report: dict) -> dict:
         return [{**r, "rate_text": percent(r.get("rate"))} for r in rows]
 
     def with_text(figures):
-        return {**figures, "average_text": minutes(figures["average"]), "p90_text": minutes(figures["p90"])}
+        verdict = _("超过承诺上限") if figures["breached"] else (_("达标") if figures["count"] and figures["limit"]
+                                                              else "—")
+        return {**figures, "average_text": minutes(figures["average"]), "p90_text": minutes(figures["p90"]),
+                "verdict": verdict}
 
     period = report["period"]
+    tz = data_tz(report)
     return {
         "r": report, "title": regulator_title(report), "platform": report["platform"], "letter": report["letter"],
-        "start": period["start"], "end": period["end"], "generated_at": when(report["generated_at"]),
-        "columns": TASK_COLUMNS,
+        "start": period["start"], "end": period["end"], "generated_at": when(report["generated_at"], tz),
+        "zone_note": zone_note(tz), "columns": TASK_COLUMNS,
+        "case_list": case_list_rows(service.get("case_list", []), tz),
         "tasks": tasks(service["tasks"]), "tasks_total": {**service["tasks_total"],
                                                           "rate_text": percent(service["tasks_total"]["rate"])},
         "complaints": service["complaints"],
@@ -50,8 +59,9 @@ def regulator_context(report: dict) -> dict:
                                                    for value, label in Case.Severity.choices]}
                            for c in security["cases"]],
         "reviews": [{
-            **rv, "closed_text": when(rv["closed_at"]),
-            "exceptions": exception_rows(rv["exceptions"]),
+            **rv, "closed_text": when(rv["closed_at"], tz),
+            "exceptions": exception_rows(rv["exceptions"], tz),
+            "signers": "、".join(signer(s) for s in rv.get("signatures", [])),
             "findings": [{**f, "severity_label": choice_label(ReviewFinding.Severity, f["severity"])}
                          for f in rv["findings"]],
             "rectifications": rectification_rows(rv["rectifications"]),
@@ -63,8 +73,19 @@ def regulator_pdf(report: dict, progress: Progress = None) -> bytes:
     return render_pdf("obligations/reports/regulator.html", regulator_context(report), progress)
 
 
+def _docx_page(document) -> None:
+    """A4 portrait with the margins of an official document (GB/T 9704: 37 mm top, 28 mm left)."""
+    from docx.shared import Mm
+
+    for section in document.sections:
+        section.page_width, section.page_height = Mm(210), Mm(297)
+        section.top_margin, section.bottom_margin = Mm(37), Mm(35)
+        section.left_margin, section.right_margin = Mm(28), Mm(26)
+
+
 def _docx_fonts(document) -> None:
-    """Chinese office fonts for the text people edit: 宋体 for the body, 黑体 for headings."""
+    """Chinese office fonts for the text people edit: 宋体 for the body, 黑体 for headings; the
+    styles' language zh-CN, so Word checks and breaks the text as Chinese."""
     from docx.oxml.ns import qn
     from docx.shared import Pt
 
@@ -80,6 +101,12 @@ def _docx_fonts(document) -> None:
             rfonts = rpr.makeelement(qn("w:rFonts"), {})
             rpr.append(rfonts)
         rfonts.set(qn("w:eastAsia"), east_asian)
+        lang = rpr.find(qn("w:lang"))
+        if lang is None:
+            lang = rpr.makeelement(qn("w:lang"), {})
+            rpr.append(lang)
+        for attribute in ("w:val", "w:eastAsia"):
+            lang.set(qn(attribute), "zh-CN")
 
 
 def _docx_table(document, header: list, rows: list[list]):
@@ -102,10 +129,12 @@ def regulator_docx(report: dict, progress: Progress = None) -> bytes:
 
     c = regulator_context(report)
     doc = Document()
+    _docx_page(doc)
     _docx_fonts(doc)
     doc.add_heading(c["title"], level=0).alignment = WD_ALIGN_PARAGRAPH.CENTER
     doc.add_paragraph(_("报告期:%(start)s 至 %(end)s") % {"start": c["start"], "end": c["end"]}) \
         .alignment = WD_ALIGN_PARAGRAPH.CENTER
+    doc.add_paragraph(c["zone_note"]).alignment = WD_ALIGN_PARAGRAPH.CENTER
     doc.add_paragraph(_("主管部门:"))
     if c["letter"]:
         doc.add_paragraph(_("根据《%(letter)s》第四.4条的承诺,现将本平台报告期内的服务数据、安全状况及合规自查结果报告如下。")
@@ -124,13 +153,19 @@ def regulator_docx(report: dict, progress: Progress = None) -> bytes:
                                                  "decided": k["decided_in_time"], "open": k["open"]})
     o = c["response_overall"]
     if o["count"]:
-        doc.add_paragraph(_("平均响应时长 %(average)s 分钟(90%% 在 %(p90)s 分钟内),承诺上限 %(limit)s 分钟。")
-                          % {"average": o["average_text"], "p90": o["p90_text"], "limit": o["limit"] or "—"})
+        text = (_("平均响应时长 %(average)s 分钟(90%% 在 %(p90)s 分钟内),承诺上限 %(limit)s 分钟。")
+                % {"average": o["average_text"], "p90": o["p90_text"], "limit": o["limit"] or "—"})
+        doc.add_paragraph(text + (" " + _("超过承诺上限。") if o["breached"] else ""))
     else:
         doc.add_paragraph(_("报告期内没有投诉响应记录。"))
-    _docx_table(doc, [_("月份"), _("件数"), _("平均(分钟)"), _("P90(分钟)"), _("承诺上限(分钟)")],
-                [[m["month"], m["count"], m["average_text"], m["p90_text"], m["limit"] or "—"]
+    _docx_table(doc, [_("月份"), _("件数"), _("平均(分钟)"), _("P90(分钟)"), _("承诺上限(分钟)"), _("评价")],
+                [[m["month"], m["count"], m["average_text"], m["p90_text"], m["limit"] or "—", m["verdict"]]
                  for m in c["response_months"]])
+    doc.add_heading(_("(三)案件清单"), level=2)
+    _docx_table(doc, [_("编号"), _("类型"), _("受理时间"), _("响应时间"), _("处理意见时间"), _("状态")],
+                [[k["number"], k["kind_label"], k["received_text"], k["responded_text"] or "—",
+                  k["decided_text"] or "—", k["state_label"] + (" " + _("超时") if k["late"] else "")]
+                 for k in c["case_list"]] or [[_("期间没有受理案件。"), "", "", "", "", ""]])
     progress_step(progress, 50)
 
     doc.add_heading(_("二、安全状况"), level=1)
@@ -157,6 +192,8 @@ def regulator_docx(report: dict, progress: Progress = None) -> bytes:
         doc.add_heading(_("%(label)s 季度审查(%(closed)s 签署关闭)") % {"label": rv["label"], "closed": rv["closed_text"]},
                         level=2)
         doc.add_paragraph(_("封签 SHA-256:%(seal)s") % {"seal": rv["seal"]})
+        if rv["signers"]:
+            doc.add_paragraph(_("签署成员:%(signers)s") % {"signers": rv["signers"]})
         if rv["exceptions"]:
             doc.add_paragraph(_("异常说明"), style="Heading 3")
             _docx_table(doc, [_("条款"), _("任务"), _("类型"), _("到期时间"), _("说明")],
@@ -175,7 +212,9 @@ def regulator_docx(report: dict, progress: Progress = None) -> bytes:
             doc.add_paragraph(_("无。"))
     doc.add_paragraph()
     doc.add_paragraph(_("报送单位:%(platform)s") % {"platform": c["platform"]["name"]})
-    doc.add_paragraph(_("报送日期:") + "        " + _("年") + "    " + _("月") + "    " + _("日"))
+    doc.add_paragraph(_("法定代表人签字:") + "_" * 16)
+    doc.add_paragraph(_("单位盖章:") + "_" * 16)
+    doc.add_paragraph(_("日期:") + "        " + _("年") + "    " + _("月") + "    " + _("日"))
     doc.add_paragraph(_("(本报告由 Pledge 于 %(at)s 生成,报送前请核对并补充。)") % {"at": c["generated_at"]})
     out = io.BytesIO()
     doc.save(out)

@@ -13,10 +13,12 @@ from datetime import date, datetime, timedelta
 from django.db.models import Count, Min, Q
 from django.utils.translation import gettext as _
 
+from ..cases.register import case_register
 from ..cases.response_time import p90
 from ..errors import DomainError
 from ..letters.services import current_letter
 from ..models import Case, Completion, Obligation, Occurrence, Review
+from ..schedule.local_time import local_iso
 from ..schedule.periods import PeriodKind, local_midnight, month_starts, period_containing
 
 STATES = ("done", "done_late", "missed", "waived", "open")
@@ -166,9 +168,10 @@ def _self_check(platform, since, until) -> list[dict]:
     for review in reviews:
         snapshot = review.snapshot or {}
         result.append({
-            "label": review.label, "closed_at": review.closed_at.astimezone(platform.tz).isoformat(),
+            "label": review.label, "closed_at": local_iso(review.closed_at, platform.tz),
             "seal": review.seal, "exceptions": snapshot.get("exceptions", []),
             "findings": snapshot.get("findings", []), "rectifications": snapshot.get("rectifications", []),
+            "signatures": [s for s in snapshot.get("signatures", []) if s.get("decision") == "sign"],
         })
     return result
 
@@ -198,12 +201,15 @@ def regulator_report(platform, *, start: date, end: date, now: datetime) -> dict
         "platform": {"slug": platform.slug, "name": platform.name},
         "letter": {"title": letter.title, "version": letter.version} if letter else None,
         "period": {"start": start.isoformat(), "end": end.isoformat()},
-        "generated_at": now.astimezone(tz).isoformat(timespec="seconds"),
+        "timezone": platform.timezone,
+        "generated_at": local_iso(now.replace(microsecond=0), tz),
         "service": {
             "tasks": tasks,
             "tasks_total": _total(tasks),
             "complaints": by_kind[Case.Kind.COMPLAINT],
             "response_times": _response_times(platform, since, until, start, end, respond_steps, limit),
+            "case_list": case_register(Case.objects.filter(platform=platform, received_at__gte=since,
+                                                           received_at__lt=until), tz),
         },
         "security": {
             "tasks": security_tasks,

@@ -4,13 +4,16 @@ findings and signatures. Computed live while the review is open; frozen when it 
 
 A task belongs to the quarter of its due time, boundaries (start, end] as on the
 dashboard. The review's own 四.1 task is left out: closing the review completes it.
-A constant number of queries whatever the number of tasks.
+A constant number of queries whatever the number of tasks. Times are stored in the
+platform's local time with their offset (2026-12-08T00:00:00+08:00); snapshots sealed
+before kept UTC, which the readers (schedule/local_time.py) show in local time alike.
 """
 
 from datetime import timedelta
 
 from django.db.models import Count, Q
 
+from ..cases.register import case_register
 from ..cases.response_time import monthly_response_times
 from ..letters.services import current_letter
 from ..models import (
@@ -22,6 +25,8 @@ from ..models import (
     Review,
     ReviewExplanation,
 )
+from ..schedule.local_time import local, local_iso
+from ..trust.membership import member_titles
 
 S = Occurrence.State
 STATES = ("done", "done_late", "missed", "waived", "open")
@@ -33,8 +38,8 @@ def quarter_occurrences(review: Review):
     return qs.exclude(pk=review.task_id) if review.task_id else qs
 
 
-def _iso(value):
-    return value.isoformat() if value else None
+def _iso(value, review):
+    return local_iso(value, review.platform.tz)
 
 
 def _user(user):
@@ -62,7 +67,7 @@ def exceptions(review: Review) -> list[dict]:
         e = explained.get(occ.pk)
         out.append({
             "occurrence": occ.pk, "clause": occ.clause.number, "title": occ.obligation.title,
-            "kind": exception_kind(occ), "due_at": _iso(occ.due_at), "state": occ.state,
+            "kind": exception_kind(occ), "due_at": _iso(occ.due_at, review), "state": occ.state,
             "case": occ.case.number if occ.case_id else None, "step": str(occ.step_label) if occ.case_id else "",
             "waived_reason": occ.waived_reason,
             "explanation": e.text if e else None, "explained_by": _user(e.author) if e else None,
@@ -80,9 +85,13 @@ def _obligation_rows(review):
              "due": r["due"], **{s: r[s] for s in STATES}} for r in rows]
 
 
+def quarter_cases(review: Review):
+    return Case.objects.filter(platform_id=review.platform_id, received_at__gt=review.period_start,
+                               received_at__lte=review.period_end)
+
+
 def _case_rows(review):
-    cases = list(Case.objects.filter(platform_id=review.platform_id, received_at__gt=review.period_start,
-                                     received_at__lte=review.period_end).values("id", "kind", "state"))
+    cases = list(quarter_cases(review).values("id", "kind", "state"))
     clocks = (Occurrence.objects.filter(case_id__in=[c["id"] for c in cases])
               .values("case_id", "sequence", "state"))
     steps: dict[int, dict[int, str]] = {}
@@ -115,17 +124,19 @@ def evidence_rows(review) -> list[dict]:
             .select_related("occurrence__obligation", "occurrence__clause", "uploaded_by")
             .order_by("occurrence__clause__ordinal", "uploaded_at", "id"))
     return [{"id": e.pk, "clause": e.occurrence.clause.number,
-             "task": f"{e.occurrence.obligation.title} #{e.occurrence.sequence} {e.occurrence.due_at:%Y-%m-%d}",
+             "task": f"{e.occurrence.obligation.title} #{e.occurrence.sequence} "
+                     f"{local(e.occurrence.due_at, review.platform.tz):%Y-%m-%d}",
              "occurrence": e.occurrence_id, "file": e.original_name, "sha256": e.sha256, "size": e.size,
-             "uploader": _user(e.uploaded_by), "uploaded_at": _iso(e.uploaded_at),
+             "uploader": _user(e.uploaded_by), "uploaded_at": _iso(e.uploaded_at, review),
              "keep_until": e.keep_until.isoformat()} for e in rows]
 
 
 def completion_rows(review) -> list[dict]:
     rows = (Completion.objects.filter(occurrence__in=quarter_occurrences(review)).select_related("user")
             .order_by("id"))
-    return [{"id": c.pk, "occurrence": c.occurrence_id, "user": _user(c.user), "completed_at": _iso(c.completed_at),
-             "late": c.late, "note": c.note, "reopened_at": _iso(c.reopened_at)} for c in rows]
+    return [{"id": c.pk, "occurrence": c.occurrence_id, "user": _user(c.user),
+             "completed_at": _iso(c.completed_at, review),
+             "late": c.late, "note": c.note, "reopened_at": _iso(c.reopened_at, review)} for c in rows]
 
 
 def rectification_rows(review) -> list[dict]:
@@ -153,16 +164,25 @@ def review_snapshot(review: Review, *, now) -> dict:
         "letter": {"title": letter.title if letter else "", "version": letter.version if letter else None},
         "period": {"label": review.label, "start": review.period_start.astimezone(tz).date().isoformat(),
                    "end": (review.period_end.astimezone(tz) - timedelta(days=1)).date().isoformat()},
-        "generated_at": now.isoformat(),
+        "timezone": review.platform.timezone,
+        "generated_at": _iso(now, review),
         "obligations": _obligation_rows(review),
         "cases": _case_rows(review),
+        "case_list": case_register(quarter_cases(review), tz),
         "response_times": _response_rows(review),
         "evidence": evidence_rows(review),
         "completions": completion_rows(review),
         "exceptions": exceptions(review),
         "rectifications": rectification_rows(review),
-        "findings": [{"text": f.text, "severity": f.severity, "author": _user(f.author), "at": _iso(f.at)}
+        "findings": [{"text": f.text, "severity": f.severity, "author": _user(f.author), "at": _iso(f.at, review)}
                      for f in review.findings.select_related("author")],
-        "signatures": [{"user": _user(s.user), "decision": s.decision, "reason": s.reason, "at": _iso(s.at)}
-                       for s in review.signatures.filter(voided_at__isnull=True).select_related("user")],
+        "signatures": signature_rows(review),
     }
+
+
+def signature_rows(review: Review) -> list[dict]:
+    """The live signatures, each with the signer's full name and post on the platform."""
+    signatures = list(review.signatures.filter(voided_at__isnull=True).select_related("user"))
+    titles = member_titles(review.platform_id, [s.user_id for s in signatures])
+    return [{"user": _user(s.user), **titles.get(s.user_id, {"name": "", "post": ""}), "decision": s.decision,
+             "reason": s.reason, "at": _iso(s.at, review)} for s in signatures]

@@ -8,7 +8,10 @@ from dataclasses import dataclass
 
 from ..models import Evidence, Review
 from ..models.evidence import evidence_storage
+from ..schedule.local_time import instant
 from .review_snapshot import completion_rows, evidence_rows
+
+COMPLETION_TIMES = ("completed_at", "reopened_at")
 
 
 def canonical(value) -> bytes:
@@ -46,6 +49,12 @@ def _file_hash(evidence: Evidence) -> str | None:
         return None
 
 
+def _comparable(completion: dict) -> dict:
+    """A completion row with its times as instants: a snapshot sealed with UTC strings
+    matches the same completion read now in local time."""
+    return {k: instant(v) if k in COMPLETION_TIMES and v else v for k, v in completion.items()}
+
+
 def review_verify(review: Review) -> tuple[bool, list[Difference]]:
     """(the stored seal still matches the stored snapshot, what changed since closing)."""
     snapshot = review.snapshot
@@ -66,8 +75,8 @@ def review_verify(review: Review) -> tuple[bool, list[Difference]]:
             differences.append(Difference("evidence", "changed", ident, detail))
     for ident in now_rows.keys() - then.keys():
         differences.append(Difference("evidence", "added", ident, now_rows[ident]["file"]))
-    before = {c["id"]: c for c in snapshot["completions"]}
-    current = {c["id"]: c for c in completion_rows(review)}
+    before = {c["id"]: _comparable(c) for c in snapshot["completions"]}
+    current = {c["id"]: _comparable(c) for c in completion_rows(review)}
     for ident, c in before.items():
         if ident not in current:
             differences.append(Difference("completion", "removed", ident, f"task {c['occurrence']}"))

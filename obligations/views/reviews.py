@@ -13,6 +13,7 @@ from ..errors import DomainError
 from ..forms.reviews import ExplanationForm, FindingForm, RectificationForm, RefuseForm, SignForm
 from ..models import Occurrence, Platform, Review, ReviewFinding
 from ..oversight import reviews
+from ..oversight.report_documents import case_list_rows
 from ..oversight.review_snapshot import review_snapshot
 from ..trust import access
 
@@ -50,7 +51,8 @@ def review_detail(request, pk):
     snapshot = review.snapshot if review.state == Review.State.CLOSED else review_snapshot(review, now=timezone.now())
     tz = review.platform.tz
     return render(request, "obligations/reviews/review_detail.html", {
-        "review": review, "platform": review.platform, "snapshot": _labelled(snapshot), "role": role,
+        "review": review, "platform": review.platform, "snapshot": _labelled(snapshot), "role": role, "tz": tz,
+        "case_list": case_list_rows(snapshot.get("case_list", []), tz),
         "is_open": review.state == Review.State.OPEN,
         "date_from": review.period_start.astimezone(tz).date(), "date_to": snapshot["period"]["end"],
         "quorum": reviews.quorum(review), "signed": reviews.signed_count(review),
