@@ -97,3 +97,15 @@ def test_a_broken_chain_is_named_at_the_top(signed_letter, people, client):
     assert f'id="chain-status" data-ok="0" data-broken="{victim.pk}"' in text
     assert f"记录 #{victim.pk} 的内容与其哈希不符" in text
     assert f'<tr data-id="{victim.pk}" class="table-danger">' in text
+
+
+def test_times_are_the_platforms_local_time_and_the_column_names_it(people, client, platform):
+    platform.timezone = "Asia/Tokyo"
+    platform.save()
+    at = SIGNED_AT.replace(second=5)  # 01:00:05 UTC, 10:00:05 in Tokyo (09:00:05 in Shanghai)
+    record = audit_record(at=at, action="test.tokyo", obj=platform, actor=people["officer"], platform=platform, data={})
+    html = page(client, people["officer"]).content.decode()
+    row = re.search(rf'<tr data-id="{record.pk}".*?</tr>', html, re.S).group(0)
+    local = at.astimezone(platform.tz).strftime("%Y-%m-%d %H:%M:%S")
+    assert local in row and local.endswith("10:00:05")
+    assert "时间(UTC+9)" in html
