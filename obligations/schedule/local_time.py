@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from django.utils.translation import gettext as _
 
 # Zones people call by a name rather than an offset; the name's English says its offset.
-BEIJING = ("Asia/Shanghai", "Asia/Chongqing", "Asia/Harbin", "Asia/Urumqi", "PRC")
+BEIJING = ("Asia/Shanghai", "Asia/Chongqing", "Asia/Chungking", "Asia/Harbin", "PRC")
 
 
 def instant(value) -> datetime | None:

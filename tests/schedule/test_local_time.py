@@ -35,6 +35,7 @@ def test_another_zone_is_named_by_its_offset():
     assert local_time.zone_name(KOLKATA) == "UTC+5:30"
     assert local_time.zone_name(ZoneInfo("America/Sao_Paulo"), MIDNIGHT) == "UTC-3"
     assert local_time.zone_name(ZoneInfo("UTC")) == "UTC"
+    assert local_time.zone_name(ZoneInfo("Asia/Urumqi")) == "UTC+6"  # Xinjiang's own zone, not Beijing time
     # Summer time: the offset of the instant shown.
     berlin = ZoneInfo("Europe/Berlin")
     assert local_time.utc_offset(berlin, datetime(2026, 7, 1, tzinfo=UTC)) == "UTC+2"
