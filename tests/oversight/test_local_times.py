@@ -86,6 +86,11 @@ def test_the_same_local_times_everywhere(closed, client, officer):
     page = client.get(f"/reviews/{review.pk}/").content.decode()
     assert_local(page, [shown[0], shown[1], shown[3]], hidden, "review page")
     assert "北京时间" in page and "苏珊(监督小组组长)" in page
+    task_page = client.get(f"/occurrences/{midnight.pk}/").content.decode()
+    assert_local(task_page, [shown[0]], hidden[:1], "task page")
+    case_page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert_local(case_page, [shown[1], shown[2]], [], "case page")
+    assert "北京时间" in task_page and "北京时间" in case_page
 
     review_pdf = pdf_text(report_documents.review_pdf(snapshot))
     assert_local(review_pdf, shown, hidden, "review PDF")
