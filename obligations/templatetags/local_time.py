@@ -15,6 +15,12 @@ def local(value, tz) -> str:
 
 
 @register.filter
+def local_short(value, tz) -> str:
+    """Without the year, for a row of this week's tasks: 12-08 00:00."""
+    return local_time.stamp(value, tz, year=False)
+
+
+@register.filter
 def local_seconds(value, tz) -> str:
     return local_time.stamp(value, tz, seconds=True)
 
