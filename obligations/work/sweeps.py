@@ -25,7 +25,7 @@ def _hour_floor(now: datetime) -> datetime:
 
 
 def obligation_slots(ob: Obligation, since: datetime | None, until: datetime, calendar) -> list[Slot]:
-    """The slots of `ob` that open in [since, until) and are due after it starts."""
+    """The slots of `ob` that open in [since, until), of periods it lived in, due after it starts."""
     tz = ob.platform.tz
     if ob.kind == Obligation.Kind.ONE_TIME:
         if since is not None and since > ob.starts_at:
@@ -38,11 +38,13 @@ def obligation_slots(ob: Obligation, since: datetime | None, until: datetime, ca
     return [
         slot
         for slot in slots_between(
-            PeriodKind(ob.period), ob.count, start, until, tz,
-            times_of_day=ob.parsed_times_of_day or None, spread=ob.spread, due_offset=ob.due_offset,
-            is_workday=is_workday, anchor_year=ob.anchor_year,
+            PeriodKind(ob.period), ob.count, start, until, tz, **ob.placement, is_workday=is_workday,
+            anchor_year=ob.anchor_year,
         )
-        if slot.due_at > ob.starts_at and (since is None or slot.opens_at >= since) and slot.opens_at < until
+        # A report due after its period (due_days_after_period) is not owed for the period
+        # that ended as the obligation started.
+        if slot.due_at > ob.starts_at and slot.period.end > ob.starts_at
+        and (since is None or slot.opens_at >= since) and slot.opens_at < until
     ]
 
 
