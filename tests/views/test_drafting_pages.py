@@ -331,7 +331,11 @@ def test_times_are_read_leniently_and_sorted():
 @pytest.mark.parametrize("changes,field,message", [
     ({"times_of_day": "09:00, 21:00", "count": "3"}, "times_of_day", "填写了2个时刻,每周期次数却为3"),
     ({"period": "weekly"}, "times_of_day", "每日到期时刻只适用于“每日”周期"),
-    ({"spread": "on"}, "spread", "不能再选择均匀分布"),
+    ({"spread": "on"}, "spread", "已设“每日到期时刻”,不能同时使用“在周期内均匀分布”"),
+    ({"due_days_after_period": "15"}, "due_days_after_period", "不能同时使用“周期结束后到期(日)”"),
+    ({"times_of_day": "", "count": "1", "due_offset_minutes": "60", "due_days_after_period": "15"},
+     "due_days_after_period", "已设“周期内到期偏移(分钟)”"),
+    ({"times_of_day": "", "count": "1", "due_days_after_period": "0"}, "due_days_after_period", "不能小于 1"),
     ({"count": "{platform_name}"}, "count", "填空“平台名称”不是数字"),
     ({"count": "0", "times_of_day": ""}, "count", "不能小于 1"),
     ({"period": ""}, "period", "周期性义务请选择周期"),
