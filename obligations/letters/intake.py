@@ -29,6 +29,8 @@ TRIGGER_WORDS = (("complaint", "投诉|举报|咨询|反馈"), ("finding", "漏�
 SETUP_BLANK = {"name": "setup_days", "label": "建立、制定类事项的完成时限(签订后日数)", "kind": "int", "min": 1,
                "max": 365, "default": 30, "help": "承诺书未写明的期限,作为补充约定列在条款下。"}
 BLANK_RUN = re.compile(r"_{2,}|＿{2,}|\(\s+\)|（\s+）|【\s*】")
+# 每季度结束后15日内: the days are counted from the period's end (a report on the period).
+AFTER_PERIOD = re.compile(r"(?:结束|届满|终了)之?后\s*$")
 
 
 @dataclass
@@ -159,6 +161,11 @@ def propose_clause(index: int, clause: parser.Clause, blanks: _Blanks) -> Propos
             notes.append(_("承诺书未写明周期,请在签署前选定。"))
         count = ref(reading.count, "count") if reading.count is not None else 1
         spec = {**base, "kind": "calendar", "period": period, "count": count if count is not None else 1}
+        clocks = sorted((s for s in spans if s["means"].startswith("deadline:")), key=lambda s: s["start"])
+        for i, (clock, span) in enumerate(zip(reading.deadlines, clocks, strict=False)):
+            if clock["unit"] == "days" and AFTER_PERIOD.search(clause.text[:span["start"]]):
+                spec["due_days_after_period"] = ref(clock["amount"], "deadline", i)
+                break
     elif reading.kind == "event" and reading.deadlines:
         trigger, unsure = _trigger(clause.text)
         steps = []
@@ -254,6 +261,7 @@ def letter_create_own(*, platform, draft: DraftProposal, user=None, now) -> Lett
         if spec.get("kind") != "calendar":
             spec.pop("period", None)
             spec.pop("count", None)
+            spec.pop("due_days_after_period", None)
         if spec.get("kind") != "one_time":
             spec.pop("one_time_days", None)
         try:

@@ -192,9 +192,9 @@ def obligation_problem(fields: dict) -> str | None:
 
 
 OBLIGATION_FIELDS = ("title", "kind", "period", "count", "times_of_day", "spread", "due_offset_minutes",
-                     "due_days_after_period", "workdays_only", "trigger", "deadlines", "one_time_days", "responsible_role",
-                     "evidence_required", "evidence_description", "retention_years", "grace_minutes",
-                     "escalate_officer_minutes", "escalate_group_minutes")
+                     "due_days_after_period", "workdays_only", "trigger", "deadlines", "one_time_days",
+                     "responsible_role", "evidence_required", "evidence_description", "retention_years",
+                     "grace_minutes", "escalate_officer_minutes", "escalate_group_minutes")
 SCHEDULE_FIELDS = ("kind", "period", "count", "times_of_day", "spread", "due_offset_minutes", "due_days_after_period",
                    "workdays_only", "trigger", "deadlines", "one_time_days")
 

@@ -125,3 +125,16 @@ def test_a_wrong_correction_is_refused_with_the_clause_named(platform, officer):
     with pytest.raises(DomainError, match="三.2"):
         letter_create_own(platform=platform, draft=draft, user=officer, now=SIGNED_AT)
     assert not Letter.objects.exists()
+
+
+def test_a_report_due_days_after_its_period_is_proposed_so_and_signs(platform, officer):
+    text = ("线上服务承诺书\n一、监督机制\n1. 监督小组每季度结束后15日内向管理层汇报运营情况。\n"
+            "2. 平台每月结束后____日内向主管部门报送运营报告。\n3. 平台每季度开展培训,发现问题15日内整改。\n"
+            "承诺人:____ 日期:____\n")
+    draft = propose(parse_letter(text))
+    report, regulator, training = (p.spec for p in draft.clauses)
+    assert (report["period"], report["due_days_after_period"]) == ("quarterly", 15)
+    assert regulator["period"] == "monthly" and is_blank(regulator["due_days_after_period"])
+    assert "due_days_after_period" not in training  # 15日内 counts from a finding, not from the quarter's end
+    letter = sign_own(platform, officer, draft)
+    assert Obligation.objects.get(platform=letter.platform, key=draft.clauses[0].number).due_days_after_period == 15
