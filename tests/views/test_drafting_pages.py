@@ -144,6 +144,17 @@ def test_add_an_obligation_with_times_of_day(client, officer, draft):
                     "retention_years": 3, "grace_minutes": 30}
 
 
+def test_add_a_report_due_days_after_its_quarter(client, officer, draft):
+    own = as_officer(client, officer) and clause(draft, "三.3")
+    response = client.post(reverse("obligation-spec-new", args=[own.pk]), {
+        "title": "审计季度小结", "kind": "calendar", "period": "quarterly", "count": "1", "due_days_after_period": "10",
+        "responsible_role": "officer", "evidence_required": "on", "evidence_description": "小结"})
+    assert response.status_code == 302
+    own.refresh_from_db()
+    assert own.specs[-1]["due_days_after_period"] == 10
+    assert "审计季度小结(每季度结束后10日内 × 1)" in client.get(reverse("clause-editor", args=[draft.pk])).content.decode()
+
+
 def test_obligation_errors_per_field_in_chinese_nothing_lost(client, officer, draft):
     own = clause(draft, "三.2")
     data = {**CHECKS_EVERY_DAY, "count": "{checks_per_dya}", "times_of_day": "9:00, 25:00",
