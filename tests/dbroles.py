@@ -95,6 +95,14 @@ def runtime_role_ensure(*, password):
         admin.close()
 
 
+def database_url(cfg=None, *, name=None) -> str:
+    """A postgres:// URL for the subprocesses: the credentials of `cfg` (by default the test
+    connection's: the app's role) on database `name` (by default the test database)."""
+    cfg, name = cfg or connection.settings_dict, name or connection.settings_dict["NAME"]
+    auth = cfg["USER"] + (f":{cfg['PASSWORD']}" if cfg.get("PASSWORD") else "")
+    return f"postgres://{auth}@{cfg['HOST'] or '127.0.0.1'}:{cfg['PORT'] or 5432}/{name}"
+
+
 def credentials():
     """The test connection's credentials now, to switch back to with `use`."""
     return {key: connection.settings_dict[key] for key in CREDENTIALS}

@@ -15,7 +15,7 @@ from django.db import DatabaseError, connection, transaction
 from obligations.checks import database_role
 from obligations.models import AuditEvent
 from obligations.trust.db_roles import connected_as_owner, role_powers
-from tests.dbroles import owner_connection
+from tests.dbroles import database_url, owner_connection
 
 pytestmark = pytest.mark.postgres
 REPO = Path(__file__).resolve().parents[2]
@@ -70,11 +70,6 @@ def test_check_deploy_warns_of_a_superuser_or_an_owner():
     assert database_role(None) == []
 
 
-def url(cfg, name):
-    return f"postgres://{cfg['USER']}{':' + cfg['PASSWORD'] if cfg['PASSWORD'] else ''}@" \
-           f"{cfg['HOST'] or '127.0.0.1'}:{cfg['PORT'] or 5432}/{name}"
-
-
 @pytest.fixture
 def scratch(db):
     """An empty database of the owner's, beside the test database."""
@@ -93,8 +88,8 @@ def scratch(db):
 
 
 def test_migrate_runs_as_the_owner_and_grants_the_app_rows_only(scratch):
-    app = url(connection.settings_dict, scratch)
-    env = {**os.environ, "DATABASE_URL": app, "DATABASE_OWNER_URL": url(settings.DATABASE_OWNER, scratch)}
+    app = database_url(name=scratch)
+    env = {**os.environ, "DATABASE_URL": app, "DATABASE_OWNER_URL": database_url(settings.DATABASE_OWNER, name=scratch)}
     for _ in range(2):  # a second run grants again, and changes nothing
         result = subprocess.run([sys.executable, "manage.py", "migrate", "--no-input"], cwd=REPO, env=env,
                                 capture_output=True, text=True, timeout=300)
