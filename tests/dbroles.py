@@ -15,6 +15,7 @@ on it (it would wait for the test, which waits for it)."""
 
 import importlib
 from contextlib import contextmanager
+from urllib.parse import quote
 
 import psycopg2
 from django.conf import settings
@@ -72,14 +73,21 @@ def guard_lifted():
             guard.install(connection, Completion)
 
 
+def owner_server_connection():
+    """The owner's connection to the server's `postgres` database, in autocommit: to make
+    roles and scratch databases. Close it after use."""
+    admin = _connect(settings.DATABASE_OWNER, "postgres")
+    admin.autocommit = True
+    return admin
+
+
 def runtime_role_ensure(*, password):
     """Create the app's role (PLEDGE_DB_RUNTIME_ROLE, with DATABASE_URL's password if any) when
     missing: LOGIN and nothing more. Another test run may create it at the same time."""
     role, owner = settings.PLEDGE_DB_RUNTIME_ROLE, settings.DATABASE_OWNER
     if not owner or connection.vendor != "postgresql" or role == owner["USER"]:
         return
-    admin = _connect(owner, "postgres")
-    admin.autocommit = True
+    admin = owner_server_connection()
     try:
         with admin.cursor() as cur:
             cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role])
@@ -99,7 +107,7 @@ def database_url(cfg=None, *, name=None) -> str:
     """A postgres:// URL for the subprocesses: the credentials of `cfg` (by default the test
     connection's: the app's role) on database `name` (by default the test database)."""
     cfg, name = cfg or connection.settings_dict, name or connection.settings_dict["NAME"]
-    auth = cfg["USER"] + (f":{cfg['PASSWORD']}" if cfg.get("PASSWORD") else "")
+    auth = cfg["USER"] + (f":{quote(cfg['PASSWORD'], safe='')}" if cfg.get("PASSWORD") else "")
     return f"postgres://{auth}@{cfg['HOST'] or '127.0.0.1'}:{cfg['PORT'] or 5432}/{name}"
 
 

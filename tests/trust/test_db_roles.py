@@ -5,6 +5,7 @@ disable the triggers that keep records permanent. check --deploy warns of an app
 import os
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import psycopg2
@@ -15,7 +16,7 @@ from django.db import DatabaseError, connection, transaction
 from obligations.checks import database_role
 from obligations.models import AuditEvent
 from obligations.trust.db_roles import connected_as_owner, role_powers
-from tests.dbroles import database_url, owner_connection
+from tests.dbroles import database_url, owner_connection, owner_server_connection
 
 pytestmark = pytest.mark.postgres
 REPO = Path(__file__).resolve().parents[2]
@@ -74,10 +75,7 @@ def test_check_deploy_warns_of_a_superuser_or_an_owner():
 def scratch(db):
     """An empty database of the owner's, beside the test database."""
     name = f"{connection.settings_dict['NAME']}_migrate"
-    owner = settings.DATABASE_OWNER
-    admin = psycopg2.connect(dbname="postgres", user=owner["USER"], password=owner["PASSWORD"] or None,
-                             host=owner["HOST"] or "127.0.0.1", port=owner["PORT"] or 5432)
-    admin.autocommit = True
+    admin = owner_server_connection()
     with admin.cursor() as cursor:
         cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         cursor.execute(f'CREATE DATABASE "{name}"')
@@ -89,13 +87,14 @@ def scratch(db):
 
 def test_migrate_runs_as_the_owner_and_grants_the_app_rows_only(scratch):
     app = database_url(name=scratch)
-    env = {**os.environ, "DATABASE_URL": app, "DATABASE_OWNER_URL": database_url(settings.DATABASE_OWNER, name=scratch)}
+    owner = database_url(settings.DATABASE_OWNER, name=scratch)
+    env = {**os.environ, "DATABASE_URL": app, "DATABASE_OWNER_URL": owner}
     for _ in range(2):  # a second run grants again, and changes nothing
         result = subprocess.run([sys.executable, "manage.py", "migrate", "--no-input"], cwd=REPO, env=env,
                                 capture_output=True, text=True, timeout=300)
         assert result.returncode == 0, result.stdout + result.stderr[-3000:]
         assert f"Granted {settings.PLEDGE_DB_RUNTIME_ROLE}" in result.stdout
-    with psycopg2.connect(app) as runtime, runtime.cursor() as cursor:
+    with closing(psycopg2.connect(app)) as runtime, runtime.cursor() as cursor:
         cursor.execute("INSERT INTO auth_group (name) VALUES ('g') RETURNING id")  # its identity sequence too
         cursor.execute("UPDATE auth_group SET name = 'h' WHERE id = %s", cursor.fetchone())
         cursor.execute("SELECT name FROM auth_group")
