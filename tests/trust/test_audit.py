@@ -1,14 +1,14 @@
 """The audit chain: keyed hashes, links, and the head anchored outside the database.
 
 The attacks below act as someone who holds the database (not the key, not the anchor
-file): they first lift the append-only triggers (tests/trust/test_append_only.py shows
-that the database refuses otherwise), then change, delete or re-chain records."""
+file): they first lift the append-only triggers as the tables' owner (tests/dbroles.py;
+tests/trust/test_append_only.py shows that the database refuses otherwise), then change,
+delete or re-chain records."""
 
 import hashlib
 import importlib
 import io
 import json
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 
-from obligations.models import AuditEvent, Completion
+from obligations.models import AuditEvent
 from obligations.trust.audit import (
     GENESIS,
     ChainCheck,
@@ -27,18 +27,11 @@ from obligations.trust.audit import (
     audit_verify,
 )
 from tests.conftest import SIGNED_AT
+from tests.dbroles import guard_lifted
 
 guard = importlib.import_module("obligations.migrations.0008_append_only")
-
-
-@contextmanager
-def guard_lifted():
-    """As a database superuser would: drop the triggers, act, put them back."""
-    guard.uninstall(connection)
-    try:
-        yield
-    finally:
-        guard.install(connection, Completion)
+# The owner lifts the guard on a connection of its own: the test's rows must be committed.
+lifts_the_guard = pytest.mark.django_db(transaction=True)
 
 
 def sql(statement, params=()):
@@ -103,6 +96,7 @@ def test_a_rolled_back_record_does_not_move_the_anchor(chain, platform, django_c
     assert audit_verify().ok
 
 
+@lifts_the_guard
 def test_verify_audit_names_a_changed_record(chain):
     victim = chain[2]
     with guard_lifted():
@@ -113,6 +107,7 @@ def test_verify_audit_names_a_changed_record(chain):
         verify_command()
 
 
+@lifts_the_guard
 def test_verify_audit_names_the_record_after_a_deleted_one(chain):
     with guard_lifted():
         sql("DELETE FROM obligations_auditevent WHERE id = %s", [chain[3].pk])
@@ -122,6 +117,7 @@ def test_verify_audit_names_the_record_after_a_deleted_one(chain):
         verify_command()
 
 
+@lifts_the_guard
 def test_verify_audit_catches_a_cut_tail_by_the_anchor(chain):
     with guard_lifted():
         sql("DELETE FROM obligations_auditevent WHERE id >= %s", [chain[4].pk])
@@ -133,6 +129,7 @@ def test_verify_audit_catches_a_cut_tail_by_the_anchor(chain):
         verify_command()
 
 
+@lifts_the_guard
 def test_a_new_record_does_not_move_the_anchor_past_a_cut(chain, platform, django_capture_on_commit_callbacks):
     with guard_lifted():
         sql("DELETE FROM obligations_auditevent WHERE id >= %s", [chain[4].pk])
@@ -154,6 +151,7 @@ def test_a_record_chained_onto_the_anchor_moves_it_without_looking_the_anchor_up
     assert audit_verify().ok
 
 
+@lifts_the_guard
 def test_a_record_chained_after_a_cut_of_the_anchored_record_alone_leaves_the_anchor(
         chain, platform, django_capture_on_commit_callbacks):
     with guard_lifted():
@@ -163,6 +161,7 @@ def test_a_record_chained_after_a_cut_of_the_anchored_record_alone_leaves_the_an
     assert [a["id"] for a in anchor_file().values()] == [chain[-1].pk]  # chained onto chain[-2]: looked up, gone
 
 
+@lifts_the_guard
 def test_verify_audit_catches_a_record_rechained_with_the_public_algorithm(chain):
     """The attacker rewrites a record and recomputes every later hash with plain SHA-256,
     the algorithm the source code shows; without the key the first rewritten one fails."""
@@ -183,6 +182,7 @@ def test_verify_audit_catches_a_record_rechained_with_the_public_algorithm(chain
         verify_command()
 
 
+@lifts_the_guard
 def test_an_anchor_forged_without_the_key_is_invalid(chain):
     with guard_lifted():
         sql("DELETE FROM obligations_auditevent WHERE id >= %s", [chain[4].pk])
@@ -210,6 +210,7 @@ def test_the_anchor_only_moves_forward(chain):
     assert [a["id"] for a in anchor_file().values()] == [chain[-1].pk]
 
 
+@lifts_the_guard
 def test_the_migration_rekeys_a_plain_chain_as_far_as_it_holds(chain):
     """Records written before the keyed hash carry plain SHA-256: migration 0008 re-hashes
     them with the key while their old chain holds, and leaves a break where it found it."""
@@ -246,6 +247,7 @@ def test_the_key_comes_from_the_settings(chain, settings):
     assert (check.broken_id, check.reason) == (chain[0].pk, ChainCheck.HASH)
 
 
+@lifts_the_guard
 def test_pages_resume_from_the_last_full_walk_and_walk_again_daily(chain, platform, settings):
     from obligations.trust.audit import audit_status
 
@@ -266,6 +268,7 @@ def test_pages_resume_from_the_last_full_walk_and_walk_again_daily(chain, platfo
     assert audit_status(max_age=timedelta(0)).broken_id == chain[2].pk
 
 
+@lifts_the_guard
 def test_a_checkpoint_forged_without_the_key_is_ignored(chain, settings):
     from obligations.trust.audit import audit_status
 
