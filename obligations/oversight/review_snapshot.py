@@ -11,8 +11,8 @@ from datetime import timedelta
 
 from django.db.models import Count, Q
 
-from ..cases.response_time import monthly_response_times
-from ..letters.services import current_letter
+from ..cases.response_time import first_responses, p90, promised_limit
+from ..letters.in_force import LetterInForce, letter_in_force
 from ..models import (
     Case,
     Completion,
@@ -22,9 +22,13 @@ from ..models import (
     Review,
     ReviewExplanation,
 )
+from ..schedule.periods import month_starts
+from ..work.sweeps import unraised_slots
+from .period_status import period_status
 
 S = Occurrence.State
 STATES = ("done", "done_late", "missed", "waived", "open")
+FIGURES = (*STATES, "pending")  # the rows' states, and the slots of the schedule not raised yet
 
 
 def quarter_occurrences(review: Review):
@@ -51,7 +55,19 @@ def exception_kind(occ: Occurrence) -> str | None:
     return None
 
 
-def exceptions(review: Review) -> list[dict]:
+def quarter_in_force(review: Review) -> LetterInForce:
+    return letter_in_force(review.platform, since=review.period_start, until=review.period_end)
+
+
+def named(occ: Occurrence, in_force: LetterInForce) -> tuple[str, str]:
+    """A task's clause number and title as the version in force at its due time says."""
+    version = in_force.at(occ.due_at - timedelta(microseconds=1))
+    term = in_force.term(version.number, occ.obligation.key) if version else None
+    return (term.clause, term.title) if term else (occ.clause.number, occ.obligation.title)
+
+
+def exceptions(review: Review, in_force: LetterInForce | None = None) -> list[dict]:
+    in_force = in_force or quarter_in_force(review)
     rows = (quarter_occurrences(review).filter(state__in=(S.MISSED, S.DONE_LATE, S.WAIVED))
             .select_related("obligation", "clause", "case").order_by("due_at", "id"))
     explained = {}
@@ -60,8 +76,9 @@ def exceptions(review: Review) -> list[dict]:
     out = []
     for occ in rows:
         e = explained.get(occ.pk)
+        clause, title = named(occ, in_force)
         out.append({
-            "occurrence": occ.pk, "clause": occ.clause.number, "title": occ.obligation.title,
+            "occurrence": occ.pk, "clause": clause, "title": title,
             "kind": exception_kind(occ), "due_at": _iso(occ.due_at), "state": occ.state,
             "case": occ.case.number if occ.case_id else None, "step": str(occ.step_label) if occ.case_id else "",
             "waived_reason": occ.waived_reason,
@@ -70,14 +87,31 @@ def exceptions(review: Review) -> list[dict]:
     return out
 
 
-def _obligation_rows(review):
+def _obligation_rows(review, in_force, pending):
+    """Per obligation: due in the quarter and each state, named as the version in force at
+    the due time names it; with the slots the schedule still owes the quarter (`pending`)."""
     rows = (quarter_occurrences(review).filter(case__isnull=True)
-            .values("obligation_id", "obligation__key", "obligation__title", "obligation__clause__number",
-                    "obligation__clause__ordinal")
-            .annotate(due=Count("id"), **{s: Count("id", filter=Q(state=s)) for s in STATES})
-            .order_by("obligation__clause__ordinal", "obligation__key"))
-    return [{"clause": r["obligation__clause__number"], "key": r["obligation__key"], "title": r["obligation__title"],
-             "due": r["due"], **{s: r[s] for s in STATES}} for r in rows]
+            .values("obligation__key", "obligation__title", "obligation__clause__number", "obligation__clause__ordinal")
+            .annotate(version=in_force.number_at("due_at", due=True), due=Count("id"),
+                      **{s: Count("id", filter=Q(state=s)) for s in STATES})
+            .order_by())
+    counted = [(r["obligation__key"], r["version"], {s: r[s] for s in STATES},
+                (r["obligation__clause__number"], r["obligation__clause__ordinal"], r["obligation__title"]))
+               for r in rows]
+    counted += [(ob.key, version.number if version else 0, {"pending": 1},
+                 (ob.clause.number, ob.clause.ordinal, ob.title))
+                for ob, slot in pending for version in [in_force.at(slot.due_at)]]
+    out: dict[tuple, dict] = {}
+    for key, version, figures, (number, ordinal, title) in counted:
+        term = in_force.term(version, key)
+        if term is not None:
+            number, ordinal, title = term.clause, term.ordinal, term.title
+        row = out.setdefault((key, number, title), {"clause": number, "key": key, "title": title, "ordinal": ordinal,
+                                                    "due": 0, **dict.fromkeys(FIGURES, 0)})
+        for name, n in figures.items():
+            row[name] += n
+            row["due"] += n
+    return sorted(out.values(), key=lambda r: (r.pop("ordinal"), r["key"]))
 
 
 def _case_rows(review):
@@ -103,22 +137,31 @@ def _case_rows(review):
     return out
 
 
-def _response_rows(review):
-    last_instant = review.period_end - timedelta(microseconds=1)
-    months = monthly_response_times(review.platform, now=last_instant, months=3)
-    return [{"month": m.month.strftime("%Y-%m"), "count": m.count, "average": m.average, "p90": m.p90,
-             "limit": m.limit} for m in months]
+def _response_rows(review, in_force):
+    tz = review.platform.tz
+    since = review.period_start
+    per_month = first_responses(review.platform, since=since, until=review.period_end, in_force=in_force)
+    months = month_starts((review.period_end - timedelta(microseconds=1)).astimezone(tz).date(), 3)
+    out = []
+    for month in months:
+        values = per_month.get(month, [])
+        average = sum(values) / len(values) if values else None
+        out.append({"month": month.strftime("%Y-%m"), "count": len(values), "average": average, "p90": p90(values),
+                    "limit": promised_limit(in_force, month, since=since, tz=tz)})
+    return out
 
 
-def evidence_rows(review) -> list[dict]:
+def evidence_rows(review, in_force: LetterInForce | None = None) -> list[dict]:
+    in_force = in_force or quarter_in_force(review)
     rows = (Evidence.objects.filter(occurrence__in=quarter_occurrences(review))
             .select_related("occurrence__obligation", "occurrence__clause", "uploaded_by")
             .order_by("occurrence__clause__ordinal", "uploaded_at", "id"))
-    return [{"id": e.pk, "clause": e.occurrence.clause.number,
-             "task": f"{e.occurrence.obligation.title} #{e.occurrence.sequence} {e.occurrence.due_at:%Y-%m-%d}",
+    return [{"id": e.pk, "clause": clause,
+             "task": f"{title} #{e.occurrence.sequence} {e.occurrence.due_at:%Y-%m-%d}",
              "occurrence": e.occurrence_id, "file": e.original_name, "sha256": e.sha256, "size": e.size,
              "uploader": _user(e.uploaded_by), "uploaded_at": _iso(e.uploaded_at),
-             "keep_until": e.keep_until.isoformat()} for e in rows]
+             "keep_until": e.keep_until.isoformat()}
+            for e in rows for clause, title in [named(e.occurrence, in_force)]]
 
 
 def completion_rows(review) -> list[dict]:
@@ -147,19 +190,23 @@ def rectification_rows(review) -> list[dict]:
 
 def review_snapshot(review: Review, *, now) -> dict:
     tz = review.platform.tz
-    letter = current_letter(review.platform)
+    in_force = quarter_in_force(review)
+    letter = in_force.at(review.period_end - timedelta(microseconds=1))
+    pending = unraised_slots(review.platform, after=review.period_start, until=review.period_end)
     return {
         "platform": {"slug": review.platform.slug, "name": review.platform.name},
-        "letter": {"title": letter.title if letter else "", "version": letter.version if letter else None},
+        "letter": {"title": letter.title if letter else "", "version": letter.number if letter else None},
+        "versions": in_force.cited(tz),
         "period": {"label": review.label, "start": review.period_start.astimezone(tz).date().isoformat(),
-                   "end": (review.period_end.astimezone(tz) - timedelta(days=1)).date().isoformat()},
+                   "end": (review.period_end.astimezone(tz) - timedelta(days=1)).date().isoformat(),
+                   **period_status(review.period_end, now, tz)},
         "generated_at": now.isoformat(),
-        "obligations": _obligation_rows(review),
+        "obligations": _obligation_rows(review, in_force, pending),
         "cases": _case_rows(review),
-        "response_times": _response_rows(review),
-        "evidence": evidence_rows(review),
+        "response_times": _response_rows(review, in_force),
+        "evidence": evidence_rows(review, in_force),
         "completions": completion_rows(review),
-        "exceptions": exceptions(review),
+        "exceptions": exceptions(review, in_force),
         "rectifications": rectification_rows(review),
         "findings": [{"text": f.text, "severity": f.severity, "author": _user(f.author), "at": _iso(f.at)}
                      for f in review.findings.select_related("author")],
