@@ -88,11 +88,9 @@ class LetterInForce:
         return version.values.get(name) if version else None
 
     def cited(self, tz) -> list[dict]:
-        """The versions a report rests on, JSON-able: number, title, local signing date and
-        the local days they were in force from and until (None: still in force)."""
-        return [{"version": v.number, "title": v.title,
-                 "signed_on": v.signed_at.astimezone(tz).date().isoformat(),
-                 "until": v.until.astimezone(tz).date().isoformat() if v.until else None}
+        """The versions a report rests on, JSON-able: number, title and local signing date
+        (the first applies from the period's start, each later one from its signing)."""
+        return [{"version": v.number, "title": v.title, "signed_on": v.signed_at.astimezone(tz).date().isoformat()}
                 for v in self.versions]
 
 

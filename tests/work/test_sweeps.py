@@ -157,3 +157,26 @@ def test_every_sweep_of_run_sweeps_records_its_heartbeat(signed_letter):
     runs = {r.name: r for r in SweepRun.objects.all()}
     assert set(runs) == {"materialize", "close_out", "plan", "send", "reviews"}
     assert runs["materialize"].result["created"] > 0 and runs["materialize"].runs == 1
+
+
+def test_unraised_slots_are_what_the_sweep_raises_next(signed_letter):
+    """Before a sweep, the slots it has not raised yet; after it, exactly those are rows."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from obligations.work.sweeps import obligations_materialize, unraised_slots
+
+    sh = ZoneInfo("Asia/Shanghai")
+    platform = signed_letter.platform
+    obligations_materialize(now=datetime(2026, 12, 7, 10, tzinfo=sh))  # 14 days ahead
+    after, until = datetime(2026, 12, 1, tzinfo=sh), datetime(2027, 1, 1, tzinfo=sh)
+    in_december = Occurrence.objects.filter(platform=platform, due_at__gt=after, due_at__lte=until)
+    raised = in_december.count()
+    owed = unraised_slots(platform, after=after, until=until)
+    assert owed and all(after < slot.due_at <= until for _ob, slot in owed)
+    obligations_materialize(now=datetime(2026, 12, 7, 10, tzinfo=sh), horizon=timedelta(days=60))
+    assert in_december.count() == raised + len(owed)
+    assert {(ob.pk, slot.due_at, slot.sequence) for ob, slot in owed} == set(
+        in_december.filter(opens_at__gte=datetime(2026, 12, 21, 10, tzinfo=sh)).values_list(
+            "obligation_id", "due_at", "sequence"))
+    assert unraised_slots(platform, after=after, until=until) == []
