@@ -55,18 +55,19 @@ class LetterInForce:
     def __bool__(self):
         return bool(self.versions)
 
-    def at(self, instant: datetime) -> Version | None:
-        """The version in force at `instant`; the first one before any signing."""
+    def at(self, instant: datetime, *, due: bool = False) -> Version | None:
+        """The version in force at `instant`; the first one before any signing. A due time
+        belongs to the instant before it (`due`): a task due at the moment of signing fell
+        due under the version signed before, as a period holds the due times (start, end]."""
         found = self.versions[0] if self.versions else None
         for version in self.versions[1:]:
-            if version.signed_at <= instant:
+            if version.signed_at < instant or (version.signed_at == instant and not due):
                 found = version
         return found
 
     def number_at(self, field_name: str, *, due: bool = False):
-        """SQL: the number of the version in force at the instant in `field_name`. A due time
-        belongs to the instant before it (a task due at the moment of signing fell due under
-        the version signed before), as a period holds the due times (start, end]."""
+        """SQL: the number of the version in force at the instant in `field_name`, a due
+        time (`due`) read as `at` reads it."""
         if len(self.versions) < 2:
             return Value(self.versions[0].number if self.versions else 0, output_field=IntegerField())
         lookup = f"{field_name}__{'lte' if due else 'lt'}"

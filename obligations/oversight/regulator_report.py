@@ -23,10 +23,8 @@ from ..models import Case, Obligation, Occurrence, Review
 from ..schedule.periods import PeriodKind, local_midnight, month_starts, period_containing
 from ..work.sweeps import unraised_slots
 from .period_status import period_status
+from .task_figures import FIGURES, obligation_figures
 
-STATES = ("done", "done_late", "missed", "waived", "open")
-# Figures of a period: the rows' states, and the slots of the schedule not raised yet.
-FIGURES = (*STATES, "pending")
 # An obligation belongs to 安全状况 when its title names security (安全检查, 第三方安全评估,
 # 应急预案, 漏洞整改) or when incidents or findings trigger it.
 SECURITY_WORDS = ("安全", "漏洞", "应急", "突发")
@@ -72,30 +70,15 @@ def _rate(row) -> float | None:
 
 
 def _tasks(platform, since, until, in_force, pending) -> list[dict]:
-    """Per obligation: due in (since, until] and each state (one grouped query), and the
-    slots not raised yet; its clause and title as the version in force at the due time says."""
-    rows = (Occurrence.objects.filter(platform=platform, due_at__gt=since, due_at__lte=until)
-            .values("obligation__key", "obligation__title", "obligation__clause__number",
-                    "obligation__clause__ordinal", "state")
-            .annotate(n=Count("id"), version=in_force.number_at("due_at", due=True)).order_by())
-    counted = [(row["obligation__key"], row["version"], row["state"], row["n"],
-                (row["obligation__clause__number"], row["obligation__clause__ordinal"], row["obligation__title"]))
-               for row in rows]
-    counted += [(ob.key, version.number if version else 0, "pending", 1, (ob.clause.number, ob.clause.ordinal, ob.title))
-                for ob, slot in pending for version in [in_force.at(slot.due_at)]]
-    result: dict[tuple, dict] = {}
-    for key, version, state, n, (number, ordinal, title) in counted:
-        term = in_force.term(version, key)
-        if term is not None:  # else an obligation of no clause (a review's rectification): as it stands
-            number, ordinal, title = term.clause, term.ordinal, term.title
-        item = result.setdefault((key, number, title), _empty(
-            clause=number, key=key, title=title, ordinal=ordinal,
-            security=bool(term and term.trigger in SECURITY_TRIGGERS) or any(w in title for w in SECURITY_WORDS)))
-        item["due"] += n
-        item[state] += n
-    for item in result.values():
+    """Per obligation: due in (since, until] by the schedule, each state and what is not
+    raised yet, named as the version in force at the due time names it."""
+    rows = obligation_figures(Occurrence.objects.filter(platform=platform, due_at__gt=since, due_at__lte=until),
+                              in_force=in_force, pending=pending)
+    for item in rows:
+        trigger = item.pop("trigger")
+        item["security"] = trigger in SECURITY_TRIGGERS or any(word in item["title"] for word in SECURITY_WORDS)
         item["rate"] = _rate(item)
-    return sorted(result.values(), key=lambda item: (item.pop("ordinal"), item["key"]))
+    return rows
 
 
 def _total(rows) -> dict:

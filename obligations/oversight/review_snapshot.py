@@ -9,7 +9,7 @@ A constant number of queries whatever the number of tasks.
 
 from datetime import timedelta
 
-from django.db.models import Count, Q
+from django.db.models import Q
 
 from ..cases.response_time import first_responses, p90, promised_limit
 from ..letters.in_force import LetterInForce, letter_in_force
@@ -25,10 +25,9 @@ from ..models import (
 from ..schedule.periods import month_starts
 from ..work.sweeps import unraised_slots
 from .period_status import period_status
+from .task_figures import obligation_figures
 
 S = Occurrence.State
-STATES = ("done", "done_late", "missed", "waived", "open")
-FIGURES = (*STATES, "pending")  # the rows' states, and the slots of the schedule not raised yet
 
 
 def quarter_occurrences(review: Review):
@@ -61,7 +60,7 @@ def quarter_in_force(review: Review) -> LetterInForce:
 
 def named(occ: Occurrence, in_force: LetterInForce) -> tuple[str, str]:
     """A task's clause number and title as the version in force at its due time says."""
-    version = in_force.at(occ.due_at - timedelta(microseconds=1))
+    version = in_force.at(occ.due_at, due=True)
     term = in_force.term(version.number, occ.obligation.key) if version else None
     return (term.clause, term.title) if term else (occ.clause.number, occ.obligation.title)
 
@@ -88,30 +87,11 @@ def exceptions(review: Review, in_force: LetterInForce | None = None) -> list[di
 
 
 def _obligation_rows(review, in_force, pending):
-    """Per obligation: due in the quarter and each state, named as the version in force at
-    the due time names it; with the slots the schedule still owes the quarter (`pending`)."""
-    rows = (quarter_occurrences(review).filter(case__isnull=True)
-            .values("obligation__key", "obligation__title", "obligation__clause__number", "obligation__clause__ordinal")
-            .annotate(version=in_force.number_at("due_at", due=True), due=Count("id"),
-                      **{s: Count("id", filter=Q(state=s)) for s in STATES})
-            .order_by())
-    counted = [(r["obligation__key"], r["version"], {s: r[s] for s in STATES},
-                (r["obligation__clause__number"], r["obligation__clause__ordinal"], r["obligation__title"]))
-               for r in rows]
-    counted += [(ob.key, version.number if version else 0, {"pending": 1},
-                 (ob.clause.number, ob.clause.ordinal, ob.title))
-                for ob, slot in pending for version in [in_force.at(slot.due_at)]]
-    out: dict[tuple, dict] = {}
-    for key, version, figures, (number, ordinal, title) in counted:
-        term = in_force.term(version, key)
-        if term is not None:
-            number, ordinal, title = term.clause, term.ordinal, term.title
-        row = out.setdefault((key, number, title), {"clause": number, "key": key, "title": title, "ordinal": ordinal,
-                                                    "due": 0, **dict.fromkeys(FIGURES, 0)})
-        for name, n in figures.items():
-            row[name] += n
-            row["due"] += n
-    return sorted(out.values(), key=lambda r: (r.pop("ordinal"), r["key"]))
+    """Per obligation: due in the quarter by the schedule, each state and what is not raised
+    yet, named as the version in force at the due time names it."""
+    rows = obligation_figures(quarter_occurrences(review).filter(case__isnull=True), in_force=in_force,
+                              pending=pending)
+    return [{name: value for name, value in row.items() if name != "trigger"} for row in rows]
 
 
 def _case_rows(review):

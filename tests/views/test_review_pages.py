@@ -48,7 +48,7 @@ def test_workspace_shows_figures_exceptions_and_links(client, officer, review):
     client.force_login(officer)
     html = client.get(reverse("review-detail", args=[review.pk])).content.decode()
     assert 'id="review-obligations"' in html and 'data-obligation="三.2"' in html
-    assert "?clause=三.2&state=missed&date_from=2026-10-01&date_to=2026-12-31" in html
+    assert "?obligation=三.2&state=missed&date_from=2026-10-01&date_to=2026-12-31" in html
     assert "待说明" in html and "explain-form" in html  # the officer explains
 
 
