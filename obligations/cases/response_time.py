@@ -71,13 +71,19 @@ def promised_limit(in_force: LetterInForce, first_day: date, *, since, tz) -> in
     return in_force.value(max(local_midnight(first_day, tz), since), "response_minutes")
 
 
+def response_times(platform, *, months: list[date], since, until, in_force: LetterInForce) -> list[MonthFigures]:
+    """The figures of each month (its first day in `months`) of the complaints received in
+    [since, until), each month against the promise it began under."""
+    per_month = first_responses(platform, since=since, until=until, in_force=in_force)
+    return [MonthFigures(d, len(values), sum(values) / len(values) if values else None, p90(values),
+                         promised_limit(in_force, d, since=since, tz=platform.tz))
+            for d in months for values in [per_month.get(d, [])]]
+
+
 def monthly_response_times(platform, *, now, months=12) -> list[MonthFigures]:
     tz = platform.tz
     this = period_containing(PeriodKind.MONTHLY, now, tz)
     starts = month_starts(this.start_date, months)
     since = local_midnight(starts[0], tz)
-    in_force = letter_in_force(platform, since=since, until=this.end)
-    per_month = first_responses(platform, since=since, until=this.end, in_force=in_force)
-    return [MonthFigures(d, len(values), sum(values) / len(values) if values else None, p90(values),
-                         promised_limit(in_force, d, since=since, tz=tz))
-            for d in starts for values in [per_month.get(d, [])]]
+    return response_times(platform, months=starts, since=since, until=this.end,
+                          in_force=letter_in_force(platform, since=since, until=this.end))

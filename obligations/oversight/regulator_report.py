@@ -6,8 +6,8 @@ A period is a pair of local dates, the end inclusive. A task counts in the perio
 due time, with the boundaries (start, end] as the dashboard counts; a case counts in the
 period it was received in. Clauses, titles, deadline steps and the promised minutes are
 those of the letter version in force then (letters/in_force.py): a later amendment leaves
-the report of a past period as it was. A fixed number of queries whatever the data: every figure is
-an aggregate, pivoted here. The result is a JSON-able dict, ready for the documents.
+the report of a past period as it was. A fixed number of queries whatever the data: every
+figure is an aggregate, pivoted here. The result is a JSON-able dict, ready for the documents.
 """
 
 from datetime import date, datetime, timedelta

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from django.db.models import Q
 
-from ..cases.response_time import first_responses, p90, promised_limit
+from ..cases.response_time import response_times
 from ..letters.in_force import LetterInForce, letter_in_force
 from ..models import (
     Case,
@@ -66,7 +66,7 @@ def named(occ: Occurrence, in_force: LetterInForce) -> tuple[str, str]:
 
 
 def exceptions(review: Review, in_force: LetterInForce | None = None) -> list[dict]:
-    in_force = in_force or quarter_in_force(review)
+    in_force = quarter_in_force(review) if in_force is None else in_force
     rows = (quarter_occurrences(review).filter(state__in=(S.MISSED, S.DONE_LATE, S.WAIVED))
             .select_related("obligation", "clause", "case").order_by("due_at", "id"))
     explained = {}
@@ -118,21 +118,15 @@ def _case_rows(review):
 
 
 def _response_rows(review, in_force):
-    tz = review.platform.tz
-    since = review.period_start
-    per_month = first_responses(review.platform, since=since, until=review.period_end, in_force=in_force)
-    months = month_starts((review.period_end - timedelta(microseconds=1)).astimezone(tz).date(), 3)
-    out = []
-    for month in months:
-        values = per_month.get(month, [])
-        average = sum(values) / len(values) if values else None
-        out.append({"month": month.strftime("%Y-%m"), "count": len(values), "average": average, "p90": p90(values),
-                    "limit": promised_limit(in_force, month, since=since, tz=tz)})
-    return out
+    last_day = (review.period_end - timedelta(microseconds=1)).astimezone(review.platform.tz).date()
+    months = response_times(review.platform, months=month_starts(last_day, 3), since=review.period_start,
+                            until=review.period_end, in_force=in_force)
+    return [{"month": m.month.strftime("%Y-%m"), "count": m.count, "average": m.average, "p90": m.p90,
+             "limit": m.limit} for m in months]
 
 
 def evidence_rows(review, in_force: LetterInForce | None = None) -> list[dict]:
-    in_force = in_force or quarter_in_force(review)
+    in_force = quarter_in_force(review) if in_force is None else in_force
     rows = (Evidence.objects.filter(occurrence__in=quarter_occurrences(review))
             .select_related("occurrence__obligation", "occurrence__clause", "uploaded_by")
             .order_by("occurrence__clause__ordinal", "uploaded_at", "id"))
