@@ -7,13 +7,15 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 from docx import Document
+from openpyxl import load_workbook
 
 from obligations.models import Occurrence
-from obligations.oversight import dashboard, regulator_documents
+from obligations.oversight import dashboard, regulator_documents, report_documents
 from obligations.oversight.regulator_report import regulator_report
 from obligations.work.sweeps import obligations_materialize
 from tests.conftest import SIGNED_AT
 from tests.oversight.export_support import SH, flat, pdf_text
+from tests.oversight.review_sample import SNAPSHOT, sample_snapshot
 from tests.oversight.test_dashboard import page_at
 
 NOW = datetime(2026, 12, 7, 10, tzinfo=SH)
@@ -66,3 +68,23 @@ def test_the_regulator_report_of_a_running_quarter_says_it_is_not_over(raised):
     ended = regulator_report(raised, start=date(2026, 10, 1), end=date(2026, 10, 31), now=NOW)
     assert ended["period"]["running"] is False and ended["service"]["tasks_total"]["pending"] == 0
     assert "期间未结束" not in flat(pdf_text(regulator_documents.regulator_pdf(ended)))
+
+
+def test_the_review_report_of_a_running_quarter_says_it_is_not_over_and_what_it_rests_on():
+    rows = [{**row, "pending": 4, "due": row["due"] + 4} for row in SNAPSHOT["obligations"]]
+    snapshot = sample_snapshot(
+        period={**SNAPSHOT["period"], "running": True, "as_of": "2026-12-07T10:00:00+08:00"}, obligations=rows,
+        versions=[{"version": 1, "title": "承诺书", "signed_on": "2026-07-01"},
+                  {"version": 2, "title": "承诺书", "signed_on": "2026-10-15"}])
+    text = flat(pdf_text(report_documents.review_pdf(snapshot)))
+    assert flat("截至 2026-12-07 10:00(UTC+8),期间未结束") in text
+    assert flat("依据承诺书第 1 版(2026-07-01 签署)、第 2 版(2026-10-15 起)") in text and "尚未生成" in text
+    book = load_workbook(io.BytesIO(report_documents.review_xlsx(snapshot)))
+    summary = {row[0]: row[1] for row in book.worksheets[0].iter_rows(values_only=True) if len(row) > 1}
+    assert summary["期间状态"] == "截至 2026-12-07 10:00(UTC+8),期间未结束"
+    header, *body = list(book["义务履行"].iter_rows(values_only=True))
+    assert "尚未生成" in header and body[-1][header.index("尚未生成")] == 4 * len(rows)
+    ended = sample_snapshot()
+    assert "期间未结束" not in flat(pdf_text(report_documents.review_pdf(ended)))
+    assert "尚未生成" not in next(load_workbook(io.BytesIO(report_documents.review_xlsx(ended)))["义务履行"].iter_rows(
+        values_only=True))
