@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from ..models import Case, ReviewFinding
 from .period_status import as_of_text
 from .report_documents import (
+    TASK_COLUMNS,
     Progress,
     choice_label,
     exception_rows,
@@ -37,11 +38,13 @@ def regulator_context(report: dict) -> dict:
         return {**figures, "average_text": minutes(figures["average"]), "p90_text": minutes(figures["p90"])}
 
     period = report["period"]
+    columns = task_columns(period, service["tasks"])
     return {
         "r": report, "title": regulator_title(report), "platform": report["platform"], "letter": report["letter"],
         "start": period["start"], "end": period["end"], "generated_at": when(report["generated_at"]),
         "basis": letter_basis(report.get("versions", [])), "as_of": as_of_text(period),
-        "running": bool(period.get("running")), "columns": task_columns(period),
+        "running": bool(period.get("running")), "columns": columns,
+        "show_pending": len(columns) > len(TASK_COLUMNS),
         "tasks": tasks(service["tasks"]), "tasks_total": {**service["tasks_total"],
                                                           "rate_text": percent(service["tasks_total"]["rate"])},
         "complaints": service["complaints"],

@@ -91,10 +91,15 @@ def _rate(row: dict) -> float | None:
     return (row["done"] + row["done_late"]) / decided if decided else None
 
 
-def task_columns(period: dict) -> tuple:
-    """The figures of the task tables; for a period still running, also the tasks the
-    schedule makes due in it that are not raised yet (counted in 应办)."""
-    return (*TASK_COLUMNS, PENDING_COLUMN) if period.get("running") else TASK_COLUMNS
+def shows_pending(period: dict, rows: list[dict]) -> bool:
+    """Whether the task tables show the tasks the schedule makes due in the period but no
+    sweep has raised yet (counted in 应办): while it runs, and after it if any are left."""
+    return bool(period.get("running")) or any(row.get("pending") for row in rows)
+
+
+def task_columns(period: dict, rows: list[dict]) -> tuple:
+    """The figures of the task tables, with 尚未生成 when `shows_pending`."""
+    return (*TASK_COLUMNS, PENDING_COLUMN) if shows_pending(period, rows) else TASK_COLUMNS
 
 
 def letter_basis(versions: list[dict]) -> str:
@@ -158,8 +163,8 @@ def review_title(snapshot: dict) -> str:
 def review_context(snapshot: dict) -> dict:
     """The snapshot, shaped for the page and the workbook: labels, rates, totals."""
     period = snapshot["period"]
-    columns = task_columns(period)
     obligations = [{"pending": 0, **row, "rate": percent(_rate(row))} for row in snapshot.get("obligations", [])]
+    columns = task_columns(period, obligations)
     total = {name: sum(row[name] for row in obligations) for name, _label_ in columns}
     total["rate"] = percent(_rate(total))
     cases = [{**row, "label": row.get("label") or choice_label(Case.Kind, row["kind"])} for row in snapshot.get("cases", [])]
@@ -179,7 +184,7 @@ def review_context(snapshot: dict) -> dict:
         "s": snapshot, "title": review_title(snapshot), "platform": snapshot["platform"],
         "letter": snapshot.get("letter") or {}, "period": period,
         "basis": letter_basis(snapshot.get("versions", [])), "as_of": as_of_text(period),
-        "running": bool(period.get("running")),
+        "show_pending": len(columns) > len(TASK_COLUMNS),
         "generated_at": when(snapshot.get("generated_at")), "columns": columns,
         "obligations": obligations, "total": total, "cases": cases, "response_times": response_times,
         "exceptions": exceptions, "unexplained": sum(1 for e in exceptions if not e.get("explanation")),
