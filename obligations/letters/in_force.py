@@ -40,7 +40,6 @@ class Version:
     number: int
     title: str
     signed_at: datetime
-    until: datetime | None  # the next version's signing; None while it is the newest
     values: dict
     terms: dict[str, Term] = field(default_factory=dict)
 
@@ -100,14 +99,10 @@ def letter_in_force(platform, *, since: datetime, until: datetime) -> LetterInFo
     what each promised. Two queries whatever the period."""
     signed = list(Letter.objects.filter(platform=platform, state__in=(Letter.State.SIGNED, Letter.State.SUPERSEDED))
                   .order_by("signed_at", "version").values("pk", "version", "title", "signed_at", "values", "blanks"))
-    chosen = []
-    for i, row in enumerate(signed):
-        end = signed[i + 1]["signed_at"] if i + 1 < len(signed) else None
-        if (end is None or end > since) and (i == 0 or row["signed_at"] < until):
-            chosen.append((row, end))
-    versions = {row["pk"]: Version(row["version"], row["title"], row["signed_at"], end, row["values"])
-                for row, end in chosen}
-    blanks = {row["pk"]: row["blanks"] for row, _end in chosen}
+    chosen = [row for i, row in enumerate(signed)
+              if (i + 1 == len(signed) or signed[i + 1]["signed_at"] > since) and (i == 0 or row["signed_at"] < until)]
+    versions = {row["pk"]: Version(row["version"], row["title"], row["signed_at"], row["values"]) for row in chosen}
+    blanks = {row["pk"]: row["blanks"] for row in chosen}
     for clause in Clause.objects.filter(letter_id__in=versions, removed_reason="").order_by("ordinal"):
         version = versions[clause.letter_id]
         for spec in clause.specs:
