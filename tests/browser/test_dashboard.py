@@ -107,7 +107,7 @@ def test_officer_follows_each_kind_of_figure_to_as_many_rows(live_server):
             url = f"{live_server.url}/platforms/{platform.slug}/dashboard/"
             driver.get(url)
             selectors = ['[data-figure="overdue"]', '[data-figure="due-soon"]', '[data-figure="cases"]',
-                         '[data-figure="cases-late"]', '[data-figure="cases-serious"]', '[data-figure="m-due"]',
+                         '[data-figure="cases-late"]', '[data-figure="cases-serious"]', '[data-figure="m-open"]',
                          '[data-figure="q-missed"]', 'a[data-figure="heat"]', 'a[data-figure="trend"]',
                          'a[data-figure="line"]']
             for selector in selectors:
