@@ -2,13 +2,17 @@
 
 Pure: text in, dataclasses out (`parse_letter(text).to_json()`); no Django, no clock.
 Each clause is read by `clause_reading.read_clause`; the JSON contract is in to_json below.
+A document (`read_document`) may hold several letters and lines that are no letter's
+(letters/furniture.py): those are kept, marked, for the officer to see greyed.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 
+from . import furniture
 from .clause_reading import Blank, ClauseReading, cn_to_int, find_blanks, fold, name_from_context, read_clause
 
 _CN = "一二三四五六七八九十"
@@ -28,12 +32,18 @@ _CLAUSE_STYLES = (
 )
 _SIGNATURE = re.compile(
     r"^(?:承诺(?:人|方|单位)?[^:]{0,6}(?:签名|签字|签章|盖章|\(盖章\)|\(签字\))"
+    r"|承诺(?:人|方|单位)\s*(?:\([^)]*\))?\s*:|特此(?:承诺|声明)|此致"
     r"|(?:签名|签字|签章|盖章|法定代表人|负责人签|联系人|联系电话)"
     r"|(?:签订|签署|承诺)?日期\s*:"
     r"|\(?(?:盖章|公章|签章)\)?\s*$"
     r"|(?:\d{4}|_+)?\s*年\s*[\d_]*\s*月\s*[\d_]*\s*日\s*$)")
 _LETTER_TITLE = re.compile(r"承诺书|承诺函")
-_CHROME = re.compile(r"^(?:第.{0,20}页.{0,20}共.{0,20}页.*|PAGE|NUMPAGES|-\s*\d+\s*-|\(本页无正文\))$")
+# Words that promise: a paragraph of an unnumbered letter holding one is a clause.
+_PROMISE = re.compile(r"承诺(?!书|函|如下)|保证|确保|将|应|须|不得|严禁|禁止|每[日天周月季年半旬]|建立|健全|制定|落实"
+                      r"|开展|执行|遵守|配合|接受|履行|负责|定期|及时|报送|留存|保存|设立|配备")
+# 2026年11月2日, ____年__月__日, 二〇二六年十一月二日, and "    年  月  日" with spaces for blanks.
+_DATE_PART = r"\d{1,4}|[〇零一二三四五六七八九十]{1,4}|[_ \t]*"
+_DATE = re.compile(rf"(?P<y>{_DATE_PART})年[ \t]*(?P<m>{_DATE_PART})月[ \t]*(?P<d>{_DATE_PART})日")
 
 
 @dataclass
@@ -60,6 +70,15 @@ class Clause:
 
 
 @dataclass
+class StatedDate:
+    """A date the signature states, filled in: the letter's signing date."""
+
+    value: str  # ISO
+    start: int
+    end: int
+
+
+@dataclass
 class Letter:
     title: str | None = None
     part: str | None = None  # 第(1)篇 of a collection
@@ -69,10 +88,12 @@ class Letter:
     clauses: list[Clause] = field(default_factory=list)
     preamble_blanks: list[Blank] = field(default_factory=list)
     signature_blanks: list[Blank] = field(default_factory=list)
+    signing_date: StatedDate | None = None
 
     def to_json(self) -> dict:
         return {
             "title": self.title, "part": self.part, "preamble": self.preamble, "signature": self.signature,
+            "signing_date": self.signing_date.value if self.signing_date else None,
             "sections": [s.to_json() for s in self.sections],
             "preamble_blanks": [b.to_json() for b in self.preamble_blanks],
             "signature_blanks": [b.to_json() for b in self.signature_blanks],
@@ -90,6 +111,14 @@ def _number(style: str, raw: str) -> int | None:
 
 def _is_heading(line: str, limit: int = 20) -> bool:
     return len(line) <= limit and not _SENTENCE_MARKS.search(line)
+
+
+def _is_title(folded: str) -> bool:
+    """A letter's first line is its title when it is short and names a letter or promises
+    nothing: 平台每日开展安全检查 on its own is a clause, not a title."""
+    if not _is_heading(folded, 40) or _clause_start(folded) is not None or _SECTION.match(folded):
+        return False
+    return bool(_LETTER_TITLE.search(folded)) or not _PROMISE.search(folded)
 
 
 def _clause_start(folded: str) -> tuple[str, int, int] | None:
@@ -114,6 +143,7 @@ class _Builder:
         self.lines: list[str] | None = None  # lines of the open clause
         self.pending: list[tuple[Clause, list[str]]] = []
         self.started = False
+        self.promised = False  # an unnumbered letter's body has begun: a signature may follow
 
     def open_clause(self, n: int, first_line: str) -> None:
         sec = self.section
@@ -129,11 +159,11 @@ class _Builder:
 
     def add(self, line: str) -> None:
         folded = fold(line)
-        if self.signature or (self.started and _SIGNATURE.match(folded)):
+        if self.signature or ((self.started or self.promised) and _SIGNATURE.match(folded)):
             self.signature.append(line)
             return
         if not self.started and self.letter.title is None and not self.preamble:
-            if _clause_start(folded) is None and not _SECTION.match(folded) and _is_heading(folded, 40):
+            if _is_title(folded):
                 m = _PART.search(folded)  # folded: 第（1）篇 too; same offsets as line
                 self.letter.title = line[:m.start()].strip() if m else line
                 self.letter.part = line[m.start():].strip() if m else None
@@ -156,8 +186,22 @@ class _Builder:
             self.open_clause(self.clauses_in_section() + 1, line)
         else:
             self.preamble.append(line)
+            self.promised = self.promised or _promises(line)
+
+    def plain_clauses(self) -> None:
+        """A letter with no numbering: after its opening (致…, 为…:, lines that promise
+        nothing), each paragraph is a plain clause, read like a numbered one."""
+        opening = 0
+        while opening < len(self.preamble) and not _promises(self.preamble[opening]):
+            opening += 1
+        paragraphs = self.preamble[opening:]
+        self.preamble = self.preamble[:opening]
+        for n, line in enumerate(paragraphs, start=1):
+            self.open_clause(n, line)
 
     def finish(self) -> Letter:
+        if not self.letter.clauses and not self.letter.sections:
+            self.plain_clauses()
         letter = self.letter
         letter.preamble = "\n".join(self.preamble)
         letter.signature = "\n".join(self.signature)
@@ -181,18 +225,100 @@ def name_blanks(groups: list[tuple[str, list[Blank]]]) -> None:
             blank.name = name if seen[name] == 1 else f"{name}_{seen[name]}"
 
 
-def _lines(text: str) -> list[str]:
+def _promises(line: str) -> bool:
+    folded = fold(line).strip()
+    opening = folded.startswith(("致", "尊敬的")) or folded.endswith(":")
+    form_field = re.match(r"^[^,。;:]{1,12}:", folded)  # 承诺单位(盖章):____
+    return not opening and not form_field and bool(_PROMISE.search(folded))
+
+
+def _line_label(folded: str, pos: int) -> str:
+    """The label a signature blank follows on its line: 法定代表人 in 法定代表人(签字):____."""
+    before = folded[folded.rfind("\n", 0, pos) + 1:pos]
+    label = before.rpartition(":")[0] if ":" in before else before
+    label = re.sub(r"\([^)]*\)", "", label)
+    return re.split(r"[\s:_]+", label.strip())[-1] if label.strip() else ""
+
+
+def _date_value(m: re.Match) -> str | None:
+    """The ISO date of a filled 年月日, None when any part is blank or no date."""
+
+    def number(raw: str) -> int | None:
+        raw = raw.strip()
+        if raw.isdigit():
+            return int(raw)
+        if len(raw) == 4:  # 二〇二六: digit by digit
+            digits = [cn_to_int(ch) for ch in raw]
+            return int("".join(map(str, digits))) if None not in digits else None
+        return cn_to_int(raw) if raw else None
+
+    parts = [number(m[k]) for k in "ymd"]
+    if None in parts:
+        return None
+    try:
+        return date(*parts).isoformat()
+    except ValueError:
+        return None
+
+
+def signature_blanks(signature: str) -> tuple[list[Blank], StatedDate | None]:
+    """The signature's blanks named by their labels (法定代表人, 日期), a 年月日 being one
+    date blank; and the date it states when filled in (the letter's signing date)."""
+    folded = fold(signature)
+    blanks, stated = [], None
+    dates = [m for m in _DATE.finditer(folded) if m.group(0).strip()]
+    for m in dates:
+        value = _date_value(m)
+        label = _line_label(folded, m.start())
+        if value:
+            stated = stated or StatedDate(value, m.start(), m.end())
+        else:
+            name = label if re.search("日期|时间", label) else "日期"
+            blanks.append(Blank(name, True, "date", m.start(), m.end()))
+    # 法定代表人: with nothing after it: the place to sign is a blank too
+    ends = [Blank("", True, "text", m.end(), m.end()) for m in re.finditer(r":[ \t]*$", folded, re.MULTILINE)]
+    for blank in find_blanks(folded, signature) + ends:
+        if any(m.start() <= blank.start < m.end() for m in dates):
+            continue
+        label = _line_label(folded, blank.start)
+        blank.name = blank.name or label or "签名"
+        blank.type = "date" if re.search("日期|时间", blank.name) else "text"
+        blanks.append(blank)
+    return sorted(blanks, key=lambda b: b.start), stated
+
+
+@dataclass
+class DocumentLine:
+    text: str
+    letter: int | None  # the index of the letter it belongs to; None when left out
+    left_out: str | None = None  # why: furniture.PAGE, SITE or COLLECTION
+
+
+@dataclass
+class Document:
+    """A pasted or uploaded text: its letters, and every line with where it went."""
+
+    lines: list[DocumentLine]
+    letters: list[Letter]
+
+
+def _raw_lines(text: str) -> list[str]:
     lines = (raw.strip().lstrip("\ufeff") for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
-    return [line for line in lines if line and not _CHROME.match(fold(line))]
+    return [line for line in lines if line]
 
 
-def parse_letters(text: str) -> list[Letter]:
-    """A document holding several letters (a collection such as the seed): a new letter
+def read_document(text: str) -> Document:
+    """A document holding one letter or several (a collection such as the seed): a new letter
     starts at a title line (…承诺书/承诺函, a short line) once the one before has signed,
     or at a title marked 第(N)篇 even when the one before was cut short unsigned."""
+    raw = _raw_lines(text)
     chunks: list[list[str]] = [[]]
+    lines: list[DocumentLine] = []
     signed = False
-    for line in _lines(text):
+    for line, kind in zip(raw, furniture.kinds(raw), strict=True):
+        if kind is not None:
+            lines.append(DocumentLine(line, None, kind))
+            continue
         folded = fold(line)
         titled = _LETTER_TITLE.search(folded) and _is_heading(folded, 40) and not _SIGNATURE.match(folded)
         if titled and chunks[-1] and (signed or _PART.search(folded)):
@@ -200,17 +326,27 @@ def parse_letters(text: str) -> list[Letter]:
             signed = False
         signed = signed or bool(_SIGNATURE.match(folded))
         chunks[-1].append(line)
-    return [parse_letter("\n".join(chunk)) for chunk in chunks if chunk]
+        lines.append(DocumentLine(line, len(chunks) - 1))
+    return Document(lines, [_parse(chunk) for chunk in chunks if chunk])
+
+
+def parse_letters(text: str) -> list[Letter]:
+    return read_document(text).letters
 
 
 def parse_letter(text: str) -> Letter:
+    """The document's first letter (parse_letters gives them all)."""
+    return next(iter(parse_letters(text)), None) or _parse([])
+
+
+def _parse(lines: list[str]) -> Letter:
     builder = _Builder()
-    for line in _lines(text):
+    for line in lines:
         builder.add(line)
     letter = builder.finish()
 
     letter.preamble_blanks = find_blanks(fold(letter.preamble), letter.preamble)
-    letter.signature_blanks = find_blanks(fold(letter.signature), letter.signature)
+    letter.signature_blanks, letter.signing_date = signature_blanks(letter.signature)
     clause_blanks = [find_blanks(fold(c.text), c.text) for c in letter.clauses]
     name_blanks([(letter.preamble, letter.preamble_blanks)]
                 + [(c.text, b) for c, b in zip(letter.clauses, clause_blanks, strict=True)]

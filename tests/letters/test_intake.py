@@ -85,7 +85,7 @@ def test_needs_review_comes_first():
 
 def test_a_letter_with_no_recognisable_clause_gives_plain_clauses():
     draft = propose(parse_letter("我们保证依法经营。\n\n每月检查一次服务质量。\n\n发现问题立即整改。"))
-    assert [p.number for p in draft.clauses] == ["一.1", "一.2", "一.3"]
+    assert [p.number for p in draft.clauses] == ["1", "2", "3"]
     assert draft.clauses[1].spec["period"] == "monthly"
 
 
