@@ -248,6 +248,20 @@ def test_command_table_and_refusal(tmp_path):
         call_command("parse_letter", str(empty), "--json")
 
 
+def test_command_takes_any_letter_of_a_page():
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    out = StringIO()
+    call_command("parse_letter", str(FIXTURES / "seed_page.txt"), "--letter", "2", "--json", stdout=out)
+    assert json.loads(out.getvalue()) == seed("letter2.txt")
+    out = StringIO()
+    call_command("parse_letter", str(FIXTURES / "seed_page.txt"), stdout=out)
+    assert "letter 1 of 2; 20 lines left out" in out.getvalue() and "四.4" in out.getvalue()
+    with pytest.raises(CommandError, match="共有 2 篇"):
+        call_command("parse_letter", str(FIXTURES / "seed_page.txt"), "--letter", "3")
+
+
 PIECES = ["一、", "（二）", "1.", "2、", "3）", "①", "第三条", "第一章", "每日", "每两年", "每10天", "____", "（  ）",
           "(平台名称)", "《", "》", "次", "名", "小时内", "个工作日内", "7×24小时", "留存至少", "提前", "不低于5%",
           "定期", "及时", "自收到投诉之日起", "最多不超过", "半", "两", "十二", "３", ",", "。", "\n", "承诺人签名:",
