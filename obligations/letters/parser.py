@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
 
 from . import furniture
 from .clause_reading import Blank, ClauseReading, cn_to_int, find_blanks, fold, name_from_context, read_clause
+from .signature import StatedDate, signature_blanks
 
 _CN = "一二三四五六七八九十"
 _SENTENCE_MARKS = re.compile(r"[,。;:!?]")  # on folded text: ，；：are ASCII by then
@@ -36,14 +36,13 @@ _SIGNATURE = re.compile(
     r"|(?:签名|签字|签章|盖章|法定代表人|负责人签|联系人|联系电话)"
     r"|(?:签订|签署|承诺)?日期\s*:"
     r"|\(?(?:盖章|公章|签章)\)?\s*$"
-    r"|(?:\d{4}|_+)?\s*年\s*[\d_]*\s*月\s*[\d_]*\s*日\s*$)")
+    r"|(?:\d{4}|_+|[〇零一二三四五六七八九]{4})?\s*年\s*[\d_〇一二三四五六七八九十]*\s*月\s*[\d_〇一二三四五六七八九十]*\s*日\s*$)")
 _LETTER_TITLE = re.compile(r"承诺书|承诺函")
 # Words that promise: a paragraph of an unnumbered letter holding one is a clause.
 _PROMISE = re.compile(r"承诺(?!书|函|如下)|保证|确保|将|应|须|不得|严禁|禁止|每[日天周月季年半旬]|建立|健全|制定|落实"
                       r"|开展|执行|遵守|配合|接受|履行|负责|定期|及时|报送|留存|保存|设立|配备")
-# 2026年11月2日, ____年__月__日, 二〇二六年十一月二日, and "    年  月  日" with spaces for blanks.
-_DATE_PART = r"\d{1,4}|[〇零一二三四五六七八九十]{1,4}|[_ \t]*"
-_DATE = re.compile(rf"(?P<y>{_DATE_PART})年[ \t]*(?P<m>{_DATE_PART})月[ \t]*(?P<d>{_DATE_PART})日")
+# A title names what it is: 数据安全承诺书, 关于依法经营的承诺, 安全责任书 (第(2)篇 after it).
+_TITLE_END = re.compile(r"(?:承诺书|承诺函|承诺|声明|责任书|保证书)\s*(?:第.{1,6}篇)?$")
 
 
 @dataclass
@@ -67,15 +66,6 @@ class Clause:
     def to_json(self) -> dict:
         return {"number": self.number, "section": self.section, "section_title": self.section_title,
                 "heading": self.heading, "text": self.text, **self.reading.to_json()}
-
-
-@dataclass
-class StatedDate:
-    """A date the signature states, filled in: the letter's signing date."""
-
-    value: str  # ISO
-    start: int
-    end: int
 
 
 @dataclass
@@ -118,7 +108,7 @@ def _is_title(folded: str) -> bool:
     nothing: 平台每日开展安全检查 on its own is a clause, not a title."""
     if not _is_heading(folded, 40) or _clause_start(folded) is not None or _SECTION.match(folded):
         return False
-    return bool(_LETTER_TITLE.search(folded)) or not _PROMISE.search(folded)
+    return bool(_TITLE_END.search(folded)) or not _PROMISE.search(folded)
 
 
 def _clause_start(folded: str) -> tuple[str, int, int] | None:
@@ -230,61 +220,6 @@ def _promises(line: str) -> bool:
     opening = folded.startswith(("致", "尊敬的")) or folded.endswith(":")
     form_field = re.match(r"^[^,。;:]{1,12}:", folded)  # 承诺单位(盖章):____
     return not opening and not form_field and bool(_PROMISE.search(folded))
-
-
-def _line_label(folded: str, pos: int) -> str:
-    """The label a signature blank follows on its line: 法定代表人 in 法定代表人(签字):____."""
-    before = folded[folded.rfind("\n", 0, pos) + 1:pos]
-    label = before.rpartition(":")[0] if ":" in before else before
-    label = re.sub(r"\([^)]*\)", "", label)
-    return re.split(r"[\s:_]+", label.strip())[-1] if label.strip() else ""
-
-
-def _date_value(m: re.Match) -> str | None:
-    """The ISO date of a filled 年月日, None when any part is blank or no date."""
-
-    def number(raw: str) -> int | None:
-        raw = raw.strip()
-        if raw.isdigit():
-            return int(raw)
-        if len(raw) == 4:  # 二〇二六: digit by digit
-            digits = [cn_to_int(ch) for ch in raw]
-            return int("".join(map(str, digits))) if None not in digits else None
-        return cn_to_int(raw) if raw else None
-
-    parts = [number(m[k]) for k in "ymd"]
-    if None in parts:
-        return None
-    try:
-        return date(*parts).isoformat()
-    except ValueError:
-        return None
-
-
-def signature_blanks(signature: str) -> tuple[list[Blank], StatedDate | None]:
-    """The signature's blanks named by their labels (法定代表人, 日期), a 年月日 being one
-    date blank; and the date it states when filled in (the letter's signing date)."""
-    folded = fold(signature)
-    blanks, stated = [], None
-    dates = [m for m in _DATE.finditer(folded) if m.group(0).strip()]
-    for m in dates:
-        value = _date_value(m)
-        label = _line_label(folded, m.start())
-        if value:
-            stated = stated or StatedDate(value, m.start(), m.end())
-        else:
-            name = label if re.search("日期|时间", label) else "日期"
-            blanks.append(Blank(name, True, "date", m.start(), m.end()))
-    # 法定代表人: with nothing after it: the place to sign is a blank too
-    ends = [Blank("", True, "text", m.end(), m.end()) for m in re.finditer(r":[ \t]*$", folded, re.MULTILINE)]
-    for blank in find_blanks(folded, signature) + ends:
-        if any(m.start() <= blank.start < m.end() for m in dates):
-            continue
-        label = _line_label(folded, blank.start)
-        blank.name = blank.name or label or "签名"
-        blank.type = "date" if re.search("日期|时间", blank.name) else "text"
-        blanks.append(blank)
-    return sorted(blanks, key=lambda b: b.start), stated
 
 
 @dataclass
