@@ -15,11 +15,14 @@ PAGE = "page"
 SITE = "site"
 COLLECTION = "collection"
 
-_PAGE = re.compile(r"^(?:第.{0,20}页.{0,20}共.{0,20}页.*|PAGE|NUMPAGES|-\s*\d+\s*-|\d+\s*/\s*\d+|\(本页无正文\))$")
+_PAGE = re.compile(r"^(?:第.{0,20}页.{0,20}共.{0,20}页.*|第\s*\d+\s*页|PAGE|NUMPAGES|-\s*\d+\s*-|\d{1,3}|\d+\s*/\s*\d+"
+                   r"|Page\s*\d+(?:\s*of\s*\d+)?|\(本页无正文\))$", re.IGNORECASE)
 _SITE = re.compile(
     r"原创力|book118|道客巴巴|豆丁|百度文库|文档贡献者|文档评论|关注的文档|^相关文档|查看更多|展开全文|阅读全文"
     r"|上传文档|版权申诉|侵权必究|该用户很懒|下载权益|精品文档|VIP(?:文档|会员|精品)|成为VIP|^VIP$"
     r"|(?:本站|本文档|该文档)[^。]{0,30}(?:付费|退款)"
+    r"|下载券|VIP专享|阅读已结束|继续阅读|^(?:上一篇|下一篇)(?::|$)"
+    r"|^(?:举报|收藏|分享|下载|打印|返回顶部|首页|登录|注册|关注|点赞|评论|目录)$"  # a button, alone on its line
     r"|\d+\*{3,}\d+|\+\s*关注$"
     r"|\.(?:docx?|pdf|wps|txt)(?:VIP)?$")  # a file name: 承诺书5篇.docxVIP
 # 承诺书5篇: a collection's heading, not a letter's title (a letter of it is 承诺书第(1)篇).

@@ -44,4 +44,5 @@ def test_a_platforms_own_words_are_not_chrome(clause):
 def test_a_short_line_is_chrome_only_among_chrome():
     assert furniture.kinds(["平台每日巡检一次。", "实名认证", "平台每月自查一次。"]) == [None, None, None]
     assert furniture.kinds(["查看更多", "实名认证", "相关文档"]) == [furniture.SITE] * 3
-    assert furniture.kinds(["1/3", "- 2 -", "(本页无正文)"]) == [furniture.PAGE] * 3
+    assert furniture.kinds(["1/3", "- 2 -", "(本页无正文)", "第 2 页", "Page 3 of 5", "4"]) == [furniture.PAGE] * 6
+    assert furniture.kinds(["收藏", "举报", "上一篇:网络安全承诺书", "阅读已结束,下载文档需要3下载券"]) == [furniture.SITE] * 4
