@@ -18,7 +18,9 @@ from ..models import Clause, Letter
 from ..trust.audit import audit_record
 from . import parser
 from . import template as tpl
+from .clause_reading import Blank
 from .services import _next_version, render_clause
+from .signature import StatedDate
 
 FREQUENCIES = {"daily": "daily", "weekly": "weekly", "ten_day": "tenday", "monthly": "monthly",
                "quarterly": "quarterly", "half_yearly": "halfyear", "yearly": "yearly", "biennial": "biennial"}
@@ -85,7 +87,7 @@ class _Blanks:
 INT_BOUNDS = {"min": 0, "max": 100000}
 
 
-def _fill_blanks(text: str, found: list, blanks: _Blanks, stated: parser.StatedDate | None = None) -> str:
+def _fill_blanks(text: str, found: list[Blank], blanks: _Blanks, stated: StatedDate | None = None) -> str:
     """The preamble or signature with the blanks the parser found as placeholders, escaped.
     A date blank, or the date the letter states, is the signing date (sign_date): a
     stated date is its value, which the officer may still change before signing."""

@@ -133,7 +133,6 @@ class _Builder:
         self.lines: list[str] | None = None  # lines of the open clause
         self.pending: list[tuple[Clause, list[str]]] = []
         self.started = False
-        self.promised = False  # an unnumbered letter's body has begun: a signature may follow
 
     def open_clause(self, n: int, first_line: str) -> None:
         sec = self.section
@@ -149,7 +148,7 @@ class _Builder:
 
     def add(self, line: str) -> None:
         folded = fold(line)
-        if self.signature or ((self.started or self.promised) and _SIGNATURE.match(folded)):
+        if self.signature or (self.started and _SIGNATURE.match(folded)):
             self.signature.append(line)
             return
         if not self.started and self.letter.title is None and not self.preamble:
@@ -176,17 +175,18 @@ class _Builder:
             self.open_clause(self.clauses_in_section() + 1, line)
         else:
             self.preamble.append(line)
-            self.promised = self.promised or _promises(line)
 
     def plain_clauses(self) -> None:
         """A letter with no numbering: after its opening (致…, 为…:, lines that promise
-        nothing), each paragraph is a plain clause, read like a numbered one."""
+        nothing), each paragraph is a plain clause, read like a numbered one, up to the
+        signature. Decided at the end: till then the lines may have been a preamble."""
         opening = 0
         while opening < len(self.preamble) and not _promises(self.preamble[opening]):
             opening += 1
-        paragraphs = self.preamble[opening:]
-        self.preamble = self.preamble[:opening]
-        for n, line in enumerate(paragraphs, start=1):
+        body = self.preamble[opening:]
+        signed = next((i for i, line in enumerate(body) if _SIGNATURE.match(fold(line))), len(body))
+        self.preamble, self.signature = self.preamble[:opening], body[signed:]
+        for n, line in enumerate(body[:signed], start=1):
             self.open_clause(n, line)
 
     def finish(self) -> Letter:

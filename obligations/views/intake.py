@@ -13,8 +13,8 @@ from django.views.decorators.http import require_http_methods
 
 from ..errors import DomainError
 from ..forms.intake import LetterIntakeForm, ProposalForm
-from ..letters.intake import apply_edits, letter_create_own, propose
 from ..letters import furniture
+from ..letters.intake import apply_edits, letter_create_own, propose
 from ..letters.parser import read_document
 from ..letters.reading import LetterReadError, read_letter, read_pasted
 from ..letters.services import draft_letter

@@ -200,6 +200,13 @@ def test_a_letter_without_numbering_reads_each_promising_paragraph_as_a_clause()
     assert letter["signing_date"] is None
 
 
+def test_a_form_field_before_the_numbered_clauses_stays_in_the_preamble():
+    letter = parse_letter("数据安全承诺书\n本公司郑重承诺遵守以下规定。\n联系人:张三\n一、基本事项\n"
+                          "1.平台每日巡检一次。\n承诺人:__________\n").to_json()
+    assert letter["preamble"] == "本公司郑重承诺遵守以下规定。\n联系人:张三"
+    assert [c["number"] for c in letter["clauses"]] == ["一.1"] and letter["signature"] == "承诺人:__________"
+
+
 @pytest.mark.parametrize("text", ["平台每日开展一次安全检查。", "平台每日开展一次安全检查"])
 def test_one_unnumbered_sentence_is_one_clause(text):
     letter = parse_letter(text).to_json()
