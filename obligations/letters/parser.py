@@ -40,7 +40,8 @@ _SIGNATURE = re.compile(
 _LETTER_TITLE = re.compile(r"承诺书|承诺函")
 # Words that promise: a paragraph of an unnumbered letter holding one is a clause.
 _PROMISE = re.compile(r"承诺(?!书|函|如下)|保证|确保|将|应|须|不得|严禁|禁止|每[日天周月季年半旬]|建立|健全|制定|落实"
-                      r"|开展|执行|遵守|配合|接受|履行|负责|定期|及时|报送|留存|保存|设立|配备")
+                      r"|开展|执行|遵守|配合|接受|履行|负责|定期|及时|报送|留存|保存|设立|配备|依法|严格|坚持|维护"
+                      r"|保障|保护|承担|提供|公示|告知")
 # A title names what it is: 数据安全承诺书, 关于依法经营的承诺, 安全责任书 (第(2)篇 after it).
 _TITLE_END = re.compile(r"(?:承诺书|承诺函|承诺|声明|责任书|保证书)\s*(?:第.{1,6}篇)?$")
 
@@ -183,6 +184,10 @@ class _Builder:
         opening = 0
         while opening < len(self.preamble) and not _promises(self.preamble[opening]):
             opening += 1
+        if opening == len(self.preamble):  # no word of promise: every sentence after the opening words
+            opening = 0
+            while opening < len(self.preamble) and _is_opening(self.preamble[opening]):
+                opening += 1
         body = self.preamble[opening:]
         signed = next((i for i, line in enumerate(body) if _SIGNATURE.match(fold(line))), len(body))
         self.preamble, self.signature = self.preamble[:opening], body[signed:]
@@ -215,11 +220,14 @@ def name_blanks(groups: list[tuple[str, list[Blank]]]) -> None:
             blank.name = name if seen[name] == 1 else f"{name}_{seen[name]}"
 
 
-def _promises(line: str) -> bool:
+def _is_opening(line: str) -> bool:
+    """致…, 尊敬的…, 为…作出如下承诺:, or a form field (承诺单位(盖章):____)."""
     folded = fold(line).strip()
-    opening = folded.startswith(("致", "尊敬的")) or folded.endswith(":")
-    form_field = re.match(r"^[^,。;:]{1,12}:", folded)  # 承诺单位(盖章):____
-    return not opening and not form_field and bool(_PROMISE.search(folded))
+    return folded.startswith(("致", "尊敬的")) or folded.endswith(":") or bool(re.match(r"^[^,。;:]{1,12}:", folded))
+
+
+def _promises(line: str) -> bool:
+    return not _is_opening(line) and bool(_PROMISE.search(fold(line)))
 
 
 @dataclass

@@ -214,6 +214,12 @@ def test_one_unnumbered_sentence_is_one_clause(text):
     assert [(c["number"], c["text"], c["frequency"]) for c in letter["clauses"]] == [("1", text, "daily")]
 
 
+def test_sentences_with_no_word_of_promise_are_still_the_letters_clauses():
+    letter = parse_letter("致主管部门:\n本公司的客服电话为400-000-0000。\n").to_json()
+    assert letter["preamble"] == "致主管部门:"
+    assert [c["text"] for c in letter["clauses"]] == ["本公司的客服电话为400-000-0000。"]
+
+
 # --- the command ----------------------------------------------------------------------------
 
 def test_command_prints_the_contract_as_json():
