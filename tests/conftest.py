@@ -140,19 +140,22 @@ def _fresh_signin_counters():
 @pytest.fixture(scope="session", autouse=True)
 def _flush_lifts_the_append_only_guard():
     """Between transactional tests Django empties the test database (TRUNCATE on
-    PostgreSQL, DELETE on SQLite), which the triggers of migration 0008 refuse. For that
-    one flush they are dropped and put back, in the same transaction."""
+    PostgreSQL, DELETE on SQLite), which the triggers of migrations 0008 and 0013 refuse.
+    For that one flush they are dropped and put back, in the same transaction."""
     from django.apps import apps
 
     guard = importlib.import_module("obligations.migrations.0008_append_only")
+    states = importlib.import_module("obligations.migrations.0013_state_guards")
     ops = type(connection.ops)
     flush = ops.execute_sql_flush
 
     def execute_sql_flush(self, sql_list):
         with transaction.atomic(using=self.connection.alias):
             guard.uninstall(self.connection)
+            states.uninstall(self.connection)
             flush(self, sql_list)
             guard.install(self.connection, apps.get_model("obligations", "Completion"))
+            states.install(self.connection)
 
     patch = pytest.MonkeyPatch()
     patch.setattr(ops, "execute_sql_flush", execute_sql_flush)

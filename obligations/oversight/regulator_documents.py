@@ -7,6 +7,7 @@ import io
 from django.utils.translation import gettext as _
 
 from ..models import Case, ReviewFinding
+from ..trust.audit_head import head_text
 from .report_documents import (
     TASK_COLUMNS,
     Progress,
@@ -38,6 +39,7 @@ def regulator_context(report: dict) -> dict:
     return {
         "r": report, "title": regulator_title(report), "platform": report["platform"], "letter": report["letter"],
         "start": period["start"], "end": period["end"], "generated_at": when(report["generated_at"]),
+        "audit_head": head_text(report.get("audit_head")),
         "columns": TASK_COLUMNS,
         "tasks": tasks(service["tasks"]), "tasks_total": {**service["tasks_total"],
                                                           "rate_text": percent(service["tasks_total"]["rate"])},
@@ -177,6 +179,8 @@ def regulator_docx(report: dict, progress: Progress = None) -> bytes:
     doc.add_paragraph(_("报送单位:%(platform)s") % {"platform": c["platform"]["name"]})
     doc.add_paragraph(_("报送日期:") + "        " + _("年") + "    " + _("月") + "    " + _("日"))
     doc.add_paragraph(_("(本报告由 Pledge 于 %(at)s 生成,报送前请核对并补充。)") % {"at": c["generated_at"]})
+    if c["audit_head"]:
+        doc.add_paragraph(_("生成时审计链链头(记录数:哈希):%(head)s") % {"head": c["audit_head"]})
     out = io.BytesIO()
     doc.save(out)
     progress_step(progress, 90)

@@ -18,6 +18,7 @@ from ..errors import DomainError
 from ..letters.services import current_letter
 from ..models import Case, Completion, Obligation, Occurrence, Review
 from ..schedule.periods import PeriodKind, local_midnight, month_starts, period_containing
+from ..trust.audit_head import audit_head
 
 STATES = ("done", "done_late", "missed", "waived", "open")
 # An obligation belongs to 安全状况 when its title names security (安全检查, 第三方安全评估,
@@ -211,4 +212,6 @@ def regulator_report(platform, *, start: date, end: date, now: datetime) -> dict
             "cases": [by_kind[Case.Kind.INCIDENT], by_kind[Case.Kind.FINDING]],
         },
         "self_check": {"reviews": reviews},
+        # The audit chain's head as the report is made, witnessed outside the database (trust/audit_head.py).
+        "audit_head": audit_head().as_dict(),
     }
