@@ -15,11 +15,12 @@ names the last one, so a re-anchoring that may hide a cut tail is never silent.
 import re
 from dataclasses import dataclass
 
+from django.db.models import F, Func, Subquery
 from django.utils.translation import gettext as _
 
 from ..errors import DomainError
 from ..models import AuditEvent
-from .audit import ChainCheck, audit_record, audit_verify
+from .audit import GENESIS, ChainCheck, audit_record, audit_verify
 
 HEAD_FORMAT = re.compile(r"^(\d+):([0-9a-f]{64})$")
 
@@ -42,9 +43,10 @@ def head_text(head: dict | None) -> str:
 
 
 def audit_head() -> AuditHead:
-    """The chain's head now: its record count and its last record's hash (two small queries)."""
-    last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
-    return AuditHead(AuditEvent.objects.count() if last else 0, last or "0" * 64)
+    """The chain's head now: its record count and its last record's hash, in one query."""
+    total = AuditEvent.objects.order_by().annotate(n=Func(F("id"), function="COUNT")).values("n")
+    found = AuditEvent.objects.order_by("-id").annotate(total=Subquery(total)).values_list("total", "hash").first()
+    return AuditHead(*found) if found else AuditHead(0, GENESIS)
 
 
 def parse_head(text: str) -> AuditHead:

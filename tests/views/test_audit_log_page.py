@@ -11,7 +11,7 @@ from django.db import connection
 from obligations.models import AuditEvent, Completion, Platform, Role
 from obligations.trust.audit import audit_record
 from tests.cases.support import open_case
-from tests.conftest import SIGNED_AT, make_user
+from tests.conftest import SIGNED_AT, anchor_as_committed, make_user
 
 guard = importlib.import_module("obligations.migrations.0008_append_only")
 URL = "/platforms/alpha/audit/"
@@ -48,6 +48,7 @@ def test_the_menu_links_it_for_officers_and_auditors(signed_letter, people, clie
 
 def test_the_platforms_trail_newest_first_with_its_members_sign_ins(signed_letter, people, client):
     audit_record(at=SIGNED_AT, action="test.elsewhere", platform=people["other"])
+    anchor_as_committed()
     response = page(client, people["auditor"])  # this sign-in is in the trail too
     own = list(AuditEvent.objects.filter(platform__slug="alpha").values_list("pk", flat=True))
     sign_in = AuditEvent.objects.get(action="auth.login", actor=people["auditor"]).pk

@@ -13,7 +13,7 @@ class Command(BaseCommand):
             "its anchor outside the database (a chain with records and no anchor is an error), a head someone kept "
             "(--head N:HASH), and each task's, case's and review's state against the state its records give. "
             "Prints OK with the head, or names what is broken and exits 1. Every result is kept for the "
-            "audit-log page. --reanchor --reason anchors a chain whose anchor was lost, on record.")
+            "audit-log page. --reanchor --reason anchors a chain whose anchor was lost, on record (and only that).")
 
     def add_arguments(self, parser):
         parser.add_argument("--head", action="append", default=[], metavar="N:HASH",
@@ -29,6 +29,7 @@ class Command(BaseCommand):
             if reanchor:
                 event = audit_reanchor(reason=reason, now=timezone.now())
                 self.stdout.write(f"re-anchored at #{event.pk} (audit.reanchor): {reason.strip()}")
+                return
         except DomainError as exc:
             raise CommandError(str(exc)) from None
         check = audit_verify()
@@ -47,4 +48,5 @@ class Command(BaseCommand):
                                f"{len(problems)} kept head(s) no longer held")
         again = last_reanchor()
         note = f"; re-anchored at #{again.pk} on {again.at:%Y-%m-%d}: {again.data.get('reason')}" if again else ""
-        self.stdout.write(f"OK {check.count} records, head {audit_head()}, anchored at #{check.anchor_id}{note}")
+        self.stdout.write(f"OK {check.count} records, head #{check.head_id}, anchored at #{check.anchor_id}{note}; "
+                          f"keep the head {audit_head()}")
