@@ -5,7 +5,6 @@ install function the migration runs. (The services that make the allowed changes
 tested in tests/work, tests/cases and tests/oversight, under these guards.)"""
 
 import importlib
-from datetime import timedelta
 
 import pytest
 from django.db import DatabaseError, connection, transaction
