@@ -25,9 +25,25 @@ The rules are one boolean SQL expression per table, written for both vendors (PL
 on PostgreSQL, WHEN clauses on SQLite). A database superuser or the tables' owner can
 still disable them: verify_audit then finds the change against the audit trail
 (trust/trail_states.py). `install` and `uninstall` take a connection, like 0008's.
+
+Before this migration, adoption waived a letter's past periods in bulk with a count on
+record (`letter.adopt`), not the tasks: `record_past_waivers` names them now, in one
+`occurrences.waive` record per platform (data `baseline: 0013`), so that their state
+follows from the trail. Only tasks waived with adoption's reason, on a platform whose
+adoption waived that many; anything else is left for verification to name.
 """
 
+import hashlib
+import hmac
+import importlib
+
+from django.conf import settings
 from django.db import migrations, models
+from django.utils import timezone
+
+# Adoption's reason, as it was written (in the signer's language).
+PAST_REASONS = ("签订日期之前的周期,按签署时的选择不计入考核。",
+                "A period before the date signed: as chosen at signing, it does not count.")
 
 OCCURRENCE_FIXED = ("obligation_id", "platform_id", "clause_id", "case_id", "period_start", "period_end",
                     "sequence", "opens_at", "created_at")
@@ -206,6 +222,29 @@ def up(apps, schema_editor):
     install(schema_editor.connection)
 
 
+def record_past_waivers(apps, schema_editor):
+    AuditEvent, Occurrence = apps.get_model("obligations", "AuditEvent"), apps.get_model("obligations", "Occurrence")
+    payload = importlib.import_module("obligations.migrations.0008_append_only")._payload  # frozen, like the chain's
+    waived, letters = {}, {}
+    for event in AuditEvent.objects.filter(action="letter.adopt").order_by("id"):
+        if (event.data or {}).get("waived"):
+            waived[event.platform_id] = waived.get(event.platform_id, 0) + event.data["waived"]
+            letters[event.platform_id] = event.object_id
+    for platform_id, count in waived.items():
+        ids = list(Occurrence.objects.filter(platform_id=platform_id, state="waived", waived_reason__in=PAST_REASONS)
+                   .order_by("id").values_list("id", flat=True))
+        if len(ids) != count:
+            continue  # not what adoption left: verification names them
+        last = AuditEvent.objects.order_by("-id").first()
+        event = AuditEvent(at=timezone.now(), platform_id=platform_id, action="occurrences.waive",
+                           object_type="Letter", object_id=letters[platform_id],
+                           data={"occurrences": ids, "reason": PAST_REASONS[0], "baseline": "0013"},
+                           prev_hash=last.hash if last else "0" * 64)
+        event.hash = hmac.new(settings.PLEDGE_AUDIT_KEY.encode(), payload(event.prev_hash, event),
+                              hashlib.sha256).hexdigest()
+        event.save()
+
+
 def down(apps, schema_editor):
     uninstall(schema_editor.connection)
 
@@ -216,5 +255,6 @@ class Migration(migrations.Migration):
         # The waiver guard and verify_audit look records up by their object.
         migrations.AddIndex(model_name="auditevent",
                             index=models.Index(fields=["object_type", "object_id"], name="audit_object_idx")),
+        migrations.RunPython(record_past_waivers, migrations.RunPython.noop),
         migrations.RunPython(up, down),
     ]

@@ -2,6 +2,7 @@
 the services leave agrees; what is changed in the database with the guards off is named
 by verify_audit (id, state now, state by the trail)."""
 
+import importlib
 import io
 from datetime import timedelta
 
@@ -92,3 +93,29 @@ def test_a_task_deleted_with_the_guards_off_is_named_gone(platform, officer):
     owner_execute("DELETE FROM obligations_occurrence WHERE id = %s", [task.pk])
     out, _failure = verify_audit_output()
     assert f"Occurrence #{task.pk}: state gone, by the audit trail missed" in out
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_past_periods_waived_before_0013_are_named_by_the_migration(platform, officer):
+    """Adoption used to waive past periods with only a count on record: the migration names
+    those tasks, so their state follows from the trail (and nothing else is blessed)."""
+    from django.apps import apps
+
+    from obligations.trust.audit import audit_record, audit_verify
+
+    migration = importlib.import_module("obligations.migrations.0013_state_guards")
+    letter = signed_three_days_back(platform, officer, "missed")
+    past = list(Occurrence.objects.filter(state="missed", obligation__key="三.2", due_at__lt=SIGNED_AT)
+                .values_list("pk", flat=True))
+    owner_execute("UPDATE obligations_occurrence SET state = 'waived', waived_reason = %s WHERE id = ANY(%s)",
+                  [migration.PAST_REASONS[1], past])  # as the old adoption left them
+    audit_record(at=SIGNED_AT, action="letter.adopt", obj=letter, actor=officer, platform=platform,
+                 data={"created": 0, "waived": len(past), "missed": 0})
+    tampered = Occurrence.objects.filter(state="missed").order_by("id").last()
+    owner_execute("UPDATE obligations_occurrence SET state = 'waived', waived_reason = '补录' WHERE id = %s",
+                  [tampered.pk])
+    assert len(trail_differences()) == len(past) + 1
+    migration.record_past_waivers(apps, None)
+    assert trail_differences() == [StateDifference("Occurrence", tampered.pk, "waived", "missed")]
+    assert audit_verify().ok
