@@ -11,7 +11,6 @@ finds. A failure stays the last result until a later check passes.
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -65,14 +64,14 @@ def last_check() -> CheckResult | None:
         return None
 
 
-def page_status() -> tuple[ChainCheck, CheckResult | None]:
+def page_status(*, now) -> tuple[ChainCheck, CheckResult | None]:
     """For the audit-log page: the chain as walked now (in full when the last check failed,
     so a break before the checkpoint is seen again), and the last check kept. A failure
     the walk finds is kept as the last check."""
     last = last_check()
     chain = audit_status(full=last is not None and not last.ok)
     if not chain.ok:
-        last = CheckResult(at=timezone.now(), chain=chain, by="page")
+        last = CheckResult(at=now, chain=chain, by="page")
         check_keep(last)
     return chain, last
 

@@ -9,6 +9,7 @@ import json
 
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from ..forms.audit import AuditFilter
@@ -33,7 +34,7 @@ def audit_log(request, slug):
         event.detail = json.dumps(event.data, ensure_ascii=False, sort_keys=True) if event.data else ""
     query = request.GET.copy()
     query.pop("page", None)
-    chain, last = page_status()
+    chain, last = page_status(now=timezone.now())
     last_at = last.at.astimezone(platform.tz) if last else None
     return render(request, "obligations/audit/log.html", {
         "platform": platform, "form": form, "page": page, "query": query.urlencode(), "chain": chain,

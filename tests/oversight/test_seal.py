@@ -1,13 +1,15 @@
 """The seal of a closed review and verify_review."""
 
 
+import io
 import json
 
 import pytest
 from django.test import override_settings
+from openpyxl import load_workbook
 
 from obligations.models import AuditEvent, Evidence, Occurrence
-from obligations.oversight.report_documents import review_pdf
+from obligations.oversight.report_documents import review_pdf, review_xlsx
 from obligations.oversight.reviews import (
     review_sign,
 )
@@ -67,6 +69,8 @@ def test_the_seal_is_keyed_and_the_sealed_review_witnesses_the_chain_head(sealed
     assert snapshot["audit_head"] == {"count": before.count(), "hash": before.last().hash}
     head = f'{snapshot["audit_head"]["count"]}:{snapshot["audit_head"]["hash"]}'
     assert head in flat(pdf_text(review_pdf(snapshot)))
+    summary = load_workbook(io.BytesIO(review_xlsx(snapshot))).worksheets[0]
+    assert ["审计链链头", head] in [[c.value for c in row][:2] for row in summary.iter_rows()]
     assert seal_differences(sealed) == []
 
 

@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 
 from obligations.models import Occurrence
 from obligations.trust.check_log import last_check, page_status
+from tests.conftest import SIGNED_AT
 from tests.trust.owner_sql import owner_execute
 from tests.trust.test_trail_states import signed_three_days_back
 
@@ -52,13 +53,13 @@ def test_after_a_failed_check_the_page_never_says_intact_until_a_check_passes(pl
 
 
 def test_a_break_the_page_finds_is_kept_as_the_last_check(signed_letter):
-    chain, last = page_status()  # the letter's records, never committed in this test: no anchor
+    chain, last = page_status(now=SIGNED_AT)  # the letter's records, never committed in this test: no anchor
     assert not chain.ok and not last.ok and last.by == "page" and last.chain.reason == "unanchored"
     assert last_check().chain.broken_id == chain.broken_id
 
 
 def test_a_last_check_forged_without_the_key_is_ignored(signed_letter):
-    page_status()
+    page_status(now=SIGNED_AT)
     state = json.loads(settings.PLEDGE_AUDIT_ANCHOR.read_text())
     [entry] = state["checks"].values()
     entry.update(reason="", broken_id=None)  # "it passed", with the old mac
