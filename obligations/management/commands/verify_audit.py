@@ -47,6 +47,7 @@ class Command(BaseCommand):
             raise CommandError(f"{len(differences)} row(s) differ from their audit trail; "
                                f"{len(problems)} kept head(s) no longer held")
         again = last_reanchor()
-        note = f"; re-anchored at #{again.pk} on {again.at:%Y-%m-%d}: {again.data.get('reason')}" if again else ""
+        when = timezone.localtime(again.at).isoformat(timespec="minutes") if again else ""  # local, with its offset
+        note = f"; re-anchored at #{again.pk} on {when}: {again.data.get('reason')}" if again else ""
         self.stdout.write(f"OK {check.count} records, head #{check.head_id}, anchored at #{check.anchor_id}{note}; "
                           f"keep the head {audit_head()}")
