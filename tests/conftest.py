@@ -74,6 +74,20 @@ def signed_letter(platform, officer):
     return letter_sign(letter=letter, user=officer, now=SIGNED_AT)
 
 
+def anchor_as_committed():
+    """A test's transaction never commits, so its records never anchor the chain (and a chain
+    with records and no anchor fails verification): anchor them as their commits would have,
+    the first starting the anchor, the last moving it to the head."""
+    from obligations.models import AuditEvent
+    from obligations.trust.audit import anchor_advance
+
+    records = AuditEvent.objects.order_by("id").values_list("id", "hash")
+    first, last = records.first(), records.last()
+    if first:
+        anchor_advance(*first, after=(None, None))
+        anchor_advance(*last, after=first)
+
+
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
@@ -161,20 +175,23 @@ def django_db_setup(django_db_setup, django_db_modify_db_settings):
 @pytest.fixture(scope="session", autouse=True)
 def _flush_lifts_the_append_only_guard():
     """Between transactional tests Django empties the test database (TRUNCATE on
-    PostgreSQL, DELETE on SQLite), which the triggers of migration 0008 refuse. For that
-    one flush the owner drops and puts them back, in the same transaction (the app's role
-    may neither drop triggers nor TRUNCATE)."""
+    PostgreSQL, DELETE on SQLite), which the triggers of migrations 0008 and 0014 refuse.
+    For that one flush the owner drops and puts them back, in the same transaction (the
+    app's role may neither drop triggers nor TRUNCATE)."""
     from django.apps import apps
 
     guard = importlib.import_module("obligations.migrations.0008_append_only")
+    states = importlib.import_module("obligations.migrations.0014_state_guards")
     ops = type(connection.ops)
     flush = ops.execute_sql_flush
 
     def execute_sql_flush(self, sql_list):
         with connected_as_owner(self.connection), transaction.atomic(using=self.connection.alias):
             guard.uninstall(self.connection)
+            states.uninstall(self.connection)
             flush(self, sql_list)
             guard.install(self.connection, apps.get_model("obligations", "Completion"))
+            states.install(self.connection)
 
     patch = pytest.MonkeyPatch()
     patch.setattr(ops, "execute_sql_flush", execute_sql_flush)

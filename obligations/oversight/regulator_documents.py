@@ -7,6 +7,7 @@ import io
 from django.utils.translation import gettext as _
 
 from ..models import Case, ReviewFinding
+from ..trust.audit_head import head_text
 from .period_status import as_of_text
 from .report_documents import (
     TASK_COLUMNS,
@@ -45,6 +46,7 @@ def regulator_context(report: dict) -> dict:
         "basis": letter_basis(report.get("versions", [])), "as_of": as_of_text(period),
         "running": bool(period.get("running")), "columns": columns,
         "show_pending": len(columns) > len(TASK_COLUMNS),
+        "audit_head": head_text(report.get("audit_head")),
         "tasks": tasks(service["tasks"]), "tasks_total": {**service["tasks_total"],
                                                           "rate_text": percent(service["tasks_total"]["rate"])},
         "complaints": service["complaints"],
@@ -197,6 +199,8 @@ def regulator_docx(report: dict, progress: Progress = None) -> bytes:
     doc.add_paragraph(_("报送单位:%(platform)s") % {"platform": c["platform"]["name"]})
     doc.add_paragraph(_("报送日期:") + "        " + _("年") + "    " + _("月") + "    " + _("日"))
     doc.add_paragraph(_("(本报告由 Pledge 于 %(at)s 生成,报送前请核对并补充。)") % {"at": c["generated_at"]})
+    if c["audit_head"]:
+        doc.add_paragraph(_("生成时审计链链头(记录数:哈希):%(head)s") % {"head": c["audit_head"]})
     out = io.BytesIO()
     doc.save(out)
     progress_step(progress, 90)

@@ -21,6 +21,7 @@ from ..letters.in_force import letter_in_force
 from ..letters.services import current_letter
 from ..models import Case, Obligation, Occurrence, Review
 from ..schedule.periods import PeriodKind, local_midnight, month_starts, period_containing
+from ..trust.audit_head import audit_head
 from ..work.sweeps import unraised_slots
 from .period_status import period_status
 from .task_figures import FIGURES, obligation_figures
@@ -196,4 +197,6 @@ def regulator_report(platform, *, start: date, end: date, now: datetime) -> dict
             "cases": [by_kind[Case.Kind.INCIDENT], by_kind[Case.Kind.FINDING]],
         },
         "self_check": {"reviews": reviews},
+        # The audit chain's head as the report is made, witnessed outside the database (trust/audit_head.py).
+        "audit_head": audit_head().as_dict(),
     }

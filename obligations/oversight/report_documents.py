@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from ..errors import DomainError
 from ..models import Case, Occurrence, ReviewFinding, ReviewSignature
+from ..trust.audit_head import head_text
 from .period_status import as_of_text
 
 Progress = Callable[[int], None] | None
@@ -192,6 +193,7 @@ def review_context(snapshot: dict) -> dict:
         "signed": [s for s in signatures if s["decision"] == ReviewSignature.Decision.SIGN],
         "evidence_count": len(evidence), "evidence_bytes": sum(row.get("size", 0) for row in evidence),
         "evidence_per_clause": sorted(per_clause.items()), "seal": snapshot.get("seal", ""),
+        "audit_head": head_text(snapshot.get("audit_head")),
     }
 
 
@@ -237,7 +239,8 @@ def review_xlsx(snapshot: dict, progress: Progress = None) -> bytes:
     for row in ((c["title"],), (_("平台"), c["platform"]["name"]),
                 (_("承诺书"), f'{c["letter"].get("title", "")} v{c["letter"].get("version", "")}'),
                 (_("审查季度"), c["period"]["label"]), (_("期间"), f'{c["period"]["start"]} — {c["period"]["end"]}'),
-                (_("生成时间"), c["generated_at"]), (_("封签 SHA-256"), c["seal"])):
+                (_("生成时间"), c["generated_at"]), (_("封签 SHA-256"), c["seal"]),
+                (_("审计链链头"), c["audit_head"])):
         summary.append(row)
     for label, text in ((_("依据"), c["basis"]), (_("期间状态"), c["as_of"])):
         if text:

@@ -26,7 +26,7 @@ from obligations.trust.audit import (
     audit_record,
     audit_verify,
 )
-from tests.conftest import SIGNED_AT
+from tests.conftest import SIGNED_AT, anchor_as_committed
 from tests.dbroles import guard_lifted
 
 guard = importlib.import_module("obligations.migrations.0008_append_only")
@@ -42,6 +42,7 @@ def sql(statement, params=()):
 @pytest.fixture
 def chain(signed_letter, platform, officer, django_capture_on_commit_callbacks):
     """Six records, committed (so anchored) as in production."""
+    anchor_as_committed()  # the letter's two
     with django_capture_on_commit_callbacks(execute=True):
         for i in range(4):
             audit_record(at=SIGNED_AT + timedelta(minutes=i), action="test.step", obj=platform, actor=officer,
@@ -63,10 +64,15 @@ def test_every_state_change_is_chained_and_verifies(signed_letter):
     actions = list(AuditEvent.objects.values_list("action", flat=True))
     assert actions[:2] == ["letter.create", "letter.sign"]
     check = audit_verify()
-    assert check.ok and check.count == 2 and not check.anchored  # not committed yet in this test: no anchor
+    # Not committed yet in this test: no anchor, which verification reports (it may hide a cut tail).
+    assert (check.reason, check.count, check.broken_id) == (ChainCheck.UNANCHORED, 2, second_id())
     first, second = AuditEvent.objects.order_by("id")
     assert first.prev_hash == GENESIS and second.prev_hash == first.hash
     assert first.hash != hashlib.sha256(first.payload()).hexdigest()  # keyed, not the public algorithm
+
+
+def second_id():
+    return AuditEvent.objects.order_by("id").values_list("id", flat=True)[1]
 
 
 def test_audit_rows_refuse_to_change(signed_letter):
@@ -197,12 +203,31 @@ def test_an_anchor_forged_without_the_key_is_invalid(chain):
     assert not anchor_advance(chain[3].pk + 100, "f" * 64)  # left alone: it is evidence
 
 
-def test_a_lost_anchor_file_is_anchored_again_after_a_full_verification(chain):
+def test_a_lost_anchor_file_is_an_error_until_re_anchored_on_record(chain, platform,
+                                                                    django_capture_on_commit_callbacks):
     settings.PLEDGE_AUDIT_ANCHOR.unlink()
     check = audit_verify()
-    assert check.ok and not check.anchored
-    assert audit_anchor_head(check)
-    assert audit_verify().anchor_id == chain[-1].pk
+    assert (check.reason, check.broken_id) == (ChainCheck.UNANCHORED, chain[-1].pk)
+    assert not audit_anchor_head(check)  # the daily sweep does not paper over it
+    with django_capture_on_commit_callbacks(execute=True):  # nor does the next record
+        audit_record(at=SIGNED_AT + timedelta(days=1), action="test.after", platform=platform)
+    assert not settings.PLEDGE_AUDIT_ANCHOR.exists() or not anchor_file()
+    with pytest.raises(CommandError, match="unanchored"):
+        verify_command()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("verify_audit", "--reanchor", "--reason", "锚点文件随容器丢失", stdout=io.StringIO())
+    event = AuditEvent.objects.order_by("id").last()
+    assert (event.action, event.data["reason"], event.data["count"]) == ("audit.reanchor", "锚点文件随容器丢失", 7)
+    out = verify_command()
+    assert out.startswith(f"OK 8 records") and f"re-anchored at #{event.pk}" in out and "锚点文件随容器丢失" in out
+
+
+def test_a_lost_anchor_with_a_cut_tail_is_reported(chain):
+    with guard_lifted():
+        sql("DELETE FROM obligations_auditevent WHERE id >= %s", [chain[4].pk])
+    settings.PLEDGE_AUDIT_ANCHOR.unlink()
+    with pytest.raises(CommandError, match=rf"#{chain[3].pk}.*\[unanchored, #{chain[3].pk}\]"):
+        verify_command()
 
 
 def test_the_anchor_only_moves_forward(chain):
@@ -222,7 +247,6 @@ def test_the_migration_rekeys_a_plain_chain_as_far_as_it_holds(chain):
             sql("UPDATE obligations_auditevent SET prev_hash = %s, hash = %s WHERE id = %s",
                 [event.prev_hash, event.hash, event.pk])
             prev = event.hash
-        settings.PLEDGE_AUDIT_ANCHOR.unlink()
         assert audit_verify().reason == ChainCheck.HASH
         guard.rekey(apps, None)
         assert audit_verify().ok

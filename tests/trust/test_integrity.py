@@ -25,7 +25,7 @@ from obligations.tasks import run_sweeps as sweep
 from obligations.trust.audit import audit_verify
 from obligations.trust.integrity import SHARES, evidence_share, integrity_check
 from obligations.work.evidence import completion_with_evidence
-from tests.conftest import PDF_BYTES, SIGNED_AT, make_user
+from tests.conftest import PDF_BYTES, SIGNED_AT, anchor_as_committed, make_user
 from tests.dbroles import guard_lifted
 from tests.trust.people_support import make_site_admin
 from tests.work.test_evidence import pdf
@@ -40,6 +40,7 @@ def files(signed_letter, staff):
     occ = Occurrence.objects.get(obligation__key="三.2", opens_at__lte=NOW, due_at__gt=NOW)
     completion_with_evidence(occurrence=occ, user=staff, note="", now=NOW,
                              files=[pdf(f"check-{i}.pdf", PDF_BYTES + b"%" + bytes([65 + i])) for i in range(3)])
+    anchor_as_committed()
     return list(Evidence.objects.order_by("id"))
 
 

@@ -10,7 +10,7 @@ from django.db import connection
 from obligations.models import AuditEvent, Platform, Role
 from obligations.trust.audit import audit_record
 from tests.cases.support import open_case
-from tests.conftest import SIGNED_AT, make_user
+from tests.conftest import SIGNED_AT, anchor_as_committed, make_user
 from tests.dbroles import guard_lifted
 
 URL = "/platforms/alpha/audit/"
@@ -47,6 +47,7 @@ def test_the_menu_links_it_for_officers_and_auditors(signed_letter, people, clie
 
 def test_the_platforms_trail_newest_first_with_its_members_sign_ins(signed_letter, people, client):
     audit_record(at=SIGNED_AT, action="test.elsewhere", platform=people["other"])
+    anchor_as_committed()
     response = page(client, people["auditor"])  # this sign-in is in the trail too
     own = list(AuditEvent.objects.filter(platform__slug="alpha").values_list("pk", flat=True))
     sign_in = AuditEvent.objects.get(action="auth.login", actor=people["auditor"]).pk
