@@ -30,6 +30,7 @@ def demo_values(sign_date):
         "finding_fix_serious_workdays": 5,
         "finding_fix_critical_hours": 24,
         "lead_department": "合规部",
+        "group_report_days": 15,
         "compliance_role": "合规总监",
         "appoint_days": 7,
         "complaint_response_hours": 24,

@@ -50,6 +50,7 @@ from ..models import Membership, Notification, Obligation, Occurrence, Role
 from ..schedule.local_time import zoned
 from ..schedule.periods import PeriodKind, period_containing
 from ..trust import access
+from ..trust.audit_head import audit_head
 from ..trust.preferences import languages_of
 from .catch_up import catch_up
 from .outbox import insert_notifications
@@ -263,6 +264,9 @@ def notifications_digest(*, now) -> int:
             per_user[user_id].append(occ)
     rows = []
     languages = languages_of(per_user)
+    # Officers keep the audit chain's head of the day outside the database (trust/audit_head.py).
+    officers = set(Membership.objects.filter(role=Role.OFFICER, user_id__in=per_user).values_list("user_id", flat=True))
+    head = audit_head() if officers else None
     for user_id, items in per_user.items():
         with translation.override(languages[user_id]):  # the recipient's language
             late = [o for o in items if o.due_at <= now]
@@ -270,6 +274,8 @@ def notifications_digest(*, now) -> int:
                      for o in sorted(items, key=lambda o: o.due_at)]
             subject = _("今日待办 %(today)d 项,逾期 %(late)d 项") % {"today": len(items) - len(late), "late": len(late)}
             lines.append(_("我的任务:%(link)s") % {"link": absolute_url("my-tasks")})
+            if user_id in officers:
+                lines.append(_("今日审计链链头(记录数:哈希,请留存以备核对):%(head)s") % {"head": head})
             rows.append(Notification(recipient_id=user_id, kind=Notification.Kind.DIGEST, digest_date=today.start_date,
                                      subject=subject, body="\n".join(lines), created_at=now))
     return len(insert_notifications(rows))

@@ -3,7 +3,7 @@ list it: one line per case with its number, kind, when it was received, responde
 decided (its first and its last clock completed, in local time with the offset) and its
 state. Two queries whatever the number of cases."""
 
-from ..models import Case, Occurrence
+from ..models import Occurrence
 from ..schedule.local_time import local_iso
 
 LATE_STATES = (Occurrence.State.MISSED, Occurrence.State.DONE_LATE)

@@ -135,6 +135,9 @@ class ObligationSpecForm(forms.Form):
                                 help_text=_("把周期等分为每周期次数段,每段末到期。"))
     due_offset_minutes = BlankOrNumberField(label=_label("due_offset_minutes"), max_value=366 * 24 * 60,
                                             help_text=_("自周期开始起多少分钟到期;留空则周期结束时到期。"))
+    due_days_after_period = BlankOrNumberField(label=_label("due_days_after_period"), min_value=1, max_value=366,
+                                               help_text=_("汇报整个周期的事项:周期结束时开始,结束后多少日内到期"
+                                                           "(例如每季度结束后15日内)。"))
     workdays_only = forms.BooleanField(label=_label("workdays_only"), required=False,
                                        help_text=_("到期日遇休息日,提前到此前最后一个工作日结束时。"))
     # event
@@ -158,7 +161,8 @@ class ObligationSpecForm(forms.Form):
 
     COMMON = ("key", "title", "kind", "responsible_role", "evidence_required", "evidence_description",
               "retention_years", "grace_minutes", "escalate_officer_minutes", "escalate_group_minutes")
-    BY_KIND = {"calendar": ("period", "count", "times_of_day", "spread", "due_offset_minutes", "workdays_only"),
+    BY_KIND = {"calendar": ("period", "count", "times_of_day", "spread", "due_offset_minutes", "due_days_after_period",
+                            "workdays_only"),
                "event": ("trigger", "deadlines"), "one_time": ("one_time_days",)}
 
     def __init__(self, *args, blanks=(), values=None, **kwargs):
@@ -245,9 +249,11 @@ class ObligationSpecForm(forms.Form):
             self.add_error("period", _("周期性义务请选择周期。"))
         if data.get("count") is None and "count" not in self.errors:
             data["count"] = len(times) or 1
+        conflict = tpl.due_rule_conflict(data)
+        if conflict:
+            self.add_error(conflict[1], _("已设“%(first)s”,不能同时使用“%(second)s”:到期时间只能按一种方式确定。")
+                           % {"first": _label(conflict[0]), "second": _label(conflict[1])})
         if not times or "count" in self.errors:
-            if data.get("due_offset_minutes") is not None and data.get("spread"):
-                self.add_error("due_offset_minutes", _("到期偏移不能与“均匀分布”同时使用。"))
             return
         if period and not tpl.REF.match(period) and period != Obligation.Period.DAILY:
             self.add_error("times_of_day", _("每日到期时刻只适用于“每日”周期。"))
@@ -258,10 +264,6 @@ class ObligationSpecForm(forms.Form):
         elif isinstance(filled, int) and filled != len(times):
             self.add_error("times_of_day", _("填写了%(times)s个时刻,而填空“%(label)s”现为%(count)s:两者须一致。")
                            % {"times": len(times), "count": filled, "label": self.blanks[count[1:-1]]["label"]})
-        if data.get("spread"):
-            self.add_error("spread", _("已填写每日到期时刻,不能再选择均匀分布。"))
-        if data.get("due_offset_minutes") is not None:
-            self.add_error("due_offset_minutes", _("已填写每日到期时刻,不能再设到期偏移。"))
 
     def _clean_event(self, data):
         if not data.get("trigger"):

@@ -5,10 +5,9 @@ from dataclasses import dataclass, field
 
 from ..models import Letter
 from . import template as tpl
+from .services import OBLIGATION_FIELDS
 
-COMPARED = ("title", "kind", "period", "count", "times_of_day", "spread", "due_offset_minutes", "workdays_only",
-            "trigger", "deadlines", "one_time_days", "responsible_role", "evidence_required", "evidence_description",
-            "retention_years", "grace_minutes", "escalate_officer_minutes", "escalate_group_minutes")
+COMPARED = OBLIGATION_FIELDS  # every field signing stores
 
 
 @dataclass

@@ -40,10 +40,12 @@ def deadline_phrase(step: dict, severity: str = "") -> str:
 
 
 def obligation_line(spec: dict) -> str:
-    """安全检查(每日 × 3), 投诉举报处理(respond 24小时, decide 7日) …"""
+    """安全检查(每日 × 3), 季度汇报(每季度结束后15日内 × 1), 投诉举报处理(respond 24小时, decide 7日) …"""
     kind = spec["kind"]
     if kind == "calendar":
         period = dict(Obligation.Period.choices).get(spec["period"], spec["period"] or "?")
+        if spec.get("due_days_after_period"):
+            period = _("%(period)s结束后%(days)s日内") % {"period": period, "days": spec["due_days_after_period"]}
         times = f" @ {'、'.join(spec['times_of_day'])}" if spec.get("times_of_day") else ""
         return f"{spec['title']}({period} × {spec['count']}{times})"
     if kind == "event":

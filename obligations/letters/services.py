@@ -176,6 +176,13 @@ def obligation_problem(fields: dict) -> str | None:
     disagree, and materializing would fail on every sweep."""
     if fields["kind"] != "calendar":
         return None
+    conflict = tpl.due_rule_conflict(fields)
+    if conflict:
+        return _("“%(first)s”与“%(second)s”不能同时使用:到期时间只能按一种方式确定。") % {
+            "first": Obligation._meta.get_field(conflict[0]).verbose_name,
+            "second": Obligation._meta.get_field(conflict[1]).verbose_name}
+    if fields.get("due_days_after_period") == 0:
+        return _("周期结束后到期的日数至少为 1。")
     times, count = fields.get("times_of_day") or [], fields.get("count")
     if times and fields.get("period") != "daily":
         return _("每日到期时刻只适用于“每日”周期。")
@@ -185,11 +192,11 @@ def obligation_problem(fields: dict) -> str | None:
 
 
 OBLIGATION_FIELDS = ("title", "kind", "period", "count", "times_of_day", "spread", "due_offset_minutes",
-                     "workdays_only", "trigger", "deadlines", "one_time_days", "responsible_role",
-                     "evidence_required", "evidence_description", "retention_years", "grace_minutes",
-                     "escalate_officer_minutes", "escalate_group_minutes")
-SCHEDULE_FIELDS = ("kind", "period", "count", "times_of_day", "spread", "due_offset_minutes", "workdays_only",
-                   "trigger", "deadlines", "one_time_days")
+                     "due_days_after_period", "workdays_only", "trigger", "deadlines", "one_time_days",
+                     "responsible_role", "evidence_required", "evidence_description", "retention_years",
+                     "grace_minutes", "escalate_officer_minutes", "escalate_group_minutes")
+SCHEDULE_FIELDS = ("kind", "period", "count", "times_of_day", "spread", "due_offset_minutes", "due_days_after_period",
+                   "workdays_only", "trigger", "deadlines", "one_time_days")
 
 
 def _sync_obligations(letter: Letter, starts_at: datetime, now: datetime) -> None:

@@ -42,18 +42,29 @@ SPEC_FIELDS: dict[str, tuple[type, tuple[str, ...]]] = {
     "key": (str, ()), "title": (str, ()), "kind": (str, ()), "responsible_role": (str, ()),
     "evidence_description": (str, ()), "evidence_required": (bool, ()),
     "period": (str, ("period",)), "count": (int, ("int",)), "times_of_day": (list, ()), "spread": (bool, ()),
-    "due_offset_minutes": (int, ("int",)), "workdays_only": (bool, ()),
+    "due_offset_minutes": (int, ("int",)), "due_days_after_period": (int, ("int",)), "workdays_only": (bool, ()),
     "trigger": (str, ()), "deadlines": (list, ()), "one_time_days": (int, ("int",)),
     "retention_years": (int, ("int",)), "grace_minutes": (int, ("int",)),
     "escalate_officer_minutes": (int, ("int",)), "escalate_group_minutes": (int, ("int",)),
 }
 SPEC_DEFAULTS = {
     "responsible_role": "staff", "evidence_description": "", "evidence_required": True, "period": "", "count": 1,
-    "times_of_day": [], "spread": False, "due_offset_minutes": None, "workdays_only": False, "trigger": "",
+    "times_of_day": [], "spread": False, "due_offset_minutes": None, "due_days_after_period": None,
+    "workdays_only": False, "trigger": "",
     "deadlines": [], "one_time_days": None,
     # Where the letter says nothing: 个人信息保护法 第五十六条 keeps records at least 3 years.
     "retention_years": 3, "grace_minutes": 0, "escalate_officer_minutes": None, "escalate_group_minutes": None,
 }
+
+# The ways a calendar obligation's due times are placed in a period (schedule/periods.
+# slots_in_period): one at most.
+DUE_RULES = ("times_of_day", "spread", "due_offset_minutes", "due_days_after_period")
+
+
+def due_rule_conflict(spec: dict) -> tuple[str, str] | None:
+    """The first two due-time rules a spec (or an obligation's fields) sets together, or None."""
+    chosen = [f for f in DUE_RULES if spec.get(f) not in (None, False, 0, "", [])]
+    return (chosen[0], chosen[1]) if len(chosen) > 1 else None
 
 
 class TemplateError(ValueError):
@@ -286,6 +297,11 @@ def _check_spec(check: _Checker, spec: dict, blanks: dict, path: str) -> dict:
             _check_ref_or(check, spec, field, blanks, path, expected, kinds)
         elif not isinstance(value, expected):
             check.fail(f"{path}.{field}", f"must be {expected.__name__}, not {type(value).__name__}")
+    conflict = due_rule_conflict(spec)
+    if conflict:
+        check.fail(f"{path}.{conflict[1]}", f"cannot be used with {conflict[0]}: due times are placed one way")
+    if spec.get("due_days_after_period") == 0:
+        check.fail(f"{path}.due_days_after_period", "must be at least 1 day")
     kind = spec["kind"]
     if kind not in SPEC_KINDS:
         check.fail(f"{path}.kind", f"{kind!r} is not one of {', '.join(SPEC_KINDS)}")

@@ -51,6 +51,8 @@ class Obligation(models.Model):
     times_of_day = models.JSONField(_("每日到期时刻"), default=list, blank=True)  # ["09:00", ...]
     spread = models.BooleanField(_("在周期内均匀分布"), default=False)
     due_offset_minutes = models.PositiveIntegerField(_("周期内到期偏移(分钟)"), null=True, blank=True)
+    # A report on the period, due once it is over (四.1: 每季度结束后15日内); opens when the period ends.
+    due_days_after_period = models.PositiveIntegerField(_("周期结束后到期(日)"), null=True, blank=True)
     workdays_only = models.BooleanField(_("仅工作日"), default=False)
     # event
     trigger = models.CharField(_("触发事件"), max_length=16, choices=Trigger.choices, blank=True)
@@ -117,6 +119,12 @@ class Obligation(models.Model):
     @property
     def due_offset(self):
         return timedelta(minutes=self.due_offset_minutes) if self.due_offset_minutes is not None else None
+
+    @property
+    def placement(self) -> dict:
+        """How its slots sit in a period: the keyword arguments of `slots_in_period`."""
+        return {"times_of_day": self.parsed_times_of_day or None, "spread": self.spread,
+                "due_offset": self.due_offset, "days_after_end": self.due_days_after_period}
 
     @property
     def grace(self):

@@ -7,6 +7,8 @@ import io
 from django.utils.translation import gettext as _
 
 from ..models import Case, ReviewFinding
+from ..trust.audit_head import head_text
+from .period_status import as_of_text
 from .report_documents import (
     TASK_COLUMNS,
     Progress,
@@ -14,12 +16,14 @@ from .report_documents import (
     choice_label,
     data_tz,
     exception_rows,
+    letter_basis,
     minutes,
     percent,
     progress_step,
     rectification_rows,
     render_pdf,
     signer,
+    task_columns,
     when,
     zone_note,
 )
@@ -43,11 +47,15 @@ def regulator_context(report: dict) -> dict:
 
     period = report["period"]
     tz = data_tz(report)
+    columns = task_columns(period, service["tasks"])
     return {
         "r": report, "title": regulator_title(report), "platform": report["platform"], "letter": report["letter"],
         "start": period["start"], "end": period["end"], "generated_at": when(report["generated_at"], tz),
-        "zone_note": zone_note(tz), "columns": TASK_COLUMNS,
-        "case_list": case_list_rows(service.get("case_list", []), tz),
+        "zone_note": zone_note(tz), "case_list": case_list_rows(service.get("case_list", []), tz),
+        "basis": letter_basis(report.get("versions", [])), "as_of": as_of_text(period),
+        "running": bool(period.get("running")), "columns": columns,
+        "show_pending": len(columns) > len(TASK_COLUMNS),
+        "audit_head": head_text(report.get("audit_head")),
         "tasks": tasks(service["tasks"]), "tasks_total": {**service["tasks_total"],
                                                           "rate_text": percent(service["tasks_total"]["rate"])},
         "complaints": service["complaints"],
@@ -55,6 +63,7 @@ def regulator_context(report: dict) -> dict:
         "response_overall": with_text(service["response_times"]["overall"]),
         "security_tasks": tasks(security["tasks"]),
         "security_total": {**security["tasks_total"], "rate_text": percent(security["tasks_total"]["rate"])},
+        "pending_note": pending_note(service["tasks_total"]) if period.get("running") else "",
         "security_cases": [{**c, "severity_rows": [(str(label), c["severity"].get(value, 0))
                                                    for value, label in Case.Severity.choices]}
                            for c in security["cases"]],
@@ -67,6 +76,12 @@ def regulator_context(report: dict) -> dict:
             "rectifications": rectification_rows(rv["rectifications"]),
         } for rv in report["self_check"]["reviews"]],
     }
+
+
+def pending_note(total: dict) -> str:
+    """What the figures of a running period are not yet."""
+    return _("期间未结束:应办含按计划尚未生成的任务 %(pending)d 项;完成率只计已判定的任务,不是本期的最终结果。") % {
+        "pending": total.get("pending", 0)}
 
 
 def regulator_pdf(report: dict, progress: Progress = None) -> bytes:
@@ -135,17 +150,24 @@ def regulator_docx(report: dict, progress: Progress = None) -> bytes:
     doc.add_paragraph(_("报告期:%(start)s 至 %(end)s") % {"start": c["start"], "end": c["end"]}) \
         .alignment = WD_ALIGN_PARAGRAPH.CENTER
     doc.add_paragraph(c["zone_note"]).alignment = WD_ALIGN_PARAGRAPH.CENTER
+    if c["as_of"]:
+        doc.add_paragraph(c["as_of"]).alignment = WD_ALIGN_PARAGRAPH.CENTER
     doc.add_paragraph(_("主管部门:"))
     if c["letter"]:
         doc.add_paragraph(_("根据《%(letter)s》第四.4条的承诺,现将本平台报告期内的服务数据、安全状况及合规自查结果报告如下。")
                           % {"letter": c["letter"]["title"]})
+    if c["basis"]:
+        doc.add_paragraph(c["basis"] + _("(各项条款、义务与承诺数值均以当时有效的版本为准)。"))
     progress_step(progress, 20)
 
     doc.add_heading(_("一、服务数据"), level=1)
     doc.add_heading(_("(一)义务履行情况"), level=2)
-    _docx_table(doc, [_("条款"), _("义务"), *[label for _n, label in TASK_COLUMNS], _("完成率")],
-                [[t["clause"], t["title"], *[t[n] for n, _l in TASK_COLUMNS], t["rate_text"]] for t in c["tasks"]]
-                + [["", _("合计"), *[c["tasks_total"][n] for n, _l in TASK_COLUMNS], c["tasks_total"]["rate_text"]]])
+    columns = c["columns"]
+    _docx_table(doc, [_("条款"), _("义务"), *[label for _n, label in columns], _("完成率")],
+                [[t["clause"], t["title"], *[t[n] for n, _l in columns], t["rate_text"]] for t in c["tasks"]]
+                + [["", _("合计"), *[c["tasks_total"][n] for n, _l in columns], c["tasks_total"]["rate_text"]]])
+    if c["running"]:
+        doc.add_paragraph(pending_note(c["tasks_total"]))
     doc.add_heading(_("(二)投诉举报处理"), level=2)
     k = c["complaints"]
     doc.add_paragraph(_("报告期内受理投诉举报 %(received)d 件,按时响应 %(responded)d 件,按时给出处理意见 %(decided)d 件,"
@@ -170,8 +192,8 @@ def regulator_docx(report: dict, progress: Progress = None) -> bytes:
 
     doc.add_heading(_("二、安全状况"), level=1)
     doc.add_heading(_("(一)安全检查与评估"), level=2)
-    _docx_table(doc, [_("条款"), _("义务"), *[label for _n, label in TASK_COLUMNS], _("完成率")],
-                [[t["clause"], t["title"], *[t[n] for n, _l in TASK_COLUMNS], t["rate_text"]]
+    _docx_table(doc, [_("条款"), _("义务"), *[label for _n, label in columns], _("完成率")],
+                [[t["clause"], t["title"], *[t[n] for n, _l in columns], t["rate_text"]]
                  for t in c["security_tasks"]])
     doc.add_heading(_("(二)突发事件与发现问题"), level=2)
     for case in c["security_cases"]:
@@ -216,6 +238,8 @@ def regulator_docx(report: dict, progress: Progress = None) -> bytes:
     doc.add_paragraph(_("单位盖章:") + "_" * 16)
     doc.add_paragraph(_("日期:") + "        " + _("年") + "    " + _("月") + "    " + _("日"))
     doc.add_paragraph(_("(本报告由 Pledge 于 %(at)s 生成,报送前请核对并补充。)") % {"at": c["generated_at"]})
+    if c["audit_head"]:
+        doc.add_paragraph(_("生成时审计链链头(记录数:哈希):%(head)s") % {"head": c["audit_head"]})
     out = io.BytesIO()
     doc.save(out)
     progress_step(progress, 90)

@@ -26,6 +26,8 @@ from django.utils.translation import gettext_lazy
 from ..errors import DomainError
 from ..models import Case, Occurrence, ReviewFinding, ReviewSignature
 from ..schedule.local_time import naive_local, stamp, zone_name
+from ..trust.audit_head import head_text
+from .period_status import as_of_text
 
 Progress = Callable[[int], None] | None
 
@@ -45,6 +47,7 @@ TASK_COLUMNS = (
     ("due", gettext_lazy("应办")), ("done", gettext_lazy("按时完成")), ("done_late", gettext_lazy("逾期完成")),
     ("missed", gettext_lazy("未完成")), ("waived", gettext_lazy("豁免")), ("open", gettext_lazy("待办")),
 )
+PENDING_COLUMN = ("pending", gettext_lazy("尚未生成"))
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -105,6 +108,26 @@ def minutes(value: float | None) -> str:
 def _rate(row: dict) -> float | None:
     decided = row["done"] + row["done_late"] + row["missed"]
     return (row["done"] + row["done_late"]) / decided if decided else None
+
+
+def shows_pending(period: dict, rows: list[dict]) -> bool:
+    """Whether the task tables show the tasks the schedule makes due in the period but no
+    sweep has raised yet (counted in 应办): while it runs, and after it if any are left."""
+    return bool(period.get("running")) or any(row.get("pending") for row in rows)
+
+
+def task_columns(period: dict, rows: list[dict]) -> tuple:
+    """The figures of the task tables, with 尚未生成 when `shows_pending`."""
+    return (*TASK_COLUMNS, PENDING_COLUMN) if shows_pending(period, rows) else TASK_COLUMNS
+
+
+def letter_basis(versions: list[dict]) -> str:
+    """The letter versions a report rests on: "依据承诺书第 1 版(2026-07-01 签署)、第 2 版(2026-10-15 起)"."""
+    if not versions:
+        return ""
+    parts = [(_("第 %(version)s 版(%(date)s 签署)") if i == 0 else _("第 %(version)s 版(%(date)s 起)"))
+             % {"version": v["version"], "date": v["signed_on"]} for i, v in enumerate(versions)]
+    return _("依据承诺书%(versions)s") % {"versions": "、".join(parts)}
 
 
 def choice_label(choices, value) -> str:
@@ -173,9 +196,11 @@ def review_title(snapshot: dict) -> str:
 def review_context(snapshot: dict) -> dict:
     """The snapshot, shaped for the page and the workbook: labels, rates, totals, local times."""
     tz = data_tz(snapshot)
-    obligations = [{**row, "rate_value": _rate(row), "rate": percent(_rate(row))}
+    period = snapshot["period"]
+    obligations = [{"pending": 0, **row, "rate_value": _rate(row), "rate": percent(_rate(row))}
                    for row in snapshot.get("obligations", [])]
-    total = {name: sum(row[name] for row in obligations) for name, _label_ in TASK_COLUMNS}
+    columns = task_columns(period, obligations)
+    total = {name: sum(row[name] for row in obligations) for name, _label_ in columns}
     total["rate_value"] = _rate(total)
     total["rate"] = percent(total["rate_value"])
     cases = [{**row, "label": row.get("label") or choice_label(Case.Kind, row["kind"])} for row in snapshot.get("cases", [])]
@@ -193,8 +218,10 @@ def review_context(snapshot: dict) -> dict:
     per_clause = Counter(row["clause"] for row in evidence)
     return {
         "s": snapshot, "title": review_title(snapshot), "platform": snapshot["platform"],
-        "letter": snapshot.get("letter") or {}, "period": snapshot["period"], "tz": tz, "zone": zone_name(tz),
-        "zone_note": zone_note(tz), "generated_at": when(snapshot.get("generated_at"), tz), "columns": TASK_COLUMNS,
+        "letter": snapshot.get("letter") or {}, "period": period, "tz": tz, "zone": zone_name(tz),
+        "zone_note": zone_note(tz), "generated_at": when(snapshot.get("generated_at"), tz), "columns": columns,
+        "basis": letter_basis(snapshot.get("versions", [])), "as_of": as_of_text(period),
+        "show_pending": len(columns) > len(TASK_COLUMNS),
         "obligations": obligations, "total": total, "cases": cases, "response_times": response_times,
         "case_list": case_list_rows(snapshot.get("case_list", []), tz),
         "exceptions": exceptions, "unexplained": sum(1 for e in exceptions if not e.get("explanation")),
@@ -202,6 +229,7 @@ def review_context(snapshot: dict) -> dict:
         "signed": [s for s in signatures if s["decision"] == ReviewSignature.Decision.SIGN],
         "evidence_count": len(evidence), "evidence_bytes": sum(row.get("size", 0) for row in evidence),
         "evidence_per_clause": sorted(per_clause.items()), "seal": snapshot.get("seal", ""),
+        "audit_head": head_text(snapshot.get("audit_head")),
     }
 
 
@@ -266,19 +294,21 @@ def review_xlsx(snapshot: dict, progress: Progress = None) -> bytes:
                 (_("承诺书"), f'{c["letter"].get("title", "")} v{c["letter"].get("version", "")}'),
                 (_("审查季度"), c["period"]["label"]),
                 (_("期间"), date.fromisoformat(c["period"]["start"]), date.fromisoformat(c["period"]["end"])),
-                (zoned_header(_("生成时间"), tz), t(snapshot.get("generated_at"))), (_("封签 SHA-256"), c["seal"]),
-                (_("时区"), c["zone"])):
+                (zoned_header(_("生成时间"), tz), t(snapshot.get("generated_at"))), (_("封签"), c["seal"]),
+                (_("时区"), c["zone"]), (_("审计链链头"), c["audit_head"])):
         summary.append(row)
+    for label, text in ((_("依据"), c["basis"]), (_("期间状态"), c["as_of"])):
+        if text:
+            summary.append((label, text))
     summary["A1"].font = Font(bold=True, size=14)
     summary["B5"].number_format = summary["C5"].number_format = DATE_FORMAT
     summary["B6"].number_format = TIME_FORMAT
     summary.column_dimensions["A"].width, summary.column_dimensions["B"].width = 22, 70
-    n = len(TASK_COLUMNS)
     parts = [
-        (_("义务履行"), [_("条款"), _("义务"), *[label for _n, label in TASK_COLUMNS], _("完成率")],
-         [[r["clause"], r["title"], *[r[k] for k, _l in TASK_COLUMNS], r["rate_value"]] for r in c["obligations"]]
-         + [["", _("合计"), *[c["total"][k] for k, _l in TASK_COLUMNS], c["total"]["rate_value"]]],
-         [8, 40, 8, 10, 10, 8, 8, 8, 10], {n + 2: RATE_FORMAT}),
+        (_("义务履行"), [_("条款"), _("义务"), *[label for _n, label in c["columns"]], _("完成率")],
+         [[r["clause"], r["title"], *[r[k] for k, _l in c["columns"]], r["rate_value"]] for r in c["obligations"]]
+         + [["", _("合计"), *[c["total"][k] for k, _l in c["columns"]], c["total"]["rate_value"]]],
+         [8, 40, 8, 10, 10, 8, 8, 8, 10, 10], {len(c["columns"]) + 2: RATE_FORMAT}),
         (_("案件处理"), [_("类型"), _("受理"), _("按时响应"), _("按时处理"), _("未办结")],
          [[r["label"], r["received"], r["responded_in_time"], r["decided_in_time"], r["open"]] for r in c["cases"]],
          [14, 10, 10, 10, 10], None),

@@ -124,8 +124,7 @@ def _recompute_provisional(now, first: date, last: date) -> int:
         ob, tz = occ.obligation, occ.platform.tz
         period = Period(occ.period_start, occ.period_end, occ.period_start.astimezone(tz).date())
         try:
-            placed = slots_in_period(period, ob.count, tz, times_of_day=ob.parsed_times_of_day or None,
-                                     spread=ob.spread, due_offset=ob.due_offset)
+            placed = slots_in_period(period, ob.count, tz, **ob.placement)
         except ValueError:
             placed = []
         if not 0 < occ.sequence <= len(placed):

@@ -140,6 +140,7 @@ def slots_in_period(
     times_of_day: list[time] | None = None,
     spread: bool = False,
     due_offset: timedelta | None = None,
+    days_after_end: int | None = None,
 ) -> list[Slot]:
     """The `count` due instances of one period.
 
@@ -147,11 +148,16 @@ def slots_in_period(
       opens when the previous one is due (the first at the period start);
     - spread: the period is cut into `count` equal windows, each due at its end;
     - due_offset: every instance opens at the period start and is due at start + offset;
+    - days_after_end: every instance reports on the period once it is over: it opens
+      when the period ends and is due at the close of the `days_after_end`-th local day
+      after (每季度结束后15日内: a quarter ending 1 Oct 00:00 is due 16 Oct 00:00);
     - otherwise every instance opens at the start and is due at the end of the period.
-    Due times never leave the period.
+    Due times never leave the period, except days_after_end's, which follow it.
     """
     if count < 1:
         raise ValueError("count must be at least 1")
+    if days_after_end is not None and days_after_end < 1:
+        raise ValueError("days_after_end must be at least 1")
     if times_of_day:
         if len(times_of_day) != count:
             raise ValueError("one time of day per instance is needed")
@@ -168,8 +174,10 @@ def slots_in_period(
             Slot(period, seq, period.start + length * (seq - 1) / count, period.start + length * seq / count)
             for seq in range(1, count + 1)
         ]
-    due = min(period.start + due_offset, period.end) if due_offset else period.end
-    return [Slot(period, seq, period.start, due) for seq in range(1, count + 1)]
+    opens, due = period.start, min(period.start + due_offset, period.end) if due_offset else period.end
+    if days_after_end:
+        opens, due = period.end, local_midnight(period.end.astimezone(tz).date() + timedelta(days=days_after_end), tz)
+    return [Slot(period, seq, opens, due) for seq in range(1, count + 1)]
 
 
 def _day_of(instant: datetime, tz: ZoneInfo) -> date:
@@ -182,8 +190,9 @@ def slot_on_workday(slot: Slot, tz: ZoneInfo, is_workday: Callable[[date], bool]
 
     A due time on a working day stays. A due time on a day off moves back to the end
     (local midnight) of the last working day between the day the slot opens and the day
-    it was due: never before the slot opens, never out of its period, and the order of
-    the slots of a period is kept (each opens no later than the one before is due).
+    it was due: never before the slot opens, never out of its period (a slot due after
+    its period: never back into it), and the order of the slots of a period is kept
+    (each opens no later than the one before is due).
 
     When no working day lies in that window — a whole period of days off, such as a
     daily period on a Sunday or the 国庆 week of a weekly duty — the due time is kept.
@@ -215,14 +224,18 @@ def slots_between(
     times_of_day: list[time] | None = None,
     spread: bool = False,
     due_offset: timedelta | None = None,
+    days_after_end: int | None = None,
     is_workday: Callable[[date], bool] | None = None,
     anchor_year: int = 2000,
 ) -> Iterator[Slot]:
     """Slots of the periods overlapping [start, end). With `is_workday` (a 工作日 rule)
     every period still yields all its slots; each due time moves onto a working day as
-    `slot_on_workday` says."""
-    for period in periods_between(kind, start, end, tz, anchor_year):
-        slots = slots_in_period(period, count, tz, times_of_day=times_of_day, spread=spread, due_offset=due_offset)
+    `slot_on_workday` says. With `days_after_end` the slots open when their period ends,
+    so the period that ends at `start` is included too: its slots open at `start`."""
+    first = start - timedelta(microseconds=1) if days_after_end else start
+    for period in periods_between(kind, first, end, tz, anchor_year):
+        slots = slots_in_period(period, count, tz, times_of_day=times_of_day, spread=spread, due_offset=due_offset,
+                                days_after_end=days_after_end)
         if is_workday is not None:
             slots = [slot_on_workday(slot, tz, is_workday) for slot in slots]
         yield from slots

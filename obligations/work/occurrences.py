@@ -91,8 +91,9 @@ def occurrence_waive(*, occurrence: Occurrence, user, reason: str, now) -> Occur
     occ = _locked(occurrence)
     if occ.state not in Occurrence.TODO_STATES:
         raise DomainError(_("该任务已是“%(state)s”状态,不能豁免。") % {"state": occ.get_state_display()})
-    occ.state, occ.waived_reason, occ.state_changed_at = Occurrence.State.WAIVED, reason, now
-    occ.save(update_fields=["state", "waived_reason", "state_changed_at"])
+    # The record first: the database lets a task become waived only with its waiver on record (0014).
     audit_record(at=now, action="occurrence.waive", obj=occ, actor=user, platform=occ.platform,
                  data={"reason": reason})
+    occ.state, occ.waived_reason, occ.state_changed_at = Occurrence.State.WAIVED, reason, now
+    occ.save(update_fields=["state", "waived_reason", "state_changed_at"])
     return occ

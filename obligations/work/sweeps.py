@@ -25,7 +25,7 @@ def _hour_floor(now: datetime) -> datetime:
 
 
 def obligation_slots(ob: Obligation, since: datetime | None, until: datetime, calendar) -> list[Slot]:
-    """The slots of `ob` that open in [since, until) and are due after it starts."""
+    """The slots of `ob` that open in [since, until), of periods it lived in, due after it starts."""
     tz = ob.platform.tz
     if ob.kind == Obligation.Kind.ONE_TIME:
         if since is not None and since > ob.starts_at:
@@ -38,11 +38,13 @@ def obligation_slots(ob: Obligation, since: datetime | None, until: datetime, ca
     return [
         slot
         for slot in slots_between(
-            PeriodKind(ob.period), ob.count, start, until, tz,
-            times_of_day=ob.parsed_times_of_day or None, spread=ob.spread, due_offset=ob.due_offset,
-            is_workday=is_workday, anchor_year=ob.anchor_year,
+            PeriodKind(ob.period), ob.count, start, until, tz, **ob.placement, is_workday=is_workday,
+            anchor_year=ob.anchor_year,
         )
-        if slot.due_at > ob.starts_at and (since is None or slot.opens_at >= since) and slot.opens_at < until
+        # A report due after its period (due_days_after_period) is not owed for the period
+        # that ended as the obligation started.
+        if slot.due_at > ob.starts_at and slot.period.end > ob.starts_at
+        and (since is None or slot.opens_at >= since) and slot.opens_at < until
     ]
 
 
@@ -155,6 +157,25 @@ def _materialize_chunk(chunk: list[Obligation], *, limit: datetime, now: datetim
             Q(materialized_until__isnull=True) | Q(materialized_until__lt=limit)
         ).update(materialized_until=limit)
     return created
+
+
+def unraised_slots(platform, *, after: datetime, until: datetime) -> list[tuple[Obligation, Slot]]:
+    """What the schedule still owes the days (after, until]: the slots due then of the
+    platform's live obligations that no sweep has raised yet, because they open past the
+    obligation's `materialized_until` (the sweep raises 14 days ahead). Exactly what the
+    materialize sweep will insert, computed as it computes it. One query, two more for the
+    official calendar when such an obligation counts working days."""
+    limit = until + timedelta(microseconds=1)
+    obligations = list(_due_obligations(limit).filter(platform=platform).select_related("clause"))
+    if not obligations:
+        return []
+    calendar = _calendar_for(obligations, None)[0]
+    out = []
+    for ob in obligations:
+        ob.platform = platform  # the zone of its periods, without a join
+        out.extend((ob, slot) for slot in obligation_slots(ob, ob.materialized_until, limit, calendar)
+                   if after < slot.due_at <= until)
+    return out
 
 
 def _calendar_for(chunk, calendar):

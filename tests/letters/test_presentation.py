@@ -13,6 +13,9 @@ def test_the_signed_seed_letter_reads_as_written(signed_letter):
     assert checks.obligation_lines == ["安全检查(每日 × 3)"]
     fixes = next(c for s in page["sections"] for c in s["clauses"] if c.number == "三.8")
     assert "30日内整改" in fixes.addendum and len(fixes.obligation_lines) == 2
+    report = next(c for s in page["sections"] for c in s["clauses"] if c.number == "四.1")
+    assert report.obligation_lines == ["监督小组(合规部牵头)向管理层汇报(每季度结束后15日内 × 1)"]
+    assert report.addendum == "每季度的汇报于该季度结束后15日内完成。"
 
 
 def test_obligation_lines_say_the_schedule():
@@ -31,6 +34,10 @@ def test_obligation_lines_say_the_schedule():
     assert obligation_line({"kind": "event", "title": "投诉处理", "trigger": "complaint", "deadlines": unfilled}) == \
         "投诉处理(投诉举报:?小时、{complaint_response_hours}小时)"  # a draft's blank, shown as it stands
     assert obligation_line({"kind": "one_time", "title": "制定预案", "one_time_days": 30}) == "制定预案(签订后30日内)"
+    report = {"kind": "calendar", "title": "运营报告", "period": "monthly", "count": 1, "due_days_after_period": 10}
+    assert obligation_line(report) == "运营报告(每月结束后10日内 × 1)"
+    with translation.override("en"):
+        assert "within 10 days after" in obligation_line(report)
 
 
 def test_a_deadline_step_in_words_with_its_tier():

@@ -143,6 +143,15 @@ def test_the_other_counted_clauses_follow_their_values(values):
     assert specs["四.4"]["period"] == values["regulator_report_period"]
 
 
+@pytest.mark.parametrize("days", [None, 15, 30], ids=["default", "15", "30"])
+def test_the_groups_quarterly_report_is_due_the_stated_days_after_the_quarter(days):
+    filled = VALUES if days is None else {**VALUES, "group_report_days": days}
+    report = resolved(filled)["四.1"]
+    assert (report["period"], report["due_days_after_period"]) == ("quarterly", days or 15)
+    assert tpl.due_rule_conflict(report) is None
+    assert f"结束后{days or 15}日内" in tpl.render(CLAUSES["四.1"]["addendum"], filled, BUILT_IN.blanks)
+
+
 @FILLED
 def test_complaints_get_a_response_deadline_in_hours_and_a_decision_within_seven_days(values):
     complaints = resolved(values)["四.3"]
@@ -189,7 +198,8 @@ def test_spec_references_name_the_blanks_a_duty_depends_on():
     assert tpl.spec_references(specs["三.2"]) == {"checks_per_day"}
     assert tpl.spec_references(specs["三.8-finding"]) == {
         "finding_fix_days", "finding_fix_serious_workdays", "finding_fix_critical_hours"}
-    assert tpl.spec_references(specs["四.1"]) == {"lead_department"}  # a placeholder inside the title
+    # a placeholder inside the title, and the days after the quarter
+    assert tpl.spec_references(specs["四.1"]) == {"lead_department", "group_report_days"}
     assert tpl.spec_references(specs["三.7"]) == set()
 
 
@@ -229,6 +239,15 @@ def test_a_sound_template_loads(tmp_path):
     (('text = "每日{n}次"', 'text = "每日{n}次"\n[[clauses.obligations]]\nkey = "一.1"\ntitle = "x"\n'
                            'kind = "event"\ntrigger = "complaint"\ndeadlines = []'),
      "clauses[0].obligations[0].deadlines", "at least one deadline"),
+    (('text = "每日{n}次"', 'text = "每日{n}次"\n[[clauses.obligations]]\nkey = "一.1"\ntitle = "x"\n'
+                           'kind = "calendar"\nperiod = "quarterly"\nspread = true\ndue_days_after_period = 15'),
+     "clauses[0].obligations[0].due_days_after_period", "cannot be used with spread"),
+    (('text = "每日{n}次"', 'text = "每日{n}次"\n[[clauses.obligations]]\nkey = "一.1"\ntitle = "x"\n'
+                           'kind = "calendar"\nperiod = "quarterly"\ndue_days_after_period = 0'),
+     "clauses[0].obligations[0].due_days_after_period", "at least 1 day"),
+    (('text = "每日{n}次"', 'text = "每日{n}次"\n[[clauses.obligations]]\nkey = "一.1"\ntitle = "x"\n'
+                           'kind = "calendar"\nperiod = "quarterly"\ndue_days_after_period = "{who}"'),
+     "clauses[0].obligations[0].due_days_after_period", "a int is needed"),
 ])
 def test_a_template_that_does_not_hold_is_refused_with_the_place(tmp_path, change, path, reason):
     with pytest.raises(tpl.TemplateError) as refused:

@@ -183,3 +183,76 @@ def test_month_end_date_is_the_day_before_the_next_month(d):
     end = month_end_date(d)
     assert (end.year, end.month) == (d.year, d.month)
     assert (end + timedelta(days=1)).day == 1
+
+
+# A report on a period, due days after it ends (四.1: 每季度结束后15日内) ---------------------
+
+def test_a_quarterly_report_opens_when_the_quarter_ends_and_is_due_fifteen_days_later():
+    q3 = period_containing(PeriodKind.QUARTERLY, datetime(2026, 8, 15, tzinfo=SH), SH)
+    slots = slots_in_period(q3, 2, SH, days_after_end=15)
+    assert [s.sequence for s in slots] == [1, 2] and all(s.period == q3 for s in slots)
+    assert {s.opens_at for s in slots} == {datetime(2026, 10, 1, tzinfo=SH)}
+    assert {s.due_at for s in slots} == {datetime(2026, 10, 16, tzinfo=SH)}  # the close of 15 Oct, Beijing time
+    q4 = period_containing(PeriodKind.QUARTERLY, datetime(2026, 12, 7, tzinfo=SH), SH)
+    slot, = slots_in_period(q4, 1, SH, days_after_end=15)
+    assert (slot.opens_at, slot.due_at) == (datetime(2027, 1, 1, tzinfo=SH), datetime(2027, 1, 16, tzinfo=SH))
+
+
+@given(kind=kinds, instant=instants, tz=zones, days=st.integers(1, 120), count=st.integers(1, 4))
+@settings(max_examples=400)
+def test_a_slot_due_after_its_period_opens_at_its_end_and_is_due_at_a_local_midnight(kind, instant, tz, days, count):
+    period = period_containing(kind, instant, tz)
+    slots = slots_in_period(period, count, tz, days_after_end=days)
+    end_day = period.end.astimezone(tz).date()
+    for slot in slots:
+        assert slot.period == period and slot.opens_at == period.end < slot.due_at
+        assert slot.due_at == datetime.combine(end_day + timedelta(days=days), time(0), tzinfo=tz)
+        # whole local days: 24 hours each, give or take a clock change
+        assert abs(slot.due_at - slot.opens_at - timedelta(days=days)) <= timedelta(hours=2)
+        assert slot.due_at.utcoffset() == timedelta(0)  # stored in UTC
+
+
+@given(kind=kinds, instant=instants, tz=zones, days=st.integers(1, 40), cuts=st.lists(st.integers(1, 24 * 200),
+                                                                                       min_size=1, max_size=6))
+@settings(max_examples=300)
+def test_windows_one_after_another_raise_each_report_once(kind, instant, tz, days, cuts):
+    """The sweep asks for the slots opening in [since, until), window after window; a window
+    that starts exactly when a period ends still gets that period's report."""
+    bounds = [instant]
+    for hours in cuts:
+        bounds.append(bounds[-1] + timedelta(hours=hours))
+    # Put a bound exactly on a period's end, where the report opens.
+    bounds[1] = period_containing(kind, bounds[1], tz).start
+    bounds = sorted(set(bounds))
+    whole = [s for s in slots_between(kind, 1, bounds[0], bounds[-1], tz, days_after_end=days)
+             if bounds[0] <= s.opens_at < bounds[-1]]
+    pieces = [s for a, b in zip(bounds, bounds[1:], strict=False)
+              for s in slots_between(kind, 1, a, b, tz, days_after_end=days) if a <= s.opens_at < b]
+    assert pieces == whole
+    assert len({s.period.start for s in pieces}) == len(pieces)
+
+
+def test_a_window_starting_as_a_quarter_ends_holds_that_quarters_report():
+    start = datetime(2026, 10, 1, tzinfo=SH)
+    slots = list(slots_between(PeriodKind.QUARTERLY, 1, start, start + timedelta(days=14), SH, days_after_end=15))
+    assert [(s.period.start_date, s.opens_at) for s in slots] == [(date(2026, 7, 1), start),
+                                                                  (date(2026, 10, 1), datetime(2027, 1, 1, tzinfo=SH))]
+
+
+def test_no_report_is_due_zero_days_after():
+    q3 = period_containing(PeriodKind.QUARTERLY, datetime(2026, 8, 15, tzinfo=SH), SH)
+    with pytest.raises(ValueError):
+        slots_in_period(q3, 1, SH, days_after_end=0)
+
+
+def test_a_report_due_on_a_day_off_moves_back_but_never_into_its_period():
+    # Q2 2026 ends as 1 Jul begins; the 4th day after is Saturday 4 Jul: due at the close of Friday 3 Jul.
+    q2 = datetime(2026, 5, 1, tzinfo=SH)
+    slot, = slots_between(PeriodKind.QUARTERLY, 1, q2, q2 + timedelta(days=1), SH, days_after_end=4,
+                          is_workday=chinese_calendar.is_workday)
+    assert (slot.opens_at, slot.due_at) == (datetime(2026, 7, 1, tzinfo=SH), datetime(2026, 7, 4, tzinfo=SH))
+    # Q3 ends as the 国庆 holidays begin: 1–4 Oct hold no working day, so the due time stays.
+    q3 = datetime(2026, 8, 1, tzinfo=SH)
+    slot, = slots_between(PeriodKind.QUARTERLY, 1, q3, q3 + timedelta(days=1), SH, days_after_end=4,
+                          is_workday=chinese_calendar.is_workday)
+    assert (slot.opens_at, slot.due_at) == (datetime(2026, 10, 1, tzinfo=SH), datetime(2026, 10, 5, tzinfo=SH))

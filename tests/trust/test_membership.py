@@ -27,7 +27,7 @@ from obligations.trust.membership import (
 )
 from obligations.work.evidence import completion_with_evidence
 from tests.concurrency import run_at_once
-from tests.conftest import PDF_BYTES, SIGNED_AT, make_user
+from tests.conftest import PDF_BYTES, SIGNED_AT, anchor_as_committed, make_user
 from tests.trust.people_support import audits, make_site_admin
 
 NOW = SIGNED_AT + timedelta(hours=1)
@@ -253,6 +253,7 @@ def test_a_removed_member_keeps_their_history(platform, people, signed_letter):
     assert record.data["user"] == "bob" and record.data["role"] == "staff"
     assert record.data["unassigned"] == ["三.2"]
     assert roles_of(User.objects.get(pk=staff.pk)) == {}
+    anchor_as_committed()
     assert audit_verify().ok
 
 

@@ -144,6 +144,17 @@ def test_add_an_obligation_with_times_of_day(client, officer, draft):
                     "retention_years": 3, "grace_minutes": 30}
 
 
+def test_add_a_report_due_days_after_its_quarter(client, officer, draft):
+    own = as_officer(client, officer) and clause(draft, "三.3")
+    response = client.post(reverse("obligation-spec-new", args=[own.pk]), {
+        "title": "审计季度小结", "kind": "calendar", "period": "quarterly", "count": "1", "due_days_after_period": "10",
+        "responsible_role": "officer", "evidence_required": "on", "evidence_description": "小结"})
+    assert response.status_code == 302
+    own.refresh_from_db()
+    assert own.specs[-1]["due_days_after_period"] == 10
+    assert "审计季度小结(每季度结束后10日内 × 1)" in client.get(reverse("clause-editor", args=[draft.pk])).content.decode()
+
+
 def test_obligation_errors_per_field_in_chinese_nothing_lost(client, officer, draft):
     own = clause(draft, "三.2")
     data = {**CHECKS_EVERY_DAY, "count": "{checks_per_dya}", "times_of_day": "9:00, 25:00",
@@ -331,7 +342,11 @@ def test_times_are_read_leniently_and_sorted():
 @pytest.mark.parametrize("changes,field,message", [
     ({"times_of_day": "09:00, 21:00", "count": "3"}, "times_of_day", "填写了2个时刻,每周期次数却为3"),
     ({"period": "weekly"}, "times_of_day", "每日到期时刻只适用于“每日”周期"),
-    ({"spread": "on"}, "spread", "不能再选择均匀分布"),
+    ({"spread": "on"}, "spread", "已设“每日到期时刻”,不能同时使用“在周期内均匀分布”"),
+    ({"due_days_after_period": "15"}, "due_days_after_period", "不能同时使用“周期结束后到期(日)”"),
+    ({"times_of_day": "", "count": "1", "due_offset_minutes": "60", "due_days_after_period": "15"},
+     "due_days_after_period", "已设“周期内到期偏移(分钟)”"),
+    ({"times_of_day": "", "count": "1", "due_days_after_period": "0"}, "due_days_after_period", "不能小于 1"),
     ({"count": "{platform_name}"}, "count", "填空“平台名称”不是数字"),
     ({"count": "0", "times_of_day": ""}, "count", "不能小于 1"),
     ({"period": ""}, "period", "周期性义务请选择周期"),

@@ -50,8 +50,16 @@ def test_counts_per_month_equal_a_year_of_materializing(draft, platform, officer
     obligations_materialize(now=SIGNED_AT, horizon=timedelta(days=400), platform=platform)
     end = datetime(2027, 11, 1, tzinfo=platform.tz)
     Occurrence.objects.filter(due_at__gt=end).delete()  # the year the preview counts
-    for key in ("三.2", "三.3"):
+    for key in ("三.2", "三.3", "四.1"):
         assert per_month(preview, key) == materialized_per_month(platform, key, preview.months), key
+    # The group's quarterly report counts in the month it is due: 15 days after each quarter.
+    assert per_month(preview, "四.1") == [0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 1]
+
+
+def test_a_report_due_after_its_quarter_is_listed_while_it_is_open(draft):
+    preview = letter_preview(draft, now=datetime(2027, 1, 5, tzinfo=draft.platform.tz))
+    report, = [t for t in preview.tasks if t.key == "四.1"]
+    assert (report.opens_at.date(), report.due_at.date()) == (date(2027, 1, 1), date(2027, 1, 16))
 
 
 def test_the_next_fourteen_days_list_the_tasks_at_their_times(draft, platform):

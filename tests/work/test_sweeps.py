@@ -1,6 +1,7 @@
 """The sweeps on PostgreSQL: idempotent, concurrent-safe, catching up after downtime."""
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
@@ -16,6 +17,7 @@ from obligations.work.sweeps import (
     materialize_range,
     obligations_materialize,
     occurrences_close_out,
+    unraised_slots,
 )
 from tests.concurrency import run_at_once
 from tests.conftest import SIGNED_AT, make_user
@@ -157,3 +159,51 @@ def test_every_sweep_of_run_sweeps_records_its_heartbeat(signed_letter):
     runs = {r.name: r for r in SweepRun.objects.all()}
     assert set(runs) == {"materialize", "close_out", "plan", "send", "reviews"}
     assert runs["materialize"].result["created"] > 0 and runs["materialize"].runs == 1
+
+
+def test_the_groups_quarterly_report_is_raised_for_its_quarter_and_due_fifteen_days_after(signed_letter):
+    """四.1 reports on the quarter once it is over: raised in time by the sweep whose horizon
+    reaches the quarter's end, even when the sweep before stopped exactly there."""
+    tz = signed_letter.platform.tz
+    q4_end = datetime(2027, 1, 1, tzinfo=tz)
+    stops_at_end = q4_end - timedelta(days=14)  # the horizon (PLEDGE_HORIZON_DAYS) ends as Q4 ends
+    obligations_materialize(now=stops_at_end)
+    report = Occurrence.objects.filter(obligation__key="四.1")
+    assert Obligation.objects.get(key="四.1").materialized_until == q4_end and not report.exists()
+    obligations_materialize(now=stops_at_end + timedelta(hours=1))
+    task, = report
+    assert (task.period_start, task.period_end) == (datetime(2026, 10, 1, tzinfo=tz), q4_end)
+    assert (task.opens_at, task.due_at) == (q4_end, datetime(2027, 1, 16, tzinfo=tz))  # 每季度结束后15日内
+    assert task.close_at == task.due_at + timedelta(days=7)  # its grace
+    # A report only for the quarters the obligation lived in: none for Q3, which ended before it started.
+    obligations_materialize(now=datetime(2027, 5, 1, tzinfo=tz))
+    assert [o.period_start.astimezone(tz).date().isoformat() for o in report.order_by("period_start")] == [
+        "2026-10-01", "2027-01-01"]
+
+
+def test_no_report_for_the_quarter_that_ended_as_the_letter_took_effect(platform, officer):
+    """Signed with 1 October as its date: Q3 ended as the obligations started, so no 四.1 task is owed for it."""
+    tz = platform.tz
+    letter = letter_create(platform=platform, values=demo_values(date(2026, 10, 1)), user=officer,
+                           now=datetime(2026, 10, 5, tzinfo=tz))
+    letter_sign(letter=letter, user=officer, now=datetime(2026, 10, 5, tzinfo=tz))
+    obligations_materialize(now=datetime(2026, 10, 5, tzinfo=tz))
+    assert not Occurrence.objects.filter(obligation__key="四.1", period_start__lt=datetime(2026, 10, 1, tzinfo=tz))
+
+
+def test_unraised_slots_are_what_the_sweep_raises_next(signed_letter):
+    """Before a sweep, the slots it has not raised yet; after it, exactly those are rows."""
+    sh = ZoneInfo("Asia/Shanghai")
+    platform = signed_letter.platform
+    obligations_materialize(now=datetime(2026, 12, 7, 10, tzinfo=sh))  # 14 days ahead
+    after, until = datetime(2026, 12, 1, tzinfo=sh), datetime(2027, 1, 1, tzinfo=sh)
+    in_december = Occurrence.objects.filter(platform=platform, due_at__gt=after, due_at__lte=until)
+    raised = in_december.count()
+    owed = unraised_slots(platform, after=after, until=until)
+    assert owed and all(after < slot.due_at <= until for _ob, slot in owed)
+    obligations_materialize(now=datetime(2026, 12, 7, 10, tzinfo=sh), horizon=timedelta(days=60))
+    assert in_december.count() == raised + len(owed)
+    assert {(ob.pk, slot.due_at, slot.sequence) for ob, slot in owed} == set(
+        in_december.filter(opens_at__gte=datetime(2026, 12, 21, 10, tzinfo=sh)).values_list(
+            "obligation_id", "due_at", "sequence"))
+    assert unraised_slots(platform, after=after, until=until) == []

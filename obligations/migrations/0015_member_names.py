@@ -2,7 +2,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("obligations", "0012_export_language")]
+    dependencies = [("obligations", "0014_state_guards")]
 
     operations = [
         migrations.AddField(model_name="membership", name="full_name",
