@@ -222,6 +222,7 @@ def test_a_lost_anchor_file_is_an_error_until_re_anchored_on_record(chain, platf
     assert out.startswith("OK 8 records") and f"re-anchored at #{event.pk}" in out and "锚点文件随容器丢失" in out
 
 
+@lifts_the_guard
 def test_a_lost_anchor_with_a_cut_tail_is_reported(chain):
     with guard_lifted():
         sql("DELETE FROM obligations_auditevent WHERE id >= %s", [chain[4].pk])
