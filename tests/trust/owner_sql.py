@@ -23,6 +23,8 @@ def owner_execute(sql, params=()) -> int:
     """Run `sql` with every guard trigger of the tables disabled (ALTER TABLE … DISABLE
     TRIGGER USER), then enable them again. Returns the rows it touched."""
     with _owner_cursor() as cursor:
+        # Foreign keys checked at once: a deferred check still pending would block ENABLE TRIGGER.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for table in GUARDED:
             cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
         try:
