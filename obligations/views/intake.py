@@ -21,7 +21,8 @@ from ..trust import access
 
 MEANINGS = {"frequency": _("频次"), "count": _("次数"), "deadline": _("时限"), "retention": _("留存"),
             "continuous": _("持续"), "advance": _("提前告知"), "staffing": _("人员配置"), "ratio": _("比例"),
-            "review": _("需人工核对"), "blank": _("填空"), "start": _("起算"), "extension": _("延长")}
+            "review": _("需人工核对"), "blank": _("填空"), "start": _("起算"), "extension": _("延长"),
+            "measure": _("统计指标"), "uncovered": _("未覆盖")}
 
 
 def highlighted(text: str, spans: list[dict]):

@@ -1,0 +1,203 @@
+"""Cutting one clause into the duties it promises: one duty, one obligation.
+
+Pure text work on a clause already cut out of its letter (parser.py): its sub-items
+(①…, (1), 1., (a)…), a list after 其中, then its sentences, and the comma phrases of a
+sentence that promise different things (a schedule, a clock, a standing duty, a measure).
+Offsets are into the clause text. A clause that promises at most one thing stays whole.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from .clause_reading import Blank, ClauseReading, fold, read_clause
+
+# A sub-item marker opens the clause, a line, or follows a colon, semicolon or full stop.
+_MARKER = re.compile(r"(?:^|(?<=[:;。]))[ \t]*(?:(?P<circled>[①-⑳])|\((?P<paren>\d{1,2}|[a-z]|[一二三四五六七八九十]{1,2})\)"
+                     r"|(?P<dot>\d{1,2}|[a-z])(?:\.(?!\d)|、|\)))\s*", re.M)
+_CN_ORDER = "一二三四五六七八九十"
+_SENTENCE_END = re.compile(r"[。;!?\n]+")
+_PHRASE_END = re.compile(r",+")
+_LIST_LEAD = re.compile(r"其中\s*[:,]?")
+_TRIGGER = re.compile(r"投诉|举报|咨询|事件|故障|事故|漏洞|隐患|异常|违规|违法|攻击|泄露|申请|请求")
+_URGENT = re.compile(r"及时|立即|立刻|马上|第一时间|尽快|规定(?:时限|期限)")
+_DO = re.compile(r"处置|处理|修复|整改|采取|上报|报告|删除|下架|响应|回复|核实|通知|封堵|阻断|恢复")
+# Said with no schedule or clock, these still promise an act someone can be held to.
+_ACT = re.compile(r"配合[^,。;]{0,8}(?:调查|检查|核查|执法)|报送|汇报|备案"
+                  r"|对[^,。;]{1,14}(?:采取|予以|进行)[^,。;]{0,8}(?:措施|处置|处罚|限制|封禁)")
+
+
+@dataclass
+class Part:
+    """One duty (or a run of sentences that promise nothing) of a clause."""
+
+    suffix: str  # joined to the clause's number: 二.1 + ② → 二.1.②; "" for the whole clause
+    start: int
+    end: int
+    lead: str = ""  # the words the item hangs from: 平台每月开展以下工作:
+    promise: str = "none"
+
+
+def _ordinal(style: str, raw: str) -> int:
+    if style == "circled":
+        return ord(raw) - ord("①") + 1
+    if raw.isdigit():
+        return int(raw)
+    if raw in _CN_ORDER:
+        return _CN_ORDER.index(raw) + 1
+    return ord(raw) - ord("a") + 1 if len(raw) == 1 and raw.isalpha() else 0
+
+
+def _marker(m: re.Match) -> tuple[str, str]:
+    """(style, number as written) of a marker match."""
+    if m["circled"]:
+        return "circled", m["circled"]
+    if m["paren"]:
+        raw = m["paren"]
+        return ("paren_digit" if raw.isdigit() else "paren_cn" if raw[0] in _CN_ORDER else "paren_alpha"), raw
+    return ("dot_digit" if m["dot"].isdigit() else "dot_alpha"), m["dot"]
+
+
+def _items(folded: str) -> list[tuple[str, int, int, int]]:
+    """(number, marker start, words start, end) of the clause's sub-items: the markers of
+    one style counting 1, 2, 3 … from the first; none if fewer than two."""
+    by_style: dict[str, list[tuple[str, int, int]]] = {}
+    for m in _MARKER.finditer(folded):
+        style, raw = _marker(m)
+        found = by_style.setdefault(style, [])
+        if _ordinal(style, raw) == len(found) + 1:
+            found.append((raw, m.start(), m.end()))
+    runs = [run for run in by_style.values() if len(run) >= 2]
+    if not runs:
+        return []
+    run = min(runs, key=lambda r: r[0][1])
+    ends = [s for _, s, _ in run[1:]] + [len(folded)]
+    return [(raw, at, words, stop) for (raw, at, words), stop in zip(run, ends, strict=True)]
+
+
+def _pieces(pattern: re.Pattern, folded: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Stretches of folded[start:end] cut after each match of pattern (the mark stays)."""
+    out, i = [], start
+    for m in pattern.finditer(folded, start, end):
+        if folded[i:m.end()].strip():
+            out.append((i, m.end()))
+        i = m.end()
+    if folded[i:end].strip():
+        out.append((i, end))
+    return out
+
+
+def phrase_promise(text: str) -> str:
+    """What one comma phrase promises: measure, standing, schedule, clock, setup, act (配合调查,
+    对…采取措施: a promise with no schedule of its own) or none."""
+    r = read_clause(text)
+    means = {s.means.split(":")[0] for s in r.spans}
+    if means & {"measure", "ratio"}:
+        return "measure"
+    if means & {"staffing", "continuous"}:
+        return "standing"
+    if r.kind == "calendar":
+        return "schedule"
+    if r.kind == "event" and (r.deadlines or (_URGENT.search(text) and _DO.search(text))):
+        return "clock"
+    if r.kind == "one_time":
+        return "setup"
+    return "act" if _ACT.search(text) else "none"
+
+
+def _groups(folded: str, start: int, end: int) -> list[list]:
+    """The phrases of one sentence grouped into duties, each [start, end, promise]. A phrase
+    that promises nothing joins the duty before it; setting up a mechanism joins the schedule
+    or clock that works it; a second step of the same clock (no new trigger) joins its clock."""
+    groups: list[list] = []
+    for a, b in _pieces(_PHRASE_END, folded, start, end):
+        kind = phrase_promise(folded[a:b])
+        if kind == "none" and _URGENT.search(folded, a, b) and _DO.search(folded, a, b) \
+                and _TRIGGER.search(folded, start, a):  # 对于用户投诉,承诺在规定时限内予以处理
+            kind = "clock"
+        last = groups[-1] if groups else None
+        if last is None:
+            groups.append([a, b, kind])
+        elif kind == "none" or last[2] == "none":
+            last[1], last[2] = b, last[2] if kind == "none" else kind
+        elif (last[2] == "setup" and kind in ("schedule", "clock")) or (last[2] == kind == "standing") \
+                or (last[2] == kind == "clock" and not _TRIGGER.search(folded[a:b])):
+            last[1], last[2] = b, kind
+        else:
+            groups.append([a, b, kind])
+    return groups
+
+
+def _duties(folded: str, start: int, end: int) -> list[list]:
+    """The duties of a stretch with no sub-items: sentence by sentence. A sentence that
+    promises nothing stays apart (merged with its neighbours that promise nothing either);
+    one that only says how long records are kept belongs to the duty before it."""
+    out: list[list] = []
+    lead = _LIST_LEAD.search(folded, start, end)
+    cuts = _pieces(_SENTENCE_END, folded, start, end)
+    if lead and ";" in folded[lead.end():end]:  # 其中:一般投诉…;重大投诉…: each its own duty
+        cuts = [(start, lead.end())] + _pieces(_SENTENCE_END, folded, lead.end(), end)
+    for a, b in cuts:
+        for group in _groups(folded, a, b):
+            last = out[-1] if out else None
+            kept_only = group[2] == "none" and re.search(r"留存|保存|保留|存档", folded[group[0]:group[1]])
+            if last and ((group[2] == "none" and last[2] == "none") or (kept_only and last[2] != "none")):
+                last[1] = group[1]
+            else:
+                out.append(group)
+    return out
+
+
+def split_duties(text: str, skip: int = 0) -> list[Part]:
+    """The clause's parts: one per sub-item, duty, or run of sentences promising nothing;
+    the first `skip` characters (a heading line) belong to none of them."""
+    folded = fold(text)
+    items = _items(folded)
+    if not items:
+        found = _duties(folded, skip, len(folded))
+        if sum(1 for g in found if g[2] != "none") <= 1:
+            return [Part("", 0, len(text), promise=next((g[2] for g in found if g[2] != "none"), "none"))]
+        return [Part(str(i), a, b, promise=kind) for i, (a, b, kind) in enumerate(found, start=1)]
+    lead = text[:items[0][1]].strip()
+    parts = []
+    for raw, _at, a, b in items:
+        inner = _duties(folded, a, b)
+        if sum(1 for g in inner if g[2] != "none") <= 1:
+            kind = next((g[2] for g in inner if g[2] != "none"), "none")
+            parts.append(Part(raw, a, b, lead, kind))
+        else:
+            parts += [Part(f"{raw}.{i}", s, e, lead, kind) for i, (s, e, kind) in enumerate(inner, start=1)]
+    return parts
+
+
+def trimmed(text: str, part: Part) -> tuple[int, int]:
+    """The part's words without the spaces and the list's ; around them."""
+    start, end = part.start, part.end
+    while start < end and text[start] in " \t\n":
+        start += 1
+    while end > start and text[end - 1] in " \t\n;；,，":
+        end -= 1
+    return start, end
+
+
+def blanks_within(blanks: list[Blank], start: int, end: int) -> list[Blank]:
+    return [replace(b, start=b.start - start, end=b.end - start) for b in blanks if start <= b.start and b.end <= end]
+
+
+def read_duty(text: str, blanks: list[Blank], lead: str = "") -> ClauseReading:
+    """A duty read on its own words; an item takes its period from the words it hangs from
+    (每月开展以下工作:①… is monthly)."""
+    reading = read_clause(text, blanks)
+    if lead and not reading.frequency and reading.kind in ("none", "one_time"):
+        frequency = read_clause(lead).frequency
+        if frequency:
+            reading.frequency, reading.kind = frequency, "calendar"
+    return reading
+
+
+def promises(text: str) -> list[tuple[int, int]]:
+    """The stretches of a text that promise something: what an obligation must cover, or
+    the officer is told it is not covered (未覆盖)."""
+    folded = fold(text)
+    return [trimmed(text, Part("", a, b)) for a, b, kind in _duties(folded, 0, len(folded)) if kind != "none"]
