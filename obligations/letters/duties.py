@@ -106,13 +106,20 @@ def phrase_promise(text: str) -> str:
     return "act" if _ACT.search(text) else "none"
 
 
+def _bare(text: str) -> bool:
+    """A phrase that only qualifies the one before (每季度不少于一次): nothing but what was read."""
+    spans = [s for s in read_clause(text).spans if s.means.startswith(("frequency", "count", "extension", "interval"))]
+    chars = [ch for i, ch in enumerate(text) if not any(s.start <= i < s.end for s in spans)]
+    return bool(spans) and sum(1 for ch in chars if "\u4e00" <= ch <= "\u9fff" and ch not in "的为且并") == 0
+
+
 def _groups(folded: str, start: int, end: int) -> list[list]:
     """The phrases of one sentence grouped into duties, each [start, end, promise]. A phrase
     that promises nothing joins the duty before it; setting up a mechanism joins the schedule
-    or clock that works it; a second step of the same clock (no new trigger) joins its clock."""
+    or clock that works it; a ratio joins the schedule it sizes (每月抽检,比例不低于5%); a second step of the same clock (no new trigger) joins its clock."""
     groups: list[list] = []
     for a, b in _pieces(_PHRASE_END, folded, start, end):
-        kind = phrase_promise(folded[a:b])
+        kind = "none" if groups and _bare(folded[a:b]) else phrase_promise(folded[a:b])
         if kind == "none" and _URGENT.search(folded, a, b) and _DO.search(folded, a, b) \
                 and _TRIGGER.search(folded, start, a):  # 对于用户投诉,承诺在规定时限内予以处理
             kind = "clock"
@@ -121,7 +128,8 @@ def _groups(folded: str, start: int, end: int) -> list[list]:
             groups.append([a, b, kind])
         elif kind == "none" or last[2] == "none":
             last[1], last[2] = b, last[2] if kind == "none" else kind
-        elif (last[2] == "setup" and kind in ("schedule", "clock")) or (last[2] == kind == "standing") \
+        elif (last[2] == "setup" and kind in ("schedule", "clock")) or (last[2] == kind and kind in ("standing", "setup")) \
+                or {last[2], kind} == {"schedule", "measure"} \
                 or (last[2] == kind == "clock" and not _TRIGGER.search(folded[a:b])):
             last[1], last[2] = b, kind
         else:
