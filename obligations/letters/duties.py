@@ -208,4 +208,10 @@ def promises(text: str) -> list[tuple[int, int]]:
     """The stretches of a text that promise something: what an obligation must cover, or
     the officer is told it is not covered (未覆盖)."""
     folded = fold(text)
-    return [trimmed(text, Part("", a, b)) for a, b, kind in _duties(folded, 0, len(folded)) if kind != "none"]
+    out = []
+    for a, b, kind in _duties(folded, 0, len(folded)):
+        start, end = trimmed(text, Part("", a, b))
+        end -= text[end - 1:end] == "。"
+        if kind != "none":
+            out.append((start, end))
+    return out

@@ -78,7 +78,7 @@ class DutySpecs:
             self.notes.append(_("监督小组的季度汇报:由季度审查完成,审查关闭即完成汇报。"))
         word = self.urgent
         if kind == "event" and not spec.get("deadlines"):
-            unit = "hours" if word and word not in ("及时", "规定时限", "规定期限") else "days"
+            unit = "days" if word in (None, "及时") else "hours"
             amount = self.blank(_("%(number)s 的时限(“%(word)s”)") % {"number": self.number, "word": word or "—"},
                                 "int", **INT_BLANK)
             spec["deadlines"] = [{"step": "respond", "amount": amount, "unit": unit}]

@@ -39,14 +39,17 @@ def test_accepting_with_a_correction_makes_a_draft(client, officer, url):
                     data[f"{row['form'].prefix}-{name}"] = "on"
             elif value not in (None, ""):
                 data[f"{row['form'].prefix}-{name}"] = value
-    checks = next(r for r in rows if r["proposal"].number == "三.2")["form"].prefix
+    checks = next(r for r in rows if r["proposal"].number == "三.2.1")["form"].prefix
     data[f"{checks}-title"] = "安全巡检"
     response = client.post(url, data)
     letter = Letter.objects.get()
     assert response.status_code == 302 and response.url == reverse("letter-edit", args=[letter.pk])
     assert letter.template == "own" and letter.state == "draft"
-    spec = letter.clauses.get(number="三.2").specs[0]
-    assert spec["title"] == "安全巡检" and spec["period"] == "daily"
+    clause = letter.clauses.get(number="三.2")  # kept as written, its two duties its obligations
+    assert "{" in clause.source and "及时发觉并处置异常情况" in clause.source
+    spec, handling = clause.specs
+    assert spec["title"] == "安全巡检" and spec["period"] == "daily" and spec["key"] == "三.2.1"
+    assert (handling["key"], handling["kind"], handling["trigger"]) == ("三.2.2", "event", "incident")
 
 
 def docx_bytes(paragraphs):
@@ -64,7 +67,21 @@ def test_a_docx_upload_is_read(client, officer, url):
     client.force_login(officer)
     upload = SimpleUploadedFile("承诺书.docx", docx_bytes(SEED1.splitlines()))
     html = client.post(url, {"file": upload, "read": "1"}).content.decode()
-    assert 'id="proposal-三.2"' in html
+    assert 'id="proposal-三.2.1"' in html and 'id="proposal-三.2.2"' in html
+
+
+SUB_ITEMS = ("网络安全承诺书\n一、具体措施\n1.平台落实以下安全措施:\n①每日开展2次漏洞扫描;\n"
+             "②发现高危漏洞后24小时内完成修复;\n③积极配合公安机关开展调查。\n承诺人签名:____\n")
+
+
+def test_sub_items_are_reviewed_one_duty_each_and_an_uncovered_promise_is_marked(client, officer, url):
+    client.force_login(officer)
+    page = client.post(url, {"text": SUB_ITEMS, "read": "1"})
+    html = page.content.decode()
+    assert [r["proposal"].number for r in page.context["rows"]] == ["一.1.③", "一.1.①", "一.1.②"]  # flagged first
+    assert html.count('class="badge text-bg-danger uncovered"') == 1
+    assert '<mark class="span-uncovered" title="未覆盖">积极配合公安机关开展调查</mark>' in html
+    assert html.count('clause-lead">平台落实以下安全措施:') == 3  # each duty shows the words it hangs from
 
 
 @pytest.mark.parametrize("name,content,message", [
