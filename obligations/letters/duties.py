@@ -20,7 +20,7 @@ _CN_ORDER = "一二三四五六七八九十"
 _SENTENCE_END = re.compile(r"[。;!?\n]+")
 _PHRASE_END = re.compile(r",+")
 _LIST_LEAD = re.compile(r"其中\s*[:,]?")
-_TRIGGER = re.compile(r"投诉|举报|咨询|事件|故障|事故|漏洞|隐患|异常|违规|违法|攻击|泄露|申请|请求")
+_TRIGGER = re.compile(r"投诉|举报|咨询|事件|故障|事故|漏洞|隐患|异常|违规|违法|攻击|泄露|申请|请求|问题|发现|收到")
 _URGENT = re.compile(r"及时|立即|立刻|马上|第一时间|尽快|规定(?:时限|期限)")
 _DO = re.compile(r"处置|处理|修复|整改|采取|上报|报告|删除|下架|响应|回复|核实|通知|封堵|阻断|恢复")
 # Said with no schedule or clock, these still promise an act someone can be held to.
@@ -89,12 +89,14 @@ def _pieces(pattern: re.Pattern, folded: str, start: int, end: int) -> list[tupl
 
 
 def phrase_promise(text: str) -> str:
-    """What one comma phrase promises: measure, standing, schedule, clock, setup, act (配合调查,
+    """What one comma phrase promises: measure, schedule, standing, clock, setup, act (配合调查,
     对…采取措施: a promise with no schedule of its own) or none."""
     r = read_clause(text)
     means = {s.means.split(":")[0] for s in r.spans}
     if means & {"measure", "ratio"}:
         return "measure"
+    if r.frequency:
+        return "schedule"
     if means & {"staffing", "continuous"}:
         return "standing"
     if r.kind == "calendar":
@@ -113,27 +115,38 @@ def _bare(text: str) -> bool:
     return bool(spans) and sum(1 for ch in chars if "\u4e00" <= ch <= "\u9fff" and ch not in "的为且并") == 0
 
 
+def _joins(last: str, kind: str, phrase: str) -> bool:
+    """Whether a phrase promising `kind` belongs to the duty promising `last` before it."""
+    return ((last == "setup" and kind in ("schedule", "clock", "act"))  # the mechanism and what it does
+            or (last == kind and kind in ("standing", "setup"))
+            or {last, kind} == {"schedule", "measure"}  # 每月抽检,比例不低于5%
+            or (last == kind == "clock" and not _TRIGGER.search(phrase)))  # the clock's next step
+
+
 def _groups(folded: str, start: int, end: int) -> list[list]:
     """The phrases of one sentence grouped into duties, each [start, end, promise]. A phrase
-    that promises nothing joins the duty before it; setting up a mechanism joins the schedule
-    or clock that works it; a ratio joins the schedule it sizes (每月抽检,比例不低于5%); a second step of the same clock (no new trigger) joins its clock."""
+    that promises nothing joins the duty before it, unless it names what starts the clock
+    after it (发现高危漏洞的,24小时内修复)."""
     groups: list[list] = []
+    cause = None  # where the last phrase naming a trigger began
     for a, b in _pieces(_PHRASE_END, folded, start, end):
-        kind = "none" if groups and _bare(folded[a:b]) else phrase_promise(folded[a:b])
-        if kind == "none" and _URGENT.search(folded, a, b) and _DO.search(folded, a, b) \
-                and _TRIGGER.search(folded, start, a):  # 对于用户投诉,承诺在规定时限内予以处理
-            kind = "clock"
+        phrase = folded[a:b]
+        kind = "none" if groups and _bare(phrase) else phrase_promise(phrase)
+        if kind == "none" and _URGENT.search(phrase) and _DO.search(phrase) and _TRIGGER.search(folded, start, a):
+            kind = "clock"  # 对于用户投诉,承诺在规定时限内予以处理
         last = groups[-1] if groups else None
         if last is None:
             groups.append([a, b, kind])
         elif kind == "none" or last[2] == "none":
             last[1], last[2] = b, last[2] if kind == "none" else kind
-        elif (last[2] == "setup" and kind in ("schedule", "clock")) or (last[2] == kind and kind in ("standing", "setup")) \
-                or {last[2], kind} == {"schedule", "measure"} \
-                or (last[2] == kind == "clock" and not _TRIGGER.search(folded[a:b])):
+        elif _joins(last[2], kind, phrase):
             last[1], last[2] = b, kind
+        elif kind == "clock" and cause is not None and cause > last[0]:
+            last[1] = cause
+            groups.append([cause, b, kind])
         else:
             groups.append([a, b, kind])
+        cause = a if kind == "none" and _TRIGGER.search(phrase) else None
     return groups
 
 
@@ -194,13 +207,15 @@ def blanks_within(blanks: list[Blank], start: int, end: int) -> list[Blank]:
 
 
 def read_duty(text: str, blanks: list[Blank], lead: str = "") -> ClauseReading:
-    """A duty read on its own words; an item takes its period from the words it hangs from
-    (每月开展以下工作:①… is monthly)."""
+    """A duty read on its own words; an item takes its period, or its setting up, from the
+    words it hangs from (每月开展以下工作:①… is monthly; 建立以下制度:①… is set up once)."""
     reading = read_clause(text, blanks)
     if lead and not reading.frequency and reading.kind in ("none", "one_time"):
-        frequency = read_clause(lead).frequency
-        if frequency:
-            reading.frequency, reading.kind = frequency, "calendar"
+        context = read_clause(lead)
+        if context.frequency:
+            reading.frequency, reading.kind = context.frequency, "calendar"
+        elif context.kind == "one_time" and reading.kind == "none":  # 建立以下制度:①…
+            reading.kind = "one_time"
     return reading
 
 

@@ -197,7 +197,11 @@ def propose_clause(index: int, clause: parser.Clause, blanks: _Blanks) -> Propos
             notes.append(_("未能判断触发事件,已按投诉举报提出,请核对。"))
     elif reading.kind == "one_time":
         spec = {**base, "kind": "one_time", "one_time_days": "{setup_days}", "responsible_role": "officer"}
-        if not duty.urgent:  # 立即建立: its own blank (duty_specs)
+        written = next((i for i, d in enumerate(reading.deadlines) if d["unit"] == "days"), None)
+        if written is not None:  # 自签订之日起30日内
+            spec["one_time_days"] = ref(reading.deadlines[written]["amount"], "deadline", written) or \
+                duty.blank(_("时限"), "int")
+        elif not duty.urgent:  # 立即建立: its own blank (duty_specs)
             blanks.ensure(SETUP_BLANK)
             addendum = _("于签订之日起{setup_days}日内完成。")
     if spec is not None:
