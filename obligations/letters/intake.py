@@ -20,8 +20,8 @@ from ..trust.audit import audit_record
 from . import parser
 from . import template as tpl
 from .clause_reading import read_clause
-from .duty_specs import DutySpecs
 from .duties import promises
+from .duty_specs import DutySpecs
 from .services import _next_version, render_clause
 
 FREQUENCIES = {"daily": "daily", "weekly": "weekly", "ten_day": "tenday", "monthly": "monthly",
@@ -191,7 +191,7 @@ def propose_clause(index: int, clause: parser.Clause, blanks: _Blanks) -> Propos
         for i, d in enumerate(reading.deadlines):
             amount = ref(d["amount"], "deadline", i)
             steps.append({"step": ("respond", "decide", "close")[min(i, 2)],
-                          "amount": amount or duty.blank(_("时限"), "int"), "unit": UNITS.get(d["unit"], "hours")})
+                          "amount": amount or duty.blank(_("%(number)s 的时限") % {"number": clause.number}, "int"), "unit": UNITS.get(d["unit"], "hours")})
         spec = {**base, "kind": "event", "trigger": trigger, "deadlines": steps}
         if unsure:
             notes.append(_("未能判断触发事件,已按投诉举报提出,请核对。"))
@@ -200,7 +200,7 @@ def propose_clause(index: int, clause: parser.Clause, blanks: _Blanks) -> Propos
         written = next((i for i, d in enumerate(reading.deadlines) if d["unit"] == "days"), None)
         if written is not None:  # 自签订之日起30日内
             spec["one_time_days"] = ref(reading.deadlines[written]["amount"], "deadline", written) or \
-                duty.blank(_("时限"), "int")
+                duty.blank(_("%(number)s 的时限") % {"number": clause.number}, "int")
         elif not duty.urgent:  # 立即建立: its own blank (duty_specs)
             blanks.ensure(SETUP_BLANK)
             addendum = _("于签订之日起{setup_days}日内完成。")
