@@ -19,6 +19,7 @@ _MARKER = re.compile(r"(?:^|(?<=[:;。]))[ \t]*(?:(?P<circled>[①-⑳])|\((?P<p
 _CN_ORDER = "一二三四五六七八九十"
 _SENTENCE_END = re.compile(r"[。;!?\n]+")
 _PHRASE_END = re.compile(r",+")
+_SINCE = re.compile(r"\s*自[^,。;]*起[^,。;]*,*\s*$")  # a phrase that only says when: 自签订之日起30日内
 _LIST_LEAD = re.compile(r"其中\s*[:,]?")
 _TRIGGER = re.compile(r"投诉|举报|咨询|事件|故障|事故|漏洞|隐患|异常|违规|违法|攻击|泄露|申请|请求|问题|发现|收到")
 _URGENT = re.compile(r"及时|立即|立刻|马上|第一时间|尽快|规定(?:时限|期限)")
@@ -88,10 +89,10 @@ def _pieces(pattern: re.Pattern, folded: str, start: int, end: int) -> list[tupl
     return out
 
 
-def phrase_promise(text: str) -> str:
+def phrase_promise(text: str, r: ClauseReading | None = None) -> str:
     """What one comma phrase promises: measure, schedule, standing, clock, setup, act (配合调查,
     对…采取措施: a promise with no schedule of its own) or none."""
-    r = read_clause(text)
+    r = r or read_clause(text)
     means = {s.means.split(":")[0] for s in r.spans}
     if means & {"measure", "ratio"}:
         return "measure"
@@ -108,30 +109,47 @@ def phrase_promise(text: str) -> str:
     return "act" if _ACT.search(text) else "none"
 
 
-def _bare(text: str) -> bool:
+_QUALIFIERS = ("frequency", "count", "extension", "interval")
+# Words a reading turns on beside what the clause's own reading marked (timing words, setting
+# up, events): a phrase with neither reads as nothing and is not read again.
+_WORDS = re.compile(r"定期|适时|及时|立即|立刻|马上|第一时间|尽快|规定|建立|制定|设立|设置|指定|成立|组建|配备|配置"
+                    r"|安排|任命|编制|开通|部署|签订|签署|投诉|举报|事件|故障|漏洞|收到|接到|受理|申请|请求|咨询|异常"
+                    r"|事故|突发|泄露|违规|违法|隐患|发现|按")
+
+
+def _bare(text: str, r: ClauseReading) -> bool:
     """A phrase that only qualifies the one before (每季度不少于一次): nothing but what was read."""
-    spans = [s for s in read_clause(text).spans if s.means.startswith(("frequency", "count", "extension", "interval"))]
-    chars = [ch for i, ch in enumerate(text) if not any(s.start <= i < s.end for s in spans)]
-    return bool(spans) and sum(1 for ch in chars if "\u4e00" <= ch <= "\u9fff" and ch not in "的为且并") == 0
+    qualifiers = [s for s in r.spans if s.means.startswith(_QUALIFIERS)]
+    if not qualifiers:
+        return False
+    rest = list(text)
+    for s in qualifiers:
+        rest[s.start:s.end] = " " * (s.end - s.start)
+    return not any("\u4e00" <= ch <= "\u9fff" and ch not in "的为且并" for ch in rest)
 
 
-def _joins(last: str, kind: str, phrase: str) -> bool:
-    """Whether a phrase promising `kind` belongs to the duty promising `last` before it."""
-    return ((last == "setup" and kind in ("schedule", "clock", "act"))  # the mechanism and what it does
+def _joins(last: str, kind: str, phrase: str, before: str) -> bool:
+    """Whether a phrase promising `kind` belongs to the duty promising `last` (words `before`)."""
+    return ((last == "setup" and kind in ("schedule", "clock"))  # the mechanism and what it does
+            or (last == "setup" and kind == "act" and _SINCE.match(before))  # 自签订之日起30日内,完成备案
             or (last == kind and kind in ("standing", "setup"))
             or {last, kind} == {"schedule", "measure"}  # 每月抽检,比例不低于5%
             or (last == kind == "clock" and not _TRIGGER.search(phrase)))  # the clock's next step
 
 
-def _groups(folded: str, start: int, end: int) -> list[list]:
+def _groups(folded: str, start: int, end: int, marked: list[tuple[int, int]] | None) -> list[list]:
     """The phrases of one sentence grouped into duties, each [start, end, promise]. A phrase
     that promises nothing joins the duty before it, unless it names what starts the clock
-    after it (发现高危漏洞的,24小时内修复)."""
+    after it (发现高危漏洞的,24小时内修复). `marked`: the stretches the clause's reading found."""
     groups: list[list] = []
     cause = None  # where the last phrase naming a trigger began
     for a, b in _pieces(_PHRASE_END, folded, start, end):
         phrase = folded[a:b]
-        kind = "none" if groups and _bare(phrase) else phrase_promise(phrase)
+        if marked is None or _WORDS.search(phrase) or any(s < b and a < e for s, e in marked):
+            reading = read_clause(phrase)
+            kind = "none" if groups and _bare(phrase, reading) else phrase_promise(phrase, reading)
+        else:
+            kind = "act" if _ACT.search(phrase) else "none"
         if kind == "none" and _URGENT.search(phrase) and _DO.search(phrase) and _TRIGGER.search(folded, start, a):
             kind = "clock"  # 对于用户投诉,承诺在规定时限内予以处理
         last = groups[-1] if groups else None
@@ -139,7 +157,7 @@ def _groups(folded: str, start: int, end: int) -> list[list]:
             groups.append([a, b, kind])
         elif kind == "none" or last[2] == "none":
             last[1], last[2] = b, last[2] if kind == "none" else kind
-        elif _joins(last[2], kind, phrase):
+        elif _joins(last[2], kind, phrase, folded[last[0]:last[1]]):
             last[1], last[2] = b, kind
         elif kind == "clock" and cause is not None and cause > last[0]:
             last[1] = cause
@@ -150,7 +168,7 @@ def _groups(folded: str, start: int, end: int) -> list[list]:
     return groups
 
 
-def _duties(folded: str, start: int, end: int) -> list[list]:
+def _duties(folded: str, start: int, end: int, marked=None) -> list[list]:
     """The duties of a stretch with no sub-items: sentence by sentence. A sentence that
     promises nothing stays apart (merged with its neighbours that promise nothing either);
     one that only says how long records are kept belongs to the duty before it."""
@@ -160,7 +178,7 @@ def _duties(folded: str, start: int, end: int) -> list[list]:
     if lead and ";" in folded[lead.end():end]:  # 其中:一般投诉…;重大投诉…: each its own duty
         cuts = [(start, lead.end())] + _pieces(_SENTENCE_END, folded, lead.end(), end)
     for a, b in cuts:
-        for group in _groups(folded, a, b):
+        for group in _groups(folded, a, b, marked):
             last = out[-1] if out else None
             kept_only = group[2] == "none" and re.search(r"留存|保存|保留|存档", folded[group[0]:group[1]])
             if last and ((group[2] == "none" and last[2] == "none") or (kept_only and last[2] != "none")):
@@ -170,20 +188,21 @@ def _duties(folded: str, start: int, end: int) -> list[list]:
     return out
 
 
-def split_duties(text: str, skip: int = 0) -> list[Part]:
+def split_duties(text: str, skip: int = 0, marked: list[tuple[int, int]] | None = None) -> list[Part]:
     """The clause's parts: one per sub-item, duty, or run of sentences promising nothing;
-    the first `skip` characters (a heading line) belong to none of them."""
+    the first `skip` characters (a heading line) belong to none of them. `marked`, the spans
+    of the clause's own reading, spares reading again the phrases where nothing was found."""
     folded = fold(text)
     items = _items(folded)
     if not items:
-        found = _duties(folded, skip, len(folded))
+        found = _duties(folded, skip, len(folded), marked)
         if sum(1 for g in found if g[2] != "none") <= 1:
             return [Part("", 0, len(text), promise=next((g[2] for g in found if g[2] != "none"), "none"))]
         return [Part(str(i), a, b, promise=kind) for i, (a, b, kind) in enumerate(found, start=1)]
     lead = text[:items[0][1]].strip()
     parts = []
     for raw, _at, a, b in items:
-        inner = _duties(folded, a, b)
+        inner = _duties(folded, a, b, marked)
         if sum(1 for g in inner if g[2] != "none") <= 1:
             kind = next((g[2] for g in inner if g[2] != "none"), "none")
             parts.append(Part(raw, a, b, lead, kind))

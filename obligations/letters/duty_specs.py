@@ -44,6 +44,10 @@ class DutySpecs:
     def blank(self, label: str, kind: str, **extra) -> str:
         return "{" + self.add_blank(label, kind, **extra) + "}"
 
+    def time_blank(self) -> str:
+        """A time limit the letter writes as a blank the reading could not place."""
+        return self.blank(_("%(number)s 的时限") % {"number": self.number}, "int", **INT_BLANK)
+
     def period_blank(self) -> tuple[str, str]:
         """A period the letter leaves open, and the added term that shows it."""
         if self.measure:

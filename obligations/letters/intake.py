@@ -190,8 +190,8 @@ def propose_clause(index: int, clause: parser.Clause, blanks: _Blanks) -> Propos
         steps = []
         for i, d in enumerate(reading.deadlines):
             amount = ref(d["amount"], "deadline", i)
-            steps.append({"step": ("respond", "decide", "close")[min(i, 2)],
-                          "amount": amount or duty.blank(_("%(number)s 的时限") % {"number": clause.number}, "int"), "unit": UNITS.get(d["unit"], "hours")})
+            steps.append({"step": ("respond", "decide", "close")[min(i, 2)], "amount": amount or duty.time_blank(),
+                          "unit": UNITS.get(d["unit"], "hours")})
         spec = {**base, "kind": "event", "trigger": trigger, "deadlines": steps}
         if unsure:
             notes.append(_("未能判断触发事件,已按投诉举报提出,请核对。"))
@@ -199,8 +199,7 @@ def propose_clause(index: int, clause: parser.Clause, blanks: _Blanks) -> Propos
         spec = {**base, "kind": "one_time", "one_time_days": "{setup_days}", "responsible_role": "officer"}
         written = next((i for i, d in enumerate(reading.deadlines) if d["unit"] == "days"), None)
         if written is not None:  # 自签订之日起30日内
-            spec["one_time_days"] = ref(reading.deadlines[written]["amount"], "deadline", written) or \
-                duty.blank(_("%(number)s 的时限") % {"number": clause.number}, "int")
+            spec["one_time_days"] = ref(reading.deadlines[written]["amount"], "deadline", written) or duty.time_blank()
         elif not duty.urgent:  # 立即建立: its own blank (duty_specs)
             blanks.ensure(SETUP_BLANK)
             addendum = _("于签订之日起{setup_days}日内完成。")

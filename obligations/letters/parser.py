@@ -229,7 +229,8 @@ def parse_letter(text: str) -> Letter:
 # --- hook: one duty, one entry (letters/duties.py cuts a clause into its duties) -----------
 
 def _duties_of(clause: Clause, blanks: list[Blank]) -> list[Clause]:
-    parts = duties.split_duties(clause.text, skip=len(clause.heading) + 1 if clause.heading else 0)
+    marked = [(s.start, s.end) for s in clause.reading.spans] + [(b.start, b.end) for b in blanks]
+    parts = duties.split_duties(clause.text, len(clause.heading) + 1 if clause.heading else 0, marked)
     if len(parts) == 1:
         return [clause]
     out = []
