@@ -45,7 +45,7 @@ def test_paste_correct_accept_sign_and_tasks_are_raised(live_server):
         click(driver, driver.find_element(By.ID, "intake-read"))
         review = wait(driver).until(EC.presence_of_element_located((By.ID, "proposal-一.2")))
         assert "needs-review" in review.get_attribute("class")  # 定期: first, flagged
-        assert driver.find_elements(By.CSS_SELECTOR, "#proposal-一\\.1 mark.span-frequency")
+        assert driver.find_elements(By.CSS_SELECTOR, "#proposal-一\\.1\\.1 mark.span-frequency")  # 及时处置异常 is 一.1.2
         # Correct one proposal: the drill is a quarterly duty.
         Select(review.find_element(By.CSS_SELECTOR, "select[name$='-period']")).select_by_value("quarterly")
         click(driver, driver.find_element(By.ID, "intake-accept"))
@@ -66,6 +66,6 @@ def test_paste_correct_accept_sign_and_tasks_are_raised(live_server):
     assert letter.state == "signed" and letter.template == "own"
     drill = Obligation.objects.get(platform=platform, key="一.2")
     assert (drill.kind, drill.period) == ("calendar", "quarterly")
-    checks = Obligation.objects.get(platform=platform, key="一.1")
+    checks = Obligation.objects.get(platform=platform, key="一.1.1")
     assert (checks.period, checks.count) == ("daily", 3)
     assert Occurrence.objects.filter(obligation=checks).exists()  # raised on signing, not at the next sweep
