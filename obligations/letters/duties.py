@@ -19,6 +19,7 @@ _MARKER = re.compile(r"(?:^|(?<=[:;。]))[ \t]*(?:(?P<circled>[①-⑳])|\((?P<p
 _CN_ORDER = "一二三四五六七八九十"
 _SENTENCE_END = re.compile(r"[。;!?\n]+")
 _PHRASE_END = re.compile(r",+")
+_ANY_END = re.compile(r"[,。;!?\n]+")
 _SINCE = re.compile(r"\s*自[^,。;]*起[^,。;]*,*\s*$")  # a phrase that only says when: 自签订之日起30日内
 _LIST_LEAD = re.compile(r"其中\s*[:,]?")
 _TRIGGER = re.compile(r"投诉|举报|咨询|事件|故障|事故|漏洞|隐患|异常|违规|违法|攻击|泄露|申请|请求|问题|发现|收到")
@@ -188,12 +189,20 @@ def _duties(folded: str, start: int, end: int, marked=None) -> list[list]:
     return out
 
 
+def _signalled(folded: str, start: int, marked: list[tuple[int, int]]) -> int:
+    """How many phrases hold something a reading could turn into a promise."""
+    return sum(1 for a, b in _pieces(_ANY_END, folded, start, len(folded))
+               if _WORDS.search(folded, a, b) or _ACT.search(folded, a, b) or any(s < b and a < e for s, e in marked))
+
+
 def split_duties(text: str, skip: int = 0, marked: list[tuple[int, int]] | None = None) -> list[Part]:
     """The clause's parts: one per sub-item, duty, or run of sentences promising nothing;
     the first `skip` characters (a heading line) belong to none of them. `marked`, the spans
     of the clause's own reading, spares reading again the phrases where nothing was found."""
     folded = fold(text)
     items = _items(folded)
+    if not items and marked is not None and _signalled(folded, skip, marked) <= 1:
+        return [Part("", 0, len(text))]  # nothing to cut: at most one phrase says anything
     if not items:
         found = _duties(folded, skip, len(folded), marked)
         if sum(1 for g in found if g[2] != "none") <= 1:
