@@ -21,6 +21,7 @@ _SENTENCE_END = re.compile(r"[。;!?\n]+")
 _PHRASE_END = re.compile(r",+")
 _ANY_END = re.compile(r"[,。;!?\n]+")
 _SINCE = re.compile(r"\s*自[^,。;]*起[^,。;]*,*\s*$")  # a phrase that only says when: 自签订之日起30日内
+_KEPT = re.compile(r"留存|保存|保留|存档")
 _LIST_LEAD = re.compile(r"其中\s*[:,]?")
 _TRIGGER = re.compile(r"投诉|举报|咨询|事件|故障|事故|漏洞|隐患|异常|违规|违法|攻击|泄露|申请|请求|问题|发现|收到")
 _URGENT = re.compile(r"及时|立即|立刻|马上|第一时间|尽快|规定(?:时限|期限)")
@@ -181,7 +182,7 @@ def _duties(folded: str, start: int, end: int, marked=None) -> list[list]:
     for a, b in cuts:
         for group in _groups(folded, a, b, marked):
             last = out[-1] if out else None
-            kept_only = group[2] == "none" and re.search(r"留存|保存|保留|存档", folded[group[0]:group[1]])
+            kept_only = group[2] == "none" and _KEPT.search(folded, group[0], group[1])
             if last and ((group[2] == "none" and last[2] == "none") or (kept_only and last[2] != "none")):
                 last[1] = group[1]
             else:

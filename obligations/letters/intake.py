@@ -2,9 +2,11 @@
 obligation specs the officer reviews, corrects and accepts as a draft of the platform's
 own. Nothing is stored before `letter_create_own`.
 
-The proposal never guesses what the letter leaves open: a blank stays a blank (the
-officer fills it before signing), 定期 becomes a period blank, and a clause the parser
-marked `needs_review` is shown first.
+One proposal per duty (letters/duties.py cuts a clause into its duties); accepting keeps
+each clause as written, its duties its obligations. The proposal never guesses what the
+letter leaves open: a blank stays a blank (the officer fills it before signing), 定期, 及时,
+立即, 完整保存 become blanks (duty_specs.py), and a duty the parser marked `needs_review`,
+or a promise no proposal covers (未覆盖), is shown first.
 """
 
 import re
@@ -206,7 +208,7 @@ def propose_clause(index: int, clause: parser.Clause, blanks: _Blanks) -> Propos
     if spec is not None:
         spec, addendum = duty.settle(spec, addendum)  # measures, standing duties, the group, open words
         notes += duty.notes
-    elif reading.needs_review:
+    if reading.needs_review and not duty.notes:
         notes.append(_("条款含“定期、及时、立即”等未写明数字的要求,请人工核对。"))
     uncovered = [] if spec else [{"start": a, "end": b, "means": "uncovered"} for a, b in promises(clause.text)]
     if uncovered:
