@@ -128,3 +128,12 @@ def test_markers_must_count_from_one():
     # (2) alone, or a date's 3., is no list.
     assert [p.suffix for p in split_duties("平台依照第(2)项执行,每日巡检。")] == [""]
     assert [p.suffix for p in split_duties("平台落实:②每日巡检;③每周例会。")] == ["1", "2"]
+
+
+def test_the_accepted_clause_keeps_its_whole_text_with_every_blank_a_placeholder():
+    draft = draft_of("1.平台由____(部门名称)负责以下工作:\n①每日开展____次巡检;\n②发现故障后____小时内恢复。")
+    first, second = draft.clauses
+    assert first.parent == second.parent == "1" and first.whole == second.whole
+    assert "__" not in first.whole and first.whole.count("{b") == 3
+    assert first.source in first.whole and second.source in first.whole  # the same placeholders
+    assert "部门名称" in {b["label"] for b in draft.blanks}  # the blank the duties hang from is the letter's too
