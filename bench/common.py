@@ -8,10 +8,19 @@ import secrets
 import sys
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/pledge_bench")
+if os.environ.get("DATABASE_OWNER_URL"):
+    # A bench makes, fills and drops a scratch database, with the owner's upkeep (ANALYZE,
+    # CHECKPOINT, bulk copies with the triggers off): it connects as the tables' owner, on
+    # DATABASE_URL's database and no other, since that one is dropped.
+    if urlsplit(os.environ["DATABASE_OWNER_URL"]).path != urlsplit(os.environ["DATABASE_URL"]).path:
+        sys.exit("DATABASE_OWNER_URL must name the bench's database, DATABASE_URL's (default pledge_bench): "
+                 "it is dropped and made again.")
+    os.environ["DATABASE_URL"] = os.environ["DATABASE_OWNER_URL"]
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "compliance.settings")
 os.environ.setdefault("DEBUG", "false")  # no query log: it would slow the runs and cap the counts
 os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(64))  # a production-like run needs a real key

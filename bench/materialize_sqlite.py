@@ -35,6 +35,7 @@ PATH = Path(os.environ.get("SQLITE_PATH", "/tmp/pledge_bench.sqlite3"))
 for suffix in ("", "-journal", "-wal", "-shm"):
     Path(f"{PATH}{suffix}").unlink(missing_ok=True)
 os.environ["DATABASE_URL"] = f"sqlite:///{PATH}"
+os.environ.pop("DATABASE_OWNER_URL", None)  # one file, no roles
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import common  # noqa: E402 - the path, settings and key

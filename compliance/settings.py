@@ -126,6 +126,15 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# Two roles on PostgreSQL (README "Database roles"): DATABASE_URL is the app's own role, which
+# owns no table and is no superuser, so it cannot switch the database's guards off; migrate
+# connects as DATABASE_OWNER_URL (the tables' owner) when set, then grants PLEDGE_DB_RUNTIME_ROLE
+# (default: DATABASE_URL's user) what the app needs. `check --deploy` warns of an app role that can more.
+DATABASE_OWNER = dj_database_url.parse(env_str("DATABASE_OWNER_URL")) if env_str("DATABASE_OWNER_URL") else None
+if DATABASE_OWNER and DATABASE_OWNER["NAME"] != DATABASES["default"]["NAME"]:
+    raise ImproperlyConfigured("DATABASE_OWNER_URL must name the database of DATABASE_URL "
+                               f"({DATABASES['default']['NAME']!r}), not {DATABASE_OWNER['NAME']!r}.")
+PLEDGE_DB_RUNTIME_ROLE = env_str("PLEDGE_DB_RUNTIME_ROLE") or DATABASES["default"].get("USER", "")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

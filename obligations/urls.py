@@ -59,6 +59,7 @@ urlpatterns = [
     path("platforms/<slug:slug>/members/add/", people.member_add, name="member-add"),
     path("platforms/<slug:slug>/members/invite/", people.member_invite, name="member-invite"),
     path("platforms/<slug:slug>/members/<int:pk>/role/", people.member_role, name="member-role"),
+    path("platforms/<slug:slug>/members/<int:pk>/name/", people.member_name, name="member-name"),
     path("platforms/<slug:slug>/members/<int:pk>/remove/", people.member_remove, name="member-remove"),
     path("platforms/<slug:slug>/reviews/", reviews.review_list, name="review-list"),
     path("reviews/<int:pk>/", reviews.review_detail, name="review-detail"),

@@ -12,6 +12,8 @@ from hypothesis import settings as hypothesis_settings
 from obligations.demo import demo_values
 from obligations.letters.services import letter_create, letter_sign
 from obligations.models import Membership, Platform, Role
+from obligations.trust.db_roles import connected_as_owner
+from tests import dbroles
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 # Property tests check behaviour, not speed: on a loaded 2-core CI machine a case may
@@ -70,6 +72,20 @@ def staff(platform):
 def signed_letter(platform, officer):
     letter = letter_create(platform=platform, values=demo_values(SIGNED_AT.date()), user=officer, now=SIGNED_AT)
     return letter_sign(letter=letter, user=officer, now=SIGNED_AT)
+
+
+def anchor_as_committed():
+    """A test's transaction never commits, so its records never anchor the chain (and a chain
+    with records and no anchor fails verification): anchor them as their commits would have,
+    the first starting the anchor, the last moving it to the head."""
+    from obligations.models import AuditEvent
+    from obligations.trust.audit import anchor_advance
+
+    records = AuditEvent.objects.order_by("id").values_list("id", "hash")
+    first, last = records.first(), records.last()
+    if first:
+        anchor_advance(*first, after=(None, None))
+        anchor_advance(*last, after=first)
 
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -137,22 +153,45 @@ def _fresh_signin_counters():
     clear_signin_counters()
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """The tables' owner (DATABASE_OWNER_URL) makes, migrates and at the end drops the test
+    database; migrate grants the app's role, which the tests then connect as (tests/dbroles.py).
+    Yields the app role's credentials."""
+    runtime = dbroles.credentials()
+    dbroles.runtime_role_ensure(password=runtime["PASSWORD"])
+    with connected_as_owner(connection):
+        yield runtime
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_modify_db_settings):
+    owner = dbroles.credentials()
+    dbroles.use(django_db_modify_db_settings)
+    yield
+    dbroles.use(owner)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _flush_lifts_the_append_only_guard():
     """Between transactional tests Django empties the test database (TRUNCATE on
-    PostgreSQL, DELETE on SQLite), which the triggers of migration 0008 refuse. For that
-    one flush they are dropped and put back, in the same transaction."""
+    PostgreSQL, DELETE on SQLite), which the triggers of migrations 0008 and 0014 refuse.
+    For that one flush the owner drops and puts them back, in the same transaction (the
+    app's role may neither drop triggers nor TRUNCATE)."""
     from django.apps import apps
 
     guard = importlib.import_module("obligations.migrations.0008_append_only")
+    states = importlib.import_module("obligations.migrations.0014_state_guards")
     ops = type(connection.ops)
     flush = ops.execute_sql_flush
 
     def execute_sql_flush(self, sql_list):
-        with transaction.atomic(using=self.connection.alias):
+        with connected_as_owner(self.connection), transaction.atomic(using=self.connection.alias):
             guard.uninstall(self.connection)
+            states.uninstall(self.connection)
             flush(self, sql_list)
             guard.install(self.connection, apps.get_model("obligations", "Completion"))
+            states.install(self.connection)
 
     patch = pytest.MonkeyPatch()
     patch.setattr(ops, "execute_sql_flush", execute_sql_flush)

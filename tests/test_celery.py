@@ -83,7 +83,8 @@ def test_embedded_broker_keeps_its_state_under_var(tmp_path):
     not in the folder it was started from (which is the repository for bin/run)."""
     cwd, var = tmp_path / "cwd", tmp_path / "var"
     cwd.mkdir()
-    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL", "CELERY_RESULT_BACKEND")}
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("REDIS_URL", "DATABASE_URL", "DATABASE_OWNER_URL", "CELERY_RESULT_BACKEND")}
     env.update(PLEDGE_VAR_DIR=str(var), PYTHONPATH=str(REPO), DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
     script = ("import django; django.setup(); from compliance.celery import app; "
               "app.send_task('obligations.tasks.close_out', ignore_result=True)")

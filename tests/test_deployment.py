@@ -7,7 +7,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.db import connection
 from django.urls import reverse
+
+from tests.dbroles import database_url
 
 REPO = Path(__file__).resolve().parent.parent
 PRODUCTION = {  # README's production settings
@@ -19,7 +22,10 @@ PRODUCTION = {  # README's production settings
 
 
 def manage(*args, **env):
-    base = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG")}
+    # The app's environment: the test database as the app's role (when there is one), no owner's credentials.
+    base = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG", "DATABASE_OWNER_URL")}
+    if connection.vendor == "postgresql":
+        base["DATABASE_URL"] = database_url()
     return subprocess.run([sys.executable, "manage.py", *args], cwd=REPO, env={**base, **env},
                           capture_output=True, text=True, timeout=120)
 
@@ -27,7 +33,8 @@ def manage(*args, **env):
 def test_the_embedded_default_sets_up_as_bin_run_does(tmp_path):
     """bin/run on a laptop: SQLite under var/, DEBUG on (its query log formats every
     statement), migrate, then the demo letter signed and its schedule raised."""
-    embedded = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG", "DATABASE_URL", "REDIS_URL")}
+    embedded = {k: v for k, v in os.environ.items()
+                if k not in ("SECRET_KEY", "DEBUG", "DATABASE_URL", "DATABASE_OWNER_URL", "REDIS_URL")}
     env = {**embedded, "DEBUG": "true", "PLEDGE_VAR_DIR": str(tmp_path)}
     for args in (["migrate", "--no-input", "-v0"], ["demo"]):
         result = subprocess.run([sys.executable, "manage.py", *args], cwd=REPO, env=env, capture_output=True,
@@ -37,10 +44,17 @@ def test_the_embedded_default_sets_up_as_bin_run_does(tmp_path):
     assert "officer" in result.stdout
 
 
-def test_check_deploy_is_clean_with_the_documented_production_settings():
+def test_check_deploy_is_clean_with_the_documented_production_settings(db):
     result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.postgres
+def test_check_deploy_warns_of_an_app_connected_as_the_tables_owner(db, settings):
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION,
+                    DATABASE_URL=database_url(settings.DATABASE_OWNER))
+    assert result.returncode != 0 and "pledge.W002" in result.stderr and "pledge.W003" in result.stderr
 
 
 def test_check_deploy_warns_of_a_site_url_readers_cannot_open():

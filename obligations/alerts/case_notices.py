@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from ..links import absolute_url
 from ..models import Case, Membership, Notification, Role
+from ..schedule.local_time import zoned
 from ..trust.preferences import languages_of
 from .notifications import task_name
 from .outbox import insert_notifications
@@ -33,9 +34,9 @@ def _case_message(kind, case, clocks) -> tuple[str, str]:
     lines = [
         f"{case.platform.name} · {subject}",
         _("来源渠道:%(channel)s") % {"channel": case.get_channel_display()},
-        _("受理时间:%(at)s") % {"at": f"{case.received_at.astimezone(tz):%Y-%m-%d %H:%M}"},
+        _("受理时间:%(at)s") % {"at": zoned(case.received_at, tz)},
     ]
-    lines += [_("时限:%(step)s,%(due)s 到期") % {"step": task_name(c), "due": f"{c.due_at.astimezone(tz):%m-%d %H:%M}"}
+    lines += [_("时限:%(step)s,%(due)s 到期") % {"step": task_name(c), "due": zoned(c.due_at, tz, year=False)}
               for c in clocks]
     # Nothing of the reporter or the complaint itself: that stays behind the sign-in.
     lines.append(_("详情:%(link)s") % {"link": absolute_url("case-detail", case.pk)})

@@ -47,8 +47,10 @@ from django.utils.translation import gettext as _
 from ..letters.presentation import deadline_phrase
 from ..links import absolute_url
 from ..models import Membership, Notification, Obligation, Occurrence, Role
+from ..schedule.local_time import zoned
 from ..schedule.periods import PeriodKind, period_containing
 from ..trust import access
+from ..trust.audit_head import audit_head
 from ..trust.preferences import languages_of
 from .catch_up import catch_up
 from .outbox import insert_notifications
@@ -135,8 +137,9 @@ def moment(kind, occ) -> object:
     return max(at, ob.starts_at)
 
 
-def _when(value):
-    return timezone.localtime(value).strftime("%m-%d %H:%M")
+def _when(occ):
+    """A task's due time as a message says it: local to its platform, the zone named."""
+    return zoned(occ.due_at, occ.platform.tz, year=False)
 
 
 def task_name(occ) -> str:
@@ -157,7 +160,7 @@ def _message(kind, occ):
         Notification.Kind.DUE_SOON: _("即将到期:%(name)s,%(due)s 到期"),
         Notification.Kind.ESCALATE_OFFICER: _("逾期未完成:%(name)s(%(due)s 到期)"),
         Notification.Kind.ESCALATE_GROUP: _("监督小组关注:%(name)s 未按期完成(%(due)s 到期)"),
-    }[kind] % {"name": name, "due": _when(occ.due_at)}
+    }[kind] % {"name": name, "due": _when(occ)}
     body = _("%(platform)s · 条款 %(clause)s\n%(subject)s\n详情:%(link)s") % {
         "platform": occ.platform.name, "clause": occ.clause.number, "subject": subject,
         "link": absolute_url("occurrence-detail", occ.pk)}  # mail apps open only absolute links
@@ -251,7 +254,7 @@ def notifications_digest(*, now) -> int:
     if Notification.objects.filter(kind=Notification.Kind.DIGEST, digest_date=today.start_date).exists():
         return 0
     occs = list(Occurrence.objects.filter(state__in=Occurrence.TODO_STATES, due_at__gt=now - timedelta(days=7),
-                                          due_at__lte=today.end).select_related("obligation", "clause", "case"))
+                                          due_at__lte=today.end).select_related("obligation", "clause", "case", "platform"))
     if not occs:
         return 0
     recipients = access.Doers(occs)
@@ -261,13 +264,18 @@ def notifications_digest(*, now) -> int:
             per_user[user_id].append(occ)
     rows = []
     languages = languages_of(per_user)
+    # Officers keep the audit chain's head of the day outside the database (trust/audit_head.py).
+    officers = set(Membership.objects.filter(role=Role.OFFICER, user_id__in=per_user).values_list("user_id", flat=True))
+    head = audit_head() if officers else None
     for user_id, items in per_user.items():
         with translation.override(languages[user_id]):  # the recipient's language
             late = [o for o in items if o.due_at <= now]
-            lines = [f"{'⚠ ' if o.due_at <= now else ''}{o.clause.number} {task_name(o)} {_when(o.due_at)}"
+            lines = [f"{'⚠ ' if o.due_at <= now else ''}{o.clause.number} {task_name(o)} {_when(o)}"
                      for o in sorted(items, key=lambda o: o.due_at)]
             subject = _("今日待办 %(today)d 项,逾期 %(late)d 项") % {"today": len(items) - len(late), "late": len(late)}
             lines.append(_("我的任务:%(link)s") % {"link": absolute_url("my-tasks")})
+            if user_id in officers:
+                lines.append(_("今日审计链链头(记录数:哈希,请留存以备核对):%(head)s") % {"head": head})
             rows.append(Notification(recipient_id=user_id, kind=Notification.Kind.DIGEST, digest_date=today.start_date,
                                      subject=subject, body="\n".join(lines), created_at=now))
     return len(insert_notifications(rows))

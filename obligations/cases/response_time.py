@@ -1,5 +1,5 @@
 """Clause 三.4's measure: the first-response time of complaints, per month, against the
-letter's promised average (response_minutes)."""
+promised average (response_minutes) of the letter version in force."""
 
 import math
 from dataclasses import dataclass
@@ -7,8 +7,8 @@ from datetime import date
 
 from django.db.models import Min
 
-from ..letters.services import signed_letters
-from ..models import Case, Completion, Obligation
+from ..letters.in_force import LetterInForce, letter_in_force
+from ..models import Case, Completion
 from ..schedule.periods import (
     PeriodKind,
     local_midnight,
@@ -38,40 +38,52 @@ def p90(values: list[float]) -> float | None:
     return ordered[math.ceil(0.9 * len(ordered)) - 1]
 
 
-def respond_steps(platform) -> dict[int, int]:
-    """obligation id -> the sequence of its 'respond' step, for complaint obligations."""
-    steps = {}
-    for pk, deadlines in Obligation.objects.filter(platform=platform, kind=Obligation.Kind.EVENT,
-                                                   trigger=Obligation.Trigger.COMPLAINT).values_list("pk", "deadlines"):
-        for i, step in enumerate(deadlines, start=1):
-            if step["step"] == "respond":
-                steps[pk] = i
-    return steps
-
-
-def promised_minutes(platform) -> int | None:
-    """The signed letter's promised average response time (its blank response_minutes), read
-    alone: the letter's text is not loaded for one number."""
-    return signed_letters(platform).values_list("values__response_minutes", flat=True).first()
-
-
-def monthly_response_times(platform, *, now, months=12) -> list[MonthFigures]:
-    tz = platform.tz
-    limit = promised_minutes(platform)
-    starts = month_starts(period_containing(PeriodKind.MONTHLY, now, tz).start_date, months)
-    steps = respond_steps(platform)
-    firsts = (Completion.objects.filter(occurrence__platform=platform, occurrence__case__kind=Case.Kind.COMPLAINT,
-                                        occurrence__case__received_at__gte=local_midnight(starts[0], tz))
-              .filter(occurrence__obligation_id__in=steps.keys())
-              .values("occurrence_id", "occurrence__obligation_id", "occurrence__sequence",
+def first_responses(platform, *, since, until, in_force: LetterInForce) -> dict[date, list[float]]:
+    """Per local month of receipt, the minutes from receipt to the first completion of the
+    respond step of the complaints received in [since, until); the respond step is the one
+    the version in force at the receipt names. One query."""
+    # Each table joined is restricted to the platform, so the planner reads its rows by index.
+    firsts = (Completion.objects.filter(occurrence__platform=platform, occurrence__case__platform=platform,
+                                        occurrence__obligation__platform=platform,
+                                        occurrence__case__kind=Case.Kind.COMPLAINT,
+                                        occurrence__case__received_at__gte=since,
+                                        occurrence__case__received_at__lt=until)
+              .values("occurrence_id", "occurrence__obligation__key", "occurrence__sequence",
                       "occurrence__case__received_at")
-              .annotate(first=Min("completed_at")))
+              .annotate(first=Min("completed_at"), version=in_force.number_at("occurrence__case__received_at"))
+              .order_by())
+    tz = platform.tz
     per_month: dict[date, list[float]] = {}
     for row in firsts:
-        if steps.get(row["occurrence__obligation_id"]) != row["occurrence__sequence"]:
+        term = in_force.term(row["version"], row["occurrence__obligation__key"])
+        if term is None or term.trigger != Case.Kind.COMPLAINT or term.step(row["occurrence__sequence"]) != "respond":
             continue
         received = row["occurrence__case__received_at"]
         month = received.astimezone(tz).date().replace(day=1)
         per_month.setdefault(month, []).append((row["first"] - received).total_seconds() / 60)
-    return [MonthFigures(d, len(values), sum(values) / len(values) if values else None, p90(values), limit)
-            for d in starts for values in [per_month.get(d, [])]]
+    return per_month
+
+
+def promised_limit(in_force: LetterInForce, first_day: date, *, since, tz) -> int | None:
+    """The promised average (blank response_minutes) a month or a period starting on
+    `first_day` is held to: the one in force when it began (at `since` at the earliest), so
+    an amendment binds from the next month on and never rewrites a month already begun."""
+    return in_force.value(max(local_midnight(first_day, tz), since), "response_minutes")
+
+
+def response_times(platform, *, months: list[date], since, until, in_force: LetterInForce) -> list[MonthFigures]:
+    """The figures of each month (its first day in `months`) of the complaints received in
+    [since, until), each month against the promise it began under."""
+    per_month = first_responses(platform, since=since, until=until, in_force=in_force)
+    return [MonthFigures(d, len(values), sum(values) / len(values) if values else None, p90(values),
+                         promised_limit(in_force, d, since=since, tz=platform.tz))
+            for d in months for values in [per_month.get(d, [])]]
+
+
+def monthly_response_times(platform, *, now, months=12) -> list[MonthFigures]:
+    tz = platform.tz
+    this = period_containing(PeriodKind.MONTHLY, now, tz)
+    starts = month_starts(this.start_date, months)
+    since = local_midnight(starts[0], tz)
+    return response_times(platform, months=starts, since=since, until=this.end,
+                          in_force=letter_in_force(platform, since=since, until=this.end))

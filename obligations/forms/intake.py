@@ -15,6 +15,8 @@ class LetterIntakeForm(forms.Form):
                            widget=forms.Textarea(attrs={"rows": 14, "placeholder": _("一、基本事项\n1.……")}))
     file = forms.FileField(label=_("或上传文件(.txt 或 .docx)"), required=False,
                            error_messages={"empty": _("文件为空,没有可读取的内容。")})
+    # Which letter of a file holding several (第(1)篇, 第(2)篇 …) the officer takes: 0 is the first.
+    letter = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
 
 
 class ProposalForm(forms.Form):

@@ -71,6 +71,14 @@ class RoleForm(forms.Form):
     role = forms.ChoiceField(label=_("角色"), choices=Role.choices)
 
 
+class MemberNameForm(forms.Form):
+    """A member's full name and post (职务), as the documents they sign print them."""
+
+    full_name = forms.CharField(label=_("姓名"), max_length=100, required=False)
+    post = forms.CharField(label=_("职务"), max_length=100, required=False,
+                           help_text=_("例如:监督小组组长、法务部经理。"))
+
+
 class InvitationMail(PasswordLinkMail):
     """Django's password-reset email, sent to one invited user who has no password yet:
     its link lets them set their first one."""

@@ -21,10 +21,11 @@ from ..models import Clause, Letter
 from ..trust.audit import audit_record
 from . import parser
 from . import template as tpl
-from .clause_reading import read_clause
+from .clause_reading import Blank
 from .duties import promises
 from .duty_specs import DutySpecs
 from .services import _next_version, render_clause
+from .signature import StatedDate
 
 FREQUENCIES = {"daily": "daily", "weekly": "weekly", "ten_day": "tenday", "monthly": "monthly",
                "quarterly": "quarterly", "half_yearly": "halfyear", "yearly": "yearly", "biennial": "biennial"}
@@ -33,7 +34,6 @@ TRIGGER_WORDS = (("complaint", "投诉|举报|咨询|反馈"), ("finding", "漏�
                  ("incident", "事件|故障|事故|突发|中断|攻击|异常|泄露"))
 SETUP_BLANK = {"name": "setup_days", "label": "建立、制定类事项的完成时限(签订后日数)", "kind": "int", "min": 1,
                "max": 365, "default": 30, "help": "承诺书未写明的期限,作为补充约定列在条款下。"}
-BLANK_RUN = re.compile(r"_{2,}|＿{2,}|\(\s+\)|（\s+）|【\s*】")
 # 每季度结束后15日内: the days are counted from the period's end (a report on the period).
 AFTER_PERIOD = re.compile(r"(?:结束|届满|终了)之?后\s*$")
 
@@ -103,17 +103,22 @@ class _Blanks:
 INT_BOUNDS = {"min": 0, "max": 100000}
 
 
-def _fill_runs(text: str, names: list[str], blanks: _Blanks) -> str:
-    """Replace the blank runs of a preamble or signature by placeholders, in order."""
+def _fill_blanks(text: str, found: list[Blank], blanks: _Blanks, stated: StatedDate | None = None) -> str:
+    """The preamble or signature with the blanks the parser found as placeholders, escaped.
+    A date blank, or the date the letter states, is the signing date (sign_date): a
+    stated date is its value, which the officer may still change before signing."""
+    places = sorted([(b.start, b.end, b.type == "date", b.name) for b in found]
+                    + ([(stated.start, stated.end, True, "")] if stated else []))
     out, i = [], 0
-    for m, name in zip(BLANK_RUN.finditer(text), names, strict=False):
-        if "日期" in name:
-            placeholder = blanks.ensure({"name": "sign_date", "label": _("签订日期"), "kind": "date"})
+    for start, end, is_date, name in places:
+        if is_date:
+            sign_date = {"name": "sign_date", "label": _("签订日期"), "kind": "date"}
+            placeholder = blanks.ensure({**sign_date, "default": stated.value} if stated else sign_date)
         else:
             placeholder = blanks.add(name, "text")
-        out += [text[i:m.start()], "{" + placeholder + "}"]
-        i = m.end()
-    return "".join(out) + text[i:]
+        out += [_escape(text[i:start]), "{" + placeholder + "}"]
+        i = end
+    return "".join(out) + _escape(text[i:])
 
 
 def _escape(text: str) -> str:
@@ -221,10 +226,10 @@ def propose_clause(index: int, clause: parser.Clause, blanks: _Blanks) -> Propos
 def _wholes(clauses: list[parser.Clause], proposals: list[Proposal], blanks: _Blanks) -> None:
     """Each duty cut out of a clause learns the clause's number and whole text with the
     duties' placeholders (and new ones for blanks in the words the duties hang from)."""
-    for parent, group in groupby(zip(clauses, proposals, strict=True), key=lambda cp: cp[0].parent):
+    for parent, grouped in groupby(zip(clauses, proposals, strict=True), key=lambda cp: cp[0].parent):
         if parent is None:
             continue
-        group, placed, cursor = list(group), [], 0
+        group, placed, cursor = list(grouped), [], 0
         for clause, p in group:
             offset = parent.text.find(clause.text, cursor)
             cursor = offset + len(clause.text)
@@ -240,20 +245,13 @@ def _wholes(clauses: list[parser.Clause], proposals: list[Proposal], blanks: _Bl
 def propose(parsed: parser.Letter) -> DraftProposal:
     blanks = _Blanks()
     clauses = list(parsed.clauses)
-    preamble = parsed.preamble
-    if not clauses:
-        # Nothing numbered: each paragraph becomes a plain clause the officer completes by hand.
-        paragraphs = [p.strip() for p in preamble.split("\n") if p.strip()]
-        preamble = ""
-        clauses = [parser.Clause(number=f"一.{i}", section="一", section_title=_("正文"), text=p,
-                                 reading=read_clause(p)) for i, p in enumerate(paragraphs, start=1)]
     sections = {s.numeral: s.title for s in parsed.sections}
-    for c in clauses:
+    for c in clauses:  # an unnumbered letter's plain clauses: one section 正文
         sections.setdefault(c.section or "一", c.section_title or _("正文"))
-    preamble_source = _fill_runs(_escape(preamble), [b.name for b in parsed.preamble_blanks], blanks)
+    preamble_source = _fill_blanks(parsed.preamble, parsed.preamble_blanks, blanks)
     proposals = [propose_clause(i, c, blanks) for i, c in enumerate(clauses)]
     _wholes(clauses, proposals, blanks)
-    signature = _fill_runs(_escape(parsed.signature), [b.name for b in parsed.signature_blanks], blanks)
+    signature = _fill_blanks(parsed.signature, parsed.signature_blanks, blanks, parsed.signing_date)
     return DraftProposal(title=parsed.title or _("承诺书"), preamble=preamble_source, signature=signature,
                          sections=sections, blanks=blanks.declared, clauses=proposals)
 

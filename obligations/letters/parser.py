@@ -2,6 +2,8 @@
 
 Pure: text in, dataclasses out (`parse_letter(text).to_json()`); no Django, no clock.
 Each clause is read by `clause_reading.read_clause`; the JSON contract is in to_json below.
+A document (`read_document`) may hold several letters and lines that are no letter's
+(letters/furniture.py): those are kept, marked, for the officer to see greyed.
 """
 
 from __future__ import annotations
@@ -9,8 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from . import duties
+from . import duties, furniture
 from .clause_reading import Blank, ClauseReading, cn_to_int, find_blanks, fold, name_from_context, read_clause
+from .signature import StatedDate, signature_blanks
 
 _CN = "一二三四五六七八九十"
 _SENTENCE_MARKS = re.compile(r"[,。;:!?]")  # on folded text: ，；：are ASCII by then
@@ -29,12 +32,18 @@ _CLAUSE_STYLES = (
 )
 _SIGNATURE = re.compile(
     r"^(?:承诺(?:人|方|单位)?[^:]{0,6}(?:签名|签字|签章|盖章|\(盖章\)|\(签字\))"
+    r"|承诺(?:人|方|单位)\s*(?:\([^)]*\))?\s*:|特此(?:承诺|声明)|此致"
     r"|(?:签名|签字|签章|盖章|法定代表人|负责人签|联系人|联系电话)"
     r"|(?:签订|签署|承诺)?日期\s*:"
     r"|\(?(?:盖章|公章|签章)\)?\s*$"
-    r"|(?:\d{4}|_+)?\s*年\s*[\d_]*\s*月\s*[\d_]*\s*日\s*$)")
+    r"|(?:\d{4}|_+|[〇零一二三四五六七八九]{4})?\s*年\s*[\d_〇一二三四五六七八九十]*\s*月\s*[\d_〇一二三四五六七八九十]*\s*日\s*$)")
 _LETTER_TITLE = re.compile(r"承诺书|承诺函")
-_CHROME = re.compile(r"^(?:第.{0,20}页.{0,20}共.{0,20}页.*|PAGE|NUMPAGES|-\s*\d+\s*-|\(本页无正文\))$")
+# Words that promise: a paragraph of an unnumbered letter holding one is a clause.
+_PROMISE = re.compile(r"承诺(?!书|函|如下)|保证|确保|将|应|须|不得|严禁|禁止|每[日天周月季年半旬]|建立|健全|制定|落实"
+                      r"|开展|执行|遵守|配合|接受|履行|负责|定期|及时|报送|留存|保存|设立|配备|依法|严格|坚持|维护"
+                      r"|保障|保护|承担|提供|公示|告知")
+# A title names what it is: 数据安全承诺书, 关于依法经营的承诺, 安全责任书 (第(2)篇 after it).
+_TITLE_END = re.compile(r"(?:承诺书|承诺函|承诺|声明|责任书|保证书)\s*(?:第.{1,6}篇)?$")
 
 
 @dataclass
@@ -74,10 +83,12 @@ class Letter:
     clauses: list[Clause] = field(default_factory=list)
     preamble_blanks: list[Blank] = field(default_factory=list)
     signature_blanks: list[Blank] = field(default_factory=list)
+    signing_date: StatedDate | None = None
 
     def to_json(self) -> dict:
         return {
             "title": self.title, "part": self.part, "preamble": self.preamble, "signature": self.signature,
+            "signing_date": self.signing_date.value if self.signing_date else None,
             "sections": [s.to_json() for s in self.sections],
             "preamble_blanks": [b.to_json() for b in self.preamble_blanks],
             "signature_blanks": [b.to_json() for b in self.signature_blanks],
@@ -95,6 +106,14 @@ def _number(style: str, raw: str) -> int | None:
 
 def _is_heading(line: str, limit: int = 20) -> bool:
     return len(line) <= limit and not _SENTENCE_MARKS.search(line)
+
+
+def _is_title(folded: str) -> bool:
+    """A letter's first line is its title when it is short and names a letter or promises
+    nothing: 平台每日开展安全检查 on its own is a clause, not a title."""
+    if not _is_heading(folded, 40) or _clause_start(folded) is not None or _SECTION.match(folded):
+        return False
+    return bool(_TITLE_END.search(folded)) or not _PROMISE.search(folded)
 
 
 def _clause_start(folded: str) -> tuple[str, int, int] | None:
@@ -138,7 +157,7 @@ class _Builder:
             self.signature.append(line)
             return
         if not self.started and self.letter.title is None and not self.preamble:
-            if _clause_start(folded) is None and not _SECTION.match(folded) and _is_heading(folded, 40):
+            if _is_title(folded):
                 m = _PART.search(folded)  # folded: 第（1）篇 too; same offsets as line
                 self.letter.title = line[:m.start()].strip() if m else line
                 self.letter.part = line[m.start():].strip() if m else None
@@ -162,7 +181,26 @@ class _Builder:
         else:
             self.preamble.append(line)
 
+    def plain_clauses(self) -> None:
+        """A letter with no numbering: after its opening (致…, 为…:, lines that promise
+        nothing), each paragraph is a plain clause, read like a numbered one, up to the
+        signature. Decided at the end: till then the lines may have been a preamble."""
+        opening = 0
+        while opening < len(self.preamble) and not _promises(self.preamble[opening]):
+            opening += 1
+        if opening == len(self.preamble):  # no word of promise: every sentence after the opening words
+            opening = 0
+            while opening < len(self.preamble) and _is_opening(self.preamble[opening]):
+                opening += 1
+        body = self.preamble[opening:]
+        signed = next((i for i, line in enumerate(body) if _SIGNATURE.match(fold(line))), len(body))
+        self.preamble, self.signature = self.preamble[:opening], body[signed:]
+        for n, line in enumerate(body[:signed], start=1):
+            self.open_clause(n, line)
+
     def finish(self) -> Letter:
+        if not self.letter.clauses and not self.letter.sections:
+            self.plain_clauses()
         letter = self.letter
         letter.preamble = "\n".join(self.preamble)
         letter.signature = "\n".join(self.signature)
@@ -186,18 +224,48 @@ def name_blanks(groups: list[tuple[str, list[Blank]]]) -> None:
             blank.name = name if seen[name] == 1 else f"{name}_{seen[name]}"
 
 
-def _lines(text: str) -> list[str]:
+def _is_opening(line: str) -> bool:
+    """致…, 尊敬的…, 为…作出如下承诺:, or a form field (承诺单位(盖章):____)."""
+    folded = fold(line).strip()
+    return folded.startswith(("致", "尊敬的")) or folded.endswith(":") or bool(re.match(r"^[^,。;:]{1,12}:", folded))
+
+
+def _promises(line: str) -> bool:
+    return not _is_opening(line) and bool(_PROMISE.search(fold(line)))
+
+
+@dataclass
+class DocumentLine:
+    text: str
+    letter: int | None  # the index of the letter it belongs to; None when left out
+    left_out: str | None = None  # why: furniture.PAGE, SITE or COLLECTION
+
+
+@dataclass
+class Document:
+    """A pasted or uploaded text: its letters, and every line with where it went."""
+
+    lines: list[DocumentLine]
+    letters: list[Letter]
+
+
+def _raw_lines(text: str) -> list[str]:
     lines = (raw.strip().lstrip("\ufeff") for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
-    return [line for line in lines if line and not _CHROME.match(fold(line))]
+    return [line for line in lines if line]
 
 
-def parse_letters(text: str) -> list[Letter]:
-    """A document holding several letters (a collection such as the seed): a new letter
+def read_document(text: str) -> Document:
+    """A document holding one letter or several (a collection such as the seed): a new letter
     starts at a title line (…承诺书/承诺函, a short line) once the one before has signed,
     or at a title marked 第(N)篇 even when the one before was cut short unsigned."""
+    raw = _raw_lines(text)
     chunks: list[list[str]] = [[]]
+    lines: list[DocumentLine] = []
     signed = False
-    for line in _lines(text):
+    for line, kind in zip(raw, furniture.kinds(raw), strict=True):
+        if kind is not None:
+            lines.append(DocumentLine(line, None, kind))
+            continue
         folded = fold(line)
         titled = _LETTER_TITLE.search(folded) and _is_heading(folded, 40) and not _SIGNATURE.match(folded)
         if titled and chunks[-1] and (signed or _PART.search(folded)):
@@ -205,17 +273,27 @@ def parse_letters(text: str) -> list[Letter]:
             signed = False
         signed = signed or bool(_SIGNATURE.match(folded))
         chunks[-1].append(line)
-    return [parse_letter("\n".join(chunk)) for chunk in chunks if chunk]
+        lines.append(DocumentLine(line, len(chunks) - 1))
+    return Document(lines, [_parse(chunk) for chunk in chunks if chunk])
+
+
+def parse_letters(text: str) -> list[Letter]:
+    return read_document(text).letters
 
 
 def parse_letter(text: str) -> Letter:
+    """The document's first letter (parse_letters gives them all)."""
+    return next(iter(parse_letters(text)), None) or _parse([])
+
+
+def _parse(lines: list[str]) -> Letter:
     builder = _Builder()
-    for line in _lines(text):
+    for line in lines:
         builder.add(line)
     letter = builder.finish()
 
     letter.preamble_blanks = find_blanks(fold(letter.preamble), letter.preamble)
-    letter.signature_blanks = find_blanks(fold(letter.signature), letter.signature)
+    letter.signature_blanks, letter.signing_date = signature_blanks(letter.signature)
     clause_blanks = [find_blanks(fold(c.text), c.text) for c in letter.clauses]
     name_blanks([(letter.preamble, letter.preamble_blanks)]
                 + [(c.text, b) for c, b in zip(letter.clauses, clause_blanks, strict=True)]

@@ -46,6 +46,11 @@ class Membership(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     platform = models.ForeignKey(Platform, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("角色"), max_length=16, choices=Role.choices)
+    # How this platform's records name the member: the documents they sign (a sealed review,
+    # the report to the regulator) print the full name and post held here, per platform,
+    # where the platform's officer keeps them (one person may hold other posts elsewhere).
+    full_name = models.CharField(_("姓名"), max_length=100, blank=True)
+    post = models.CharField(_("职务"), max_length=100, blank=True)
 
     class Meta:
         verbose_name = _("成员")
@@ -54,3 +59,7 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} @ {self.platform} ({self.get_role_display()})"
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.user.get_username()

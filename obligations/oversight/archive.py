@@ -1,6 +1,7 @@
 """The evidence archive kept for inspection (留存备查): a zip of a period's evidence files,
-or of a review's, with manifest.csv (each file's clause, task, period, path in the zip,
-SHA-256, uploader, time and keep-until date) and seal.txt (the review's seal when made
+or of a review's, with manifest.csv (each file's clause, task, period, the task's due time
+and state, path in the zip, SHA-256, uploader, time and keep-until date; times in the
+platform's local time, the header naming the zone) and seal.txt (the review's seal when made
 for a review, else the SHA-256 of the manifest).
 
 Files are read through the evidence storage and streamed into the zip in chunks, never
@@ -21,14 +22,17 @@ from django.utils.translation import gettext_lazy
 from ..errors import DomainError
 from ..models import Evidence
 from ..models.evidence import evidence_storage
+from ..schedule.local_time import stamp, zone_name
 from ..schedule.periods import local_midnight
 
 CHUNK = 1024 * 1024
 MANIFEST = "manifest.csv"
 SEAL = "seal.txt"
 # In the language the archive is written in (export_jobs runs it under the requester's).
-MANIFEST_HEADER = (gettext_lazy("条款"), gettext_lazy("任务"), gettext_lazy("周期"), gettext_lazy("文件"), "SHA-256",
-                   gettext_lazy("上传人"), gettext_lazy("上传时间"), gettext_lazy("留存至"))
+MANIFEST_HEADER = (gettext_lazy("条款"), gettext_lazy("任务"), gettext_lazy("周期"), gettext_lazy("到期时间"),
+                   gettext_lazy("任务状态"), gettext_lazy("文件"), "SHA-256", gettext_lazy("上传人"),
+                   gettext_lazy("上传时间"), gettext_lazy("留存至"))
+TIME_COLUMNS = {3, 8}  # their header names the zone
 ZIP64_FROM = 1 << 31
 
 
@@ -55,7 +59,7 @@ def review_evidence(platform, snapshot: dict) -> list[Entry]:
     file that cannot be found is refused by name."""
     listed = snapshot.get("evidence", [])
     rows = (Evidence.objects.filter(platform=platform, occurrence_id__in={row["occurrence"] for row in listed})
-            .select_related("uploaded_by"))
+            .select_related("uploaded_by", "occurrence"))
     found = {}
     for e in rows:
         found.setdefault((e.occurrence_id, e.sha256), []).append(e)
@@ -98,7 +102,9 @@ def write_archive(out, entries: Iterable[Entry], *, tz, seal: str | None = None,
     storage = evidence_storage()
     manifest = io.StringIO()
     writer = csv.writer(manifest)
-    writer.writerow([str(label) for label in MANIFEST_HEADER])
+    zone = zone_name(tz)
+    writer.writerow([_("%(label)s(%(zone)s)") % {"label": label, "zone": zone} if i in TIME_COLUMNS else str(label)
+                     for i, label in enumerate(MANIFEST_HEADER)])
     used: set[str] = set()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
         for i, entry in enumerate(entries, start=1):
@@ -117,9 +123,10 @@ def write_archive(out, entries: Iterable[Entry], *, tz, seal: str | None = None,
                 raise DomainError(_("佐证材料“%(name)s”的文件在存储中找不到。") % {"name": e.original_name}) from None
             with source, zf.open(path, "w", force_zip64=e.size >= ZIP64_FROM) as target:
                 _copy(source, target, e.sha256, e.original_name)
-            writer.writerow([entry.clause, entry.task, _period_text(e, tz), path, e.sha256,
-                             e.uploaded_by.get_username(), e.uploaded_at.astimezone(tz).isoformat(timespec="seconds"),
-                             e.keep_until.isoformat()])
+            task = e.occurrence
+            writer.writerow([entry.clause, entry.task, _period_text(e, tz), stamp(task.due_at, tz),
+                             task.get_state_display(), path, e.sha256, e.uploaded_by.get_username(),
+                             stamp(e.uploaded_at, tz, seconds=True), e.keep_until.isoformat()])
             if progress is not None:
                 progress(5 + 90 * i // len(entries))
         data = "\ufeff".encode() + manifest.getvalue().encode("utf-8")

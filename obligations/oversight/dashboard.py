@@ -31,13 +31,16 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from ..models import Case, Occurrence
+from ..schedule.local_time import zoned
 from ..schedule.periods import (
     PeriodKind,
     local_midnight,
     month_starts,
     period_containing,
 )
+from ..work.sweeps import unraised_slots
 from .drilldown import SOON_DAYS
+from .period_status import as_of_text, period_status
 from .task_lines import DONE_STATES, ONE_MICROSECOND, Lines, TaskLine, belongs_to, stamp, task_groups
 
 S = Occurrence.State
@@ -47,12 +50,13 @@ LIST_LIMIT = 20  # overdue task lines shown (and every late case clock); the car
 
 @dataclass
 class Figures:
-    due: int = 0
+    due: int = 0  # what the schedule makes due: the rows of every state and the slots not raised yet
     done: int = 0
     done_late: int = 0
     missed: int = 0
     open: int = 0
     waived: int = 0
+    pending: int = 0  # due in the window by the schedule, not raised yet (the sweep raises 14 days ahead)
 
     @property
     def decided(self):
@@ -87,14 +91,16 @@ def _quarter_rows(platform, quarter, month):
 
 
 def clause_figures(platform, *, now, tz) -> tuple[list[ClauseRow], object, object]:
-    """Per clause, for this month and this quarter: due, each state, and the rate; the
-    clause named by its obligations' titles."""
+    """Per clause, for this month and this quarter: due by the schedule, each state, the
+    tasks not raised yet, and the rate; the clause named by its obligations' titles."""
     month = period_containing(PeriodKind.MONTHLY, now, tz)
     quarter = period_containing(PeriodKind.QUARTERLY, now, tz)
     result: dict[str, ClauseRow] = {}
     titles: dict[str, list[str]] = {}
+    ordinals: dict[str, int] = {}
     for row in _quarter_rows(platform, quarter, month):
         number = row["obligation__clause__number"]
+        ordinals.setdefault(number, row["obligation__clause__ordinal"])
         item = result.setdefault(number, ClauseRow(number, ""))
         names = titles.setdefault(number, [])
         if row["obligation__title"] not in names:
@@ -102,9 +108,20 @@ def clause_figures(platform, *, now, tz) -> tuple[list[ClauseRow], object, objec
         for figures, n in ((item.quarter, row["n"]), (item.month, row["in_month"])):
             figures.due += n
             setattr(figures, row["state"], getattr(figures, row["state"]) + n)
+    for ob, slot in unraised_slots(platform, after=quarter.start, until=quarter.end):
+        number = ob.clause.number
+        ordinals.setdefault(number, ob.clause.ordinal)
+        item = result.setdefault(number, ClauseRow(number, ""))
+        names = titles.setdefault(number, [])
+        if ob.title not in names:
+            names.append(ob.title)
+        in_month = month.start < slot.due_at <= month.end
+        for figures in (item.quarter, item.month) if in_month else (item.quarter,):
+            figures.due += 1
+            figures.pending += 1
     for number, item in result.items():
         item.title = "、".join(titles[number])
-    return list(result.values()), month, quarter
+    return sorted(result.values(), key=lambda row: ordinals[row.number]), month, quarter
 
 
 def overdue(platform, *, now):
@@ -291,9 +308,10 @@ def dashboard_page(platform, *, now) -> Dashboard:
         first, last = period.start_date, period.end.astimezone(tz).date() - timedelta(days=1)
         windows.append({"title": title, "key": key, "first": first, "last": last,
                         "label": f"{stamp(first, tz, now)} – {stamp(last, tz, now)}",
+                        "status": as_of_text(period_status(period.end, now, tz)),
                         "query": urlencode({"date_from": first.isoformat(), "date_to": last.isoformat()})})
     return Dashboard(
-        platform=platform, now=now, generated=now.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+        platform=platform, now=now, generated=zoned(now, tz),
         overdue=Figure("overdue", _("当前逾期"), overdue_count, f"{list_url}?overdue=on",
                        title=_("待办或未完成,且已过到期时间"), danger=bool(overdue_count)),
         due_soon=Figure("due-soon", _("未来7天到期"), soon_count, f"{list_url}?due_soon=on",

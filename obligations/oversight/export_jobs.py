@@ -146,7 +146,8 @@ def _review_snapshot(job: ExportJob, now: datetime) -> tuple[Review, dict]:
     except (Review.DoesNotExist, TypeError, ValueError):
         raise DomainError(_("找不到该季度审查(编号 %(id)s),可能已被删除。") % {"id": job.params.get("review")}) from None
     if review.state == Review.State.CLOSED:
-        return review, {**review.snapshot, "seal": review.seal}
+        # A snapshot sealed before it named its zone is read in the platform's.
+        return review, {"timezone": review.platform.timezone, **review.snapshot, "seal": review.seal}
     return review, review_snapshot(review, now=now)  # still open: the live figures, no seal
 
 

@@ -7,17 +7,25 @@ import io
 from django.utils.translation import gettext as _
 
 from ..models import Case, ReviewFinding
+from ..trust.audit_head import head_text
+from .period_status import as_of_text
 from .report_documents import (
     TASK_COLUMNS,
     Progress,
+    case_list_rows,
     choice_label,
+    data_tz,
     exception_rows,
+    letter_basis,
     minutes,
     percent,
     progress_step,
     rectification_rows,
     render_pdf,
+    signer,
+    task_columns,
     when,
+    zone_note,
 )
 
 
@@ -32,13 +40,22 @@ def regulator_context(report: dict) -> dict:
         return [{**r, "rate_text": percent(r.get("rate"))} for r in rows]
 
     def with_text(figures):
-        return {**figures, "average_text": minutes(figures["average"]), "p90_text": minutes(figures["p90"])}
+        verdict = _("超过承诺上限") if figures["breached"] else (_("达标") if figures["count"] and figures["limit"]
+                                                              else "—")
+        return {**figures, "average_text": minutes(figures["average"]), "p90_text": minutes(figures["p90"]),
+                "verdict": verdict}
 
     period = report["period"]
+    tz = data_tz(report)
+    columns = task_columns(period, service["tasks"])
     return {
         "r": report, "title": regulator_title(report), "platform": report["platform"], "letter": report["letter"],
-        "start": period["start"], "end": period["end"], "generated_at": when(report["generated_at"]),
-        "columns": TASK_COLUMNS,
+        "start": period["start"], "end": period["end"], "generated_at": when(report["generated_at"], tz),
+        "zone_note": zone_note(tz), "case_list": case_list_rows(service.get("case_list", []), tz),
+        "basis": letter_basis(report.get("versions", [])), "as_of": as_of_text(period),
+        "running": bool(period.get("running")), "columns": columns,
+        "show_pending": len(columns) > len(TASK_COLUMNS),
+        "audit_head": head_text(report.get("audit_head")),
         "tasks": tasks(service["tasks"]), "tasks_total": {**service["tasks_total"],
                                                           "rate_text": percent(service["tasks_total"]["rate"])},
         "complaints": service["complaints"],
@@ -46,12 +63,14 @@ def regulator_context(report: dict) -> dict:
         "response_overall": with_text(service["response_times"]["overall"]),
         "security_tasks": tasks(security["tasks"]),
         "security_total": {**security["tasks_total"], "rate_text": percent(security["tasks_total"]["rate"])},
+        "pending_note": pending_note(service["tasks_total"]) if period.get("running") else "",
         "security_cases": [{**c, "severity_rows": [(str(label), c["severity"].get(value, 0))
                                                    for value, label in Case.Severity.choices]}
                            for c in security["cases"]],
         "reviews": [{
-            **rv, "closed_text": when(rv["closed_at"]),
-            "exceptions": exception_rows(rv["exceptions"]),
+            **rv, "closed_text": when(rv["closed_at"], tz),
+            "exceptions": exception_rows(rv["exceptions"], tz),
+            "signers": "、".join(signer(s) for s in rv.get("signatures", [])),
             "findings": [{**f, "severity_label": choice_label(ReviewFinding.Severity, f["severity"])}
                          for f in rv["findings"]],
             "rectifications": rectification_rows(rv["rectifications"]),
@@ -59,12 +78,29 @@ def regulator_context(report: dict) -> dict:
     }
 
 
+def pending_note(total: dict) -> str:
+    """What the figures of a running period are not yet."""
+    return _("期间未结束:应办含按计划尚未生成的任务 %(pending)d 项;完成率只计已判定的任务,不是本期的最终结果。") % {
+        "pending": total.get("pending", 0)}
+
+
 def regulator_pdf(report: dict, progress: Progress = None) -> bytes:
     return render_pdf("obligations/reports/regulator.html", regulator_context(report), progress)
 
 
+def _docx_page(document) -> None:
+    """A4 portrait with the margins of an official document (GB/T 9704: 37 mm top, 28 mm left)."""
+    from docx.shared import Mm
+
+    for section in document.sections:
+        section.page_width, section.page_height = Mm(210), Mm(297)
+        section.top_margin, section.bottom_margin = Mm(37), Mm(35)
+        section.left_margin, section.right_margin = Mm(28), Mm(26)
+
+
 def _docx_fonts(document) -> None:
-    """Chinese office fonts for the text people edit: 宋体 for the body, 黑体 for headings."""
+    """Chinese office fonts for the text people edit: 宋体 for the body, 黑体 for headings; the
+    styles' language zh-CN, so Word checks and breaks the text as Chinese."""
     from docx.oxml.ns import qn
     from docx.shared import Pt
 
@@ -80,6 +116,12 @@ def _docx_fonts(document) -> None:
             rfonts = rpr.makeelement(qn("w:rFonts"), {})
             rpr.append(rfonts)
         rfonts.set(qn("w:eastAsia"), east_asian)
+        lang = rpr.find(qn("w:lang"))
+        if lang is None:
+            lang = rpr.makeelement(qn("w:lang"), {})
+            rpr.append(lang)
+        for attribute in ("w:val", "w:eastAsia"):
+            lang.set(qn(attribute), "zh-CN")
 
 
 def _docx_table(document, header: list, rows: list[list]):
@@ -102,21 +144,30 @@ def regulator_docx(report: dict, progress: Progress = None) -> bytes:
 
     c = regulator_context(report)
     doc = Document()
+    _docx_page(doc)
     _docx_fonts(doc)
     doc.add_heading(c["title"], level=0).alignment = WD_ALIGN_PARAGRAPH.CENTER
     doc.add_paragraph(_("报告期:%(start)s 至 %(end)s") % {"start": c["start"], "end": c["end"]}) \
         .alignment = WD_ALIGN_PARAGRAPH.CENTER
+    doc.add_paragraph(c["zone_note"]).alignment = WD_ALIGN_PARAGRAPH.CENTER
+    if c["as_of"]:
+        doc.add_paragraph(c["as_of"]).alignment = WD_ALIGN_PARAGRAPH.CENTER
     doc.add_paragraph(_("主管部门:"))
     if c["letter"]:
         doc.add_paragraph(_("根据《%(letter)s》第四.4条的承诺,现将本平台报告期内的服务数据、安全状况及合规自查结果报告如下。")
                           % {"letter": c["letter"]["title"]})
+    if c["basis"]:
+        doc.add_paragraph(c["basis"] + _("(各项条款、义务与承诺数值均以当时有效的版本为准)。"))
     progress_step(progress, 20)
 
     doc.add_heading(_("一、服务数据"), level=1)
     doc.add_heading(_("(一)义务履行情况"), level=2)
-    _docx_table(doc, [_("条款"), _("义务"), *[label for _n, label in TASK_COLUMNS], _("完成率")],
-                [[t["clause"], t["title"], *[t[n] for n, _l in TASK_COLUMNS], t["rate_text"]] for t in c["tasks"]]
-                + [["", _("合计"), *[c["tasks_total"][n] for n, _l in TASK_COLUMNS], c["tasks_total"]["rate_text"]]])
+    columns = c["columns"]
+    _docx_table(doc, [_("条款"), _("义务"), *[label for _n, label in columns], _("完成率")],
+                [[t["clause"], t["title"], *[t[n] for n, _l in columns], t["rate_text"]] for t in c["tasks"]]
+                + [["", _("合计"), *[c["tasks_total"][n] for n, _l in columns], c["tasks_total"]["rate_text"]]])
+    if c["running"]:
+        doc.add_paragraph(pending_note(c["tasks_total"]))
     doc.add_heading(_("(二)投诉举报处理"), level=2)
     k = c["complaints"]
     doc.add_paragraph(_("报告期内受理投诉举报 %(received)d 件,按时响应 %(responded)d 件,按时给出处理意见 %(decided)d 件,"
@@ -124,19 +175,25 @@ def regulator_docx(report: dict, progress: Progress = None) -> bytes:
                                                  "decided": k["decided_in_time"], "open": k["open"]})
     o = c["response_overall"]
     if o["count"]:
-        doc.add_paragraph(_("平均响应时长 %(average)s 分钟(90%% 在 %(p90)s 分钟内),承诺上限 %(limit)s 分钟。")
-                          % {"average": o["average_text"], "p90": o["p90_text"], "limit": o["limit"] or "—"})
+        text = (_("平均响应时长 %(average)s 分钟(90%% 在 %(p90)s 分钟内),承诺上限 %(limit)s 分钟。")
+                % {"average": o["average_text"], "p90": o["p90_text"], "limit": o["limit"] or "—"})
+        doc.add_paragraph(text + (" " + _("超过承诺上限。") if o["breached"] else ""))
     else:
         doc.add_paragraph(_("报告期内没有投诉响应记录。"))
-    _docx_table(doc, [_("月份"), _("件数"), _("平均(分钟)"), _("P90(分钟)"), _("承诺上限(分钟)")],
-                [[m["month"], m["count"], m["average_text"], m["p90_text"], m["limit"] or "—"]
+    _docx_table(doc, [_("月份"), _("件数"), _("平均(分钟)"), _("P90(分钟)"), _("承诺上限(分钟)"), _("评价")],
+                [[m["month"], m["count"], m["average_text"], m["p90_text"], m["limit"] or "—", m["verdict"]]
                  for m in c["response_months"]])
+    doc.add_heading(_("(三)案件清单"), level=2)
+    _docx_table(doc, [_("编号"), _("类型"), _("受理时间"), _("响应时间"), _("处理意见时间"), _("状态")],
+                [[k["number"], k["kind_label"], k["received_text"], k["responded_text"] or "—",
+                  k["decided_text"] or "—", k["state_label"] + (" " + _("超时") if k["late"] else "")]
+                 for k in c["case_list"]] or [[_("期间没有受理案件。"), "", "", "", "", ""]])
     progress_step(progress, 50)
 
     doc.add_heading(_("二、安全状况"), level=1)
     doc.add_heading(_("(一)安全检查与评估"), level=2)
-    _docx_table(doc, [_("条款"), _("义务"), *[label for _n, label in TASK_COLUMNS], _("完成率")],
-                [[t["clause"], t["title"], *[t[n] for n, _l in TASK_COLUMNS], t["rate_text"]]
+    _docx_table(doc, [_("条款"), _("义务"), *[label for _n, label in columns], _("完成率")],
+                [[t["clause"], t["title"], *[t[n] for n, _l in columns], t["rate_text"]]
                  for t in c["security_tasks"]])
     doc.add_heading(_("(二)突发事件与发现问题"), level=2)
     for case in c["security_cases"]:
@@ -157,6 +214,8 @@ def regulator_docx(report: dict, progress: Progress = None) -> bytes:
         doc.add_heading(_("%(label)s 季度审查(%(closed)s 签署关闭)") % {"label": rv["label"], "closed": rv["closed_text"]},
                         level=2)
         doc.add_paragraph(_("封签 SHA-256:%(seal)s") % {"seal": rv["seal"]})
+        if rv["signers"]:
+            doc.add_paragraph(_("签署成员:%(signers)s") % {"signers": rv["signers"]})
         if rv["exceptions"]:
             doc.add_paragraph(_("异常说明"), style="Heading 3")
             _docx_table(doc, [_("条款"), _("任务"), _("类型"), _("到期时间"), _("说明")],
@@ -175,8 +234,12 @@ def regulator_docx(report: dict, progress: Progress = None) -> bytes:
             doc.add_paragraph(_("无。"))
     doc.add_paragraph()
     doc.add_paragraph(_("报送单位:%(platform)s") % {"platform": c["platform"]["name"]})
-    doc.add_paragraph(_("报送日期:") + "        " + _("年") + "    " + _("月") + "    " + _("日"))
+    doc.add_paragraph(_("法定代表人签字:") + "_" * 16)
+    doc.add_paragraph(_("单位盖章:") + "_" * 16)
+    doc.add_paragraph(_("日期:") + "        " + _("年") + "    " + _("月") + "    " + _("日"))
     doc.add_paragraph(_("(本报告由 Pledge 于 %(at)s 生成,报送前请核对并补充。)") % {"at": c["generated_at"]})
+    if c["audit_head"]:
+        doc.add_paragraph(_("生成时审计链链头(记录数:哈希):%(head)s") % {"head": c["audit_head"]})
     out = io.BytesIO()
     doc.save(out)
     progress_step(progress, 90)

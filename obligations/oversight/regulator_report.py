@@ -4,22 +4,30 @@ and the complaints), 安全状况 (security checks and assessments, incidents an
 
 A period is a pair of local dates, the end inclusive. A task counts in the period of its
 due time, with the boundaries (start, end] as the dashboard counts; a case counts in the
-period it was received in. A fixed number of queries whatever the data: every figure is
-an aggregate, pivoted here. The result is a JSON-able dict, ready for the documents.
+period it was received in. Clauses, titles, deadline steps and the promised minutes are
+those of the letter version in force then (letters/in_force.py): a later amendment leaves
+the report of a past period as it was. A fixed number of queries whatever the data: every
+figure is an aggregate, pivoted here. The result is a JSON-able dict, ready for the documents.
 """
 
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
-from ..cases.response_time import p90
+from ..cases.register import case_register
+from ..cases.response_time import first_responses, p90, promised_limit
 from ..errors import DomainError
+from ..letters.in_force import letter_in_force
 from ..letters.services import current_letter
-from ..models import Case, Completion, Obligation, Occurrence, Review
+from ..models import Case, Obligation, Occurrence, Review
+from ..schedule.local_time import local_iso
 from ..schedule.periods import PeriodKind, local_midnight, month_starts, period_containing
+from ..trust.audit_head import audit_head
+from ..work.sweeps import unraised_slots
+from .period_status import period_status
+from .task_figures import FIGURES, obligation_figures
 
-STATES = ("done", "done_late", "missed", "waived", "open")
 # An obligation belongs to 安全状况 when its title names security (安全检查, 第三方安全评估,
 # 应急预案, 漏洞整改) or when incidents or findings trigger it.
 SECURITY_WORDS = ("安全", "漏洞", "应急", "突发")
@@ -56,7 +64,7 @@ def check_period(start: date, end: date) -> None:
 
 
 def _empty(**fields) -> dict:
-    return {**fields, "due": 0, **dict.fromkeys(STATES, 0)}
+    return {**fields, "due": 0, **dict.fromkeys(FIGURES, 0)}
 
 
 def _rate(row) -> float | None:
@@ -64,37 +72,31 @@ def _rate(row) -> float | None:
     return round((row["done"] + row["done_late"]) / decided, 4) if decided else None
 
 
-def _tasks(platform, since, until, triggers) -> list[dict]:
-    """Per obligation: due in (since, until], and each state. One grouped query."""
-    rows = (Occurrence.objects.filter(platform=platform, due_at__gt=since, due_at__lte=until)
-            .values("obligation_id", "obligation__key", "obligation__title", "obligation__clause__number",
-                    "obligation__clause__ordinal", "state")
-            .annotate(n=Count("id")).order_by("obligation__clause__ordinal", "obligation__key"))
-    result: dict[int, dict] = {}
-    for row in rows:
-        item = result.setdefault(row["obligation_id"], _empty(
-            clause=row["obligation__clause__number"], key=row["obligation__key"], title=row["obligation__title"]))
-        item["due"] += row["n"]
-        item[row["state"]] += row["n"]
-    for ob_id, item in result.items():
+def _tasks(platform, since, until, in_force, pending) -> list[dict]:
+    """Per obligation: due in (since, until] by the schedule, each state and what is not
+    raised yet, named as the version in force at the due time names it."""
+    rows = obligation_figures(Occurrence.objects.filter(platform=platform, due_at__gt=since, due_at__lte=until),
+                              in_force=in_force, pending=pending)
+    for item in rows:
+        trigger = item.pop("trigger")
+        item["security"] = trigger in SECURITY_TRIGGERS or any(word in item["title"] for word in SECURITY_WORDS)
         item["rate"] = _rate(item)
-        item["security"] = (triggers.get(ob_id) in SECURITY_TRIGGERS
-                            or any(word in item["title"] for word in SECURITY_WORDS))
-    return list(result.values())
+    return rows
 
 
 def _total(rows) -> dict:
     total = _empty()
     for row in rows:
-        for name in ("due", *STATES):
+        for name in ("due", *FIGURES):
             total[name] += row[name]
     total["rate"] = _rate(total)
     return total
 
 
-def _cases(platform, since, until, steps) -> list[dict]:
+def _cases(platform, since, until, in_force) -> list[dict]:
     """Per case kind: received, by severity, still open; per deadline step of the cases'
-    clocks: in time, late, missed, waived, running. Two grouped queries."""
+    clocks: in time, late, missed, waived, running, each step named as the version in force
+    at the case's receipt names it. Two grouped queries."""
     kinds = {kind: {"kind": kind, "label": str(label), "received": 0, "open": 0, "closed": 0,
                     "severity": {s: 0 for s in Case.Severity.values}, "steps": {}}
              for kind, label in Case.Kind.choices}
@@ -107,8 +109,10 @@ def _cases(platform, since, until, steps) -> list[dict]:
         item["open" if row["state"] == Case.State.OPEN else "closed"] += row["n"]
     for row in (Occurrence.objects.filter(platform=platform, case__received_at__gte=since,
                                           case__received_at__lt=until)
-                .values("case__kind", "obligation_id", "sequence", "state").annotate(n=Count("id")).order_by()):
-        step = steps.get((row["obligation_id"], row["sequence"]), "")
+                .values("case__kind", "obligation__key", "sequence", "state")
+                .annotate(n=Count("id"), version=in_force.number_at("case__received_at")).order_by()):
+        term = in_force.term(row["version"], row["obligation__key"])
+        step = term.step(row["sequence"]) if term else ""
         item = kinds[row["case__kind"]]["steps"].setdefault(step, _empty(
             step=step, label=str(Occurrence.STEP_LABELS.get(step, step))))
         item["due"] += row["n"]
@@ -136,26 +140,16 @@ def _figures(values: list[float], limit) -> dict:
             "breached": limit is not None and average is not None and average > limit}
 
 
-def _response_times(platform, since, until, start, end, respond_steps, limit) -> dict:
-    """Clause 三.4's measure for complaints received in the period: minutes from receipt
-    to the first completion of the respond step, per month and for the whole period."""
-    firsts = (Completion.objects.filter(occurrence__platform=platform, occurrence__case__kind=Case.Kind.COMPLAINT,
-                                        occurrence__case__received_at__gte=since,
-                                        occurrence__case__received_at__lt=until)
-              .filter(occurrence__obligation_id__in={ob for ob, _seq in respond_steps})
-              .values("occurrence_id", "occurrence__obligation_id", "occurrence__sequence",
-                      "occurrence__case__received_at")
-              .annotate(first=Min("completed_at")).order_by())
-    tz = platform.tz
-    per_month: dict[date, list[float]] = {}
-    for row in firsts:
-        if (row["occurrence__obligation_id"], row["occurrence__sequence"]) not in respond_steps:
-            continue
-        received = row["occurrence__case__received_at"]
-        month = received.astimezone(tz).date().replace(day=1)
-        per_month.setdefault(month, []).append((row["first"] - received).total_seconds() / 60)
-    months = [{"month": f"{m:%Y-%m}", **_figures(per_month.get(m, []), limit)} for m in _month_list(start, end)]
-    return {"months": months, "overall": _figures([v for vs in per_month.values() for v in vs], limit)}
+def _response_times(platform, since, until, start, end, in_force) -> dict:
+    """Clause 三.4's measure for complaints received in the period, per month and for the
+    whole period, each against the promise in force when it began."""
+    per_month = first_responses(platform, since=since, until=until, in_force=in_force)
+    months = [{"month": f"{m:%Y-%m}", **_figures(per_month.get(m, []), promised_limit(in_force, m, since=since,
+                                                                                     tz=platform.tz))}
+              for m in _month_list(start, end)]
+    overall = _figures([v for vs in per_month.values() for v in vs],
+                       promised_limit(in_force, start, since=since, tz=platform.tz))
+    return {"months": months, "overall": overall}
 
 
 def _self_check(platform, since, until) -> list[dict]:
@@ -166,44 +160,42 @@ def _self_check(platform, since, until) -> list[dict]:
     for review in reviews:
         snapshot = review.snapshot or {}
         result.append({
-            "label": review.label, "closed_at": review.closed_at.astimezone(platform.tz).isoformat(),
+            "label": review.label, "closed_at": local_iso(review.closed_at, platform.tz),
             "seal": review.seal, "exceptions": snapshot.get("exceptions", []),
             "findings": snapshot.get("findings", []), "rectifications": snapshot.get("rectifications", []),
+            "signatures": [s for s in snapshot.get("signatures", []) if s.get("decision") == "sign"],
         })
     return result
 
 
 def regulator_report(platform, *, start: date, end: date, now: datetime) -> dict:
-    """The report's figures for the local dates start..end (inclusive)."""
+    """The report's figures for the local dates start..end (inclusive), each read from the
+    letter version in force at the time; while the period runs, the tasks the schedule
+    still owes it count as due (`pending`), and the report says the period is not over."""
     check_period(start, end)
     tz = platform.tz
     since, until = local_midnight(start, tz), local_midnight(end + timedelta(days=1), tz)
-    letter = current_letter(platform)
-    limit = letter.values.get("response_minutes") if letter else None
-    steps, triggers = {}, {}
-    for ob_id, trigger, deadlines in Obligation.objects.filter(platform=platform, kind=Obligation.Kind.EVENT) \
-            .values_list("pk", "trigger", "deadlines"):
-        triggers[ob_id] = trigger
-        for sequence, step in enumerate(deadlines or [], start=1):
-            steps[(ob_id, sequence)] = step.get("step", "")
-    respond_steps = {key for key, step in steps.items()
-                     if step == "respond" and triggers[key[0]] == Case.Kind.COMPLAINT}
-
-    tasks = _tasks(platform, since, until, triggers)
-    cases = _cases(platform, since, until, steps)
+    in_force = letter_in_force(platform, since=since, until=until)
+    letter = in_force.at(until - timedelta(microseconds=1))
+    tasks = _tasks(platform, since, until, in_force, unraised_slots(platform, after=since, until=until))
+    cases = _cases(platform, since, until, in_force)
     by_kind = {c["kind"]: c for c in cases}
     security_tasks = [t for t in tasks if t["security"]]
     reviews = _self_check(platform, since, until)
     return {
         "platform": {"slug": platform.slug, "name": platform.name},
-        "letter": {"title": letter.title, "version": letter.version} if letter else None,
-        "period": {"start": start.isoformat(), "end": end.isoformat()},
-        "generated_at": now.astimezone(tz).isoformat(timespec="seconds"),
+        "letter": {"title": letter.title, "version": letter.number} if letter else None,
+        "versions": in_force.cited(tz),
+        "period": {"start": start.isoformat(), "end": end.isoformat(), **period_status(until, now, tz)},
+        "timezone": platform.timezone,
+        "generated_at": local_iso(now.replace(microsecond=0), tz),
         "service": {
             "tasks": tasks,
             "tasks_total": _total(tasks),
             "complaints": by_kind[Case.Kind.COMPLAINT],
-            "response_times": _response_times(platform, since, until, start, end, respond_steps, limit),
+            "response_times": _response_times(platform, since, until, start, end, in_force),
+            "case_list": case_register(Case.objects.filter(platform=platform, received_at__gte=since,
+                                                           received_at__lt=until), tz),
         },
         "security": {
             "tasks": security_tasks,
@@ -211,4 +203,6 @@ def regulator_report(platform, *, start: date, end: date, now: datetime) -> dict
             "cases": [by_kind[Case.Kind.INCIDENT], by_kind[Case.Kind.FINDING]],
         },
         "self_check": {"reviews": reviews},
+        # The audit chain's head as the report is made, witnessed outside the database (trust/audit_head.py).
+        "audit_head": audit_head().as_dict(),
     }

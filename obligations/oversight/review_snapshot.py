@@ -4,15 +4,18 @@ findings and signatures. Computed live while the review is open; frozen when it 
 
 A task belongs to the quarter of its due time, boundaries (start, end] as on the
 dashboard. The review's own 四.1 task is left out: closing the review completes it.
-A constant number of queries whatever the number of tasks.
+A constant number of queries whatever the number of tasks. Times are stored in the
+platform's local time with their offset (2026-12-08T00:00:00+08:00); snapshots sealed
+before kept UTC, which the readers (schedule/local_time.py) show in local time alike.
 """
 
 from datetime import timedelta
 
-from django.db.models import Count, Q
+from django.db.models import Q
 
-from ..cases.response_time import monthly_response_times
-from ..letters.services import current_letter
+from ..cases.register import case_register
+from ..cases.response_time import response_times
+from ..letters.in_force import LetterInForce, letter_in_force
 from ..models import (
     Case,
     Completion,
@@ -22,9 +25,14 @@ from ..models import (
     Review,
     ReviewExplanation,
 )
+from ..schedule.local_time import local, local_iso
+from ..schedule.periods import month_starts
+from ..trust.membership import member_titles
+from ..work.sweeps import unraised_slots
+from .period_status import period_status
+from .task_figures import obligation_figures
 
 S = Occurrence.State
-STATES = ("done", "done_late", "missed", "waived", "open")
 
 
 def quarter_occurrences(review: Review):
@@ -33,8 +41,8 @@ def quarter_occurrences(review: Review):
     return qs.exclude(pk=review.task_id) if review.task_id else qs
 
 
-def _iso(value):
-    return value.isoformat() if value else None
+def _iso(value, review):
+    return local_iso(value, review.platform.tz)
 
 
 def _user(user):
@@ -51,7 +59,19 @@ def exception_kind(occ: Occurrence) -> str | None:
     return None
 
 
-def exceptions(review: Review) -> list[dict]:
+def quarter_in_force(review: Review) -> LetterInForce:
+    return letter_in_force(review.platform, since=review.period_start, until=review.period_end)
+
+
+def named(occ: Occurrence, in_force: LetterInForce) -> tuple[str, str]:
+    """A task's clause number and title as the version in force at its due time says."""
+    version = in_force.at(occ.due_at, due=True)
+    term = in_force.term(version.number, occ.obligation.key) if version else None
+    return (term.clause, term.title) if term else (occ.clause.number, occ.obligation.title)
+
+
+def exceptions(review: Review, in_force: LetterInForce | None = None) -> list[dict]:
+    in_force = quarter_in_force(review) if in_force is None else in_force
     rows = (quarter_occurrences(review).filter(state__in=(S.MISSED, S.DONE_LATE, S.WAIVED))
             .select_related("obligation", "clause", "case").order_by("due_at", "id"))
     explained = {}
@@ -60,9 +80,10 @@ def exceptions(review: Review) -> list[dict]:
     out = []
     for occ in rows:
         e = explained.get(occ.pk)
+        clause, title = named(occ, in_force)
         out.append({
-            "occurrence": occ.pk, "clause": occ.clause.number, "title": occ.obligation.title,
-            "kind": exception_kind(occ), "due_at": _iso(occ.due_at), "state": occ.state,
+            "occurrence": occ.pk, "clause": clause, "title": title,
+            "kind": exception_kind(occ), "due_at": _iso(occ.due_at, review), "state": occ.state,
             "case": occ.case.number if occ.case_id else None, "step": str(occ.step_label) if occ.case_id else "",
             "waived_reason": occ.waived_reason,
             "explanation": e.text if e else None, "explained_by": _user(e.author) if e else None,
@@ -70,19 +91,21 @@ def exceptions(review: Review) -> list[dict]:
     return out
 
 
-def _obligation_rows(review):
-    rows = (quarter_occurrences(review).filter(case__isnull=True)
-            .values("obligation_id", "obligation__key", "obligation__title", "obligation__clause__number",
-                    "obligation__clause__ordinal")
-            .annotate(due=Count("id"), **{s: Count("id", filter=Q(state=s)) for s in STATES})
-            .order_by("obligation__clause__ordinal", "obligation__key"))
-    return [{"clause": r["obligation__clause__number"], "key": r["obligation__key"], "title": r["obligation__title"],
-             "due": r["due"], **{s: r[s] for s in STATES}} for r in rows]
+def _obligation_rows(review, in_force, pending):
+    """Per obligation: due in the quarter by the schedule, each state and what is not raised
+    yet, named as the version in force at the due time names it."""
+    rows = obligation_figures(quarter_occurrences(review).filter(case__isnull=True), in_force=in_force,
+                              pending=pending)
+    return [{name: value for name, value in row.items() if name != "trigger"} for row in rows]
+
+
+def quarter_cases(review: Review):
+    return Case.objects.filter(platform_id=review.platform_id, received_at__gt=review.period_start,
+                               received_at__lte=review.period_end)
 
 
 def _case_rows(review):
-    cases = list(Case.objects.filter(platform_id=review.platform_id, received_at__gt=review.period_start,
-                                     received_at__lte=review.period_end).values("id", "kind", "state"))
+    cases = list(quarter_cases(review).values("id", "kind", "state"))
     clocks = (Occurrence.objects.filter(case_id__in=[c["id"] for c in cases])
               .values("case_id", "sequence", "state"))
     steps: dict[int, dict[int, str]] = {}
@@ -103,29 +126,33 @@ def _case_rows(review):
     return out
 
 
-def _response_rows(review):
-    last_instant = review.period_end - timedelta(microseconds=1)
-    months = monthly_response_times(review.platform, now=last_instant, months=3)
+def _response_rows(review, in_force):
+    last_day = (review.period_end - timedelta(microseconds=1)).astimezone(review.platform.tz).date()
+    months = response_times(review.platform, months=month_starts(last_day, 3), since=review.period_start,
+                            until=review.period_end, in_force=in_force)
     return [{"month": m.month.strftime("%Y-%m"), "count": m.count, "average": m.average, "p90": m.p90,
              "limit": m.limit} for m in months]
 
 
-def evidence_rows(review) -> list[dict]:
+def evidence_rows(review, in_force: LetterInForce | None = None) -> list[dict]:
+    in_force = quarter_in_force(review) if in_force is None else in_force
     rows = (Evidence.objects.filter(occurrence__in=quarter_occurrences(review))
             .select_related("occurrence__obligation", "occurrence__clause", "uploaded_by")
             .order_by("occurrence__clause__ordinal", "uploaded_at", "id"))
-    return [{"id": e.pk, "clause": e.occurrence.clause.number,
-             "task": f"{e.occurrence.obligation.title} #{e.occurrence.sequence} {e.occurrence.due_at:%Y-%m-%d}",
+    return [{"id": e.pk, "clause": clause,
+             "task": f"{title} #{e.occurrence.sequence} {local(e.occurrence.due_at, review.platform.tz):%Y-%m-%d}",
              "occurrence": e.occurrence_id, "file": e.original_name, "sha256": e.sha256, "size": e.size,
-             "uploader": _user(e.uploaded_by), "uploaded_at": _iso(e.uploaded_at),
-             "keep_until": e.keep_until.isoformat()} for e in rows]
+             "uploader": _user(e.uploaded_by), "uploaded_at": _iso(e.uploaded_at, review),
+             "keep_until": e.keep_until.isoformat()}
+            for e in rows for clause, title in [named(e.occurrence, in_force)]]
 
 
 def completion_rows(review) -> list[dict]:
     rows = (Completion.objects.filter(occurrence__in=quarter_occurrences(review)).select_related("user")
             .order_by("id"))
-    return [{"id": c.pk, "occurrence": c.occurrence_id, "user": _user(c.user), "completed_at": _iso(c.completed_at),
-             "late": c.late, "note": c.note, "reopened_at": _iso(c.reopened_at)} for c in rows]
+    return [{"id": c.pk, "occurrence": c.occurrence_id, "user": _user(c.user),
+             "completed_at": _iso(c.completed_at, review),
+             "late": c.late, "note": c.note, "reopened_at": _iso(c.reopened_at, review)} for c in rows]
 
 
 def rectification_rows(review) -> list[dict]:
@@ -147,22 +174,35 @@ def rectification_rows(review) -> list[dict]:
 
 def review_snapshot(review: Review, *, now) -> dict:
     tz = review.platform.tz
-    letter = current_letter(review.platform)
+    in_force = quarter_in_force(review)
+    letter = in_force.at(review.period_end - timedelta(microseconds=1))
+    pending = unraised_slots(review.platform, after=review.period_start, until=review.period_end)
     return {
         "platform": {"slug": review.platform.slug, "name": review.platform.name},
-        "letter": {"title": letter.title if letter else "", "version": letter.version if letter else None},
+        "letter": {"title": letter.title if letter else "", "version": letter.number if letter else None},
+        "versions": in_force.cited(tz),
         "period": {"label": review.label, "start": review.period_start.astimezone(tz).date().isoformat(),
-                   "end": (review.period_end.astimezone(tz) - timedelta(days=1)).date().isoformat()},
-        "generated_at": now.isoformat(),
-        "obligations": _obligation_rows(review),
+                   "end": (review.period_end.astimezone(tz) - timedelta(days=1)).date().isoformat(),
+                   **period_status(review.period_end, now, tz)},
+        "timezone": review.platform.timezone,
+        "generated_at": _iso(now, review),
+        "obligations": _obligation_rows(review, in_force, pending),
         "cases": _case_rows(review),
-        "response_times": _response_rows(review),
-        "evidence": evidence_rows(review),
+        "case_list": case_register(quarter_cases(review), tz),
+        "response_times": _response_rows(review, in_force),
+        "evidence": evidence_rows(review, in_force),
         "completions": completion_rows(review),
-        "exceptions": exceptions(review),
+        "exceptions": exceptions(review, in_force),
         "rectifications": rectification_rows(review),
-        "findings": [{"text": f.text, "severity": f.severity, "author": _user(f.author), "at": _iso(f.at)}
+        "findings": [{"text": f.text, "severity": f.severity, "author": _user(f.author), "at": _iso(f.at, review)}
                      for f in review.findings.select_related("author")],
-        "signatures": [{"user": _user(s.user), "decision": s.decision, "reason": s.reason, "at": _iso(s.at)}
-                       for s in review.signatures.filter(voided_at__isnull=True).select_related("user")],
+        "signatures": signature_rows(review),
     }
+
+
+def signature_rows(review: Review) -> list[dict]:
+    """The live signatures, each with the signer's full name and post on the platform."""
+    signatures = list(review.signatures.filter(voided_at__isnull=True).select_related("user"))
+    titles = member_titles(review.platform_id, [s.user_id for s in signatures])
+    return [{"user": _user(s.user), **titles.get(s.user_id, {"name": "", "post": ""}), "decision": s.decision,
+             "reason": s.reason, "at": _iso(s.at, review)} for s in signatures]

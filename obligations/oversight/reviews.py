@@ -28,11 +28,12 @@ from ..models import (
 from ..schedule.periods import PeriodKind, local_midnight, next_start_date, period_containing
 from ..trust import access, second_factor
 from ..trust.audit import audit_record
+from ..trust.audit_head import audit_head
 from ..work.evidence import completion_with_evidence, evidence_add
 from ..work.sweeps import obligations_materialize
 from .report_documents import review_pdf
 from .review_snapshot import exceptions, review_snapshot
-from .seal import seal_of
+from .seal import KEYED, seal_of
 
 
 def quarter_of(label: str) -> tuple[int, int]:
@@ -242,11 +243,14 @@ def review_close(*, review: Review, user, now: datetime) -> Review:
     if signed_count(review) < quorum(review):
         raise DomainError(_("签署人数未达到法定人数(%(n)d 人)。") % {"n": quorum(review)})
     snapshot = review_snapshot(review, now=now)
+    # The chain's head as it stands, witnessed in the sealed snapshot and its report (trust/audit_head.py).
+    snapshot["audit_head"] = audit_head().as_dict()
+    snapshot["seal_algorithm"] = KEYED
     snapshot["seal"] = seal_of(snapshot)
     review.snapshot, review.seal, review.state, review.closed_at = snapshot, snapshot["seal"], Review.State.CLOSED, now
     review.save(update_fields=["snapshot", "seal", "state", "closed_at"])
     audit_record(at=now, action="review.close", obj=review, actor=user, platform=review.platform,
-                 data={"seal": review.seal})
+                 data={"seal": review.seal, "algorithm": KEYED})
     if review.task_id:
         task = Occurrence.objects.get(pk=review.task_id)
         report = report_file(snapshot)

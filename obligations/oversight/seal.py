@@ -1,23 +1,44 @@
-"""The seal of a closed review: SHA-256 over the canonical snapshot, the sorted evidence
-hashes and the completions of the quarter. `review_verify` recomputes what the
-database and the evidence files hold now, and names what changed since the seal."""
+"""The seal of a closed review: an HMAC-SHA256, under the audit key (trust/audit.py), over
+the canonical snapshot, the sorted evidence hashes and the completions of the quarter.
+The key is kept outside the database, so a snapshot rewritten there cannot be sealed
+again; and the `review.close` audit record, in the keyed chain, holds the seal given at
+closing. `review_verify` recomputes what the database and the evidence files hold now,
+checks the seal against that record, and names what changed since the seal.
+
+Reviews closed before the seal was keyed (migration 0014) carry a plain SHA-256 seal,
+printed in the reports already sent: it is checked as it was made (their snapshot has no
+`seal_algorithm`), and against their `review.close` record like any other, which is what
+a snapshot rewritten with a recomputed SHA-256 no longer matches."""
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 
-from ..models import Evidence, Review
+from ..models import AuditEvent, Evidence, Review
 from ..models.evidence import evidence_storage
+from ..schedule.local_time import instant
+from ..trust.audit import audit_key
 from .review_snapshot import completion_rows, evidence_rows
+
+KEYED = "hmac-sha256"
+LEGACY = "sha256"  # before migration 0014
+COMPLETION_TIMES = ("completed_at", "reopened_at")
 
 
 def canonical(value) -> bytes:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
+def seal_algorithm(snapshot: dict) -> str:
+    return snapshot.get("seal_algorithm") or LEGACY
+
+
 def seal_of(snapshot: dict) -> str:
+    """The seal of `snapshot` by the algorithm it names (itself covered by the seal)."""
     figures = {k: v for k, v in snapshot.items() if k not in ("seal", "evidence", "completions")}
-    digest = hashlib.sha256()
+    digest = hmac.new(audit_key(), digestmod=hashlib.sha256) if seal_algorithm(snapshot) == KEYED \
+        else hashlib.sha256()
     digest.update(canonical(figures))
     digest.update(b"\n" + "\n".join(sorted(e["sha256"] for e in snapshot["evidence"])).encode())
     digest.update(b"\n" + canonical(sorted(snapshot["completions"], key=lambda c: c["id"])))
@@ -46,11 +67,35 @@ def _file_hash(evidence: Evidence) -> str | None:
         return None
 
 
+def _comparable(completion: dict) -> dict:
+    """A completion row with its times as instants: a snapshot sealed with UTC strings
+    matches the same completion read now in local time."""
+    return {k: instant(v) if k in COMPLETION_TIMES and v else v for k, v in completion.items()}
+
+
+def seal_differences(review: Review) -> list[Difference]:
+    """What is wrong with the seal: the snapshot no longer gives it, or it is not the seal
+    the review's `review.close` record (intact in the keyed chain) holds."""
+    snapshot, found = review.snapshot, []
+    if seal_of(snapshot) != review.seal or snapshot.get("seal") != review.seal:
+        found.append(Difference("seal", "changed", review.pk,
+                                f"{review.seal} is not the {seal_algorithm(snapshot)} seal of the stored snapshot"))
+    record = (AuditEvent.objects.filter(action="review.close", object_type="Review", object_id=str(review.pk))
+              .order_by("-id").first())
+    if record is None or record.compute_hash(audit_key()) != record.hash:
+        found.append(Difference("seal", "removed", review.pk, "no intact review.close record holds the seal"))
+    elif record.data.get("seal") != review.seal or record.data.get("algorithm", LEGACY) != seal_algorithm(snapshot):
+        found.append(Difference("seal", "changed", review.pk,
+                                f"sealed {record.data.get('seal')} at closing (record #{record.pk}), {review.seal} now"))
+    return found
+
+
 def review_verify(review: Review) -> tuple[bool, list[Difference]]:
-    """(the stored seal still matches the stored snapshot, what changed since closing)."""
+    """(the seal still holds: it is the stored snapshot's and the one given at closing,
+    what changed since closing: the seal's problems first, then evidence and completions)."""
     snapshot = review.snapshot
-    intact = seal_of(snapshot) == review.seal
-    differences = []
+    differences = seal_differences(review)
+    intact = not differences
     then = {e["id"]: e for e in snapshot["evidence"]}
     now_rows = {e["id"]: e for e in evidence_rows(review)}
     files = {e.pk: e for e in Evidence.objects.filter(pk__in=then.keys() | now_rows.keys())}
@@ -66,8 +111,8 @@ def review_verify(review: Review) -> tuple[bool, list[Difference]]:
             differences.append(Difference("evidence", "changed", ident, detail))
     for ident in now_rows.keys() - then.keys():
         differences.append(Difference("evidence", "added", ident, now_rows[ident]["file"]))
-    before = {c["id"]: c for c in snapshot["completions"]}
-    current = {c["id"]: c for c in completion_rows(review)}
+    before = {c["id"]: _comparable(c) for c in snapshot["completions"]}
+    current = {c["id"]: _comparable(c) for c in completion_rows(review)}
     for ident, c in before.items():
         if ident not in current:
             differences.append(Difference("completion", "removed", ident, f"task {c['occurrence']}"))

@@ -192,16 +192,20 @@ def trend_svg(page, width=640, height=190, pad=28):
         _("近12个月完成率"), width, height, grid, polyline, SafeString("".join(points)))  # nosec B703 - escaped parts
 
 
-FIGURE_STATES = (("due", ""), ("done", "&amp;state=done"), ("done_late", "&amp;state=done_late"),
+FIGURE_STATES = (("done", "&amp;state=done"), ("done_late", "&amp;state=done_late"),
                  ("missed", "&amp;state=missed"), ("open", "&amp;state=open"))
 
 
 @register.simple_tag
 def clause_rows(page):
     """The per-clause table's body: a row per clause, named by its obligations, each
-    figure a link to exactly its rows; the rate with what it is of."""
+    figure of tasks a link to exactly its rows; what is due by the schedule and what of it
+    is not raised yet are figures of their own, with no rows to list yet; the rate with
+    what it is of."""
     if not page.rows:
-        return format_html('<tr><td colspan="13" class="text-muted">{}</td></tr>', _("本季度尚无任务。"))
+        return format_html('<tr><td colspan="15" class="text-muted">{}</td></tr>', _("本季度尚无任务。"))
+    due_of = _("按计划应完成:已生成 %(raised)d + 尚未生成 %(pending)d")
+    not_raised = esc(_("按计划在本期内到期、尚未生成的任务(系统提前 14 天生成任务),尚无可列出的任务"))
     list_url = page.list_url
     no_rate = esc(_("尚无已判定的任务(已完成、逾期完成或未完成)"))
     of = _("完成 %(done)d ÷ 已判定 %(decided)d")
@@ -213,11 +217,16 @@ def clause_rows(page):
         for key, query in windows:
             figures = row.month if key == "m" else row.quarter
             base = f"{list_url}?clause={clause}&amp;{query}"
+            title = esc(due_of % {"raised": figures.due - figures.pending, "pending": figures.pending})
+            cells.append(f'<td class="text-end" data-figure="{key}-due" data-expected="{figures.due}" '
+                         f'title="{title}">{figures.due}</td>')
             for name, state in FIGURE_STATES:
                 n = getattr(figures, name)
                 css = ' class="text-danger fw-semibold"' if name == "missed" and n else ""
                 cells.append(f'<td class="text-end"><a href="{base}{state}" data-figure="{key}-{name}" '
                              f'data-count="{n}"{css}>{n}</a></td>')
+            cells.append(f'<td class="text-end text-muted" data-figure="{key}-pending" '
+                         f'data-pending="{figures.pending}" title="{not_raised}">{figures.pending}</td>')
             rate = figures.rate
             if rate is None:
                 cells.append(f'<td class="text-end text-muted" data-figure="{key}-rate" title="{no_rate}">—</td>')

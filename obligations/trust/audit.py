@@ -53,7 +53,8 @@ def audit_key() -> bytes:
     return settings.PLEDGE_AUDIT_KEY.encode()
 
 
-def audit_record(*, at, action, obj=None, actor=None, platform=None, data=None) -> AuditEvent:
+def audit_record(*, at, action, obj=None, actor=None, platform=None, data=None, reanchor=False) -> AuditEvent:
+    """Append a record. `reanchor`: it may anchor a chain whose anchor is lost (audit_reanchor only)."""
     # No savepoint of its own: a failed record fails the change it records, as it must.
     with transaction.atomic(savepoint=False):
         if connection.vendor == "postgresql":
@@ -74,16 +75,19 @@ def audit_record(*, at, action, obj=None, actor=None, platform=None, data=None) 
         event.hash = event.compute_hash(audit_key())
         event.save()
         # Anchored only once committed: a rolled-back record must not become the anchor.
-        transaction.on_commit(lambda: anchor_advance(event.pk, event.hash, after=(last_id, last)), robust=True)
+        transaction.on_commit(lambda: anchor_advance(event.pk, event.hash, after=(last_id, last), start=reanchor),
+                              robust=True)
         return event
 
 
 # The anchor file, one entry per database (so a checkout switching between SQLite and
 # PostgreSQL, or the tests, never compare one database's chain with another's anchor):
 #   {"anchors": {"<database>": {"id", "hash", "at", "mac"}},
-#    "checkpoints": {"<database>": {"id", "hash", "count", "at", "mac"}}}
+#    "checkpoints": {"<database>": {"id", "hash", "count", "at", "mac"}},
+#    "checks": {"<database>": {"at", "ok", "reason", …, "mac"}}}
 # A checkpoint is the head of the last full walk that found the chain intact: pages resume
-# from it instead of walking the whole chain on every view (see audit_status).
+# from it instead of walking the whole chain on every view (see audit_status). A check is the
+# result of the last integrity check, failed ones too (trust/check_log.py).
 
 def _database_label() -> str:
     return f"{connection.vendor}:{connection.settings_dict['NAME']}"
@@ -98,8 +102,9 @@ def _anchor_mac(database: str, event_id: int, event_hash: str) -> str:
     return _mac("pledge-audit-anchor", database, event_id, event_hash)
 
 
-def _checkpoint_mac(database: str, entry: dict) -> str:
-    return _mac("pledge-audit-checkpoint", database, entry["id"], entry["hash"], entry["count"], entry["at"])
+def _entry_mac(section: str, database: str, entry: dict) -> str:
+    body = json.dumps({k: v for k, v in entry.items() if k != "mac"}, sort_keys=True, default=str)
+    return _mac(f"pledge-audit-{section}", database, body)
 
 
 def _anchor_path() -> Path:
@@ -111,10 +116,11 @@ def _read_state(path: Path) -> dict:
     try:
         state = json.loads(path.read_text())
     except FileNotFoundError:
-        return {"anchors": {}, "checkpoints": {}}
+        return {"anchors": {}, "checkpoints": {}, "checks": {}}
     if not isinstance(state, dict) or not isinstance(state.get("anchors"), dict):
         raise ValueError("not an audit anchor file")
     state.setdefault("checkpoints", {})
+    state.setdefault("checks", {})
     return state
 
 
@@ -143,17 +149,23 @@ def _write_state(path: Path, state: dict) -> None:
         raise
 
 
-def anchor_advance(event_id: int, event_hash: str, after=None) -> bool:
+def anchor_advance(event_id: int, event_hash: str, after=None, start=False) -> bool:
     """Move this database's anchor forward to (event_id, event_hash), a committed record.
     Never backwards, never over an anchor whose HMAC fails, and never past an anchored
     record that is no longer there: those are evidence, kept for verification to report.
     (After a deliberate reset of the database, remove the anchor file by hand.)
     `after` is the (id, hash) the record was chained onto, read under the chain's lock: when
-    that is the anchor, the anchored record was there, and is not looked up again."""
+    that is the anchor, the anchored record was there, and is not looked up again.
+    Without an anchor, only the chain's first record (chained onto nothing) starts one, or
+    an audited re-anchoring (`start`): a lost anchor may hide a cut tail, so it stays an
+    error until someone re-anchors on record (audit_reanchor)."""
     path, database = _anchor_path(), _database_label()
     try:
         with _locked_state(path) as state:
             current = state["anchors"].get(database)
+            if current is None and not start and (after is None or tuple(after) != (None, None)):
+                log.error("the audit chain of %s has no anchor: re-anchor it with verify_audit --reanchor", database)
+                return False
             if current is not None:
                 if not _anchor_valid(database, current):
                     log.error("audit anchor of %s fails its HMAC; left as it is for inspection", database)
@@ -195,6 +207,7 @@ class ChainCheck:
     TRUNCATED = "truncated"  # the head is behind the anchor: records at the end were removed
     ANCHOR_INVALID = "anchor_invalid"  # the anchor file is unreadable or its HMAC fails
     ANCHOR_MISMATCH = "anchor_mismatch"  # the anchored record is not the one the anchor names
+    UNANCHORED = "unanchored"  # records and no anchor: a lost anchor file may hide a cut tail
 
     count: int = 0
     head_id: int | None = None
@@ -222,6 +235,8 @@ class ChainCheck:
             self.TRUNCATED: _("链头 #%(head)s 落后于锚点 #%(id)s:末尾的记录被删除。"),
             self.ANCHOR_INVALID: _("链头锚点无法读取或其签名无效(锚点 #%(id)s)。"),
             self.ANCHOR_MISMATCH: _("锚点所记的记录 #%(id)s 已不是原来的记录。"),
+            self.UNANCHORED: _("链头 #%(head)s 没有锚点(锚点文件缺失):无法确认末尾没有记录被删除。请与保存的链头核对后,"
+                               "用 verify_audit --reanchor 登记重新锚定。"),
         }[self.reason]
         return _("审计链断裂:") + detail % {"id": self.broken_id if self.broken_id is not None else "-",
                                               "head": self.head_id if self.head_id is not None else "-"}
@@ -271,6 +286,8 @@ def audit_verify(*, resume: ChainCheck | None = None) -> ChainCheck:
         if not AuditEvent.objects.filter(pk=anchor["id"], hash=anchor["hash"]).exists():
             return _broken(check, anchor["id"], ChainCheck.ANCHOR_MISMATCH)
         check.anchor_id = anchor["id"]
+    elif check.head_id is not None:
+        return _broken(check, check.head_id, ChainCheck.UNANCHORED)
     return check
 
 
@@ -290,36 +307,50 @@ def audit_anchor_head(check: ChainCheck) -> bool:
     return anchored
 
 
-def _checkpoint_write(check: ChainCheck) -> None:
+def state_entry_write(section: str, entry: dict) -> None:
+    """Keep `entry` (with its HMAC) as this database's entry of `section` in the anchor file."""
     path, database = _anchor_path(), _database_label()
-    entry = {"id": check.head_id, "hash": check.head_hash, "count": check.count,
-             "at": (check.walked_at or timezone.now()).isoformat()}
-    entry["mac"] = _checkpoint_mac(database, entry)
+    entry = {**entry, "mac": _entry_mac(section, database, entry)}
     try:
         with _locked_state(path) as state:
-            state["checkpoints"][database] = entry
+            state.setdefault(section, {})[database] = entry
             _write_state(path, state)
     except (OSError, ValueError):
-        log.exception("could not write the audit checkpoint to %s", path)
+        log.exception("could not write the audit %s to %s", section, path)
 
 
-def _checkpoint_read() -> ChainCheck | None:
+def state_entry_read(section: str) -> dict | None:
+    """This database's entry of `section`, None when missing or its HMAC fails."""
     database = _database_label()
     try:
-        entry = _read_state(_anchor_path())["checkpoints"].get(database)
-        if entry is None or not hmac.compare_digest(_checkpoint_mac(database, entry), str(entry["mac"])):
+        entry = _read_state(_anchor_path()).get(section, {}).get(database)
+        if entry is None or not hmac.compare_digest(_entry_mac(section, database, entry), str(entry["mac"])):
             return None
-        return ChainCheck(count=int(entry["count"]), head_id=int(entry["id"]), head_hash=str(entry["hash"]),
-                          walked_at=datetime.fromisoformat(entry["at"]))
-    except (OSError, ValueError, KeyError, TypeError):
+        return entry
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
 
-def audit_status(*, max_age: timedelta = timedelta(hours=25)) -> ChainCheck:
+def _checkpoint_write(check: ChainCheck) -> None:
+    state_entry_write("checkpoints", {"id": check.head_id, "hash": check.head_hash, "count": check.count,
+                                      "at": (check.walked_at or timezone.now()).isoformat()})
+
+
+def _checkpoint_read() -> ChainCheck | None:
+    entry = state_entry_read("checkpoints")
+    try:
+        return entry and ChainCheck(count=int(entry["count"]), head_id=int(entry["id"]),
+                                    head_hash=str(entry["hash"]), walked_at=datetime.fromisoformat(entry["at"]))
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def audit_status(*, max_age: timedelta = timedelta(hours=25), full: bool = False) -> ChainCheck:
     """For pages: the chain checked from the last full walk's head on, provided that walk
-    is recent (the daily sweep repeats it); otherwise walked in full, and kept as the new
-    checkpoint. A record changed before the checkpoint is found by the next full walk."""
-    resume = _checkpoint_read()
+    is recent (the daily sweep repeats it) and `full` is not asked; otherwise walked in full,
+    and kept as the new checkpoint. A record changed before the checkpoint is found by the
+    next full walk."""
+    resume = None if full else _checkpoint_read()
     if resume is not None and resume.walked_at < timezone.now() - max_age:
         resume = None
     check = audit_verify(resume=resume)

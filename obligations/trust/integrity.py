@@ -1,7 +1,8 @@
 """The daily integrity sweep: is what we keep still what we recorded?
 
 `integrity_check(now)` verifies the audit chain end to end (and, when it holds, anchors
-its head), and re-hashes a seventh of the evidence files against their stored SHA-256:
+its head), checks each task's, case's and review's state against its trail
+(trail_states.py), keeps the result for the audit-log page (check_log.py), and re-hashes a seventh of the evidence files against their stored SHA-256:
 the files whose id modulo 7 equals the day number modulo 7, so every file is read once
 a week. A failure is logged and written to the outbox: one Notification of kind
 "integrity" a day for every officer of the affected platform and every site
@@ -26,7 +27,9 @@ from ..models import AuditEvent, Evidence, Membership, Notification, Role
 from ..models.evidence import evidence_storage
 from .access import is_site_admin
 from .audit import ChainCheck, audit_anchor_head, audit_record, audit_verify
+from .check_log import CheckResult, check_keep
 from .preferences import languages_of
+from .trail_states import StateDifference, trail_differences
 
 SHARES = 7  # a file is re-hashed every SHARES days
 CHUNK = 1 << 20
@@ -68,15 +71,28 @@ class Mismatch:
 
 
 @dataclass
+class StatesFound:
+    """Rows whose state is not the one their audit trail gives."""
+
+    differences: list[StateDifference]
+
+    def describe(self) -> str:
+        shown = "; ".join(str(d) for d in self.differences[:10])
+        return _("%(n)d 条任务、案件或审查的状态与其审计记录不符(数据库中被绕过应用修改):%(rows)s") % {
+            "n": len(self.differences), "rows": shown + ("…" if len(self.differences) > 10 else "")}
+
+
+@dataclass
 class IntegrityReport:
     chain: ChainCheck
     checked: int = 0
     mismatches: list[Mismatch] = field(default_factory=list)
     notified: int = 0
+    differences: list[StateDifference] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return self.chain.ok and not self.mismatches
+        return self.chain.ok and not self.mismatches and not self.differences
 
 
 def integrity_check(*, now: datetime) -> IntegrityReport:
@@ -86,7 +102,10 @@ def integrity_check(*, now: datetime) -> IntegrityReport:
     else:
         log.error("audit chain broken: %s (record %s, %s)", chain.reason, chain.broken_id, chain.describe())
     day = timezone.localdate(now)
-    report = IntegrityReport(chain=chain)
+    report = IntegrityReport(chain=chain, differences=trail_differences())
+    for difference in report.differences:
+        log.error("state changed below the app: %s", difference)
+    check_keep(CheckResult(at=now, chain=chain, differences=len(report.differences), by="integrity"))
     for evidence in evidence_share(day).select_related("platform").order_by("id").iterator(chunk_size=200):
         report.checked += 1
         found = file_sha256(evidence)
@@ -127,6 +146,8 @@ def _alert(report: IntegrityReport, now, day) -> int:
         problems[broken].append(report.chain)
     for m in report.mismatches:
         problems[m.evidence.platform_id].append(m)
+    if report.differences:
+        problems[None].append(StatesFound(report.differences))
     officers = defaultdict(set)
     for platform_id, user_id in Membership.objects.filter(
             platform_id__in=[p for p in problems if p is not None], role=Role.OFFICER).values_list(

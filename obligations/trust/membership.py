@@ -8,8 +8,10 @@ evidence, audit records): only the Membership row goes, and with it their name o
 platform's obligations, so that who does those tasks falls back to the role rule (see
 access.py) instead of to someone who can no longer see them.
 
+A member's full name and post (职务) on the platform are what the documents they sign print.
+
 Every change writes an audit record (platform.create, membership.add, membership.invite,
-membership.role, membership.remove) with its actor and platform.
+membership.role, membership.name, membership.remove) with its actor and platform.
 """
 
 from zoneinfo import available_timezones
@@ -206,6 +208,29 @@ def membership_change_role(*, membership, role, actor, now) -> Membership:
     audit_record(at=now, action="membership.role", obj=current, actor=actor, platform=platform,
                  data={"user": current.user.get_username(), "user_id": current.user_id, "from": old, "to": role})
     _forget_roles(actor, _cached_user(membership))
+    return current
+
+
+def member_titles(platform_id, user_ids) -> dict[int, dict]:
+    """{user id: {"name": full name (else the username), "post": post}} of these members. One query."""
+    rows = Membership.objects.filter(platform_id=platform_id, user_id__in=set(user_ids)).select_related("user")
+    return {m.user_id: {"name": m.display_name, "post": m.post} for m in rows}
+
+
+@transaction.atomic
+def membership_describe(*, membership, full_name: str, post: str, actor, now) -> Membership:
+    """Set how the platform's records name a member: full name and post."""
+    platform = _lock(membership.platform)
+    _refuse_unless_manager(actor, platform)
+    current = _current(membership, platform)
+    full_name, post = full_name.strip(), post.strip()
+    if (current.full_name, current.post) == (full_name, post):
+        return current
+    audit_record(at=now, action="membership.name", obj=current, actor=actor, platform=platform,
+                 data={"user": current.user.get_username(), "user_id": current.user_id,
+                       "from": [current.full_name, current.post], "to": [full_name, post]})
+    current.full_name, current.post = full_name, post
+    current.save(update_fields=["full_name", "post"])
     return current
 
 

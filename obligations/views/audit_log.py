@@ -1,18 +1,22 @@
 """The audit-log page of a platform, for its officers and auditors: the trail filtered
 by date, actor, action and object, newest first, 50 a page, under the chain's
 verification status (intact, or the first broken link): the records since the last full
-walk are checked on every view, the whole chain at least daily (trust/audit.audit_status)."""
+walk are checked on every view, the whole chain at least daily (trust/audit.audit_status),
+and when and with what result the records were last checked (trust/check_log.py): never
+"intact" after a failed check."""
 
 import json
 
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from ..forms.audit import AuditFilter
 from ..models import Platform
 from ..trust import access
-from ..trust.audit import audit_status, platform_trail
+from ..trust.audit import platform_trail
+from ..trust.check_log import page_status, status_text
 
 PAGE_SIZE = 50
 # Objects with a page of their own.
@@ -30,6 +34,10 @@ def audit_log(request, slug):
         event.detail = json.dumps(event.data, ensure_ascii=False, sort_keys=True) if event.data else ""
     query = request.GET.copy()
     query.pop("page", None)
+    chain, last = page_status(now=timezone.now())
+    last_at = last.at.astimezone(platform.tz) if last else None
     return render(request, "obligations/audit/log.html", {
-        "platform": platform, "form": form, "page": page, "query": query.urlencode(), "chain": audit_status(),
+        "platform": platform, "form": form, "page": page, "query": query.urlencode(), "chain": chain,
+        "intact": chain.ok and (last is None or last.ok), "status": status_text(chain, last), "last_check": last,
+        "last_check_at": last_at and f"{last_at:%Y-%m-%d %H:%M} (UTC{last_at.isoformat()[-6:]})",
     })

@@ -8,12 +8,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from ..errors import DomainError
 from ..forms.intake import LetterIntakeForm, ProposalForm
+from ..letters import furniture
 from ..letters.intake import apply_edits, letter_create_own, propose
-from ..letters.parser import parse_letter
+from ..letters.parser import read_document
 from ..letters.reading import LetterReadError, read_letter, read_pasted
 from ..letters.services import draft_letter
 from ..models import Platform, Role
@@ -39,6 +41,18 @@ def highlighted(text: str, spans: list[dict]):
         else:
             parts.append(format_html("{}", text[start:end]))
     return format_html_join("", "{}", ((p,) for p in parts))
+
+
+LEFT_OUT = {furniture.PAGE: gettext_lazy("页码"), furniture.SITE: gettext_lazy("网页内容"),
+            furniture.COLLECTION: gettext_lazy("合集标题")}
+
+
+def _document_lines(document, chosen: int) -> list[dict]:
+    """The pasted text line by line for the page: the chosen letter's lines as they are,
+    another letter's muted, and lines that are no letter's greyed with why."""
+    return [{"text": line.text, "reason": LEFT_OUT.get(line.left_out),
+             "state": "left-out" if line.left_out else "chosen" if line.letter == chosen else "other"}
+            for line in document.lines]
 
 
 def _read(request, form) -> str:
@@ -85,7 +99,13 @@ def letter_intake(request, slug):
     except LetterReadError as exc:
         form.add_error("file" if form.cleaned_data.get("file") else "text", str(exc))
         return render(request, "obligations/intake/letter_intake.html", context, status=400)
-    draft = propose(parse_letter(text))
+    document = read_document(text)
+    if not document.letters:
+        form.add_error("file" if form.cleaned_data.get("file") else "text",
+                       _("没有找到承诺书正文:读到的内容都是网页或页码等非正文内容。"))
+        return render(request, "obligations/intake/letter_intake.html", context, status=400)
+    chosen = min(form.cleaned_data.get("letter") or 0, len(document.letters) - 1)
+    draft = propose(document.letters[chosen])
     rows = _rows(draft, data if "accept" in data else None)
     if "accept" in data and all(r["form"].is_valid() for r in rows):
         for row in rows:
@@ -98,5 +118,7 @@ def letter_intake(request, slug):
             messages.success(request, _("已生成草稿第%(v)s版:请填写填空、核对条款与义务,预览后签署。")
                              % {"v": letter.version})
             return redirect("letter-edit", pk=letter.pk)
-    context.update(text=text, proposal=draft, rows=rows)
+    context.update(text=text, proposal=draft, rows=rows, letters=document.letters, chosen=chosen,
+                   lines=_document_lines(document, chosen),
+                   left_out=sum(1 for line in document.lines if line.left_out))
     return render(request, "obligations/intake/letter_review.html", context)

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ..errors import DomainError
-from ..forms.people import InvitationMail, MemberAddForm, MemberInviteForm, PlatformForm, RoleForm
+from ..forms.people import InvitationMail, MemberAddForm, MemberInviteForm, MemberNameForm, PlatformForm, RoleForm
 from ..models import Membership, Platform, Role
 from ..oversight.overview import platform_directory, platform_overview
 from ..trust import access
@@ -17,6 +17,7 @@ from ..trust.membership import (
     may_manage_members,
     membership_add,
     membership_change_role,
+    membership_describe,
     membership_invite,
     membership_remove,
     platform_create,
@@ -86,7 +87,9 @@ def _members_page(request, platform, *, add_form=None, invite_form=None):
     members = Membership.objects.filter(platform=platform).select_related("user").order_by("user__username")
     return render(request, "obligations/people/members.html", {
         "platform": platform,
-        "members": [(m, RoleForm(initial={"role": m.role}, prefix=f"m{m.pk}")) for m in members],
+        "members": [(m, RoleForm(initial={"role": m.role}, prefix=f"m{m.pk}"),
+                     MemberNameForm(initial={"full_name": m.full_name, "post": m.post}, prefix=f"n{m.pk}"))
+                    for m in members],
         "add_form": add_form or MemberAddForm(prefix="add"),
         "invite_form": invite_form or MemberInviteForm(prefix="invite"),
         "officers": sum(1 for m in members if m.role == Role.OFFICER),
@@ -161,6 +164,21 @@ def member_role(request, slug, pk):
         else:
             messages.success(request, _("%(username)s 的角色已改为%(role)s。")
                              % {"username": m.user.get_username(), "role": m.get_role_display()})
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return _after_change(request, m.platform)
+
+
+@require_POST
+def member_name(request, slug, pk):
+    m = _member(request, slug, pk)
+    form = MemberNameForm(request.POST, prefix=f"n{m.pk}")
+    try:
+        if not form.is_valid():
+            raise DomainError(" ".join(e for errors in form.errors.values() for e in errors))
+        m = membership_describe(membership=m, full_name=form.cleaned_data["full_name"], post=form.cleaned_data["post"],
+                                actor=request.user, now=timezone.now())
+        messages.success(request, _("%(username)s 的姓名与职务已保存。") % {"username": m.user.get_username()})
     except DomainError as exc:
         messages.error(request, exc.message)
     return _after_change(request, m.platform)

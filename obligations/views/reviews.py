@@ -13,6 +13,8 @@ from ..errors import DomainError
 from ..forms.reviews import ExplanationForm, FindingForm, RectificationForm, RefuseForm, SignForm
 from ..models import Occurrence, Platform, Review, ReviewFinding
 from ..oversight import reviews
+from ..oversight.period_status import as_of_text
+from ..oversight.report_documents import case_list_rows, letter_basis, shows_pending
 from ..oversight.review_snapshot import review_snapshot
 from ..trust import access
 
@@ -50,8 +52,11 @@ def review_detail(request, pk):
     snapshot = review.snapshot if review.state == Review.State.CLOSED else review_snapshot(review, now=timezone.now())
     tz = review.platform.tz
     return render(request, "obligations/reviews/review_detail.html", {
-        "review": review, "platform": review.platform, "snapshot": _labelled(snapshot), "role": role,
+        "review": review, "platform": review.platform, "snapshot": _labelled(snapshot), "role": role, "tz": tz,
+        "case_list": case_list_rows(snapshot.get("case_list", []), tz),
         "is_open": review.state == Review.State.OPEN,
+        "basis": letter_basis(snapshot.get("versions", [])), "as_of": as_of_text(snapshot["period"]),
+        "show_pending": shows_pending(snapshot["period"], snapshot["obligations"]),
         "date_from": review.period_start.astimezone(tz).date(), "date_to": snapshot["period"]["end"],
         "quorum": reviews.quorum(review), "signed": reviews.signed_count(review),
         "unexplained": sum(1 for e in snapshot["exceptions"] if not e["explanation"]),

@@ -21,8 +21,14 @@ def letter_adopt(*, letter: Letter, user=None, now) -> dict:
                                        state__in=Occurrence.TODO_STATES, completions__isnull=True)
     waived = 0
     if letter.past_periods == Letter.PastPeriods.NOT_APPLICABLE:
-        waived = before.update(state=Occurrence.State.WAIVED, waived_reason=str(NOT_APPLICABLE_REASON),
-                               state_changed_at=now)
+        ids = list(before.select_for_update(of=("self",)).order_by("id").values_list("id", flat=True))
+        if ids:
+            # The waiver on record first, naming each task (the database asks for it, migration 0014;
+            # verify_audit derives the tasks' states from it).
+            audit_record(at=now, action="occurrences.waive", obj=letter, actor=user, platform=letter.platform,
+                         data={"occurrences": ids, "reason": str(NOT_APPLICABLE_REASON)})
+            waived = Occurrence.objects.filter(id__in=ids).update(
+                state=Occurrence.State.WAIVED, waived_reason=str(NOT_APPLICABLE_REASON), state_changed_at=now)
     missed = occurrences_close_out(now=now)
     if waived or missed:
         audit_record(at=now, action="letter.adopt", obj=letter, actor=user, platform=letter.platform,

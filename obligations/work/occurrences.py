@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from ..errors import DomainError
 from ..models import Completion, Occurrence
+from ..schedule.local_time import zoned
 from ..trust.audit import audit_record
 
 # Steps of a case whose completion note is the outcome itself, so it may not be empty:
@@ -43,7 +44,7 @@ def occurrence_complete(*, occurrence: Occurrence, user, note: str = "", now, ev
             raise DomainError(_("该任务已由 %(user)s 完成,无需重复提交。") % {"user": occ.completed_by})
         raise DomainError(_("该任务已是“%(state)s”状态,无需重复提交。") % {"state": occ.get_state_display()})
     if occ.opens_at > now:
-        raise DomainError(_("该任务尚未开始(%(opens)s 开始),暂不能完成。") % {"opens": occ.opens_at})
+        raise DomainError(_("该任务尚未开始(%(opens)s 开始),暂不能完成。") % {"opens": zoned(occ.opens_at, occ.platform.tz)})
     if note_required(occ) and not (note or "").strip():
         raise DomainError(_("请填写处理意见:它是对投诉的正式答复,投诉人凭查询码可以看到。"), field="note")
     if occ.obligation.evidence_required and evidence_count < 1:
@@ -90,8 +91,9 @@ def occurrence_waive(*, occurrence: Occurrence, user, reason: str, now) -> Occur
     occ = _locked(occurrence)
     if occ.state not in Occurrence.TODO_STATES:
         raise DomainError(_("该任务已是“%(state)s”状态,不能豁免。") % {"state": occ.get_state_display()})
-    occ.state, occ.waived_reason, occ.state_changed_at = Occurrence.State.WAIVED, reason, now
-    occ.save(update_fields=["state", "waived_reason", "state_changed_at"])
+    # The record first: the database lets a task become waived only with its waiver on record (0014).
     audit_record(at=now, action="occurrence.waive", obj=occ, actor=user, platform=occ.platform,
                  data={"reason": reason})
+    occ.state, occ.waived_reason, occ.state_changed_at = Occurrence.State.WAIVED, reason, now
+    occ.save(update_fields=["state", "waived_reason", "state_changed_at"])
     return occ

@@ -159,6 +159,25 @@ def _materialize_chunk(chunk: list[Obligation], *, limit: datetime, now: datetim
     return created
 
 
+def unraised_slots(platform, *, after: datetime, until: datetime) -> list[tuple[Obligation, Slot]]:
+    """What the schedule still owes the days (after, until]: the slots due then of the
+    platform's live obligations that no sweep has raised yet, because they open past the
+    obligation's `materialized_until` (the sweep raises 14 days ahead). Exactly what the
+    materialize sweep will insert, computed as it computes it. One query, two more for the
+    official calendar when such an obligation counts working days."""
+    limit = until + timedelta(microseconds=1)
+    obligations = list(_due_obligations(limit).filter(platform=platform).select_related("clause"))
+    if not obligations:
+        return []
+    calendar = _calendar_for(obligations, None)[0]
+    out = []
+    for ob in obligations:
+        ob.platform = platform  # the zone of its periods, without a join
+        out.extend((ob, slot) for slot in obligation_slots(ob, ob.materialized_until, limit, calendar)
+                   if after < slot.due_at <= until)
+    return out
+
+
 def _calendar_for(chunk, calendar):
     """The calendar a chunk needs: the official one (loaded once per sweep) as soon as
     an obligation counts working days, else a plain one."""

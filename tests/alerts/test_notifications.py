@@ -295,3 +295,11 @@ def test_messages_about_a_cases_clocks_name_the_case_and_the_step(team):
     assert f"投诉举报 {case.number} · 7日内给出处理意见" in opened["decide"].subject
     assert f"/cases/{case.pk}/" in opened["respond"].body
     assert any(case.number in m.subject and "24小时内响应" in m.subject for m in mail.outbox)
+
+
+def test_a_message_gives_the_due_time_in_local_time_and_names_the_zone(team):
+    run(SIGNED_AT + 6 * H)  # 15:00 in Shanghai: check 2 falls due at 16:00 (08:00 UTC)
+    [soon] = Notification.objects.filter(kind="due_soon")
+    due = check(2).due_at
+    assert f"{(due + 8 * H):%m-%d} 16:00(北京时间)" in soon.subject, soon.subject
+    assert "08:00" not in soon.subject

@@ -16,6 +16,7 @@ from obligations.demo import DEMO_PASSWORD, demo_setup
 from obligations.models import Occurrence
 from obligations.tasks import run_sweeps as sweep
 from tests.browser.driver import login, make_driver, wait
+from tests.work.state_support import put_in_state
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -73,10 +74,10 @@ def busy_platform(now):
     rng = random.Random(5)
     for occ in Occurrence.objects.filter(platform=platform, due_at__lt=now).only("pk"):
         state = rng.choice(["done", "done", "done", "done_late", "missed", "waived"])
-        Occurrence.objects.filter(pk=occ.pk).update(state=state, waived_reason="测试" if state == "waived" else "")
+        put_in_state([occ.pk], state, reason="测试")
     late, _ = case_open(platform=platform, kind="complaint", description="两天前的投诉",
                         received_at=now - timedelta(days=2), now=now)
-    Occurrence.objects.filter(case=late, sequence=1).update(state="missed")
+    put_in_state(Occurrence.objects.filter(case=late, sequence=1).values_list("pk", flat=True), "missed")
     case_open(platform=platform, kind="incident", description="故障", received_at=now - timedelta(hours=1), now=now,
               severity="serious")
     assert Platform.objects.count() == 1
@@ -107,7 +108,7 @@ def test_officer_follows_each_kind_of_figure_to_as_many_rows(live_server):
             url = f"{live_server.url}/platforms/{platform.slug}/dashboard/"
             driver.get(url)
             selectors = ['[data-figure="overdue"]', '[data-figure="due-soon"]', '[data-figure="cases"]',
-                         '[data-figure="cases-late"]', '[data-figure="cases-serious"]', '[data-figure="m-due"]',
+                         '[data-figure="cases-late"]', '[data-figure="cases-serious"]', '[data-figure="m-open"]',
                          '[data-figure="q-missed"]', 'a[data-figure="heat"]', 'a[data-figure="trend"]',
                          'a[data-figure="line"]']
             for selector in selectors:

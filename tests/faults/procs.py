@@ -11,17 +11,11 @@ import time
 from pathlib import Path
 
 import redis
-from django.db import connection
+
+from tests.dbroles import database_url
 
 REPO = Path(__file__).resolve().parent.parent.parent
 CELERY_KEYS = ("celery", "unacked", "unacked_index", "unacked_mutex")
-
-
-def database_url() -> str:
-    """The test database (pytest-django's), for the subprocesses."""
-    s = connection.settings_dict
-    auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
-    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
 def clear_queues(url: str) -> None:
@@ -79,7 +73,8 @@ def stop_all(processes, timeout=15):
 
 
 def app_env(redis_url: str, **extra) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+    # As a deployment runs them: the app's role on the test database, no owner's credentials.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST") and k != "DATABASE_OWNER_URL"}
     env.update(DATABASE_URL=database_url(), REDIS_URL=redis_url, PYTHONPATH=str(REPO),
                DJANGO_SETTINGS_MODULE="compliance.settings", PLEDGE_BROKER_VISIBILITY_TIMEOUT="4",
                PLEDGE_BROKER_RESTORE_INTERVAL="1", PLEDGE_BROKER_RESTORE_THROTTLE="1",

@@ -8,7 +8,7 @@ import pytest
 from obligations.errors import DomainError
 from obligations.letters import template as tpl
 from obligations.letters.intake import apply_edits, letter_create_own, propose
-from obligations.letters.parser import parse_letter
+from obligations.letters.parser import parse_letter, parse_letters
 from obligations.letters.services import letter_fill, letter_sign
 from obligations.models import Letter, Obligation
 from obligations.work.sweeps import obligations_materialize
@@ -88,6 +88,40 @@ def test_blanks_where_the_seed_has_blanks():
                                                     for b in draft.blanks)
 
 
+@pytest.mark.parametrize("index,fixture", [(0, "letter1.txt"), (1, "letter2.txt")])
+def test_the_seed_page_pasted_as_it_stands_proposes_as_the_bare_letters(index, fixture):
+    # so the test above holds for the page too: each letter yields its template's obligations
+    page = (FIXTURES / "seed_page.txt").read_text(encoding="utf-8")
+    draft = propose(parse_letters(page)[index])
+    assert draft == proposals(fixture)
+    assert draft.title == "线上服务平台规范运营承诺书"
+
+
+def test_the_preamble_keeps_its_blank_and_the_signature_its_named_blanks():
+    draft = proposals("letter1.txt")
+    assert draft.preamble.startswith("为保证{b1}工作顺利开展")
+    signer = next(b for b in draft.blanks if b["label"] == "承诺人签名")
+    assert draft.signature == "承诺人签名:{%s}\n签订日期:{sign_date}" % signer["name"]
+
+
+SIGNED_LETTER = "承诺书\n1.平台每日巡检一次。\n法定代表人:__________\n日期:%s\n"
+
+
+def test_a_stated_date_is_the_drafts_signing_date(platform, officer):
+    draft = propose(parse_letter(SIGNED_LETTER % "2026年11月2日"))
+    assert draft.signature.endswith("日期:{sign_date}")
+    assert {"name": "sign_date", "label": "签订日期", "kind": "date", "default": "2026-11-02"} in draft.blanks
+    assert next(b for b in draft.blanks if b["name"] in draft.signature.split("{")[1])["label"] == "法定代表人"
+    letter = letter_create_own(platform=platform, draft=draft, user=officer, now=SIGNED_AT)
+    assert letter.values == {"sign_date": "2026-11-02"}
+
+
+def test_a_blank_date_is_the_signing_date_left_to_fill():
+    draft = propose(parse_letter(SIGNED_LETTER % "____年__月__日"))
+    assert draft.signature.endswith("日期:{sign_date}") and "__" not in draft.signature
+    assert {"name": "sign_date", "label": "签订日期", "kind": "date"} in draft.blanks
+
+
 def test_needs_review_comes_first():
     draft = proposals("letter1.txt")
     flagged = [p.flagged for p in draft.review_first]
@@ -97,7 +131,7 @@ def test_needs_review_comes_first():
 
 def test_a_letter_with_no_recognisable_clause_gives_plain_clauses():
     draft = propose(parse_letter("我们保证依法经营。\n\n每月检查一次服务质量。\n\n发现问题立即整改。"))
-    assert [p.number for p in draft.clauses] == ["一.1", "一.2", "一.3"]
+    assert [p.number for p in draft.clauses] == ["1", "2", "3"]
     assert draft.clauses[1].spec["period"] == "monthly"
 
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from obligations.letters.parser import parse_letter, parse_letters
+from obligations.letters.parser import parse_letter, parse_letters, read_document
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SCHEDULE_KEYS = ("kind", "frequency", "count", "deadlines", "retention", "continuous",
@@ -125,6 +125,104 @@ def test_a_collection_splits_into_its_letters():
     assert [letter.part for letter in three] == ["第(1)篇", "第(2)篇", "第(1)篇", "第(2)篇"]
 
 
+# --- a document as pasted: chrome, several letters, other styles ------------------------------
+
+PAGE = (FIXTURES / "seed_page.txt").read_text(encoding="utf-8")  # the web page, as scraped
+
+
+def test_the_seed_page_as_it_stands_gives_its_two_letters():
+    document = read_document(PAGE)
+    first, second = (letter.to_json() for letter in document.letters)
+    assert first == seed("letter1.txt")  # title, preamble, 一.1 … 四.4, signature: as the bare letter
+    assert second == seed("letter2.txt")  # cut short after 二.2, the page's tail left out
+    assert (first["title"], first["part"]) == ("线上服务平台规范运营承诺书", "第(1)篇")
+    assert first["preamble"] == "为保证__________工作顺利开展:"
+    assert [c["number"] for c in first["clauses"]][:5] == ["一.1", "一.2", "一.3", "一.4", "二.1"]
+    assert first["clauses"][-1]["number"] == "四.4"
+    assert [(b["name"], b["type"]) for b in first["signature_blanks"]] == [("承诺人签名", "text"), ("签订日期", "date")]
+    assert (second["title"], second["part"], second["signature"]) == ("线上服务平台规范运营承诺书", "第(2)篇", "")
+    assert second["clauses"][-1]["number"] == "二.2" and second["clauses"][-1]["text"].endswith("对于关键服务环节,承诺方")
+
+
+def test_no_line_of_the_page_chrome_reaches_a_letter():
+    document = read_document(PAGE)
+    left_out = [line.text for line in document.lines if line.left_out]
+    terms = [line for line in left_out if line.startswith(tuple(f"{n}. {n}、" for n in range(1, 8)))]
+    assert len(left_out) == 20 and len(terms) == 7  # the download terms, numbered like clauses
+    assert "线上服务平台规范运营承诺书5篇.docxVIP" in left_out and "线上服务平台规范运营承诺书5篇" in left_out
+    for letter in document.letters:
+        words = [letter.title, letter.preamble, letter.signature] + [c.text for c in letter.clauses]
+        assert set(left_out).isdisjoint(line for word in words if word for line in word.split("\n"))
+        assert not any(w in word for w in ("VIP", "原创力", "文档评论", "PAGE", "下载") for word in words if word)
+    assert [line.letter for line in document.lines if not line.left_out][0] == 0
+    assert {line.letter for line in document.lines if not line.left_out} == {0, 1}
+
+
+def test_parse_letter_of_the_page_is_its_first_letter():
+    assert parse_letter(PAGE).to_json() == seed("letter1.txt")
+
+
+def test_three_letters_in_one_file_are_three_letters():
+    third = ("线上服务平台规范运营承诺书第(3)篇\n本平台每日开展一次安全检查。\n本平台每季度向主管部门报送运营报告。\n"
+             "法定代表人:__________\n日期:____年__月__日\n")
+    text = PAGE.replace("您可能关注的文档", third + "您可能关注的文档")
+    letters = parse_letters(text)
+    assert [letter.part for letter in letters] == ["第(1)篇", "第(2)篇", "第(3)篇"]
+    # the second, cut short and unsigned, ends where the third's title begins
+    assert letters[1].clauses[-1].text.endswith("对于关键服务环节,承诺方")
+    assert [(c.number, c.reading.frequency) for c in letters[2].clauses] == [("1", "daily"), ("2", "quarterly")]
+    assert [(b.name, b.type) for b in letters[2].signature_blanks] == [("法定代表人", "text"), ("日期", "date")]
+
+
+ANOTHER_STYLE = """数据安全承诺书
+致XX市互联网信息办公室:
+为规范平台运营,保护用户合法权益,我公司郑重承诺如下:
+本公司每日开展一次安全巡检,发现隐患立即处置。
+本公司对用户投诉在24小时内响应,5个工作日内办结。
+本公司每季度向主管部门报送运营报告。
+特此承诺。
+承诺单位(盖章):__________
+法定代表人(签字):
+日期:____年__月__日
+"""
+
+
+def test_a_letter_without_numbering_reads_each_promising_paragraph_as_a_clause():
+    letter = parse_letter(ANOTHER_STYLE).to_json()
+    assert letter["title"] == "数据安全承诺书"
+    assert letter["preamble"] == "致XX市互联网信息办公室:\n为规范平台运营,保护用户合法权益,我公司郑重承诺如下:"
+    c = by_number(letter)
+    assert list(c) == ["1", "2", "3"]
+    assert (c["1"]["frequency"], c["1"]["count"]) == ("daily", 1)
+    assert c["2"]["kind"] == "event" and c["2"]["deadlines"] == [{"amount": 24, "unit": "hours"},
+                                                                  {"amount": 5, "unit": "working_days"}]
+    assert c["3"]["frequency"] == "quarterly"
+    assert letter["signature"].startswith("特此承诺。\n承诺单位")
+    assert [(b["name"], b["type"]) for b in letter["signature_blanks"]] == \
+           [("承诺单位", "text"), ("法定代表人", "text"), ("日期", "date")]
+    assert letter["signing_date"] is None
+
+
+def test_a_form_field_before_the_numbered_clauses_stays_in_the_preamble():
+    letter = parse_letter("数据安全承诺书\n本公司郑重承诺遵守以下规定。\n联系人:张三\n一、基本事项\n"
+                          "1.平台每日巡检一次。\n承诺人:__________\n").to_json()
+    assert letter["preamble"] == "本公司郑重承诺遵守以下规定。\n联系人:张三"
+    assert [c["number"] for c in letter["clauses"]] == ["一.1"] and letter["signature"] == "承诺人:__________"
+
+
+@pytest.mark.parametrize("text", ["平台每日开展一次安全检查。", "平台每日开展一次安全检查"])
+def test_one_unnumbered_sentence_is_one_clause(text):
+    letter = parse_letter(text).to_json()
+    assert (letter["title"], letter["preamble"]) == (None, "")
+    assert [(c["number"], c["text"], c["frequency"]) for c in letter["clauses"]] == [("1", text, "daily")]
+
+
+def test_sentences_with_no_word_of_promise_are_still_the_letters_clauses():
+    letter = parse_letter("致主管部门:\n本公司的客服电话为400-000-0000。\n").to_json()
+    assert letter["preamble"] == "致主管部门:"
+    assert [c["text"] for c in letter["clauses"]] == ["本公司的客服电话为400-000-0000。"]
+
+
 # --- the command ----------------------------------------------------------------------------
 
 def test_command_prints_the_contract_as_json():
@@ -150,6 +248,20 @@ def test_command_table_and_refusal(tmp_path):
     empty.write_bytes(b"")
     with pytest.raises(CommandError, match="文件为空"):
         call_command("parse_letter", str(empty), "--json")
+
+
+def test_command_takes_any_letter_of_a_page():
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    out = StringIO()
+    call_command("parse_letter", str(FIXTURES / "seed_page.txt"), "--letter", "2", "--json", stdout=out)
+    assert json.loads(out.getvalue()) == seed("letter2.txt")
+    out = StringIO()
+    call_command("parse_letter", str(FIXTURES / "seed_page.txt"), stdout=out)
+    assert "letter 1 of 2; 20 lines left out" in out.getvalue() and "四.4" in out.getvalue()
+    with pytest.raises(CommandError, match="共有 2 篇"):
+        call_command("parse_letter", str(FIXTURES / "seed_page.txt"), "--letter", "3")
 
 
 PIECES = ["一、", "（二）", "1.", "2、", "3）", "①", "第三条", "第一章", "每日", "每两年", "每10天", "____", "（  ）",

@@ -21,6 +21,7 @@ from obligations.work.evidence import completion_with_evidence
 from obligations.work.occurrences import occurrence_complete
 from obligations.work.sweeps import obligations_materialize
 from tests.cases.support import clocks, open_case
+from tests.work.state_support import put_in_state
 
 SH = ZoneInfo("Asia/Shanghai")
 SIGNED = datetime(2026, 9, 1, 9, 0, tzinfo=SH)
@@ -58,7 +59,7 @@ def tasks_with_states(platform, until, seed=7):
     for pk in Occurrence.objects.filter(platform=platform, case__isnull=True).values_list("pk", flat=True):
         by_state[rng.choice(STATES)].append(pk)
     for state, pks in by_state.items():
-        Occurrence.objects.filter(pk__in=pks).update(state=state, waived_reason="测试" if state == "waived" else "")
+        put_in_state(pks, state, reason="测试")
 
 
 def complaint(platform, user, received, respond_minutes=None, decide_days=None):

@@ -114,7 +114,11 @@ def closed_review(platform, snapshot=None, *, year=2026, quarter=4) -> Review:
     snapshot = snapshot or sample_snapshot(platform={"slug": platform.slug, "name": platform.name})
     start_month = (quarter - 1) * 3 + 1
     end = datetime(year + 1, 1, 1, tzinfo=SH) if quarter == 4 else datetime(year, start_month + 3, 1, tzinfo=SH)
-    return Review.objects.create(
+    review = Review.objects.create(
         platform=platform, year=year, quarter=quarter, period_start=datetime(year, start_month, 1, tzinfo=SH),
-        period_end=end, state=Review.State.CLOSED, opened_at=end, closed_at=datetime.fromisoformat(
-            snapshot["generated_at"]), snapshot=snapshot, seal=snapshot["seal"])
+        period_end=end, opened_at=end)
+    # Opened, then closed: the database refuses a review created closed (migration 0014).
+    review.state, review.snapshot, review.seal = Review.State.CLOSED, snapshot, snapshot["seal"]
+    review.closed_at = datetime.fromisoformat(snapshot["generated_at"])
+    review.save(update_fields=["state", "snapshot", "seal", "closed_at"])
+    return review

@@ -54,20 +54,22 @@ def test_period_archive_manifest_hashes_match_its_files(files):
     seal = archive.write_archive(out, archive.period_evidence(files, START, END), tz=SH, progress=steps.append)
     zf, raw, rows = read(out.getvalue())
     assert raw.startswith("\ufeff".encode())  # UTF-8 with BOM, for Excel
-    assert rows[0] == ["\ufeff条款", "任务", "周期", "文件", "SHA-256", "上传人", "上传时间", "留存至"]
+    assert rows[0] == ["\ufeff条款", "任务", "周期", "到期时间(北京时间)", "任务状态", "文件", "SHA-256", "上传人",
+                       "上传时间(北京时间)", "留存至"]
     body = rows[1:]
     inside = [e for e in Evidence.objects.filter(platform=files).select_related("occurrence")
               if START <= local_day(e.occurrence.due_at) <= END]
     assert len(body) == len(inside) == 4
-    assert {r[4] for r in body} == {e.sha256 for e in inside}
-    for clause, _task, _period, path, digest, uploader, uploaded_at, keep_until in body:
+    assert {r[6] for r in body} == {e.sha256 for e in inside}
+    uploads = {e.sha256: e.uploaded_at.astimezone(SH).strftime("%Y-%m-%d %H:%M:%S") for e in inside}
+    for clause, _task, _period, _due, _state, path, digest, uploader, uploaded_at, keep_until in body:
         assert sha256(zf.read(path)) == digest  # recomputed from the bytes in the zip
         assert path.startswith(f"files/{clause}/")
-        assert uploader in {"alice", "bob"} and datetime.fromisoformat(uploaded_at).utcoffset() == timedelta(hours=8)
+        assert uploader in {"alice", "bob"} and uploaded_at == uploads[digest]  # local, as the header says
         assert date.fromisoformat(keep_until) >= date(2029, 11, 1)
     assert "outside.txt" not in " ".join(zf.namelist())
     assert {r[1] for r in body} == {"安全检查", "服务数据合规性审计"}
-    assert ["2026-11-03"] == sorted({r[2] for r in body if r[3].endswith("截图.pdf")})
+    assert ["2026-11-03"] == sorted({r[2] for r in body if r[5].endswith("截图.pdf")})
     assert zf.read(archive.SEAL).decode().splitlines()[0] == seal == sha256(raw)
     assert steps == sorted(steps) and steps[-1] == 95
 
@@ -84,9 +86,9 @@ def test_review_archive_holds_the_snapshots_files_and_the_reviews_seal(files):
     seal = archive.write_archive(out, archive.review_evidence(files, review.snapshot), tz=SH, seal=review.seal)
     zf, _raw, rows = read(out.getvalue())
     assert seal == review.seal == zf.read(archive.SEAL).decode().splitlines()[0]
-    assert [r[4] for r in rows[1:]] == [e["sha256"] for e in listed]
+    assert [r[6] for r in rows[1:]] == [e["sha256"] for e in listed]
     for row in rows[1:]:
-        assert sha256(zf.read(row[3])) == row[4]
+        assert sha256(zf.read(row[5])) == row[6]
 
 
 def test_a_file_missing_from_the_evidence_is_refused_by_name(files):
@@ -120,7 +122,7 @@ def test_two_files_of_one_task_under_one_name_both_kept(platform, officer, staff
     out = io.BytesIO()
     archive.write_archive(out, archive.period_evidence(platform, START, END), tz=SH)
     zf, _raw, rows = read(out.getvalue())
-    paths = [r[3] for r in rows[1:]]
+    paths = [r[5] for r in rows[1:]]
     assert paths == [f"files/三.2/{check.pk}/记录.txt", f"files/三.2/{check.pk}/记录 (2).txt"]
     assert [zf.read(p) for p in paths] == [b"first\n", b"corrected\n"]
 

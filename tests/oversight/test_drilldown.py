@@ -15,6 +15,7 @@ from obligations.models import Obligation, Occurrence, Platform, Role
 from obligations.oversight.drilldown import OccurrenceFilter
 from obligations.work.sweeps import obligations_materialize
 from tests.conftest import SIGNED_AT, make_user
+from tests.work.state_support import put_in_state
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 20, 15, tzinfo=SH)
@@ -43,9 +44,7 @@ def filled(people, platform, officer):
         who = rng.choice(list(people.values())) if state in ("done", "done_late") else None
         groups[(state, who)].append(pk)
     for (state, who), pks in groups.items():
-        Occurrence.objects.filter(pk__in=pks).update(
-            state=state, completed_by=who, completed_at=NOW if who else None,
-            waived_reason="test" if state == "waived" else "")
+        put_in_state(pks, state, completed_by=who, completed_at=NOW if who else None)
     return platform
 
 

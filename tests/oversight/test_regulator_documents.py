@@ -66,3 +66,36 @@ def test_regulator_docx_says_when_no_review_closed(report):
     text = "\n".join(p.text for p in Document(io.BytesIO(regulator_documents.regulator_docx(data))).paragraphs)
     assert "报告期内没有已签署关闭的季度审查。" in text
     assert "报告期内没有已签署关闭的季度审查" in flat(pdf_text(regulator_documents.regulator_pdf(data)))
+
+
+def test_regulator_docx_is_a4_in_chinese_and_says_what_the_pdf_says(report, platform):
+    from docx.oxml.ns import qn
+    from docx.shared import Mm
+
+    data, _review = report
+    doc = Document(io.BytesIO(regulator_documents.regulator_docx(data)))
+    section = doc.sections[0]
+    assert (round(section.page_width / Mm(1)), round(section.page_height / Mm(1))) == (210, 297)
+    for style in ("Normal", "Heading 1", "Table Grid"):
+        lang = doc.styles[style].element.rPr.find(qn("w:lang"))
+        assert (lang.get(qn("w:val")), lang.get(qn("w:eastAsia"))) == ("zh-CN", "zh-CN"), style
+    paragraphs = "\n".join(p.text for p in doc.paragraphs)
+    cells = [[c.text for c in row.cells] for table in doc.tables for row in table.rows]
+    pdf = flat(pdf_text(regulator_documents.regulator_pdf(data)))
+    # The promise broken on average (35 min against 30), and November's month, in both.
+    assert "超过承诺上限。" in paragraphs and flat("超过承诺上限。") in pdf
+    assert any(row[0] == "2026-11" and row[-1] == "超过承诺上限" for row in cells)
+    assert any(row[0] == "2026-10" and row[-1] == "达标" for row in cells)
+    assert re.search(r"2026-11.{0,40}超过承诺上限", pdf)
+    # The cases of the period, one line each, in local time.
+    numbers = [c["number"] for c in data["service"]["case_list"]]
+    assert len(numbers) == 2
+    first = next(row for row in cells if row[0] == numbers[0])
+    assert first[1:5] == ["投诉举报", "2026-10-12 09:00", "2026-10-12 09:20", "2026-10-14 09:00"]
+    assert flat(" ".join(first[:5])) in pdf
+    second = next(row for row in cells if row[0] == numbers[1])
+    assert second[2:5] == ["2026-11-03 09:00", "2026-11-03 09:50", "—"]
+    # The legal representative signs and the company seals, with the date, on both.
+    for line in ("法定代表人签字:", "单位盖章:", "日期:"):
+        assert line in paragraphs and flat(line) in pdf, line
+    assert paragraphs.index("法定代表人签字:") > paragraphs.index("报送单位:")

@@ -120,7 +120,7 @@ def test_query_count_is_constant_as_data_grows(data, staff):
     closed_review(data)
     closed_review(data, sample_snapshot(), year=2026, quarter=3)  # outside: Q3
     after = count()
-    assert after == before <= 8, (before, after)
+    assert after == before <= 10, (before, after)  # the case list reads its cases and their clocks
 
 
 def test_default_period_is_the_letters_cadence_period_just_ended(data):

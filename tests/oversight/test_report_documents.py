@@ -70,11 +70,11 @@ def test_pdf_without_the_fonts_is_refused_with_what_to_install(settings, tmp_pat
 def test_review_xlsx_has_a_sheet_per_part_with_the_figures(snapshot):
     steps = []
     book = load_workbook(io.BytesIO(report_documents.review_xlsx(snapshot, progress=steps.append)))
-    assert book.sheetnames == ["概况", "义务履行", "案件处理", "响应时长", "异常说明", "整改措施", "风险排查结果",
-                               "佐证材料", "签署"]
+    assert book.sheetnames == ["概况", "义务履行", "案件处理", "案件清单", "响应时长", "异常说明", "整改措施",
+                               "风险排查结果", "佐证材料", "签署"]
     rows = list(book["义务履行"].iter_rows(values_only=True))
     assert rows[0][:3] == ("条款", "义务", "应办")
-    assert ("三.2", "安全检查", 276, 268, 5, 2, 1, 0, "99.3%") in rows
+    assert ("三.2", "安全检查", 276, 268, 5, 2, 1, 0, pytest.approx(273 / 275)) in rows
     assert rows[-1][1:8] == ("合计", 295, 283, 7, 3, 1, 1)
     assert ("投诉举报", 41, 39, 38, 2) in list(book["案件处理"].iter_rows(values_only=True))
     assert ("2026-11", 15, 33.2, 75.5, 30, "超标") in list(book["响应时长"].iter_rows(values_only=True))
@@ -102,3 +102,34 @@ def test_text_people_wrote_is_printed_as_text_not_markup():
                                           "author": "carol", "at": "2027-01-06T10:00:00+08:00"}])
     text = flat(pdf_text(report_documents.review_pdf(snapshot)))
     assert flat('<img src="file:///etc/passwd">越权<b>粗体</b>') in text
+
+
+def test_review_xlsx_holds_real_dates_and_numbers(snapshot):
+    from datetime import date, datetime
+
+    book = load_workbook(io.BytesIO(report_documents.review_xlsx(snapshot)))
+    rates = [row[-1] for row in book["义务履行"].iter_rows(min_row=2)]
+    assert all(isinstance(c.value, int | float) and c.number_format == "0.0%" for c in rates if c.value is not None)
+    assert rates[0].value == pytest.approx(273 / 275)
+    months = {row[0].value: row for row in book["响应时长"].iter_rows(min_row=2)}
+    assert months["2026-12"][2].value == 21.8 and months["2026-12"][2].number_format == "0.0"  # 21.75, rounded
+    exceptions = list(book["异常说明"].iter_rows(min_row=2))
+    assert exceptions[1][3].value == datetime(2027, 1, 1, 0, 0) and exceptions[1][3].number_format == "yyyy-mm-dd hh:mm"
+    assert book["异常说明"]["D1"].value == "到期时间(北京时间)"
+    evidence = list(book["佐证材料"].iter_rows(min_row=2))
+    assert evidence[0][6].value == datetime(2026, 10, 30, 17, 5) and evidence[0][7].value == datetime(2029, 11, 1)
+    assert evidence[0][7].number_format == "yyyy-mm-dd"
+    summary = {row[0]: row[1:] for row in book["概况"].iter_rows(values_only=True)}
+    assert summary["期间"][:2] == (datetime(2026, 10, 1), datetime(2026, 12, 31))
+    assert summary["生成时间(北京时间)"][0] == datetime(2027, 1, 8, 16, 20) and summary["时区"][0] == "北京时间"
+    assert date(2027, 1, 15) == [r[2].value for r in book["整改措施"].iter_rows(min_row=2)][1].date()
+
+
+def test_old_snapshots_in_utc_print_in_local_time_and_name_the_zone():
+    snapshot = sample_snapshot(signatures=[{"user": "sue", "decision": "sign", "reason": "",
+                                            "at": "2027-01-08T00:40:00+00:00"}])
+    snapshot["generated_at"] = "2027-01-08T00:40:00+00:00"
+    text = flat(pdf_text(report_documents.review_pdf(snapshot)))
+    assert flat("数据冻结时间 2027-01-08 08:40(北京时间)") in text  # header and body agree
+    assert "2027-01-0808:40" in text and "00:40" not in text
+    assert flat("文中时间均为北京时间。") in text

@@ -2,7 +2,7 @@
 quarter ends, the 四.1 task is due 15 days later, and closing the review completes it:
 on time within the 15 days, late after. Until it is due it is nobody's overdue."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import pytest
 

@@ -1,14 +1,25 @@
 """The seal of a closed review and verify_review."""
 
 
-import pytest
+import io
+import json
 
-from obligations.models import Evidence, Occurrence
+import pytest
+from django.test import override_settings
+from openpyxl import load_workbook
+
+from obligations.models import AuditEvent, Evidence, Occurrence
+from obligations.oversight.report_documents import review_pdf, review_xlsx
 from obligations.oversight.reviews import (
     review_sign,
 )
+from obligations.oversight.seal import KEYED, LEGACY, seal_algorithm, seal_differences, seal_of
+from obligations.trust.audit import audit_record
 from tests.conftest import PDF_BYTES
 from tests.oversight.conftest import AFTER_Q4, explain_all, pdf
+from tests.oversight.export_support import flat, pdf_text
+from tests.oversight.review_sample import closed_review, sample_snapshot
+from tests.trust.owner_sql import owner_execute
 
 
 def test_verify_review_names_a_changed_a_removed_and_an_added_file(quarter, group, officer, staff, capsys):
@@ -36,3 +47,70 @@ def test_verify_review_names_a_changed_a_removed_and_an_added_file(quarter, grou
     assert f"evidence {first.pk} changed" in out and f"evidence {second.pk} removed" in out
     assert f"evidence {added.pk} added" in out
 
+
+
+@pytest.fixture
+def sealed(quarter, group, officer):
+    explain_all(quarter, officer)
+    quarter.platform.review_quorum = 1
+    quarter.platform.save()
+    return review_sign(review=quarter, user=group[0], password="pw-sue", now=AFTER_Q4)
+
+
+def close_record(review):
+    return AuditEvent.objects.get(action="review.close", object_id=str(review.pk))
+
+
+def test_the_seal_is_keyed_and_the_sealed_review_witnesses_the_chain_head(sealed):
+    snapshot, record = sealed.snapshot, close_record(sealed)
+    assert snapshot["seal_algorithm"] == KEYED and record.data == {"seal": sealed.seal, "algorithm": KEYED}
+    assert sealed.seal != seal_of({k: v for k, v in snapshot.items() if k != "seal_algorithm"})  # not plain SHA-256
+    before = AuditEvent.objects.filter(id__lt=record.pk).order_by("id")
+    assert snapshot["audit_head"] == {"count": before.count(), "hash": before.last().hash}
+    head = f'{snapshot["audit_head"]["count"]}:{snapshot["audit_head"]["hash"]}'
+    assert head in flat(pdf_text(review_pdf(snapshot)))
+    summary = load_workbook(io.BytesIO(review_xlsx(snapshot))).worksheets[0]
+    assert ["审计链链头", head] in [[c.value for c in row][:2] for row in summary.iter_rows()]
+    assert seal_differences(sealed) == []
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_snapshot_rewritten_with_its_seal_recomputed_is_named(sealed, settings, capsys):
+    from django.core.management import CommandError, call_command
+
+    original = sealed.seal
+    forged = {**sealed.snapshot, "exceptions": []}  # the quarter's exceptions gone from the record
+    plain = {k: v for k, v in forged.items() if k != "seal_algorithm"}  # "sealed" with the public SHA-256
+    with override_settings(PLEDGE_AUDIT_KEY="a guessed key"):
+        guessed = seal_of(forged)  # or an HMAC without the key
+    for snapshot, seal in ((plain, seal_of(plain)), (forged, guessed)):
+        owner_execute("UPDATE obligations_review SET snapshot = %s, seal = %s WHERE id = %s",
+                      [json.dumps({**snapshot, "seal": seal}), seal, sealed.pk])
+        with pytest.raises(CommandError):
+            call_command("verify_review", "alpha", "2026Q4")
+        out = capsys.readouterr().out
+        assert "DOES NOT hold" in out
+        assert f"seal {sealed.pk} changed: sealed {original} at closing (record #{close_record(sealed).pk}), " \
+               f"{seal} now" in out
+
+
+def test_a_review_sealed_before_the_key_is_checked_as_sealed_and_against_its_record(platform, officer):
+    """Sealed with plain SHA-256 (its snapshot names no algorithm), as before migration 0014:
+    the seal printed in its reports stays valid, and its review.close record holds it."""
+    def sealed_as_before(**changes):
+        snapshot = {**sample_snapshot(platform={"slug": platform.slug, "name": platform.name}, **changes),
+                    "completions": []}
+        return {**snapshot, "seal": seal_of(snapshot)}
+
+    legacy = closed_review(platform, sealed_as_before())
+    assert seal_algorithm(legacy.snapshot) == LEGACY
+    assert [d.detail for d in seal_differences(legacy)] == ["no intact review.close record holds the seal"]
+    audit_record(at=AFTER_Q4, action="review.close", obj=legacy, actor=officer, platform=platform,
+                 data={"seal": legacy.seal})
+    assert seal_differences(legacy) == []
+    rewritten = closed_review(platform, sealed_as_before(findings=[]), quarter=3)  # a rewrite, SHA-256 recomputed
+    audit_record(at=AFTER_Q4, action="review.close", obj=rewritten, actor=officer, platform=platform,
+                 data={"seal": legacy.seal})
+    [difference] = seal_differences(rewritten)
+    assert (difference.what, difference.change) == ("seal", "changed") and legacy.seal in difference.detail

@@ -1,11 +1,13 @@
 """The database itself keeps the records (migration 0008): audit records never change or
 go, completions only gain their reopening, once, and evidence is never truncated.
-On PostgreSQL in the test database; on SQLite in an in-memory database built from the
-models, with the same install function the migration runs."""
+On PostgreSQL in the test database, as the app's role (which may not even TRUNCATE) and
+as the tables' owner; on SQLite in an in-memory database built from the models, with the
+same install function the migration runs."""
 
 import importlib
 from datetime import timedelta
 
+import psycopg2
 import pytest
 from django.db import DatabaseError, connection, transaction
 from django.db.utils import ConnectionHandler
@@ -15,19 +17,16 @@ from obligations.tasks import run_sweeps as sweep
 from obligations.work.evidence import completion_with_evidence
 from obligations.work.occurrences import occurrence_complete, occurrence_reopen
 from tests.conftest import SIGNED_AT
+from tests.dbroles import owner_connection
 from tests.work.test_evidence import pdf
 
 guard = importlib.import_module("obligations.migrations.0008_append_only")
 NOW = SIGNED_AT + timedelta(hours=1)
 
 
-def refused(statement, params=()):
+def refused(statement, params=(), match="permanent"):
     """The statement fails in the database (its savepoint rolls back, the test goes on)."""
-    with pytest.raises(DatabaseError, match="permanent"), transaction.atomic(), connection.cursor() as cur:
-        if statement.startswith("TRUNCATE"):
-            # The test's own inserts leave deferred foreign-key checks pending, which TRUNCATE
-            # would refuse first; run them now, so the refusal seen is the trigger's.
-            cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    with pytest.raises(DatabaseError, match=match), transaction.atomic(), connection.cursor() as cur:
         cur.execute(statement, params)
 
 
@@ -50,7 +49,7 @@ def test_audit_records_refuse_update_delete_and_truncate(done):
     event = AuditEvent.objects.order_by("id").first()
     refused("UPDATE obligations_auditevent SET action = 'x' WHERE id = %s", [event.pk])
     refused("DELETE FROM obligations_auditevent WHERE id = %s", [event.pk])
-    refused("TRUNCATE obligations_auditevent CASCADE")
+    refused("TRUNCATE obligations_auditevent CASCADE", match="permission denied")  # the owner's: below
     with pytest.raises(DatabaseError), transaction.atomic():
         AuditEvent.objects.filter(pk=event.pk).update(action="x")  # the ORM's bulk path too
     assert AuditEvent.objects.get(pk=event.pk).action == event.action
@@ -59,8 +58,6 @@ def test_audit_records_refuse_update_delete_and_truncate(done):
 @pytest.mark.postgres
 def test_completions_refuse_delete_truncate_and_other_updates(done):
     refused("DELETE FROM obligations_completion WHERE id = %s", [done.pk])
-    refused("TRUNCATE obligations_completion CASCADE")
-    refused("TRUNCATE obligations_occurrence CASCADE")  # cascades to completions: refused as well
     refused("UPDATE obligations_completion SET note = 'rewritten' WHERE id = %s", [done.pk])
     refused("UPDATE obligations_completion SET completed_at = completed_at - interval '1 day' WHERE id = %s",
             [done.pk])
@@ -85,9 +82,15 @@ def test_a_completion_is_reopened_once_and_only_that(done, officer, staff):
 
 
 @pytest.mark.postgres
-def test_evidence_refuses_truncate(done):
-    refused("TRUNCATE obligations_evidence CASCADE")
-    assert Evidence.objects.count() == 1
+@pytest.mark.django_db(transaction=True)
+def test_truncate_is_refused_to_the_owner_too(done):
+    """The app's role may not TRUNCATE at all; the tables' owner may, and the triggers refuse
+    it (a TRUNCATE of occurrences cascades to completions: refused as well)."""
+    for table in ("auditevent", "completion", "occurrence", "evidence"):
+        refused(f"TRUNCATE obligations_{table} CASCADE", match="permission denied")
+        with pytest.raises(psycopg2.DatabaseError, match="permanent"), owner_connection() as owner:
+            owner.cursor().execute(f"TRUNCATE obligations_{table} CASCADE")
+    assert Evidence.objects.count() == 1 and Completion.objects.filter(pk=done.pk).exists()
 
 
 @pytest.fixture

@@ -1,14 +1,14 @@
 """The audit chain: keyed hashes, links, and the head anchored outside the database.
 
 The attacks below act as someone who holds the database (not the key, not the anchor
-file): they first lift the append-only triggers (tests/trust/test_append_only.py shows
-that the database refuses otherwise), then change, delete or re-chain records."""
+file): they first lift the append-only triggers as the tables' owner (tests/dbroles.py;
+tests/trust/test_append_only.py shows that the database refuses otherwise), then change,
+delete or re-chain records."""
 
 import hashlib
 import importlib
 import io
 import json
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 
-from obligations.models import AuditEvent, Completion
+from obligations.models import AuditEvent
 from obligations.trust.audit import (
     GENESIS,
     ChainCheck,
@@ -26,19 +26,12 @@ from obligations.trust.audit import (
     audit_record,
     audit_verify,
 )
-from tests.conftest import SIGNED_AT
+from tests.conftest import SIGNED_AT, anchor_as_committed
+from tests.dbroles import guard_lifted
 
 guard = importlib.import_module("obligations.migrations.0008_append_only")
-
-
-@contextmanager
-def guard_lifted():
-    """As a database superuser would: drop the triggers, act, put them back."""
-    guard.uninstall(connection)
-    try:
-        yield
-    finally:
-        guard.install(connection, Completion)
+# The owner lifts the guard on a connection of its own: the test's rows must be committed.
+lifts_the_guard = pytest.mark.django_db(transaction=True)
 
 
 def sql(statement, params=()):
@@ -49,6 +42,7 @@ def sql(statement, params=()):
 @pytest.fixture
 def chain(signed_letter, platform, officer, django_capture_on_commit_callbacks):
     """Six records, committed (so anchored) as in production."""
+    anchor_as_committed()  # the letter's two
     with django_capture_on_commit_callbacks(execute=True):
         for i in range(4):
             audit_record(at=SIGNED_AT + timedelta(minutes=i), action="test.step", obj=platform, actor=officer,
@@ -70,10 +64,15 @@ def test_every_state_change_is_chained_and_verifies(signed_letter):
     actions = list(AuditEvent.objects.values_list("action", flat=True))
     assert actions[:2] == ["letter.create", "letter.sign"]
     check = audit_verify()
-    assert check.ok and check.count == 2 and not check.anchored  # not committed yet in this test: no anchor
+    # Not committed yet in this test: no anchor, which verification reports (it may hide a cut tail).
+    assert (check.reason, check.count, check.broken_id) == (ChainCheck.UNANCHORED, 2, second_id())
     first, second = AuditEvent.objects.order_by("id")
     assert first.prev_hash == GENESIS and second.prev_hash == first.hash
     assert first.hash != hashlib.sha256(first.payload()).hexdigest()  # keyed, not the public algorithm
+
+
+def second_id():
+    return AuditEvent.objects.order_by("id").values_list("id", flat=True)[1]
 
 
 def test_audit_rows_refuse_to_change(signed_letter):
@@ -103,6 +102,7 @@ def test_a_rolled_back_record_does_not_move_the_anchor(chain, platform, django_c
     assert audit_verify().ok
 
 
+@lifts_the_guard
 def test_verify_audit_names_a_changed_record(chain):
     victim = chain[2]
     with guard_lifted():
@@ -113,6 +113,7 @@ def test_verify_audit_names_a_changed_record(chain):
         verify_command()
 
 
+@lifts_the_guard
 def test_verify_audit_names_the_record_after_a_deleted_one(chain):
     with guard_lifted():
         sql("DELETE FROM obligations_auditevent WHERE id = %s", [chain[3].pk])
@@ -122,6 +123,7 @@ def test_verify_audit_names_the_record_after_a_deleted_one(chain):
         verify_command()
 
 
+@lifts_the_guard
 def test_verify_audit_catches_a_cut_tail_by_the_anchor(chain):
     with guard_lifted():
         sql("DELETE FROM obligations_auditevent WHERE id >= %s", [chain[4].pk])
@@ -133,6 +135,7 @@ def test_verify_audit_catches_a_cut_tail_by_the_anchor(chain):
         verify_command()
 
 
+@lifts_the_guard
 def test_a_new_record_does_not_move_the_anchor_past_a_cut(chain, platform, django_capture_on_commit_callbacks):
     with guard_lifted():
         sql("DELETE FROM obligations_auditevent WHERE id >= %s", [chain[4].pk])
@@ -154,6 +157,7 @@ def test_a_record_chained_onto_the_anchor_moves_it_without_looking_the_anchor_up
     assert audit_verify().ok
 
 
+@lifts_the_guard
 def test_a_record_chained_after_a_cut_of_the_anchored_record_alone_leaves_the_anchor(
         chain, platform, django_capture_on_commit_callbacks):
     with guard_lifted():
@@ -163,6 +167,7 @@ def test_a_record_chained_after_a_cut_of_the_anchored_record_alone_leaves_the_an
     assert [a["id"] for a in anchor_file().values()] == [chain[-1].pk]  # chained onto chain[-2]: looked up, gone
 
 
+@lifts_the_guard
 def test_verify_audit_catches_a_record_rechained_with_the_public_algorithm(chain):
     """The attacker rewrites a record and recomputes every later hash with plain SHA-256,
     the algorithm the source code shows; without the key the first rewritten one fails."""
@@ -183,6 +188,7 @@ def test_verify_audit_catches_a_record_rechained_with_the_public_algorithm(chain
         verify_command()
 
 
+@lifts_the_guard
 def test_an_anchor_forged_without_the_key_is_invalid(chain):
     with guard_lifted():
         sql("DELETE FROM obligations_auditevent WHERE id >= %s", [chain[4].pk])
@@ -197,12 +203,32 @@ def test_an_anchor_forged_without_the_key_is_invalid(chain):
     assert not anchor_advance(chain[3].pk + 100, "f" * 64)  # left alone: it is evidence
 
 
-def test_a_lost_anchor_file_is_anchored_again_after_a_full_verification(chain):
+def test_a_lost_anchor_file_is_an_error_until_re_anchored_on_record(chain, platform,
+                                                                    django_capture_on_commit_callbacks):
     settings.PLEDGE_AUDIT_ANCHOR.unlink()
     check = audit_verify()
-    assert check.ok and not check.anchored
-    assert audit_anchor_head(check)
-    assert audit_verify().anchor_id == chain[-1].pk
+    assert (check.reason, check.broken_id) == (ChainCheck.UNANCHORED, chain[-1].pk)
+    assert not audit_anchor_head(check)  # the daily sweep does not paper over it
+    with django_capture_on_commit_callbacks(execute=True):  # nor does the next record
+        audit_record(at=SIGNED_AT + timedelta(days=1), action="test.after", platform=platform)
+    assert not settings.PLEDGE_AUDIT_ANCHOR.exists() or not anchor_file()
+    with pytest.raises(CommandError, match="unanchored"):
+        verify_command()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("verify_audit", "--reanchor", "--reason", "锚点文件随容器丢失", stdout=io.StringIO())
+    event = AuditEvent.objects.order_by("id").last()
+    assert (event.action, event.data["reason"], event.data["count"]) == ("audit.reanchor", "锚点文件随容器丢失", 7)
+    out = verify_command()
+    assert out.startswith("OK 8 records") and f"re-anchored at #{event.pk}" in out and "锚点文件随容器丢失" in out
+
+
+@lifts_the_guard
+def test_a_lost_anchor_with_a_cut_tail_is_reported(chain):
+    with guard_lifted():
+        sql("DELETE FROM obligations_auditevent WHERE id >= %s", [chain[4].pk])
+    settings.PLEDGE_AUDIT_ANCHOR.unlink()
+    with pytest.raises(CommandError, match=rf"#{chain[3].pk}.*\[unanchored, #{chain[3].pk}\]"):
+        verify_command()
 
 
 def test_the_anchor_only_moves_forward(chain):
@@ -210,6 +236,7 @@ def test_the_anchor_only_moves_forward(chain):
     assert [a["id"] for a in anchor_file().values()] == [chain[-1].pk]
 
 
+@lifts_the_guard
 def test_the_migration_rekeys_a_plain_chain_as_far_as_it_holds(chain):
     """Records written before the keyed hash carry plain SHA-256: migration 0008 re-hashes
     them with the key while their old chain holds, and leaves a break where it found it."""
@@ -221,7 +248,6 @@ def test_the_migration_rekeys_a_plain_chain_as_far_as_it_holds(chain):
             sql("UPDATE obligations_auditevent SET prev_hash = %s, hash = %s WHERE id = %s",
                 [event.prev_hash, event.hash, event.pk])
             prev = event.hash
-        settings.PLEDGE_AUDIT_ANCHOR.unlink()
         assert audit_verify().reason == ChainCheck.HASH
         guard.rekey(apps, None)
         assert audit_verify().ok
@@ -246,6 +272,7 @@ def test_the_key_comes_from_the_settings(chain, settings):
     assert (check.broken_id, check.reason) == (chain[0].pk, ChainCheck.HASH)
 
 
+@lifts_the_guard
 def test_pages_resume_from_the_last_full_walk_and_walk_again_daily(chain, platform, settings):
     from obligations.trust.audit import audit_status
 
@@ -266,6 +293,7 @@ def test_pages_resume_from_the_last_full_walk_and_walk_again_daily(chain, platfo
     assert audit_status(max_age=timedelta(0)).broken_id == chain[2].pk
 
 
+@lifts_the_guard
 def test_a_checkpoint_forged_without_the_key_is_ignored(chain, settings):
     from obligations.trust.audit import audit_status
 

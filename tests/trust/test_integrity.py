@@ -3,7 +3,6 @@ broken audit chain, reaches the platform's officer and every site administrator,
 replaced file is never served under its original hash."""
 
 import hashlib
-import importlib
 import logging
 from datetime import datetime, time, timedelta
 
@@ -14,7 +13,6 @@ from compliance.celery import app
 from obligations import tasks
 from obligations.models import (
     AuditEvent,
-    Completion,
     Evidence,
     Notification,
     Occurrence,
@@ -27,11 +25,11 @@ from obligations.tasks import run_sweeps as sweep
 from obligations.trust.audit import audit_verify
 from obligations.trust.integrity import SHARES, evidence_share, integrity_check
 from obligations.work.evidence import completion_with_evidence
-from tests.conftest import PDF_BYTES, SIGNED_AT, make_user
+from tests.conftest import PDF_BYTES, SIGNED_AT, anchor_as_committed, make_user
+from tests.dbroles import guard_lifted
 from tests.trust.people_support import make_site_admin
 from tests.work.test_evidence import pdf
 
-guard = importlib.import_module("obligations.migrations.0008_append_only")
 NOW = SIGNED_AT + timedelta(hours=1)
 
 
@@ -42,6 +40,7 @@ def files(signed_letter, staff):
     occ = Occurrence.objects.get(obligation__key="三.2", opens_at__lte=NOW, due_at__gt=NOW)
     completion_with_evidence(occurrence=occ, user=staff, note="", now=NOW,
                              files=[pdf(f"check-{i}.pdf", PDF_BYTES + b"%" + bytes([65 + i])) for i in range(3)])
+    anchor_as_committed()
     return list(Evidence.objects.order_by("id"))
 
 
@@ -126,15 +125,14 @@ def test_files_of_other_days_are_left_for_their_day(files, people):
     assert not any(m.evidence.pk == files[0].pk for m in report.mismatches)
 
 
+@pytest.mark.django_db(transaction=True)  # the owner lifts the guard on a connection of its own
 def test_a_broken_chain_alerts_and_an_intact_one_is_anchored(files, people, caplog):
     report = integrity_check(now=NOW)
     assert report.ok and report.notified == 0 and not alerts()
     assert audit_verify().anchored  # the sweep anchored the head it verified
     victim = AuditEvent.objects.filter(platform__slug="alpha").order_by("id")[1]
-    guard.uninstall(connection)
-    with connection.cursor() as cur:
+    with guard_lifted(), connection.cursor() as cur:
         cur.execute("UPDATE obligations_auditevent SET data = '{}' WHERE id = %s", [victim.pk])
-    guard.install(connection, Completion)
     with caplog.at_level(logging.ERROR, logger="obligations.trust.integrity"):
         report = integrity_check(now=NOW + timedelta(days=1))
     assert not report.chain.ok and report.chain.broken_id == victim.pk

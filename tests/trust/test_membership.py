@@ -17,15 +17,17 @@ from obligations.trust.access import roles_of
 from obligations.trust.audit import audit_verify
 from obligations.trust.membership import (
     may_manage_members,
+    member_titles,
     membership_add,
     membership_change_role,
+    membership_describe,
     membership_invite,
     membership_remove,
     platform_create,
 )
 from obligations.work.evidence import completion_with_evidence
 from tests.concurrency import run_at_once
-from tests.conftest import PDF_BYTES, SIGNED_AT, make_user
+from tests.conftest import PDF_BYTES, SIGNED_AT, anchor_as_committed, make_user
 from tests.trust.people_support import audits, make_site_admin
 
 NOW = SIGNED_AT + timedelta(hours=1)
@@ -251,6 +253,7 @@ def test_a_removed_member_keeps_their_history(platform, people, signed_letter):
     assert record.data["user"] == "bob" and record.data["role"] == "staff"
     assert record.data["unassigned"] == ["三.2"]
     assert roles_of(User.objects.get(pk=staff.pk)) == {}
+    anchor_as_committed()
     assert audit_verify().ok
 
 
@@ -284,3 +287,19 @@ def test_the_chosen_template_is_the_one_the_first_draft_starts_from(admin, clien
     client.force_login(officer.user)
     client.post(reverse("letter-start", args=[platform.slug]))
     assert platform.letters.get().template == "platform-operation-2"
+
+
+def test_the_officer_names_a_member_and_their_post(platform, people):
+    sue = Membership.objects.get(user=people["supervisor"])
+    membership_describe(membership=sue, full_name=" 苏珊 ", post="监督小组组长", actor=people["officer"], now=NOW)
+    sue.refresh_from_db()
+    assert (sue.full_name, sue.post) == ("苏珊", "监督小组组长")
+    [record] = audits("membership.name")
+    assert (record.actor, record.data["from"], record.data["to"]) == (people["officer"], ["", ""], ["苏珊", "监督小组组长"])
+    membership_describe(membership=sue, full_name="苏珊", post="监督小组组长", actor=people["officer"], now=NOW)
+    assert len(audits("membership.name")) == 1  # nothing changed, nothing recorded
+    titles = member_titles(platform.pk, [people["supervisor"].pk, people["staff"].pk])
+    assert titles[people["supervisor"].pk] == {"name": "苏珊", "post": "监督小组组长"}
+    assert titles[people["staff"].pk] == {"name": "bob", "post": ""}  # no name kept: the username
+    with pytest.raises(PermissionDenied):
+        membership_describe(membership=sue, full_name="x", post="y", actor=people["staff"], now=NOW)

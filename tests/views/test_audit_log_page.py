@@ -1,19 +1,18 @@
 """The audit-log page: officers and auditors read their platform's trail, filtered and
 paged, under the chain's verification status."""
 
-import importlib
 import re
 from datetime import timedelta
 
 import pytest
 from django.db import connection
 
-from obligations.models import AuditEvent, Completion, Platform, Role
+from obligations.models import AuditEvent, Platform, Role
 from obligations.trust.audit import audit_record
 from tests.cases.support import open_case
-from tests.conftest import SIGNED_AT, make_user
+from tests.conftest import SIGNED_AT, anchor_as_committed, make_user
+from tests.dbroles import guard_lifted
 
-guard = importlib.import_module("obligations.migrations.0008_append_only")
 URL = "/platforms/alpha/audit/"
 
 
@@ -48,6 +47,7 @@ def test_the_menu_links_it_for_officers_and_auditors(signed_letter, people, clie
 
 def test_the_platforms_trail_newest_first_with_its_members_sign_ins(signed_letter, people, client):
     audit_record(at=SIGNED_AT, action="test.elsewhere", platform=people["other"])
+    anchor_as_committed()
     response = page(client, people["auditor"])  # this sign-in is in the trail too
     own = list(AuditEvent.objects.filter(platform__slug="alpha").values_list("pk", flat=True))
     sign_in = AuditEvent.objects.get(action="auth.login", actor=people["auditor"]).pk
@@ -87,13 +87,24 @@ def test_fifty_a_page(signed_letter, people, client):
     assert len(ids(second)) == 10 and max(ids(second)) < min(ids(first))
 
 
+@pytest.mark.django_db(transaction=True)  # the owner lifts the guard on a connection of its own
 def test_a_broken_chain_is_named_at_the_top(signed_letter, people, client):
     victim = AuditEvent.objects.get(action="letter.create")
-    guard.uninstall(connection)
-    with connection.cursor() as cur:
+    with guard_lifted(), connection.cursor() as cur:
         cur.execute("UPDATE obligations_auditevent SET actor_id = NULL WHERE id = %s", [victim.pk])
-    guard.install(connection, Completion)
     text = page(client, people["officer"]).content.decode()
     assert f'id="chain-status" data-ok="0" data-broken="{victim.pk}"' in text
     assert f"记录 #{victim.pk} 的内容与其哈希不符" in text
     assert f'<tr data-id="{victim.pk}" class="table-danger">' in text
+
+
+def test_times_are_the_platforms_local_time_and_the_column_names_it(people, client, platform):
+    platform.timezone = "Asia/Tokyo"
+    platform.save()
+    at = SIGNED_AT.replace(second=5)  # 01:00:05 UTC, 10:00:05 in Tokyo (09:00:05 in Shanghai)
+    record = audit_record(at=at, action="test.tokyo", obj=platform, actor=people["officer"], platform=platform, data={})
+    html = page(client, people["officer"]).content.decode()
+    row = re.search(rf'<tr data-id="{record.pk}".*?</tr>', html, re.S).group(0)
+    local = at.astimezone(platform.tz).strftime("%Y-%m-%d %H:%M:%S")
+    assert local in row and local.endswith("10:00:05")
+    assert "时间(UTC+9)" in html

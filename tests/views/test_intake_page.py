@@ -52,6 +52,48 @@ def test_accepting_with_a_correction_makes_a_draft(client, officer, url):
     assert (handling["key"], handling["kind"], handling["trigger"]) == ("三.2.2", "event", "incident")
 
 
+PAGE = (Path(__file__).parent.parent / "letters" / "fixtures" / "seed_page.txt").read_text(encoding="utf-8")
+
+
+def test_a_pasted_web_page_offers_its_letters_and_greys_its_chrome(client, officer, url):
+    client.force_login(officer)
+    response = client.post(url, {"text": PAGE, "read": "1"})
+    html = response.content.decode()
+    assert response.context["chosen"] == 0 and len(response.context["letters"]) == 2
+    assert html.count('type="radio" name="letter"') == 2 and 'id="letter-0" checked' in html  # the choice
+    assert "第(1)篇" in html and "第(2)篇" in html and "20 行不是承诺书正文" in html
+    greyed = [line["text"] for line in response.context["lines"] if line["state"] == "left-out"]
+    assert len(greyed) == 20 and "查看更多" in greyed
+    assert html.count('class="doc-line doc-line-left-out text-body-tertiary"') == 20
+    assert [r["proposal"].number for r in response.context["rows"]][-1] == "四.3"  # letter 1, needs-review first
+    assert 'id="proposal-1"' not in html  # no download term became a clause
+    assert response.context["proposal"].title == "线上服务平台规范运营承诺书"
+
+
+def test_the_officer_takes_the_second_letter_of_the_file(client, officer, url):
+    client.force_login(officer)
+    page = client.post(url, {"text": PAGE, "letter": "1", "read": "1"})
+    assert page.context["chosen"] == 1 and 'id="letter-1" checked' in page.content.decode()
+    assert {r["proposal"].number for r in page.context["rows"]} == {"一.1", "一.2", "一.3", "二.1", "二.2"}
+    data = {"text": PAGE, "letter": "1", "accept": "1"}
+    for row in page.context["rows"]:
+        for name, value in row["form"].initial.items():
+            if name == "include":
+                if value:
+                    data[f"{row['form'].prefix}-{name}"] = "on"
+            elif value not in (None, ""):
+                data[f"{row['form'].prefix}-{name}"] = value
+    assert client.post(url, data).status_code == 302
+    letter = Letter.objects.get()
+    assert letter.preamble.startswith("承诺方类型:") and letter.clauses.get(number="一.1").title == "服务内容规范"
+
+
+def test_a_page_with_no_letter_in_it_is_refused_with_a_reason(client, officer, url):
+    client.force_login(officer)
+    response = client.post(url, {"text": "查看更多\n第 1 页 共 2 页\n相关文档", "read": "1"})
+    assert response.status_code == 400 and "没有找到承诺书正文" in response.content.decode()
+
+
 def docx_bytes(paragraphs):
     import docx
 

@@ -408,3 +408,22 @@ def test_the_switcher_lists_the_users_platforms(client, people, two_platforms):
     assert f'href="{reverse("dashboard", args=["alpha"])}"' in switcher
     assert f'href="{reverse("dashboard", args=["beta"])}"' in switcher
     assert reverse("platform-overview") in switcher and reverse("platform-new") not in switcher
+
+
+def test_the_officer_keeps_members_names_and_posts_on_the_members_page(client, people, platform):
+    c = as_user(client, people["officer"])
+    sue = member(people["supervisor"], platform)
+    response = c.post(reverse("member-name", args=["alpha", sue.pk]),
+                      {f"n{sue.pk}-full_name": "苏珊", f"n{sue.pk}-post": "监督小组组长"})
+    assert response.status_code == 302
+    sue.refresh_from_db()
+    assert (sue.full_name, sue.post) == ("苏珊", "监督小组组长")
+    page = c.get(reverse("platform-members", args=["alpha"])).content.decode()
+    assert 'value="苏珊"' in page and 'value="监督小组组长"' in page
+    too_long = c.post(reverse("member-name", args=["alpha", sue.pk]), {f"n{sue.pk}-full_name": "名" * 101},
+                      follow=True).content.decode()
+    assert "100" in too_long  # the refusal says the limit
+    sue.refresh_from_db()
+    assert sue.full_name == "苏珊"
+    assert as_user(client, people["staff"]).post(reverse("member-name", args=["alpha", sue.pk]),
+                                                 {f"n{sue.pk}-full_name": "x"}).status_code == 403

@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from obligations.models import Occurrence, Review, Role
@@ -48,8 +49,22 @@ def test_workspace_shows_figures_exceptions_and_links(client, officer, review):
     client.force_login(officer)
     html = client.get(reverse("review-detail", args=[review.pk])).content.decode()
     assert 'id="review-obligations"' in html and 'data-obligation="三.2"' in html
-    assert "?clause=三.2&state=missed&date_from=2026-10-01&date_to=2026-12-31" in html
+    assert "?obligation=三.2&state=missed&date_from=2026-10-01&date_to=2026-12-31" in html
     assert "待说明" in html and "explain-form" in html  # the officer explains
+
+
+def test_workspace_names_its_letter_version_and_a_running_quarter(client, officer, review):
+    def page(at):
+        with time_machine.travel(at, tick=False):
+            client.force_login(officer)
+            return client.get(reverse("review-detail", args=[review.pk])).content.decode()
+
+    running = page(datetime(2026, 12, 7, 2, 0, tzinfo=UTC))
+    assert "依据承诺书第 1 版(2026-11-02 签署)" in running
+    assert "截至 2026-12-07 10:00(UTC+8),期间未结束" in running and "尚未生成" in running
+    # Over, but the sweep has raised tasks only to 24 November: what it owes is still shown apart.
+    over = page(AFTER_Q4)
+    assert "期间未结束" not in over and "尚未生成" in over
 
 
 def test_officer_explains_and_supervisor_records_a_finding(client, officer, sue, review):

@@ -16,6 +16,7 @@ from obligations.work.occurrences import occurrence_complete, occurrence_waive
 from obligations.work.sweeps import obligations_materialize, occurrences_close_out
 from tests.cases.support import open_case
 from tests.conftest import SIGNED_AT, make_user
+from tests.work.state_support import put_in_state
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = SIGNED_AT  # Monday 2 November 2026, 09:00 in Shanghai
@@ -211,7 +212,7 @@ def test_sections_equal_an_independent_bucketing(team, platform, now, who):
     for pk in Occurrence.objects.values_list("pk", flat=True):
         by_state[rng.choice(STATES)].append(pk)
     for state, ids in by_state.items():
-        Occurrence.objects.filter(pk__in=ids).update(state=state, waived_reason="test" if state == "waived" else "")
+        put_in_state(ids, state)
 
     user = team[who]
     occurrences = list(Occurrence.objects.filter(platform=platform).select_related("obligation"))

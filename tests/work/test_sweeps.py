@@ -1,6 +1,7 @@
 """The sweeps on PostgreSQL: idempotent, concurrent-safe, catching up after downtime."""
 
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
@@ -16,6 +17,7 @@ from obligations.work.sweeps import (
     materialize_range,
     obligations_materialize,
     occurrences_close_out,
+    unraised_slots,
 )
 from tests.concurrency import run_at_once
 from tests.conftest import SIGNED_AT, make_user
@@ -187,3 +189,21 @@ def test_no_report_for_the_quarter_that_ended_as_the_letter_took_effect(platform
     letter_sign(letter=letter, user=officer, now=datetime(2026, 10, 5, tzinfo=tz))
     obligations_materialize(now=datetime(2026, 10, 5, tzinfo=tz))
     assert not Occurrence.objects.filter(obligation__key="四.1", period_start__lt=datetime(2026, 10, 1, tzinfo=tz))
+
+
+def test_unraised_slots_are_what_the_sweep_raises_next(signed_letter):
+    """Before a sweep, the slots it has not raised yet; after it, exactly those are rows."""
+    sh = ZoneInfo("Asia/Shanghai")
+    platform = signed_letter.platform
+    obligations_materialize(now=datetime(2026, 12, 7, 10, tzinfo=sh))  # 14 days ahead
+    after, until = datetime(2026, 12, 1, tzinfo=sh), datetime(2027, 1, 1, tzinfo=sh)
+    in_december = Occurrence.objects.filter(platform=platform, due_at__gt=after, due_at__lte=until)
+    raised = in_december.count()
+    owed = unraised_slots(platform, after=after, until=until)
+    assert owed and all(after < slot.due_at <= until for _ob, slot in owed)
+    obligations_materialize(now=datetime(2026, 12, 7, 10, tzinfo=sh), horizon=timedelta(days=60))
+    assert in_december.count() == raised + len(owed)
+    assert {(ob.pk, slot.due_at, slot.sequence) for ob, slot in owed} == set(
+        in_december.filter(opens_at__gte=datetime(2026, 12, 21, 10, tzinfo=sh)).values_list(
+            "obligation_id", "due_at", "sequence"))
+    assert unraised_slots(platform, after=after, until=until) == []

@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from obligations.letters.parser import parse_letter
+from obligations.letters.parser import read_document
 from obligations.letters.reading import LetterReadError, read_letter
 
 
@@ -19,6 +19,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", help="a .txt (UTF-8 or GB18030) or .docx letter")
         parser.add_argument("--json", action="store_true", help="print one JSON object")
+        parser.add_argument("--letter", type=int, default=1,
+                            help="which letter of a file holding several (第(1)篇, 第(2)篇 …); 1 is the first")
 
     def handle(self, *args, file, **options):
         path = Path(file)
@@ -27,13 +29,19 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"无法读取文件 {file}: {exc.strerror}") from None
         try:
-            letter = parse_letter(read_letter(data, path.name)).to_json()
+            document = read_document(read_letter(data, path.name))
         except LetterReadError as exc:
             raise CommandError(exc.message) from None
+        if not 1 <= options["letter"] <= len(document.letters):
+            raise CommandError(f"文件中共有 {len(document.letters)} 篇承诺书,没有第 {options['letter']} 篇。")
+        letter = document.letters[options["letter"] - 1].to_json()
         if options["json"]:
             self.stdout.write(json.dumps(letter, ensure_ascii=False))
             return
         self.stdout.write(f"{letter['title'] or '(无标题)'} {letter['part'] or ''}".rstrip())
+        left_out = sum(1 for line in document.lines if line.left_out)
+        self.stdout.write(f"letter {options['letter']} of {len(document.letters)}; "
+                          f"{left_out} lines left out (not a letter's text)")
         self.stdout.write(f"{'clause':<8} {'kind':<10} {'frequency':<12} {'count':<7} {'deadlines':<22} "
                           f"{'review':<6} text")
         for c in letter["clauses"]:

@@ -7,7 +7,7 @@ from obligations.oversight.seal import review_verify
 
 
 class Command(BaseCommand):
-    help = ("Recompute a closed review's seal and name each evidence file or completion changed, removed or "
+    help = ("Recompute a closed review's seal, check it against its review.close audit record, and name each evidence file or completion changed, removed or "
             "added since it closed. Exits 1 when anything differs.")
 
     def add_arguments(self, parser):
@@ -27,7 +27,8 @@ class Command(BaseCommand):
         if review.state != Review.State.CLOSED:
             raise CommandError(f"{platform} {review.label} 的审查尚未关闭,没有封签可核对。")
         intact, differences = review_verify(review)
-        self.stdout.write(f"seal {review.seal} {'matches its snapshot' if intact else 'DOES NOT match its snapshot'}")
+        verdict = "holds (the snapshot's, and the one sealed at closing)" if intact else "DOES NOT hold"
+        self.stdout.write(f"seal {review.seal} {verdict}")
         for d in differences:
             self.stdout.write(str(d))
         if not intact or differences:

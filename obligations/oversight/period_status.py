@@ -1,0 +1,26 @@
+"""Whether the period a page or a report shows is over, and as of when its figures stand:
+a running period's figures are a state of affairs at an instant, not its outcome."""
+
+from datetime import datetime
+
+from django.utils.translation import gettext as _
+
+
+def zone_of(value: datetime) -> str:
+    """The UTC offset of an aware time, as people read it: UTC+8, UTC+5:30, UTC-3."""
+    minutes = int(value.utcoffset().total_seconds() // 60)
+    sign, minutes = ("+" if minutes >= 0 else "-"), abs(minutes)
+    return f"UTC{sign}{minutes // 60}" + (f":{minutes % 60:02d}" if minutes % 60 else "")
+
+
+def period_status(until: datetime, now: datetime, tz) -> dict:
+    """JSON-able: is the period ending at `until` still running at `now`, and `now` local."""
+    return {"running": now < until, "as_of": now.astimezone(tz).isoformat(timespec="seconds")}
+
+
+def as_of_text(status: dict) -> str:
+    """"截至 2026-12-07 10:07(UTC+8),期间未结束" for a running period, else ""."""
+    if not status.get("running"):
+        return ""
+    at = datetime.fromisoformat(status["as_of"])
+    return _("截至 %(time)s(%(zone)s),期间未结束") % {"time": at.strftime("%Y-%m-%d %H:%M"), "zone": zone_of(at)}

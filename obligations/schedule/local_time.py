@@ -1,0 +1,78 @@
+"""The time people read: an instant in the platform's local time, and the zone named.
+
+Pages, review snapshots, the reports (PDF, XLSX, DOCX), the archive manifest and the
+notifications all write a time through here, so a task due at 00:00 Beijing time reads
+"2026-12-08 00:00" everywhere and each says it is 北京时间. An ISO string with any offset
+(old snapshots kept UTC) is read as the instant it names and shown in local time.
+"""
+
+from datetime import UTC, datetime, timedelta, tzinfo
+
+from django.utils.translation import gettext as _
+
+# Zones people call by a name rather than an offset; the name's English says its offset.
+BEIJING = ("Asia/Shanghai", "Asia/Chongqing", "Asia/Chungking", "Asia/Harbin", "PRC")
+
+
+def instant(value) -> datetime | None:
+    """A datetime, or an ISO 8601 string, as an aware instant (a naive one is UTC, as stored)."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
+def local(value, tz: tzinfo) -> datetime | None:
+    """The instant in the zone `tz`, aware."""
+    moment = instant(value)
+    return moment.astimezone(tz) if moment else None
+
+
+def local_iso(value, tz: tzinfo) -> str | None:
+    """The instant as ISO 8601 in local time with its offset (2026-12-08T00:00:00+08:00): what
+    a snapshot stores, readable as it is and exact as an instant."""
+    moment = local(value, tz)
+    return moment.isoformat() if moment else None
+
+
+def naive_local(value, tz: tzinfo) -> datetime | None:
+    """Local wall-clock time without a zone: what a spreadsheet cell can hold (its header names the zone)."""
+    moment = local(value, tz)
+    return moment.replace(tzinfo=None) if moment else None
+
+
+def stamp(value, tz: tzinfo, *, seconds: bool = False, year: bool = True) -> str:
+    """"2026-12-08 00:00" in local time ("12-08 00:00" without the year); "" for none."""
+    moment = local(value, tz)
+    if moment is None:
+        return ""
+    return moment.strftime(("%Y-%m-%d" if year else "%m-%d") + (" %H:%M:%S" if seconds else " %H:%M"))
+
+
+def utc_offset(tz: tzinfo, at: datetime | None = None) -> str:
+    """The zone's offset from UTC at `at` (now's offset for a zone without summer time):
+    "UTC+8", "UTC+5:30", "UTC-3", "UTC"."""
+    offset = (at or datetime.now(tz)).astimezone(tz).utcoffset() or timedelta(0)
+    minutes = int(offset.total_seconds()) // 60
+    if not minutes:
+        return "UTC"
+    sign, minutes = ("+" if minutes > 0 else "-"), abs(minutes)
+    hours, rest = divmod(minutes, 60)
+    return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
+
+
+def zone_name(tz: tzinfo, at: datetime | None = None) -> str:
+    """How a document names its times' zone, in the active language: 北京时间 ("Beijing
+    time (UTC+8)"), else the offset from UTC ("UTC+9")."""
+    if str(getattr(tz, "key", tz)) in BEIJING:
+        return _("北京时间")
+    return utc_offset(tz, at)
+
+
+def zoned(value, tz: tzinfo, *, seconds: bool = False, year: bool = True) -> str:
+    """A time with its zone, for a line read on its own (a message): "2026-12-08 00:00(北京时间)"."""
+    text = stamp(value, tz, seconds=seconds, year=year)
+    return _("%(time)s(%(zone)s)") % {"time": text, "zone": zone_name(tz, instant(value))} if text else ""

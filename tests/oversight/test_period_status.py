@@ -1,0 +1,23 @@
+"""A running period says as of when its figures stand, in local time with the offset named."""
+
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from obligations.oversight.period_status import as_of_text, period_status, zone_of
+
+SH = ZoneInfo("Asia/Shanghai")
+
+
+def test_the_offset_is_named_as_people_read_it():
+    assert zone_of(datetime(2026, 12, 7, 10, tzinfo=SH)) == "UTC+8"
+    assert zone_of(datetime(2026, 12, 7, 10, tzinfo=timezone(timedelta(hours=5, minutes=30)))) == "UTC+5:30"
+    assert zone_of(datetime(2026, 12, 7, 10, tzinfo=timezone(timedelta(hours=-3)))) == "UTC-3"
+
+
+def test_a_running_period_says_so_and_an_ended_one_says_nothing():
+    end = datetime(2027, 1, 1, tzinfo=SH)
+    running = period_status(end, datetime(2026, 12, 7, 2, 5, tzinfo=timezone.utc), SH)
+    assert running == {"running": True, "as_of": "2026-12-07T10:05:00+08:00"}
+    assert as_of_text(running) == "截至 2026-12-07 10:05(UTC+8),期间未结束"
+    ended = period_status(end, end, SH)
+    assert ended["running"] is False and as_of_text(ended) == ""
