@@ -141,7 +141,7 @@ def test_the_seed_page_as_it_stands_gives_its_two_letters():
     assert first["clauses"][-1]["number"] == "四.4"
     assert [(b["name"], b["type"]) for b in first["signature_blanks"]] == [("承诺人签名", "text"), ("签订日期", "date")]
     assert (second["title"], second["part"], second["signature"]) == ("线上服务平台规范运营承诺书", "第(2)篇", "")
-    assert second["clauses"][-1]["number"] == "二.2" and second["clauses"][-1]["text"].endswith("对于关键服务环节,承诺方")
+    assert second["clauses"][-1]["number"] == "二.2.4" and second["clauses"][-1]["text"].endswith("对于关键服务环节,承诺方")
 
 
 def test_no_line_of_the_page_chrome_reaches_a_letter():
@@ -192,8 +192,9 @@ def test_a_letter_without_numbering_reads_each_promising_paragraph_as_a_clause()
     assert letter["title"] == "数据安全承诺书"
     assert letter["preamble"] == "致XX市互联网信息办公室:\n为规范平台运营,保护用户合法权益,我公司郑重承诺如下:"
     c = by_number(letter)
-    assert list(c) == ["1", "2", "3"]
-    assert (c["1"]["frequency"], c["1"]["count"]) == ("daily", 1)
+    assert list(c) == ["1.1", "1.2", "2", "3"]  # paragraph 1 promises two things: a duty each
+    assert (c["1.1"]["frequency"], c["1.1"]["count"]) == ("daily", 1)
+    assert c["1.2"]["text"] == "发现隐患立即处置。" and c["1.2"]["kind"] == "event"
     assert c["2"]["kind"] == "event" and c["2"]["deadlines"] == [{"amount": 24, "unit": "hours"},
                                                                   {"amount": 5, "unit": "working_days"}]
     assert c["3"]["frequency"] == "quarterly"
