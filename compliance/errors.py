@@ -2,6 +2,7 @@
 Django's default one runs the CSRF check again, which re-reads a body it could not
 decode (a form posted as charset=gbk) and turns the 400 into a 500."""
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
@@ -9,7 +10,8 @@ from django.views.decorators.csrf import requires_csrf_token
 
 
 def bad_request(request, exception=None):
-    return render(request, "400.html", status=400)
+    # A form too large to read (a letter pasted far past its limit): say so, and what to do instead.
+    return render(request, "400.html", {"too_large": isinstance(exception, RequestDataTooBig)}, status=400)
 
 
 @requires_csrf_token

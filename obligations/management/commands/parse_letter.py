@@ -4,7 +4,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from obligations.letters.parser import parse_letter
-from obligations.letters.reading import LetterReadError, read_letter
+from obligations.letters.reading import LetterReadError, check_clauses, check_file_size, read_letter
 
 
 def _deadlines(clause: dict) -> str:
@@ -23,13 +23,18 @@ class Command(BaseCommand):
     def handle(self, *args, file, **options):
         path = Path(file)
         try:
+            check_file_size(path.stat().st_size, path.name)  # refused from its size, unread
             data = path.read_bytes()
         except OSError as exc:
             raise CommandError(f"无法读取文件 {file}: {exc.strerror}") from None
-        try:
-            letter = parse_letter(read_letter(data, path.name)).to_json()
         except LetterReadError as exc:
             raise CommandError(exc.message) from None
+        try:
+            parsed = parse_letter(read_letter(data, path.name))
+            check_clauses(len(parsed.clauses))
+        except LetterReadError as exc:
+            raise CommandError(exc.message) from None
+        letter = parsed.to_json()
         if options["json"]:
             self.stdout.write(json.dumps(letter, ensure_ascii=False))
             return
