@@ -26,9 +26,15 @@ LETTER_1 = (FIXTURES / "letter1.txt").read_text(encoding="utf-8")
 LETTER_2 = (FIXTURES / "letter2.txt").read_text(encoding="utf-8")
 ROOT = Path(__file__).resolve().parents[2]
 MEMORY_CAP_MB = 300  # what parsing may take a web worker to, whatever it is given
+# A child's own peak memory: VmHWM, the high-water mark of its resident memory, starts afresh at exec
+# (ru_maxrss would keep the size of the process that forked it).
+PEAK = """
+def PEAK():
+    return next(int(line.split()[1]) * 1024 for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+"""
 # What a web worker does with an upload (views/intake.py), in a process of its own; prints its peak RSS.
-WORKER = """
-import os, resource, sys
+WORKER = PEAK + """
+import os, sys
 from pathlib import Path
 import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "compliance.settings")
@@ -44,7 +50,7 @@ try:
     propose(letter)
 except LetterReadError:
     pass
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+print(PEAK())
 """
 
 
