@@ -148,9 +148,12 @@ def test_letter_two_signed_yields_the_obligations_its_clauses_demand(platform, o
     assert (obligations["二.1-training"].period, obligations["二.2-assessment"].period) == ("quarterly", "yearly")
     assert obligations["一.2-complaint"].deadlines == [{"step": "respond", "amount": 48, "unit": "hours"},
                                                       {"step": "decide", "amount": 7, "unit": "days"}]
-    assert obligations["一.1-violation"].deadlines == [{"step": "fix", "amount": 24, "unit": "hours"}]
-    assert obligations["一.3-investigation"].deadlines == [{"step": "respond", "amount": 24, "unit": "hours"}]
-    assert obligations["一.3-restrict"].deadlines == [{"step": "fix", "amount": 72, "unit": "hours"}]
+    # Standing duties are confirmed each period the officer chose; no case kind starts a clock for them.
+    for key in ("一.1-violation", "一.3-investigation", "一.3-restrict"):
+        assert (obligations[key].kind, obligations[key].period) == ("calendar", "monthly"), key
+    assert obligations["一.1-violation"].title == "违规内容处理确认(发现后24小时内采取处理措施)"
+    assert {o.key for o in Obligation.objects.filter(platform=platform, kind="event")} == {
+        "一.2-complaint", "二.2-finding"}
     assert obligations["二.2-finding"].deadlines == [{"step": "fix", "amount": 15, "unit": "days"}]
     assert obligations["二.1-records"].retention_years == 5
     assert obligations["一.3-credit"].kind == "one_time" and obligations["一.3-credit"].one_time_days == 30
@@ -179,7 +182,7 @@ def test_letter_2_comes_with_nothing_filled_and_is_refused_until_its_blanks_are(
     with pytest.raises(DomainError) as refused:
         letter_sign(letter=letter, user=officer, now=SIGNED_AT)
     for label in ("承诺方类型", "制度与机制建成时限", "服务记录保存年限", "漏洞修复时限", "违规内容处理时限",
-                  "咨询与投诉响应时限", "咨询与投诉处理时限"):
+                  "常态义务确认周期", "咨询与投诉响应时限", "咨询与投诉处理时限"):
         assert label in refused.value.message
     assert Letter.objects.get(pk=letter.pk).state == "draft"
     letter_fill(letter=letter, values=letter2_values(SIGNED_AT.date()), now=SIGNED_AT)
