@@ -8,10 +8,13 @@ from django.shortcuts import render
 from django.template import loader
 from django.views.decorators.csrf import requires_csrf_token
 
+from obligations.letters.reading import MAX_CHARS
+
 
 def bad_request(request, exception=None):
     # A form too large to read (a letter pasted far past its limit): say so, and what to do instead.
-    return render(request, "400.html", {"too_large": isinstance(exception, RequestDataTooBig)}, status=400)
+    return render(request, "400.html", {"too_large": isinstance(exception, RequestDataTooBig),
+                                        "max_chars": f"{MAX_CHARS:,}"}, status=400)
 
 
 @requires_csrf_token

@@ -15,8 +15,9 @@ class LetterIntakeForm(forms.Form):
     # No max_length: a browser cuts a paste at maxlength without a word. The page's script keeps
     # a paste past the limit from being sent (static/pledge/pledge.js); the server checks again.
     text = forms.CharField(label=_("粘贴承诺书全文"), required=False,
-                           widget=forms.Textarea(attrs={"rows": 14, "placeholder": _("一、基本事项\n1.……"),
-                                                        "data-max-chars": MAX_CHARS, "data-too-long": _(PASTE_TOO_LONG)}))
+                           widget=forms.Textarea(attrs={
+                               "rows": 14, "placeholder": _("一、基本事项\n1.……"),
+                               "data-max-chars": MAX_CHARS, "data-too-long": _(PASTE_TOO_LONG)}))
     file = forms.FileField(label=_("或上传文件(.txt 或 .docx)"), required=False,
                            error_messages={"empty": _("文件为空,没有可读取的内容。")})
 

@@ -47,6 +47,7 @@ EMPTY_FILE = _("文件为空,没有可读取的内容。")
 BINARY = _("文件不是文本文件(含有二进制内容),无法读取。")
 UNKNOWN_ENCODING = _("无法识别文件编码(支持 UTF-8 和 GB18030/GBK),或文件不是文本文件。")
 UNSUPPORTED = _("不支持的文件类型 %(suffix)s,请上传 .txt 或 .docx 文件。")
+NO_SUFFIX = _("不支持的文件类型(文件名没有扩展名),请上传 .txt 或 .docx 文件。")
 
 
 class LetterReadError(ValueError):
@@ -187,7 +188,7 @@ def read_letter(data: bytes, filename: str) -> str:
     """The text of an uploaded letter, or LetterReadError saying why not."""
     suffix = PurePath(filename or "").suffix.lower()
     if suffix not in SUPPORTED:
-        raise LetterReadError(UNSUPPORTED, suffix=suffix or "(无扩展名)")
+        raise LetterReadError(UNSUPPORTED, suffix=suffix) if suffix else LetterReadError(NO_SUFFIX)
     if not data:
         raise LetterReadError(EMPTY_FILE)
     check_file_size(len(data), filename)

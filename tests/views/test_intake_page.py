@@ -102,7 +102,7 @@ def test_a_paste_past_the_request_limit_gets_the_upload_advice(officer, url, set
     client.force_login(officer)
     token = client.get(url).context["csrf_token"]
     response = client.post(url, {"text": "平台每日检查。" * 100_000, "read": "1", "csrfmiddlewaretoken": str(token)})
-    assert response.status_code == 400 and "请改为上传 .txt 或 .docx 文件" in response.content.decode()
+    assert response.status_code == 400 and "请改为上传 .txt 或 .docx 文件(最多 200,000 字)" in response.content.decode()
 
 
 def test_the_limits_in_english(client, officer, url):
