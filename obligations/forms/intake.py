@@ -4,6 +4,7 @@ to each proposed obligation."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ..letters.reading import MAX_CHARS, PASTE_TOO_LONG
 from ..models import Obligation, Role
 
 KINDS = [("none", _("不生成义务")), ("calendar", _("周期")), ("event", _("事件")), ("one_time", _("一次性"))]
@@ -11,8 +12,12 @@ UNITS = [("minutes", _("分钟")), ("hours", _("小时")), ("days", _("日")), (
 
 
 class LetterIntakeForm(forms.Form):
+    # No max_length: a browser cuts a paste at maxlength without a word. The page's script keeps
+    # a paste past the limit from being sent (static/pledge/pledge.js); the server checks again.
     text = forms.CharField(label=_("粘贴承诺书全文"), required=False,
-                           widget=forms.Textarea(attrs={"rows": 14, "placeholder": _("一、基本事项\n1.……")}))
+                           widget=forms.Textarea(attrs={
+                               "rows": 14, "placeholder": _("一、基本事项\n1.……"),
+                               "data-max-chars": MAX_CHARS, "data-too-long": _(PASTE_TOO_LONG)}))
     file = forms.FileField(label=_("或上传文件(.txt 或 .docx)"), required=False,
                            error_messages={"empty": _("文件为空,没有可读取的内容。")})
     # Which letter of a file holding several (第(1)篇, 第(2)篇 …) the officer takes: 0 is the first.

@@ -69,3 +69,28 @@ def test_paste_correct_accept_sign_and_tasks_are_raised(live_server):
     checks = Obligation.objects.get(platform=platform, key="一.1.1")
     assert (checks.period, checks.count) == ("daily", 3)
     assert Occurrence.objects.filter(obligation=checks).exists()  # raised on signing, not at the next sweep
+
+
+def test_a_paste_past_the_limit_stays_in_the_box_unsent(live_server):
+    platform = Platform.objects.create(slug="delta", name="丁平台")
+    officer = make_user("dora", platform, Role.OFFICER)
+    officer.set_password("pw-dora-long-enough")
+    officer.save()
+    driver = make_driver()
+    try:
+        login(driver, live_server.url, "dora", "pw-dora-long-enough")
+        driver.get(f"{live_server.url}/platforms/delta/letter/intake/")
+        box = driver.find_element(By.NAME, "text")
+        driver.execute_script("arguments[0].value = '1.平台每日巡检。'.repeat(30000)", box)  # 270,000 characters
+        click(driver, driver.find_element(By.ID, "intake-read"))
+        note = wait(driver).until(EC.visibility_of_element_located((By.CSS_SELECTOR, ".too-long")))
+        assert "270,000 字,超过 200,000 字的上限。文本仍在框中" in note.text
+        assert driver.current_url.endswith("/letter/intake/") and "is-invalid" in box.get_attribute("class")
+        assert driver.execute_script("return arguments[0].value.length", box) == 270_000
+        # Cut to the limit, it is sent and read.
+        driver.execute_script("arguments[0].value = arguments[0].value.slice(0, 90)", box)
+        click(driver, driver.find_element(By.ID, "intake-read"))
+        wait(driver).until(EC.presence_of_element_located((By.ID, "proposal-1")))
+        assert not Letter.objects.exists()
+    finally:
+        driver.quit()

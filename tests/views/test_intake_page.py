@@ -5,10 +5,13 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 
+from obligations.letters.reading import MAX_DOCX_UNZIPPED
 from obligations.models import Letter, Role
 from tests.conftest import make_user
+from tests.letters.docx_files import zip_bomb
 
 SEED1 = (Path(__file__).parent.parent / "letters" / "fixtures" / "letter1.txt").read_text(encoding="utf-8")
 
@@ -141,10 +144,45 @@ def test_bad_files_get_a_clear_message(client, officer, url, name, content, mess
     assert not Letter.objects.exists()
 
 
-def test_a_five_megabyte_paste_gets_a_clear_message(client, officer, url, settings):
+def test_a_five_megabyte_paste_stays_in_the_box_with_its_message(officer, url):
+    client = Client(enforce_csrf_checks=True)  # the CSRF check reads the body first, as in production
     client.force_login(officer)
-    response = client.post(url, {"text": "平台每日检查。" * (5 * 1024 * 1024 // 7 + 1), "read": "1"})
-    assert response.status_code == 400 and "过长" in response.content.decode()
+    token = client.get(url).context["csrf_token"]
+    pasted = "平台每日检查。" * (5 * 1024 * 1024 // 21 + 1)  # 5 MB in UTF-8
+    response = client.post(url, {"text": pasted, "read": "1", "csrfmiddlewaretoken": str(token)})
+    html = response.content.decode()
+    assert response.status_code == 400 and "超过 200,000 字的上限。文本仍在框中" in html and "上传" in html
+    assert response.context["form"]["text"].value() == pasted and pasted[:1000] in html
+    assert "maxlength" not in html  # a browser would cut a paste at maxlength without a word
+    assert not Letter.objects.exists()
+
+
+def test_a_paste_past_the_request_limit_gets_the_upload_advice(officer, url, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(officer)
+    token = client.get(url).context["csrf_token"]
+    response = client.post(url, {"text": "平台每日检查。" * 100_000, "read": "1", "csrfmiddlewaretoken": str(token)})
+    assert response.status_code == 400 and "请改为上传 .txt 或 .docx 文件(最多 200,000 字)" in response.content.decode()
+
+
+def test_the_limits_in_english(client, officer, url):
+    client.force_login(officer)
+    client.cookies["django_language"] = "en"
+    response = client.post(url, {"text": "平台每日检查。" * 30_000, "read": "1"})
+    assert response.status_code == 400 and "over the limit of 200,000" in response.content.decode()
+
+
+@pytest.mark.parametrize("name,content,message", [
+    ("bomb.docx", lambda: zip_bomb(MAX_DOCX_UNZIPPED + 1), "解压后超过 32.0 MB"),
+    ("broken.docx", lambda: zip_bomb(0, body="<w:p><w:t>1.平台</w:p>".encode()), "XML 无法解析"),
+    ("huge.txt", lambda: ("平台每日开展安全检查。\n" * 600_000).encode(), "超过 200,000 字的上限"),
+    ("many.txt", lambda: "".join(f"{i}.平台每日巡检。\n" for i in range(1, 600)).encode(), "超过 500 条的上限"),
+])
+def test_limits_get_their_message(client, officer, url, name, content, message):
+    client.force_login(officer)
+    response = client.post(url, {"file": SimpleUploadedFile(name, content()), "read": "1"})
+    assert response.status_code == 400 and message in response.content.decode()
     assert not Letter.objects.exists()
 
 
