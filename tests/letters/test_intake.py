@@ -34,8 +34,9 @@ def is_blank(value):
 
 # Where the template says more than the letter's words, the difference is Pledge's own
 # addition, written in the template as an added term (补充约定), which a reader of the
-# seed's text cannot see: 三.4's monthly staffing confirmation.
-TEMPLATE_ADDITIONS = {"platform-operation-1": {"三.4"}, "platform-operation-2": set()}
+# seed's text cannot see: 三.4's monthly staffing confirmation; letter 2's 一.2 complaint clock, whose
+# respond step joins the sentence before ("响应及时") to "在规定时限内予以处理" as an added term.
+TEMPLATE_ADDITIONS = {"platform-operation-1": {"三.4"}, "platform-operation-2": {"一.2"}}
 # Duties the seed's words promise that its template does not (yet) raise: 三.2's 及时处置异常情况
 # and 一.1's 对违规内容及时采取处理措施 (issue #20 names the latter), each a clock the officer fills.
 BEYOND_TEMPLATE = {"platform-operation-1": {"三.2.2"}, "platform-operation-2": {"一.1.3"}}

@@ -29,6 +29,8 @@ class Command(BaseCommand):
             data = path.read_bytes()
         except OSError as exc:
             raise CommandError(f"无法读取文件 {file}: {exc.strerror}") from None
+        except LetterReadError as exc:
+            raise CommandError(exc.message) from None
         try:
             document = read_document(read_letter(data, path.name))
             check_clauses(sum(len(letter.clauses) for letter in document.letters))
