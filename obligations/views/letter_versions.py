@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from ..forms.drafting import TIERS
+from ..forms.letters import FirstPeriodForm
 from ..letters.diff import letter_diff
 from ..letters.presentation import duration, letter_page, obligation_line
 from ..models import Letter, Obligation, Occurrence, Platform, Role
@@ -110,6 +111,10 @@ def _local(instant) -> str:
     return f"{instant:%m-%d} {weekday(instant)} {instant:%H:%M}"
 
 
+def _local_date(instant) -> str:
+    return f"{instant:%Y-%m-%d} {weekday(instant)} {instant:%H:%M}" if instant else "—"
+
+
 # Preview and changes -------------------------------------------------------------------
 
 @require_GET
@@ -129,11 +134,16 @@ def letter_preview_page(request, pk):
                "deadlines": deadline_text(o.fields["deadlines"])} for o in preview.events]
     unscheduled = [{"clause": o.clause, "title": o.title, "key": o.key, "problem": o.problem}
                    for o in preview.unscheduled]
+    under_way = [{"clause": o.clause, "title": o.title, "key": o.key,
+                  **{choice: _local_date(due) for choice, due in o.first_due.items()}}
+                 for o in preview.scheduled if o.owes_period_under_way]
     return render(request, "obligations/drafting/preview.html", {
         "letter": letter, "platform": letter.platform, "preview": preview, "tasks": tasks, "counts": counts,
         "events": events, "unscheduled": unscheduled, "months": [f"{m:%Y-%m}" for m in preview.months],
         "month_totals": preview.month_totals, "grand_total": sum(preview.month_totals), "start": _local(preview.start), "until": _local(preview.until),
-        "is_officer": role == Role.OFFICER, "active": "preview",
+        "is_officer": role == Role.OFFICER, "active": "preview", "under_way": under_way,
+        "first_period_form": FirstPeriodForm(initial={"first_period": letter.first_period}),
+        "zone": letter.platform.timezone,
     })
 
 
