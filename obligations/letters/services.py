@@ -48,6 +48,7 @@ def letter_create(*, platform, values: dict | None = None, user=None, now,
         raise DomainError(_("没有名为“%(key)s”的承诺书模板。") % {"key": template})
     defaults = {b["name"]: b["default"] for b in source.blanks if "default" in b}
     letter = Letter.objects.create(
+        amends=current_letter(platform),  # a new letter replaces the one in force, as an amendment does
         platform=platform, template=source.key, version=_next_version(platform), title=source.title,
         preamble=source.preamble, signature=source.signature, sections=source.sections, blanks=source.blanks,
         values={**defaults, **_json_values(values or {})},
