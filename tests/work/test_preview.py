@@ -15,7 +15,7 @@ from obligations.letters.services import (
     letter_fill,
     letter_sign,
 )
-from obligations.models import Letter, Obligation, Occurrence
+from obligations.models import Letter, Occurrence
 from obligations.work.preview import letter_preview
 from obligations.work.sweeps import obligations_materialize
 from tests.conftest import SIGNED_AT
