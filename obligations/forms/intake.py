@@ -50,6 +50,7 @@ class ProposalForm(forms.Form):
         periods = [("{%s}" % b["name"], _("按填空:%(label)s") % {"label": b["label"]})
                    for b in blanks if b["kind"] == "period"]
         self.fields["period"].choices = [("", "—")] + list(Obligation.Period.choices) + periods
+        self.number_blanks = {b["name"] for b in blanks if b["kind"] == "int"}
         # Any other number the proposal holds is shown too, so nothing is stored unseen.
         self.extra_numbers = [name for name, value in spec.items() if name not in self.fields
                               and tpl.SPEC_FIELDS.get(name, (None,))[0] is int and value not in (None, "")]
@@ -59,13 +60,14 @@ class ProposalForm(forms.Form):
         self.step_count = max(len(spec.get("deadlines") or []) + 1, STEP_ROWS, self._posted_rows())
         steps = [("", "—")] + list(Occurrence.STEP_LABELS.items())
         for i in range(1, self.step_count + 1):
-            self.fields[f"step{i}"] = forms.ChoiceField(label=_("步骤"), choices=steps, required=False, widget=forms.Select(
-                attrs={"aria-label": _("第%(n)s条时限的步骤") % {"n": i}}))
+            named = {n: {"aria-label": label % {"n": i}} for n, label in (
+                ("step", _("第%(n)s条时限的步骤")), ("amount", _("第%(n)s条时限的时长")), ("unit", _("第%(n)s条时限的单位")))}
+            self.fields[f"step{i}"] = forms.ChoiceField(label=_("步骤"), choices=steps, required=False,
+                                                        widget=forms.Select(attrs=named["step"]))
             self.fields[f"amount{i}"] = forms.CharField(label=_("时限"), max_length=32, required=False,
-                                                        widget=forms.TextInput(
-                                                            attrs={"aria-label": _("第%(n)s条时限的时长") % {"n": i}}))
-            self.fields[f"unit{i}"] = forms.ChoiceField(label=_("单位"), choices=UNITS, required=False, widget=forms.Select(
-                attrs={"aria-label": _("第%(n)s条时限的单位") % {"n": i}}))
+                                                        widget=forms.TextInput(attrs=named["amount"]))
+            self.fields[f"unit{i}"] = forms.ChoiceField(label=_("单位"), choices=UNITS, required=False,
+                                                        widget=forms.Select(attrs=named["unit"]))
         for field in self.fields.values():
             widget = field.widget
             widget.attrs["class"] = ("form-check-input" if isinstance(widget, forms.CheckboxInput)
@@ -84,7 +86,7 @@ class ProposalForm(forms.Form):
     def _posted_rows(self) -> int:
         if not self.is_bound:
             return 0
-        found = [int(m.group(1)) for k in self.data for m in [re.match(rf"{self.prefix}-step(\d+)$", k)] if m]
+        found = [int(m.group(1)) for k in self.data for m in [re.match(rf"{re.escape(self.prefix)}-step(\d+)$", k)] if m]
         return min(max(found, default=0), 20)
 
     def extra_fields(self):
@@ -127,8 +129,11 @@ class ProposalForm(forms.Form):
             data[name] = None
         elif value.isdigit():
             data[name] = int(value)
-        elif tpl.REF.match(value.replace(" ", "")):
+        elif (ref := tpl.REF.match(value.replace(" ", ""))) and ref.group(1) in self.number_blanks:
             data[name] = value.replace(" ", "")
+        elif ref:
+            self.add_error(name, _("本承诺书没有名为“%(name)s”的填空。") % {"name": ref.group(1)})
+            data[name] = None
         else:
             self.add_error(name, _("请输入一个整数,或填空名(例如 {b3})。"))
             data[name] = None

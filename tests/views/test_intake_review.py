@@ -115,3 +115,14 @@ def test_a_number_that_is_no_number_is_refused_beside_its_field(client, officer,
     response = client.post(url, data)
     assert "请输入一个整数,或填空名(例如 {b3})。" in " ".join(clock(response)["form"].errors["amount1"])
     assert not Letter.objects.exists()
+
+
+def test_a_blank_the_letter_does_not_have_is_refused_beside_its_field(client, officer, url):
+    page = review(client, officer, url)
+    p = clock(page)["form"].prefix
+    data = {"text": COMPLAINTS, "accept": "1", **shown(page.context["rows"])}
+    data.pop(f"{p}-amount4")
+    data[f"{p}-amount1"] = "{nosuchblank}"
+    response = client.post(url, data)
+    assert "本承诺书没有名为“nosuchblank”的填空。" in " ".join(clock(response)["form"].errors["amount1"])
+    assert not Letter.objects.exists()
