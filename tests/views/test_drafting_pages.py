@@ -471,6 +471,8 @@ def test_the_preview_shows_both_first_periods_and_the_officer_chooses(client, of
     draft.refresh_from_db()
     assert draft.first_period == "current"
     assert AuditEvent.objects.filter(action="letter.first_period", object_id=str(draft.pk)).exists()
+    signing = c.get(reverse("letter-edit", args=[draft.pk])).content.decode()
+    assert "签署时已开始的周期:签署时已开始的周期也计入" in signing  # the choice, where the officer signs
     client.force_login(staff)
     assert client.post(reverse("letter-first-period", args=[draft.pk]), {"first_period": "full"}).status_code == 403
     assert 'id="first-period-form"' not in client.get(reverse("letter-preview", args=[draft.pk])).content.decode()
