@@ -22,9 +22,10 @@ from ..trust.audit import audit_record
 from . import parser
 from . import template as tpl
 from .clause_reading import Blank
+from .clocks import steps_problem
 from .duties import promises
 from .duty_specs import DutySpecs
-from .services import _next_version, render_clause
+from .services import _next_version, current_letter, render_clause
 from .signature import StatedDate
 
 FREQUENCIES = {"daily": "daily", "weekly": "weekly", "ten_day": "tenday", "monthly": "monthly",
@@ -257,9 +258,11 @@ def propose(parsed: parser.Letter) -> DraftProposal:
 
 
 def apply_edits(proposal: Proposal, edits: dict) -> None:
-    """The officer's corrections to one proposal: {"include": bool, "kind", "period",
-    "count", "trigger", "amount1", "unit1", "amount2", "unit2", "one_time_days",
-    "retention_years", "title", "responsible_role"}; empty values keep the proposal."""
+    """The officer's corrections to one proposal, as the review form holds them ({"include",
+    "kind", "title", "period", "trigger", "responsible_role", "count", "due_days_after_period",
+    "one_time_days", "retention_years", "deadlines": [{"step", "amount", "unit"}], any other
+    number of the spec}): the spec becomes what the form shows. A field left out of `edits`
+    keeps the proposal's value; a number or step cleared is dropped (its default applies)."""
     if not edits.get("include", proposal.spec is not None):
         proposal.spec = None
         return
@@ -270,22 +273,16 @@ def apply_edits(proposal: Proposal, edits: dict) -> None:
     spec = dict(proposal.spec or {"key": proposal.number, "title": _title(proposal.title, proposal.source),
                                   "responsible_role": "staff"})
     spec["kind"] = kind
-    for name in ("title", "period", "trigger", "responsible_role"):
-        if edits.get(name):
-            spec[name] = edits[name]
-    for name in ("count", "one_time_days", "retention_years"):
-        if edits.get(name) not in (None, ""):
-            spec[name] = _number_or_ref(edits[name])
-    steps = list(spec.get("deadlines", []))
-    for i in (1, 2):
-        amount, unit = edits.get(f"amount{i}"), edits.get(f"unit{i}")
-        if amount not in (None, ""):
-            step = {"step": ("respond", "decide")[i - 1], "amount": _number_or_ref(amount), "unit": unit or "hours"}
-            if len(steps) >= i:
-                steps[i - 1] = step
-            else:
-                steps.append(step)
-    spec["deadlines"] = steps
+    for name, value in edits.items():
+        if name not in tpl.SPEC_FIELDS or name == "kind":
+            continue
+        if name == "deadlines":
+            spec[name] = [{**step, "amount": _number_or_ref(step["amount"])} for step in value]
+        elif value in (None, ""):
+            if name not in ("title", "responsible_role"):  # a name and a role are never left empty
+                spec.pop(name, None)
+        else:
+            spec[name] = _number_or_ref(value) if tpl.SPEC_FIELDS[name][0] is int else value
     proposal.spec = spec
 
 
@@ -318,7 +315,11 @@ def letter_create_own(*, platform, draft: DraftProposal, user=None, now) -> Lett
         except tpl.TemplateError as exc:
             raise DomainError(_("条款 %(number)s 的义务设置有误:%(reason)s")
                               % {"number": p.number, "reason": exc.reason}) from None
+        if problem := steps_problem(p.spec.get("deadlines") or []):
+            raise DomainError(_("条款 %(number)s 的义务设置有误:%(reason)s") % {"number": p.number, "reason": problem[1]})
+    # It replaces the letter in force: its changes page compares with it, and lists what signing ends.
     letter = Letter.objects.create(
+        amends=current_letter(platform),
         platform=platform, template=tpl.OWN, version=_next_version(platform), title=draft.title,
         preamble=draft.preamble, signature=draft.signature, sections=draft.sections, blanks=draft.blanks,
         values={b["name"]: b["default"] for b in draft.blanks if "default" in b},

@@ -73,19 +73,9 @@ def refusal(exc: LetterReadError) -> str:
 
 
 def _rows(draft, data=None):
-    rows = []
-    for p in draft.review_first:
-        spec = p.spec or {}
-        steps = spec.get("deadlines") or []
-        initial = {"include": p.spec is not None, "kind": spec.get("kind", "none"), "title": spec.get("title", ""),
-                   "count": spec.get("count", ""), "trigger": spec.get("trigger", ""),
-                   "one_time_days": spec.get("one_time_days", ""), "retention_years": spec.get("retention_years", ""),
-                   "responsible_role": spec.get("responsible_role", "staff"),
-                   **{f"amount{i}": s["amount"] for i, s in enumerate(steps[:2], start=1)},
-                   **{f"unit{i}": s["unit"] for i, s in enumerate(steps[:2], start=1)}}
-        form = ProposalForm(data, prefix=f"c{p.index}", initial=initial)
-        rows.append({"proposal": p, "form": form, "html": highlighted(p.text, p.spans)})
-    return rows
+    return [{"proposal": p, "html": highlighted(p.text, p.spans),
+             "form": ProposalForm(data, prefix=f"c{p.index}", spec=p.spec, blanks=draft.blanks)}
+            for p in draft.review_first]
 
 
 @require_http_methods(["GET", "POST"])
@@ -111,7 +101,7 @@ def letter_intake(request, slug):
     chosen = min(form.cleaned_data.get("letter") or 0, len(document.letters) - 1)
     draft = propose(document.letters[chosen])
     rows = _rows(draft, data if "accept" in data else None)
-    if "accept" in data and all(r["form"].is_valid() for r in rows):
+    if "accept" in data and all([r["form"].is_valid() for r in rows]):  # every row checked, errors shown
         for row in rows:
             apply_edits(row["proposal"], row["form"].cleaned_data)
         try:
@@ -122,7 +112,8 @@ def letter_intake(request, slug):
             messages.success(request, _("已生成草稿第%(v)s版:请填写填空、核对条款与义务,预览后签署。")
                              % {"v": letter.version})
             return redirect("letter-edit", pk=letter.pk)
-    context.update(text=text, proposal=draft, rows=rows, letters=document.letters, chosen=chosen,
+    invalid = [r["proposal"].number for r in rows if r["form"].is_bound and r["form"].errors]
+    context.update(text=text, proposal=draft, rows=rows, invalid=invalid, letters=document.letters, chosen=chosen,
                    lines=_document_lines(document, chosen),
                    left_out=sum(1 for line in document.lines if line.left_out))
     return render(request, "obligations/intake/letter_review.html", context)
