@@ -108,6 +108,8 @@ def phrase_promise(text: str, r: ClauseReading | None = None) -> str:
         return "clock"
     if r.kind == "one_time":
         return "setup"
+    if means == {"retention"}:  # 汇报材料保存5年: how long the duty before keeps its records
+        return "none"
     return "act" if _ACT.search(text) else "none"
 
 

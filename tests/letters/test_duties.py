@@ -70,12 +70,12 @@ def test_duties_keep_the_letters_words_and_cover_every_promise(text, expected):
             assert p.uncovered and p.flagged and "未覆盖" in "".join(p.notes), p.number
 
 
-def _accepted_as_shown(p, row):
+def _accepted_as_shown(p, row, draft):
     """What accepting the review form exactly as shown stores for the proposal."""
     form = row["form"]
     data = {f"{form.prefix}-{name}": value for name, value in form.initial.items() if value not in (None, "", False)}
     data[f"{form.prefix}-include"] = "on" if form.initial.get("include") else ""
-    bound = type(form)(data, prefix=form.prefix)
+    bound = type(form)(data, prefix=form.prefix, spec=p.spec, blanks=draft.blanks)
     assert bound.is_valid(), bound.errors
     apply_edits(p, bound.cleaned_data)
     return p.spec
@@ -95,7 +95,7 @@ def test_every_deadline_stored_is_a_deadline_shown(text, expected):
             assert amount in p.addendum if BLANK.match(amount) else any(
                 s["means"].startswith("deadline:") and s["means"].split(":")[1].split()[0] == amount
                 for s in p.spans), p.number
-        stored = _accepted_as_shown(p, row)
+        stored = _accepted_as_shown(p, row, draft)
         assert [(str(d["amount"]), d["unit"]) for d in (stored or {}).get("deadlines", [])] == in_form, p.number
 
 

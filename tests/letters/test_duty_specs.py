@@ -5,7 +5,7 @@ from pathlib import Path
 
 from obligations.letters.intake import propose
 from obligations.letters.parser import parse_letter
-from obligations.models import Obligation
+from obligations.models import Letter, Obligation
 from obligations.oversight.reviews import review_open
 from obligations.work.sweeps import obligations_materialize
 from tests.letters.test_intake import is_blank, sign_own
@@ -52,7 +52,7 @@ def test_the_supervisory_groups_report_is_the_quarterly_reviews(platform, office
     days = blank_of(group.spec["due_days_after_period"], {b["name"]: b for b in draft.blanks})
     assert days["kind"] == "int" and "default" not in days  # the letter names no days: the officer fills them
     assert group.spec["due_days_after_period"] in group.addendum
-    sign_own(platform, officer, draft)
+    sign_own(platform, officer, draft, first_period=Letter.FirstPeriod.CURRENT)  # Q4, under way, is owed
     obligations_materialize(now=AFTER_Q4)
     review, _ = review_open(platform=platform, year=2026, quarter=4, now=AFTER_Q4)
     assert review.task.obligation == Obligation.objects.get(platform=platform, key="四.1")

@@ -136,12 +136,12 @@ def test_a_letter_with_no_recognisable_clause_gives_plain_clauses():
     assert draft.clauses[1].spec["period"] == "monthly"
 
 
-def sign_own(platform, officer, draft):
+def sign_own(platform, officer, draft, **signing):
     letter = letter_create_own(platform=platform, draft=draft, user=officer, now=SIGNED_AT)
     values = {b["name"]: {"int": 2, "period": "monthly", "date": SIGNED_AT.date().isoformat(),
                           "text": "甲", "choice": None}[b["kind"]] for b in letter.blanks}
     letter_fill(letter=letter, values={k: v for k, v in values.items() if v is not None}, user=officer, now=SIGNED_AT)
-    return letter_sign(letter=letter, user=officer, now=SIGNED_AT)
+    return letter_sign(letter=letter, user=officer, now=SIGNED_AT, **signing)
 
 
 def test_an_accepted_letter_signs_and_raises_tasks(platform, officer):
