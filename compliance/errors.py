@@ -2,14 +2,19 @@
 Django's default one runs the CSRF check again, which re-reads a body it could not
 decode (a form posted as charset=gbk) and turns the 400 into a 500."""
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
 from django.views.decorators.csrf import requires_csrf_token
 
+from obligations.letters.reading import MAX_CHARS
+
 
 def bad_request(request, exception=None):
-    return render(request, "400.html", status=400)
+    # A form too large to read (a letter pasted far past its limit): say so, and what to do instead.
+    return render(request, "400.html", {"too_large": isinstance(exception, RequestDataTooBig),
+                                        "max_chars": f"{MAX_CHARS:,}"}, status=400)
 
 
 @requires_csrf_token

@@ -224,9 +224,12 @@ EVIDENCE_ALLOWED_TYPES = env_list(
         "application/vnd.openxmlformats-officedocument.presentationml.presentation",
     ],
 )
-# Files stream to disk and are limited by EVIDENCE_MAX_BYTES; the rest of a request body
-# keeps Django's default limit (2.5 MB), so a huge text field is refused before parsing.
+# Files stream to disk and are limited by EVIDENCE_MAX_BYTES. The rest of a request body is
+# held in memory: up to 16 MB, so a letter pasted far past its 200,000 characters still reaches
+# the intake page, which keeps it in the box and explains the limit; past this, the 400 page says
+# to upload a file (compliance/errors.bad_request).
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("PLEDGE_MAX_FORM_BYTES", 16 * 1024 * 1024)
 DATA_UPLOAD_MAX_NUMBER_FILES = env_int("PLEDGE_MAX_FILES_PER_REQUEST", 100)
 
 # HTTPS behind a proxy: set these in production (README lists them); check --deploy is clean then.

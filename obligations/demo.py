@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from .letters.services import current_letter, letter_create, letter_sign
-from .models import Membership, Platform, Role
+from .models import Letter, Membership, Platform, Role
 
 DEMO_PASSWORD = "pledge-demo"
 DEMO_USERS = {"officer": Role.OFFICER, "staff": Role.STAFF, "supervisor": Role.SUPERVISOR, "auditor": Role.AUDITOR}
@@ -56,5 +56,6 @@ def demo_setup(*, now) -> Platform:
     if current_letter(platform) is None:
         letter = letter_create(platform=platform, values=demo_values(now.astimezone(platform.tz).date()),
                                user=users["officer"], now=now)
-        letter_sign(letter=letter, user=users["officer"], now=now)
+        # The demo shows the day's tasks at once: the periods under way are owed.
+        letter_sign(letter=letter, user=users["officer"], now=now, first_period=Letter.FirstPeriod.CURRENT)
     return platform

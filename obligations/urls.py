@@ -78,6 +78,7 @@ urlpatterns += [
     path("letters/<int:pk>/clauses/", drafting.clause_editor, name="clause-editor"),
     path("letters/<int:pk>/clauses/add/", drafting.clause_add_view, name="clause-add"),
     path("letters/<int:pk>/preview/", letter_versions.letter_preview_page, name="letter-preview"),
+    path("letters/<int:pk>/first-period/", letters.letter_first_period, name="letter-first-period"),
     path("letters/<int:pk>/changes/", letter_versions.letter_changes, name="letter-changes"),
     path("letters/<int:pk>/discard/", drafting.letter_discard_view, name="letter-discard"),
     path("clauses/<int:pk>/", drafting.clause_row, name="clause-row"),

@@ -7,10 +7,12 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from obligations.demo import DEMO_USERS
+from obligations.letters.reading import MAX_DOCX_UNZIPPED
 from obligations.models import Letter, Membership, Occurrence, Platform
 from obligations.tasks import run_sweeps as sweep
 from obligations.work.occurrences import occurrence_complete
 from tests.conftest import SIGNED_AT
+from tests.letters.docx_files import zip_bomb
 
 
 def run(*args):
@@ -86,3 +88,17 @@ def test_admin_lists_every_model(admin_client):
         assert model in site._registry, model
         url = f"/admin/obligations/{model._meta.model_name}/"
         assert admin_client.get(url).status_code == 200, url
+
+
+@pytest.mark.parametrize("name,content,message", [
+    ("bomb.docx", lambda: zip_bomb(MAX_DOCX_UNZIPPED + 1), "解压后超过 32.0 MB"),
+    ("liar.docx", lambda: zip_bomb(MAX_DOCX_UNZIPPED + 1, declared=2000), "无法打开该 Word 文件"),
+    ("broken.docx", lambda: zip_bomb(0, body="<w:p><w:t>1.平台</w:p>".encode()), "XML 无法解析"),
+    ("huge.txt", lambda: ("平台每日开展安全检查。\n" * 600_000).encode(), "超过 200,000 字的上限"),
+    ("many.txt", lambda: "".join(f"{i}.平台每日巡检。\n" for i in range(1, 600)).encode(), "超过 500 条的上限"),
+])
+def test_parse_letter_refuses_what_is_past_the_limits(tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_bytes(content())
+    with pytest.raises(CommandError, match=message):
+        call_command("parse_letter", str(path), stdout=io.StringIO())

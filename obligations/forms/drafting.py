@@ -12,6 +12,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ..letters import template as tpl
+from ..letters.clocks import steps_problem
 from ..letters.presentation import UNITS
 from ..models import Obligation, Occurrence, Role
 
@@ -268,11 +269,12 @@ class ObligationSpecForm(forms.Form):
     def _clean_event(self, data):
         if not data.get("trigger"):
             self.add_error("trigger", _("事件类义务请选择触发事件。"))
-        steps = []
+        steps, rows = [], []  # the steps entered, and the row each stands in
         for i in range(self.deadline_count):
             p = f"deadline_{i}_"
             if any(f"{p}{f}" in self.errors for f in ("amount", "serious_amount", "critical_amount")):
                 steps.append(None)
+                rows.append(i)
                 continue
             step, amount, unit = data.get(p + "step"), data.get(p + "amount"), data.get(p + "unit")
             tiers = {t: (data.get(f"{p}{t}_amount"), data.get(f"{p}{t}_unit")) for t in TIERS}
@@ -289,9 +291,12 @@ class ObligationSpecForm(forms.Form):
                 elif t_amount is not None:
                     entry.setdefault("tiers", {})[tier] = {"amount": t_amount, "unit": t_unit}
             steps.append(entry)
+            rows.append(i)
         if not steps:
             self.add_error("deadline_0_step", _("事件类义务至少需要一条时限。"))
         data["deadlines"] = [s for s in steps if s]
+        if all(s and s["step"] for s in steps) and (problem := steps_problem(steps)):
+            self.add_error(f"deadline_{rows[problem[0]]}_amount", problem[1])
 
     def spec(self) -> dict:
         """The spec the service takes: the fields of the chosen kind, numbers as entered."""

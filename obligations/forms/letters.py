@@ -48,6 +48,12 @@ class LetterFillForm(forms.Form):
         return {k: v for k, v in self.cleaned_data.items() if k != "past_periods" and v not in (None, "")}
 
 
+class FirstPeriodForm(forms.Form):
+    first_period = forms.ChoiceField(label=_("签署时已开始的周期"), choices=Letter.FirstPeriod.choices,
+                                     widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+                                     error_messages={"required": _("请选择一项。")})
+
+
 class AssignForm(forms.Form):
     assignees = forms.ModelMultipleChoiceField(queryset=None, required=False, label=_("指定执行人"),
                                                widget=forms.CheckboxSelectMultiple)

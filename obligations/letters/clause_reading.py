@@ -190,6 +190,9 @@ _STAFFING = re.compile(rf"(?:设立|设置|配备|配置|安排|任命)?(?:不�
                        rf"(?:\s*(?:到|至|-|~|—)\s*(?P<hi>{AMOUNT}))?\s*(?:名(?![称义单录])|人(?![民次员]))")
 _RATIO = re.compile(rf"(?P<q>不低于|不少于|不超过|不高于|不得低于|达到|超过|低于|高于)?\s*"
                     rf"(?:(?P<amt>\d+(?:\.\d+)?|{NUMBER_BLANK}+)\s*%|百分之(?P<cn>[{CN_NUMERAL}]+))")
+# 平均响应时长不超过N分钟: a figure reported per period, never a per-case clock.
+_AVERAGE = re.compile(rf"平均[^{_STOP}]{{0,12}}?(?:不超过|不高于|不得超过|低于|少于|不低于|不少于|控制在|为)\s*"
+                      rf"{_NOT_MID_NUMBER}(?P<amt>{AMOUNT}|半)\s*(?P<unit>{_DURATION}|%)?\s*(?:以内|之内|内)?")
 _START = re.compile(rf"自(?P<what>即日|[^{_STOP}]{{1,30}}?(?:之日|之时|当日|当天|次日))起"
                     rf"|(?P<what2>(?:收到|接到|受理|发现|发生|获知)[^{_STOP}]{{0,20}}?)(?:之后|后)")
 _EXTENSION = re.compile(rf"(?:最多不超过|延长[^{_STOP}]{{0,6}}?)\s*{_NOT_MID_NUMBER}(?P<amt>{AMOUNT}|半)\s*"
@@ -203,7 +206,7 @@ _FREQUENCY = re.compile("|".join(f"(?P<{name}>{words})" for name, words in _FREQ
 _INTERVAL = re.compile(rf"每隔?\s*(?P<amt>{AMOUNT}|半)\s*(?P<unit>{_DURATION}|个月|月|年)")
 _COUNT = re.compile(rf"(?:(?:不少于|至少|不低于|不得少于)\s*)?{_NOT_MID_NUMBER}(?P<amt>{AMOUNT})\s*次(?!性)")
 # Timing words without a number: they say a duty has a schedule but not what it is.
-_VAGUE = re.compile(r"不定期|(?<![约规指确预])定期(?![限间内满])|适时|及时|立即|立刻|马上|第一时间|尽快")
+_VAGUE = re.compile(r"不定期|(?<![约规指确预])定期(?![限间内满])|适时|及时|立即|立刻|马上|第一时间|尽快|规定(?:时限|期限)")
 _EVENT = re.compile(r"投诉|举报|事件|故障|漏洞|收到|接到|受理|申请|请求|咨询|异常|事故|突发|泄露|违规|违法|隐患|发现")
 _ESTABLISH = re.compile(r"建立|制定|设立|指定|成立|组建|配备|编制|开通|部署|签订")
 _SIGNING = re.compile(r"签订|签署|签字|承诺书|即日|生效")
@@ -324,6 +327,8 @@ def read_clause(text: str, blanks: list[Blank] | None = None) -> ClauseReading:
         lo, hi = amount_value(m["lo"]), amount_value(m["hi"]) if m["hi"] else None
         if lo is not None:
             scan.take(m, f"staffing:{lo}" + (f"-{hi}" if hi is not None else ""))
+    for m in scan.matches(_AVERAGE):
+        scan.take(m, "measure:" + m.group(0))
     for m in scan.matches(_RATIO):
         value = amount_value(m["amt"]) if m["amt"] else cn_to_int(m["cn"])
         if value is not None:
@@ -367,18 +372,21 @@ def read_clause(text: str, blanks: list[Blank] | None = None) -> ClauseReading:
         scan.take(m, "review:" + m.group(0))
 
     r.spans = scan.spans
-    urgent = [w for w in vague if w not in ("定期", "不定期")]
+    urgent = [w for w in vague if w not in ("定期", "不定期", "适时")]  # 适时: a period left open
     # needs_review: the clause asks for timing that no number here settles. 定期 without a
     # frequency always does; 及时/立即/… only when no frequency, deadline or continuous
     # duty is found beside it (每日…及时发觉 stays a plain daily duty).
-    periodic_unset = (interval_unset or len(urgent) < len(vague)) and not r.frequency
+    # A measure is reported per period; staffing and 7×24 are attested per period.
+    measure = any(s.means.startswith(("measure:", "ratio:")) for s in scan.spans)
+    standing = not r.deadlines and any(s.means.startswith(("staffing:", "continuous")) for s in scan.spans)
+    periodic_unset = (interval_unset or measure or standing or len(urgent) < len(vague)) and not r.frequency
     urgent_unset = bool(urgent) and not (r.frequency or r.deadlines or r.continuous)
     r.needs_review = periodic_unset or urgent_unset or unsettled
     if r.frequency or periodic_unset:
         r.kind = "calendar"
     elif r.deadlines and not signing:
         r.kind = "event"
-    elif _EVENT.search(scan.text) and any(w != "适时" for w in urgent):
+    elif _EVENT.search(scan.text) and urgent:
         r.kind = "event"  # 发现漏洞及时修复: a clock whose length the letter leaves open
     elif r.deadlines or _ESTABLISH.search(scan.text):
         r.kind = "one_time"  # set up once, or due once after the letter is signed

@@ -1,9 +1,11 @@
-"""What an amendment changes against the signed version, clause by clause, with the
-obligations each change adds, removes or alters (their resolved fields compared)."""
+"""What a new version changes against the signed letter it replaces, clause by clause, with
+the obligations each change adds, removes or alters (their resolved fields compared), and
+the obligations its signing ends. A letter imported or made from a template replaces the
+one in force as an amendment does, so it is compared with it all the same."""
 
 from dataclasses import dataclass, field
 
-from ..models import Letter
+from ..models import Letter, Obligation
 from . import template as tpl
 from .services import OBLIGATION_FIELDS
 
@@ -59,3 +61,24 @@ def letter_diff(before: Letter, after: Letter) -> list[ClauseChange]:
                 change.obligations.append(ObligationChange(key, "changed", b["title"], fields))
         changes.append(change)
     return changes
+
+
+def baseline(letter: Letter) -> Letter | None:
+    """The signed version `letter` replaces: the one it amends; else, for a draft, the one in
+    force; for a signed version, the one signed before it."""
+    if letter.amends_id:
+        return letter.amends
+    earlier = Letter.objects.filter(platform_id=letter.platform_id, version__lt=letter.version)
+    if not letter.is_frozen:
+        return earlier.filter(state=Letter.State.SIGNED).order_by("-version").first()
+    return earlier.exclude(state=Letter.State.DRAFT).order_by("-version").first()
+
+
+def obligations_ending(letter: Letter) -> list[Obligation]:
+    """The obligations signing a draft ends (live ones no clause of it keeps), or those the
+    signing of a signed version ended. A review's rectification action is never ended."""
+    live = Obligation.objects.filter(platform_id=letter.platform_id, from_review=False).select_related("clause")
+    if letter.is_frozen:
+        return list(live.filter(ends_at=letter.signed_at).order_by("clause__ordinal", "key"))
+    kept = {spec["key"] for clause in letter.clauses.filter(removed_reason="") for spec in clause.specs}
+    return list(live.filter(ends_at__isnull=True).exclude(key__in=kept).order_by("clause__ordinal", "key"))

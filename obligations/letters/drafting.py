@@ -10,6 +10,7 @@ from ..errors import DomainError
 from ..models import Clause, Letter, Obligation
 from ..trust.audit import audit_record
 from . import template as tpl
+from .clocks import steps_problem
 from .services import render_clause
 
 
@@ -134,6 +135,8 @@ def obligation_spec_save(*, clause: Clause, spec: dict, index: int | None = None
         field = exc.path.split(".")[1].split("[")[0] if "." in exc.path else None
         raise DomainError(_("义务设置有误:%(reason)s(%(path)s)") % {"reason": exc.reason, "path": exc.path},
                           field=field) from None
+    if problem := steps_problem(checked.get("deadlines") or []):
+        raise DomainError(problem[1], field=f"deadline_{problem[0]}_amount")
     specs = list(clause.specs)
     if index is None:
         specs.append(checked)

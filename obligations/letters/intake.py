@@ -2,13 +2,16 @@
 obligation specs the officer reviews, corrects and accepts as a draft of the platform's
 own. Nothing is stored before `letter_create_own`.
 
-The proposal never guesses what the letter leaves open: a blank stays a blank (the
-officer fills it before signing), 定期 becomes a period blank, and a clause the parser
-marked `needs_review` is shown first.
+One proposal per duty (letters/duties.py cuts a clause into its duties); accepting keeps
+each clause as written, its duties its obligations. The proposal never guesses what the
+letter leaves open: a blank stays a blank (the officer fills it before signing), 定期, 及时,
+立即, 完整保存 become blanks (duty_specs.py), and a duty the parser marked `needs_review`,
+or a promise no proposal covers (未覆盖), is shown first.
 """
 
 import re
 from dataclasses import dataclass, field
+from itertools import groupby
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -19,14 +22,17 @@ from ..trust.audit import audit_record
 from . import parser
 from . import template as tpl
 from .clause_reading import Blank
-from .services import _next_version, render_clause
+from .clocks import steps_problem
+from .duties import promises
+from .duty_specs import DutySpecs
+from .services import _next_version, current_letter, render_clause
 from .signature import StatedDate
 
 FREQUENCIES = {"daily": "daily", "weekly": "weekly", "ten_day": "tenday", "monthly": "monthly",
                "quarterly": "quarterly", "half_yearly": "halfyear", "yearly": "yearly", "biennial": "biennial"}
 UNITS = {"minutes": "minutes", "hours": "hours", "days": "days", "working_days": "workdays"}
-TRIGGER_WORDS = (("complaint", "投诉|举报|咨询|反馈"), ("finding", "漏洞|隐患|问题|整改|缺陷"),
-                 ("incident", "事件|故障|事故|突发|中断|攻击"))
+TRIGGER_WORDS = (("complaint", "投诉|举报|咨询|反馈"), ("finding", "漏洞|隐患|问题|整改|缺陷|违规|违法"),
+                 ("incident", "事件|故障|事故|突发|中断|攻击|异常|泄露"))
 SETUP_BLANK = {"name": "setup_days", "label": "建立、制定类事项的完成时限(签订后日数)", "kind": "int", "min": 1,
                "max": 365, "default": 30, "help": "承诺书未写明的期限,作为补充约定列在条款下。"}
 # 每季度结束后15日内: the days are counted from the period's end (a report on the period).
@@ -49,6 +55,17 @@ class Proposal:
     spec: dict | None
     addendum: str = ""
     notes: list[str] = field(default_factory=list)
+    # A duty cut out of a clause: the words it hangs from, the clause's number and its whole
+    # text with placeholders (what the accepted letter keeps), and the duty's own placeholders.
+    lead: str = ""
+    parent: str = ""
+    whole: str = ""
+    placed: list[tuple[int, int, str]] = field(default_factory=list)
+    uncovered: list[dict] = field(default_factory=list)  # promises no obligation covers (未覆盖)
+
+    @property
+    def flagged(self) -> bool:
+        return self.needs_review or bool(self.uncovered)
 
 
 @dataclass
@@ -62,7 +79,7 @@ class DraftProposal:
 
     @property
     def review_first(self) -> list[Proposal]:
-        return sorted(self.clauses, key=lambda p: (not p.needs_review, p.index))
+        return sorted(self.clauses, key=lambda p: (not p.flagged, p.index))
 
 
 class _Blanks:
@@ -127,21 +144,27 @@ def _blank_inside(span: dict, placed: list[tuple[int, int, str]]) -> str | None:
     return next((name for start, end, name in placed if span["start"] <= start and end <= span["end"]), None)
 
 
-def propose_clause(index: int, clause: parser.Clause, blanks: _Blanks) -> Proposal:
-    reading = clause.reading
-    # Placeholders for the clause's blanks, replaced from the end so offsets hold.
-    placed, source = [], clause.text
-    for b in reading.blanks:
-        kind = "int" if b.type == "int" else "text"
-        placed.append((b.start, b.end, blanks.add(b.name, kind, **(INT_BOUNDS if kind == "int" else {}))))
-    source = _escape(source)
-    shift = 0
-    escaped_positions = [i for i, ch in enumerate(clause.text) if ch in "{}"]
-    for start, end, name in placed:
+def _placeholder(blank, blanks: _Blanks) -> str:
+    kind = "int" if blank.type == "int" else "text"
+    return blanks.add(blank.name, kind, **(INT_BOUNDS if kind == "int" else {}))
+
+
+def _source(text: str, placed: list[tuple[int, int, str]]) -> str:
+    """The text escaped, its blanks (start, end, name) replaced by {name}."""
+    source, shift = _escape(text), 0
+    escaped_positions = [i for i, ch in enumerate(text) if ch in "{}"]
+    for start, end, name in sorted(placed):
         s = start + sum(1 for p in escaped_positions if p < start) + shift
         e = end + sum(1 for p in escaped_positions if p < end) + shift
         source = source[:s] + "{" + name + "}" + source[e:]
         shift += len(name) + 2 - (e - s)
+    return source
+
+
+def propose_clause(index: int, clause: parser.Clause, blanks: _Blanks) -> Proposal:
+    reading = clause.reading
+    placed = [(b.start, b.end, _placeholder(b, blanks)) for b in reading.blanks]
+    source = _source(clause.text, placed)
     spans = reading.to_json()["spans"]
 
     def ref(value, means_prefix, nth=0):
@@ -152,7 +175,8 @@ def propose_clause(index: int, clause: parser.Clause, blanks: _Blanks) -> Propos
         return "{" + name + "}" if name else None
 
     spec, notes, addendum = None, [], ""
-    title = _title(clause.heading, source)
+    duty = DutySpecs(number=clause.number, text=clause.text, spans=spans, add_blank=blanks.add)
+    title = _title(clause.heading if clause.parent is None else None, source)
     base = {"key": clause.number, "title": title, "responsible_role": "staff", "evidence_description": ""}
     if reading.retention and reading.retention["unit"] == "years":
         retention = ref(reading.retention["amount"], "retention")
@@ -161,9 +185,7 @@ def propose_clause(index: int, clause: parser.Clause, blanks: _Blanks) -> Propos
     if reading.kind == "calendar":
         period = FREQUENCIES.get(reading.frequency or "")
         if period is None:  # 定期: a period the officer must choose before signing
-            period = "{" + blanks.add(_("%(number)s 的周期(“定期”)") % {"number": clause.number}, "period") + "}"
-            addendum = _("周期:") + period
-            notes.append(_("承诺书未写明周期,请在签署前选定。"))
+            period, addendum = duty.period_blank()
         count = ref(reading.count, "count") if reading.count is not None else 1
         spec = {**base, "kind": "calendar", "period": period, "count": count if count is not None else 1}
         clocks = sorted((s for s in spans if s["means"].startswith("deadline:")), key=lambda s: s["start"])
@@ -171,25 +193,54 @@ def propose_clause(index: int, clause: parser.Clause, blanks: _Blanks) -> Propos
             if clock["unit"] == "days" and AFTER_PERIOD.search(clause.text[:span["start"]]):
                 spec["due_days_after_period"] = ref(clock["amount"], "deadline", i)
                 break
-    elif reading.kind == "event" and reading.deadlines:
-        trigger, unsure = _trigger(clause.text)
+    elif reading.kind == "event":
+        trigger, unsure = _trigger(clause.lead + clause.text)
         steps = []
         for i, d in enumerate(reading.deadlines):
             amount = ref(d["amount"], "deadline", i)
-            steps.append({"step": ("respond", "decide", "close")[min(i, 2)], "amount": amount if amount else 1,
+            steps.append({"step": ("respond", "decide", "close")[min(i, 2)], "amount": amount or duty.time_blank(),
                           "unit": UNITS.get(d["unit"], "hours")})
         spec = {**base, "kind": "event", "trigger": trigger, "deadlines": steps}
         if unsure:
             notes.append(_("未能判断触发事件,已按投诉举报提出,请核对。"))
     elif reading.kind == "one_time":
-        blanks.ensure(SETUP_BLANK)
         spec = {**base, "kind": "one_time", "one_time_days": "{setup_days}", "responsible_role": "officer"}
-        addendum = _("于签订之日起{setup_days}日内完成。")
-    if reading.needs_review:
+        written = next((i for i, d in enumerate(reading.deadlines) if d["unit"] == "days"), None)
+        if written is not None:  # 自签订之日起30日内
+            spec["one_time_days"] = ref(reading.deadlines[written]["amount"], "deadline", written) or duty.time_blank()
+        elif not duty.urgent:  # 立即建立: its own blank (duty_specs)
+            blanks.ensure(SETUP_BLANK)
+            addendum = _("于签订之日起{setup_days}日内完成。")
+    if spec is not None:
+        spec, addendum = duty.settle(spec, addendum)  # measures, standing duties, the group, open words
+        notes += duty.notes
+    if reading.needs_review and not duty.notes:
         notes.append(_("条款含“定期、及时、立即”等未写明数字的要求,请人工核对。"))
+    uncovered = [] if spec else [{"start": a, "end": b, "means": "uncovered"} for a, b in promises(clause.text)]
+    if uncovered:
+        notes.append(_("未覆盖:条款承诺的内容没有对应的义务,请补充义务或确认无需义务。"))
     return Proposal(index=index, number=clause.number, section=clause.section or "一", title=clause.heading or "",
-                    text=clause.text, source=source, spans=spans, needs_review=reading.needs_review,
-                    spec=spec, addendum=addendum, notes=notes)
+                    text=clause.text, source=source, spans=spans + uncovered, needs_review=reading.needs_review,
+                    spec=spec, addendum=addendum, notes=notes, lead=clause.lead, placed=placed, uncovered=uncovered)
+
+
+def _wholes(clauses: list[parser.Clause], proposals: list[Proposal], blanks: _Blanks) -> None:
+    """Each duty cut out of a clause learns the clause's number and whole text with the
+    duties' placeholders (and new ones for blanks in the words the duties hang from)."""
+    for parent, grouped in groupby(zip(clauses, proposals, strict=True), key=lambda cp: cp[0].parent):
+        if parent is None:
+            continue
+        group, placed, cursor = list(grouped), [], 0
+        for clause, p in group:
+            offset = parent.text.find(clause.text, cursor)
+            cursor = offset + len(clause.text)
+            placed += [(s + offset, e + offset, name) for s, e, name in p.placed]
+        inside = {(s, e) for s, e, _name in placed}
+        placed += [(b.start, b.end, _placeholder(b, blanks)) for b in parent.reading.blanks
+                   if (b.start, b.end) not in inside]
+        whole = _source(parent.text, placed)
+        for _clause, p in group:
+            p.parent, p.whole = parent.number, whole
 
 
 def propose(parsed: parser.Letter) -> DraftProposal:
@@ -200,15 +251,18 @@ def propose(parsed: parser.Letter) -> DraftProposal:
         sections.setdefault(c.section or "一", c.section_title or _("正文"))
     preamble_source = _fill_blanks(parsed.preamble, parsed.preamble_blanks, blanks)
     proposals = [propose_clause(i, c, blanks) for i, c in enumerate(clauses)]
+    _wholes(clauses, proposals, blanks)
     signature = _fill_blanks(parsed.signature, parsed.signature_blanks, blanks, parsed.signing_date)
     return DraftProposal(title=parsed.title or _("承诺书"), preamble=preamble_source, signature=signature,
                          sections=sections, blanks=blanks.declared, clauses=proposals)
 
 
 def apply_edits(proposal: Proposal, edits: dict) -> None:
-    """The officer's corrections to one proposal: {"include": bool, "kind", "period",
-    "count", "trigger", "amount1", "unit1", "amount2", "unit2", "one_time_days",
-    "retention_years", "title", "responsible_role"}; empty values keep the proposal."""
+    """The officer's corrections to one proposal, as the review form holds them ({"include",
+    "kind", "title", "period", "trigger", "responsible_role", "count", "due_days_after_period",
+    "one_time_days", "retention_years", "deadlines": [{"step", "amount", "unit"}], any other
+    number of the spec}): the spec becomes what the form shows. A field left out of `edits`
+    keeps the proposal's value; a number or step cleared is dropped (its default applies)."""
     if not edits.get("include", proposal.spec is not None):
         proposal.spec = None
         return
@@ -219,22 +273,16 @@ def apply_edits(proposal: Proposal, edits: dict) -> None:
     spec = dict(proposal.spec or {"key": proposal.number, "title": _title(proposal.title, proposal.source),
                                   "responsible_role": "staff"})
     spec["kind"] = kind
-    for name in ("title", "period", "trigger", "responsible_role"):
-        if edits.get(name):
-            spec[name] = edits[name]
-    for name in ("count", "one_time_days", "retention_years"):
-        if edits.get(name) not in (None, ""):
-            spec[name] = _number_or_ref(edits[name])
-    steps = list(spec.get("deadlines", []))
-    for i in (1, 2):
-        amount, unit = edits.get(f"amount{i}"), edits.get(f"unit{i}")
-        if amount not in (None, ""):
-            step = {"step": ("respond", "decide")[i - 1], "amount": _number_or_ref(amount), "unit": unit or "hours"}
-            if len(steps) >= i:
-                steps[i - 1] = step
-            else:
-                steps.append(step)
-    spec["deadlines"] = steps
+    for name, value in edits.items():
+        if name not in tpl.SPEC_FIELDS or name == "kind":
+            continue
+        if name == "deadlines":
+            spec[name] = [{**step, "amount": _number_or_ref(step["amount"])} for step in value]
+        elif value in (None, ""):
+            if name not in ("title", "responsible_role"):  # a name and a role are never left empty
+                spec.pop(name, None)
+        else:
+            spec[name] = _number_or_ref(value) if tpl.SPEC_FIELDS[name][0] is int else value
     proposal.spec = spec
 
 
@@ -267,16 +315,25 @@ def letter_create_own(*, platform, draft: DraftProposal, user=None, now) -> Lett
         except tpl.TemplateError as exc:
             raise DomainError(_("条款 %(number)s 的义务设置有误:%(reason)s")
                               % {"number": p.number, "reason": exc.reason}) from None
+        if problem := steps_problem(p.spec.get("deadlines") or []):
+            raise DomainError(_("条款 %(number)s 的义务设置有误:%(reason)s") % {"number": p.number, "reason": problem[1]})
+    # It replaces the letter in force: its changes page compares with it, and lists what signing ends.
     letter = Letter.objects.create(
+        amends=current_letter(platform),
         platform=platform, template=tpl.OWN, version=_next_version(platform), title=draft.title,
         preamble=draft.preamble, signature=draft.signature, sections=draft.sections, blanks=draft.blanks,
         values={b["name"]: b["default"] for b in draft.blanks if "default" in b},
     )
     clauses = []
-    for ordinal, p in enumerate(draft.clauses, start=1):
+    # The letter keeps each clause as written; its duties are the clause's obligations.
+    duties_by_clause = groupby(draft.clauses, key=lambda p: p.parent or p.number)
+    for ordinal, (number, group) in enumerate(duties_by_clause, start=1):
+        group = list(group)
+        p = group[0]
         clause = Clause(letter=letter, section=p.section, section_title=draft.sections.get(p.section, ""),
-                        number=p.number, title=p.title, ordinal=ordinal, source=p.source, addendum_source=p.addendum,
-                        specs=[p.spec] if p.spec else [])
+                        number=number, title=p.title, ordinal=ordinal, source=p.whole or p.source,
+                        addendum_source=" ".join(d.addendum for d in group if d.addendum),
+                        specs=[d.spec for d in group if d.spec])
         render_clause(clause, letter)
         clauses.append(clause)
     Clause.objects.bulk_create(clauses)

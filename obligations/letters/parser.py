@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from . import furniture
+from . import duties, furniture
 from .clause_reading import Blank, ClauseReading, cn_to_int, find_blanks, fold, name_from_context, read_clause
 from .signature import StatedDate, signature_blanks
 
@@ -63,6 +63,10 @@ class Clause:
     text: str
     heading: str | None = None  # 服务内容规范 in "1.服务内容规范" over a paragraph
     reading: ClauseReading = field(default_factory=ClauseReading)
+    # A duty cut out of a clause (letters/duties.py): the words it hangs from, and the
+    # whole clause, which the accepted letter keeps as written.
+    lead: str = ""
+    parent: Clause | None = None
 
     def to_json(self) -> dict:
         return {"number": self.number, "section": self.section, "section_title": self.section_title,
@@ -296,4 +300,22 @@ def _parse(lines: list[str]) -> Letter:
                 + [(letter.signature, letter.signature_blanks)])
     for clause, blanks in zip(letter.clauses, clause_blanks, strict=True):
         clause.reading = read_clause(clause.text, blanks)
+    letter.clauses = [duty for c, b in zip(letter.clauses, clause_blanks, strict=True) for duty in _duties_of(c, b)]
     return letter
+
+
+# --- hook: one duty, one entry (letters/duties.py cuts a clause into its duties) -----------
+
+def _duties_of(clause: Clause, blanks: list[Blank]) -> list[Clause]:
+    marked = [(s.start, s.end) for s in clause.reading.spans] + [(b.start, b.end) for b in blanks]
+    parts = duties.split_duties(clause.text, len(clause.heading) + 1 if clause.heading else 0, marked)
+    if len(parts) == 1:
+        return [clause]
+    out = []
+    for part in parts:
+        start, end = duties.trimmed(clause.text, part)
+        text = clause.text[start:end]
+        reading = duties.read_duty(text, duties.blanks_within(blanks, start, end), part.lead)
+        out.append(Clause(f"{clause.number}.{part.suffix}", clause.section, clause.section_title, text,
+                          clause.heading, reading, part.lead, clause))
+    return out

@@ -4,7 +4,7 @@ section, each with a one-line summary of the obligations it raises."""
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from ..models import Letter, Obligation
+from ..models import Letter, Obligation, Occurrence
 from ..schedule.workdays import step_deadline
 from . import template as tpl
 
@@ -36,7 +36,8 @@ def deadline_phrase(step: dict, severity: str = "") -> str:
                "recover": _("%(within)s内恢复"), "fix": _("%(within)s内整改")}
     if step.get("step") in phrases:
         return phrases[step["step"]] % {"within": within}
-    return _("%(within)s内完成“%(step)s”") % {"within": within, "step": step.get("step", "")}
+    label = Occurrence.STEP_LABELS.get(step.get("step"), step.get("step", ""))
+    return _("%(within)s内完成“%(step)s”") % {"within": within, "step": label}
 
 
 def obligation_line(spec: dict) -> str:

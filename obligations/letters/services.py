@@ -13,9 +13,10 @@ from django.utils.translation import gettext as _
 
 from ..errors import DomainError
 from ..models import Clause, Letter, Membership, Obligation, Occurrence, Role
-from ..schedule.periods import local_midnight
+from ..schedule.periods import PeriodKind, local_midnight, period_containing
 from ..trust.audit import audit_record
 from . import template as tpl
+from .clocks import steps_problem
 from .values import values_problems
 
 
@@ -47,6 +48,7 @@ def letter_create(*, platform, values: dict | None = None, user=None, now,
         raise DomainError(_("没有名为“%(key)s”的承诺书模板。") % {"key": template})
     defaults = {b["name"]: b["default"] for b in source.blanks if "default" in b}
     letter = Letter.objects.create(
+        amends=current_letter(platform),  # a new letter replaces the one in force, as an amendment does
         platform=platform, template=source.key, version=_next_version(platform), title=source.title,
         preamble=source.preamble, signature=source.signature, sections=source.sections, blanks=source.blanks,
         values={**defaults, **_json_values(values or {})},
@@ -94,8 +96,21 @@ def obligations_start(letter: Letter, now: datetime) -> datetime:
     return local_midnight(stated, tz)
 
 
+def schedule_start(fields: dict, start: datetime, *, tz, first_period: str) -> datetime:
+    """When a new obligation's schedule starts: at `start`; for a calendar duty whose period is
+    already under way then, at the next period's start, unless the letter owes the period
+    under way (`Letter.first_period`, chosen in the preview). Signing, the preview and so
+    the sweeps all start an obligation here."""
+    period = fields.get("period")
+    if fields["kind"] != "calendar" or not period or first_period == Letter.FirstPeriod.CURRENT:
+        return start
+    under_way = period_containing(PeriodKind(period), start, tz)
+    return start if under_way.start == start else under_way.end
+
+
 @transaction.atomic
-def letter_sign(*, letter: Letter, user=None, now, past_periods: str | None = None) -> Letter:
+def letter_sign(*, letter: Letter, user=None, now, past_periods: str | None = None,
+                first_period: str | None = None) -> Letter:
     # The platform row too: one signing of its letters at a time (a no-key lock, so rows that
     # merely point to the platform, as a check-off's evidence does, are still written meanwhile).
     letter = Letter.objects.select_for_update(no_key=True).select_related("platform").get(pk=letter.pk)
@@ -113,17 +128,33 @@ def letter_sign(*, letter: Letter, user=None, now, past_periods: str | None = No
         raise DomainError(_("承诺事项需要合规负责人落实:请先为本平台添加一名合规负责人,再签署。"))
     if past_periods:
         letter.past_periods = past_periods
+    if first_period:
+        letter.first_period = first_period
     previous = (Letter.objects.select_for_update()
                 .filter(platform=letter.platform, state=Letter.State.SIGNED).first())
     letter.state, letter.signed_at, letter.signed_by = Letter.State.SIGNED, now, user
-    letter.save(update_fields=["state", "signed_at", "signed_by", "past_periods"])
+    letter.save(update_fields=["state", "signed_at", "signed_by", "past_periods", "first_period"])
     if previous:
         previous.state = Letter.State.SUPERSEDED
         previous.save(update_fields=["state"])
     _sync_obligations(letter, obligations_start(letter, now), now)
     audit_record(at=now, action="letter.sign", obj=letter, actor=user, platform=letter.platform,
                  data={"version": letter.version, "supersedes": previous.pk if previous else None,
-                       "past_periods": letter.past_periods})
+                       "past_periods": letter.past_periods, "first_period": letter.first_period})
+    return letter
+
+
+@transaction.atomic
+def letter_choose_first_period(*, letter: Letter, first_period: str, user=None, now) -> Letter:
+    """Whether the periods under way at signing are owed (the preview's choice), kept on the draft."""
+    letter = Letter.objects.select_for_update().get(pk=letter.pk)
+    _refuse_if_frozen(letter)
+    if first_period not in Letter.FirstPeriod.values:
+        raise DomainError(_("请选择签署时已开始的周期如何处理。"), field="first_period")
+    letter.first_period = first_period
+    letter.save(update_fields=["first_period"])
+    audit_record(at=now, action="letter.first_period", obj=letter, actor=user, platform=letter.platform,
+                 data={"first_period": first_period})
     return letter
 
 
@@ -174,6 +205,9 @@ def obligation_problem(fields: dict) -> str | None:
     """Why resolved obligation fields cannot be scheduled, or None. A spec may hold fixed
     times of day and take its count from a blank: filled with another number, the two
     disagree, and materializing would fail on every sweep."""
+    if fields["kind"] == "event":
+        problem = steps_problem(fields.get("deadlines") or [])
+        return problem[1] if problem else None
     if fields["kind"] != "calendar":
         return None
     conflict = tpl.due_rule_conflict(fields)
@@ -209,7 +243,9 @@ def _sync_obligations(letter: Letter, starts_at: datetime, now: datetime) -> Non
         fields.update(clause=clause, ends_at=None, period=fields["period"] or "", trigger=fields["trigger"] or "")
         ob = existing.get(spec["key"])
         if ob is None:
-            Obligation.objects.create(platform=letter.platform, key=spec["key"], starts_at=starts_at, **fields)
+            Obligation.objects.create(platform=letter.platform, key=spec["key"],
+                                      starts_at=schedule_start(spec, starts_at, tz=letter.platform.tz,
+                                                                first_period=letter.first_period), **fields)
             continue
         changed = any(getattr(ob, f) != fields[f] for f in SCHEDULE_FIELDS) or ob.ends_at is not None
         for name, value in fields.items():

@@ -13,6 +13,10 @@ class Letter(models.Model):
         MISSED = "missed", _("计为未完成")
         NOT_APPLICABLE = "not_applicable", _("不适用(豁免)")
 
+    class FirstPeriod(models.TextChoices):
+        FULL = "full", _("自首个完整周期起")
+        CURRENT = "current", _("签署时已开始的周期也计入")
+
     class State(models.TextChoices):
         DRAFT = "draft", _("草稿")
         SIGNED = "signed", _("已签署")
@@ -32,6 +36,9 @@ class Letter(models.Model):
     # When the stated signing date lies in the past: do the periods since then count?
     past_periods = models.CharField(_("签订日期之前的周期"), max_length=16, choices=PastPeriods.choices,
                                     default=PastPeriods.MISSED)
+    # A period already under way at signing is owed only when the officer chose so in the preview.
+    first_period = models.CharField(_("签署时已开始的周期"), max_length=16, choices=FirstPeriod.choices,
+                                    default=FirstPeriod.FULL)
     state = models.CharField(_("状态"), max_length=16, choices=State.choices, default=State.DRAFT)
     signed_at = models.DateTimeField(_("签署时间"), null=True, blank=True)
     signed_by = models.ForeignKey(

@@ -71,7 +71,9 @@ class Occurrence(models.Model):
     def __str__(self):
         return f"{self.obligation.key} #{self.sequence} {self.due_at:%Y-%m-%d %H:%M}"
 
-    STEP_LABELS = {"respond": _("响应"), "decide": _("处理意见"), "recover": _("恢复"), "fix": _("整改")}
+    # Every step a clock may have, in the order they fall due, named in the reader's language.
+    STEP_LABELS = {"respond": _("响应"), "decide": _("处理意见"), "recover": _("恢复"), "fix": _("整改"),
+                   "close": _("办结")}
 
     @property
     def step_label(self):

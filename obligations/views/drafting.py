@@ -6,7 +6,7 @@ An edit asked by htmx answers with the clause's row; a plain POST with a redirec
 with the editor page showing the row and its errors, nothing typed lost.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.http import Http404
@@ -21,6 +21,7 @@ from ..errors import DomainError
 from ..forms.drafting import ClauseAddForm, ClauseForm, ClauseRemoveForm, ObligationSpecForm
 from ..letters import drafting
 from ..letters import template as tpl
+from ..letters.consistency import clause_mismatches
 from ..letters.presentation import obligation_line
 from ..letters.services import letter_discard
 from ..models import Clause, Letter, Obligation, Role
@@ -48,6 +49,7 @@ class ClauseRow:
     form: ClauseForm | None = None  # its text open for editing
     remove_form: ClauseRemoveForm | None = None  # the removal's reason (with its error when refused)
     new_spec: ObligationSpecForm | None = None  # an obligation being added
+    mismatches: list[str] = field(default_factory=list)  # numbers its words state otherwise
 
 
 # Access --------------------------------------------------------------------------------
@@ -92,7 +94,8 @@ def _spec_line(spec: dict, letter: Letter) -> str:
 def _clause_row(clause: Clause, letter: Letter, *, form=None, remove_form=None, spec_form=None,
                 spec_index=None) -> ClauseRow:
     row = ClauseRow(clause, [SpecRow(clause, i, s["key"], _spec_line(s, letter)) for i, s in enumerate(clause.specs)],
-                    form=form, remove_form=remove_form or ClauseRemoveForm(auto_id=f"c{clause.pk}-remove-%s"))
+                    form=form, remove_form=remove_form or ClauseRemoveForm(auto_id=f"c{clause.pk}-remove-%s"),
+                    mismatches=[] if clause.is_removed else clause_mismatches(clause, letter))
     if spec_form is not None and spec_index is not None:
         row.specs[spec_index].form = spec_form
     elif spec_form is not None:

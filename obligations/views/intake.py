@@ -3,7 +3,6 @@ and obligations beside the text with what was recognised highlighted, corrects t
 and accepts. Nothing is stored before the officer accepts."""
 
 from django.contrib import messages
-from django.core.exceptions import RequestDataTooBig
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -16,14 +15,15 @@ from ..forms.intake import LetterIntakeForm, ProposalForm
 from ..letters import furniture
 from ..letters.intake import apply_edits, letter_create_own, propose
 from ..letters.parser import read_document
-from ..letters.reading import LetterReadError, read_letter, read_pasted
+from ..letters.reading import LetterReadError, check_clauses, check_file_size, read_letter, read_pasted
 from ..letters.services import draft_letter
 from ..models import Platform, Role
 from ..trust import access
 
 MEANINGS = {"frequency": _("频次"), "count": _("次数"), "deadline": _("时限"), "retention": _("留存"),
             "continuous": _("持续"), "advance": _("提前告知"), "staffing": _("人员配置"), "ratio": _("比例"),
-            "review": _("需人工核对"), "blank": _("填空"), "start": _("起算"), "extension": _("延长")}
+            "review": _("需人工核对"), "blank": _("填空"), "start": _("起算"), "extension": _("延长"),
+            "measure": _("统计指标"), "uncovered": _("未覆盖")}
 
 
 def highlighted(text: str, spans: list[dict]):
@@ -54,51 +54,46 @@ def _document_lines(document, chosen: int) -> list[dict]:
             for line in document.lines]
 
 
-def _read(request, form) -> str:
+def _read(form):
+    """The text and its letters, or LetterReadError (a file too large is refused from its size, unread)."""
     upload = form.cleaned_data.get("file")
     if upload:
-        return read_letter(upload.read(), upload.name)
-    return read_pasted(form.cleaned_data.get("text") or "")
+        check_file_size(upload.size, upload.name)
+        text = read_letter(upload.read(), upload.name)
+    else:
+        text = read_pasted(form.cleaned_data.get("text") or "")
+    document = read_document(text)
+    check_clauses(sum(len(letter.clauses) for letter in document.letters))
+    return text, document
+
+
+def refusal(exc: LetterReadError) -> str:
+    """A reading refusal in the user's language."""
+    return _(exc.template) % exc.params
 
 
 def _rows(draft, data=None):
-    rows = []
-    for p in draft.review_first:
-        spec = p.spec or {}
-        steps = spec.get("deadlines") or []
-        initial = {"include": p.spec is not None, "kind": spec.get("kind", "none"), "title": spec.get("title", ""),
-                   "count": spec.get("count", ""), "trigger": spec.get("trigger", ""),
-                   "one_time_days": spec.get("one_time_days", ""), "retention_years": spec.get("retention_years", ""),
-                   "responsible_role": spec.get("responsible_role", "staff"),
-                   **{f"amount{i}": s["amount"] for i, s in enumerate(steps[:2], start=1)},
-                   **{f"unit{i}": s["unit"] for i, s in enumerate(steps[:2], start=1)}}
-        form = ProposalForm(data, prefix=f"c{p.index}", initial=initial)
-        rows.append({"proposal": p, "form": form, "html": highlighted(p.text, p.spans)})
-    return rows
+    return [{"proposal": p, "html": highlighted(p.text, p.spans),
+             "form": ProposalForm(data, prefix=f"c{p.index}", spec=p.spec, blanks=draft.blanks)}
+            for p in draft.review_first]
 
 
 @require_http_methods(["GET", "POST"])
 def letter_intake(request, slug):
     platform = get_object_or_404(Platform, slug=slug)
     access.require_role(request.user, platform.pk, Role.OFFICER)
-    try:
-        data = request.POST if request.method == "POST" else None
-        files = request.FILES or None
-    except RequestDataTooBig:
-        form = LetterIntakeForm()
-        return render(request, "obligations/intake/letter_intake.html", {
-            "platform": platform, "form": form, "draft": draft_letter(platform),
-            "error": _("粘贴的文本过长(超过 2.5 MB),请改为上传 .txt 或 .docx 文件(最多 5 MB 文字)。")}, status=400)
-    form = LetterIntakeForm(data, files)
+    # A body past DATA_UPLOAD_MAX_MEMORY_SIZE never gets here: the CSRF check reads it first,
+    # and compliance/errors.bad_request explains the refusal.
+    data = request.POST if request.method == "POST" else None
+    form = LetterIntakeForm(data, request.FILES or None)
     context = {"platform": platform, "form": form, "draft": draft_letter(platform)}
     if data is None or not form.is_valid():
         return render(request, "obligations/intake/letter_intake.html", context, status=400 if data else 200)
     try:
-        text = _read(request, form)
-    except LetterReadError as exc:
-        form.add_error("file" if form.cleaned_data.get("file") else "text", str(exc))
+        text, document = _read(form)
+    except LetterReadError as exc:  # a paste stays in its box, with the reason beside it
+        form.add_error("file" if form.cleaned_data.get("file") else "text", refusal(exc))
         return render(request, "obligations/intake/letter_intake.html", context, status=400)
-    document = read_document(text)
     if not document.letters:
         form.add_error("file" if form.cleaned_data.get("file") else "text",
                        _("没有找到承诺书正文:读到的内容都是网页或页码等非正文内容。"))
@@ -106,7 +101,7 @@ def letter_intake(request, slug):
     chosen = min(form.cleaned_data.get("letter") or 0, len(document.letters) - 1)
     draft = propose(document.letters[chosen])
     rows = _rows(draft, data if "accept" in data else None)
-    if "accept" in data and all(r["form"].is_valid() for r in rows):
+    if "accept" in data and all([r["form"].is_valid() for r in rows]):  # every row checked, errors shown
         for row in rows:
             apply_edits(row["proposal"], row["form"].cleaned_data)
         try:
@@ -117,7 +112,8 @@ def letter_intake(request, slug):
             messages.success(request, _("已生成草稿第%(v)s版:请填写填空、核对条款与义务,预览后签署。")
                              % {"v": letter.version})
             return redirect("letter-edit", pk=letter.pk)
-    context.update(text=text, proposal=draft, rows=rows, letters=document.letters, chosen=chosen,
+    invalid = [r["proposal"].number for r in rows if r["form"].is_bound and r["form"].errors]
+    context.update(text=text, proposal=draft, rows=rows, invalid=invalid, letters=document.letters, chosen=chosen,
                    lines=_document_lines(document, chosen),
                    left_out=sum(1 for line in document.lines if line.left_out))
     return render(request, "obligations/intake/letter_review.html", context)

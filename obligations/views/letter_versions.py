@@ -13,7 +13,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from ..forms.drafting import TIERS
-from ..letters.diff import letter_diff
+from ..forms.letters import FirstPeriodForm
+from ..letters.consistency import clause_mismatches
+from ..letters.diff import baseline, letter_diff, obligations_ending
 from ..letters.presentation import duration, letter_page, obligation_line
 from ..models import Letter, Obligation, Occurrence, Platform, Role
 from ..oversight.task_lines import weekday
@@ -57,6 +59,7 @@ class ClauseChangeRow:
     after: str
     removed_reason: str
     obligations: list[ObligationChangeRow]
+    mismatches: list[str] = field(default_factory=list)  # numbers its words state otherwise
 
 
 @dataclass
@@ -110,6 +113,10 @@ def _local(instant) -> str:
     return f"{instant:%m-%d} {weekday(instant)} {instant:%H:%M}"
 
 
+def _local_date(instant) -> str:
+    return f"{instant:%Y-%m-%d} {weekday(instant)} {instant:%H:%M}" if instant else "—"
+
+
 # Preview and changes -------------------------------------------------------------------
 
 @require_GET
@@ -129,36 +136,47 @@ def letter_preview_page(request, pk):
                "deadlines": deadline_text(o.fields["deadlines"])} for o in preview.events]
     unscheduled = [{"clause": o.clause, "title": o.title, "key": o.key, "problem": o.problem}
                    for o in preview.unscheduled]
+    under_way = [{"clause": o.clause, "title": o.title, "key": o.key,
+                  **{choice: _local_date(due) for choice, due in o.first_due.items()}}
+                 for o in preview.scheduled if o.owes_period_under_way]
     return render(request, "obligations/drafting/preview.html", {
         "letter": letter, "platform": letter.platform, "preview": preview, "tasks": tasks, "counts": counts,
         "events": events, "unscheduled": unscheduled, "months": [f"{m:%Y-%m}" for m in preview.months],
         "month_totals": preview.month_totals, "grand_total": sum(preview.month_totals), "start": _local(preview.start), "until": _local(preview.until),
-        "is_officer": role == Role.OFFICER, "active": "preview",
+        "is_officer": role == Role.OFFICER, "active": "preview", "under_way": under_way,
+        "first_period_form": FirstPeriodForm(initial={"first_period": letter.first_period}),
+        "zone": letter.platform.timezone,
     })
 
 
 def change_rows(changes, after: Letter) -> list[ClauseChangeRow]:
-    """The changed clauses of `letter_diff`, their fields in words; a removal with its reason."""
-    removed = dict(after.clauses.exclude(removed_reason="").values_list("number", "removed_reason"))
+    """The changed clauses of `letter_diff`, their fields in words; a removal with its reason; and
+    any clause whose words state a number its obligations do not keep."""
+    clauses = {c.number: c for c in after.clauses.all()}
     rows = []
     for change in changes:
-        if not change.changed:
+        clause = clauses.get(change.number)
+        mismatches = clause_mismatches(clause, after) if clause and not clause.is_removed else []
+        if not (change.changed or mismatches):
             continue
         obligations = [ObligationChangeRow(o.key, o.title, o.status, str(STATUS[o.status]), [
             FieldChange(field_label(name), value_text(name, a), value_text(name, b))
             for name, (a, b) in o.fields.items()]) for o in change.obligations]
         rows.append(ClauseChangeRow(change.number, change.status, str(STATUS[change.status]), change.before,
-                                    change.after, removed.get(change.number, ""), obligations))
+                                    change.after, clause.removed_reason if clause else "", obligations, mismatches))
     return rows
 
 
 @require_GET
 def letter_changes(request, pk):
     letter, role = _letter(request, pk)
-    changes = letter_diff(letter.amends, letter) if letter.amends else []
+    before = baseline(letter)
+    changes = letter_diff(before, letter) if before else []
     return render(request, "obligations/drafting/changes.html", {
-        "letter": letter, "platform": letter.platform, "rows": change_rows(changes, letter),
-        "unchanged": sum(not c.changed for c in changes), "is_officer": role == Role.OFFICER, "active": "changes",
+        "letter": letter, "platform": letter.platform, "before": before, "rows": change_rows(changes, letter),
+        "changed": sum(c.changed for c in changes), "unchanged": sum(not c.changed for c in changes),
+        "ending": obligations_ending(letter),
+        "is_officer": role == Role.OFFICER, "active": "changes",
     })
 
 

@@ -7,10 +7,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ..errors import DomainError
-from ..forms.letters import LetterFillForm
+from ..forms.letters import FirstPeriodForm, LetterFillForm
 from ..letters.services import (
     current_letter,
     letter_amend,
+    letter_choose_first_period,
     letter_create,
     letter_fill,
     letter_sign,
@@ -64,3 +65,22 @@ def letter_edit(request, pk):
         except DomainError as exc:
             form.add_error(None, exc.message)
     return render(request, "obligations/letter_edit.html", {"letter": letter, "form": form})
+
+
+@require_POST
+def letter_first_period(request, pk):
+    """The preview's choice: are the periods already under way at signing owed?"""
+    letter = get_object_or_404(Letter.objects.select_related("platform"), pk=pk)
+    access.require_role(request.user, letter.platform_id, Role.OFFICER)
+    form = FirstPeriodForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请选择签署时已开始的周期如何处理。"))
+        return redirect("letter-preview", pk=letter.pk)
+    try:
+        letter = letter_choose_first_period(letter=letter, first_period=form.cleaned_data["first_period"],
+                                            user=request.user, now=timezone.now())
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("letter-detail", slug=letter.platform.slug)
+    messages.success(request, _("已保存:%(choice)s。预览已按此排期。") % {"choice": letter.get_first_period_display()})
+    return redirect("letter-preview", pk=letter.pk)

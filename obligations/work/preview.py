@@ -14,7 +14,13 @@ from datetime import date, datetime, timedelta
 
 from django.utils.translation import gettext as _
 
-from ..letters.services import OBLIGATION_FIELDS, letter_obligation_fields, obligation_problem, obligations_start
+from ..letters.services import (
+    OBLIGATION_FIELDS,
+    letter_obligation_fields,
+    obligation_problem,
+    obligations_start,
+    schedule_start,
+)
 from ..letters.values import values_problems
 from ..models import Clause, Letter, Obligation
 from ..schedule.periods import PeriodKind, local_midnight, next_start_date, period_containing
@@ -44,6 +50,13 @@ class PreviewObligation:
     fields: dict  # the resolved fields, as signing would store them
     counts: list[int] = field(default_factory=list)  # per month, for the calendar and one-time kinds
     problem: str = ""  # why it cannot be scheduled (the letter cannot be signed so)
+    # A new calendar or one-time duty's first due time per choice of Letter.first_period.
+    first_due: dict[str, datetime | None] = field(default_factory=dict)
+
+    @property
+    def owes_period_under_way(self) -> bool:
+        """Whether the choice of Letter.first_period changes its first task."""
+        return len(set(self.first_due.values())) > 1
 
     @property
     def total(self) -> int:
@@ -61,6 +74,7 @@ class LetterPreview:
     scheduled: list[PreviewObligation] = field(default_factory=list)  # calendar and one-time
     events: list[PreviewObligation] = field(default_factory=list)  # raised by cases, with their deadlines
     unscheduled: list[PreviewObligation] = field(default_factory=list)  # with a problem
+    first_period: str = Letter.FirstPeriod.FULL  # the letter's choice, which the tasks and counts follow
 
     @property
     def month_totals(self) -> list[int]:
@@ -83,7 +97,7 @@ def letter_preview(letter: Letter, *, now: datetime, days: int = 14, months: int
     except ValueError:  # a sign date that is no date: named among the missing blanks
         start = now
     preview = LetterPreview(now=now.astimezone(tz), start=start.astimezone(tz), until=(now + timedelta(days=days))
-                            .astimezone(tz), missing=missing)
+                            .astimezone(tz), missing=missing, first_period=letter.first_period)
     first = period_containing(PeriodKind.MONTHLY, now, tz).start_date
     preview.months = [first]
     while len(preview.months) < months:
@@ -109,7 +123,14 @@ def letter_preview(letter: Letter, *, now: datetime, days: int = 14, months: int
         if item.kind == Obligation.Kind.EVENT:
             preview.events.append(item)
             continue
-        ob = _transient(letter, clause, fields, carried.get(fields["key"], start))
+        if fields["key"] in carried:
+            ob = _transient(letter, clause, fields, carried[fields["key"]])
+        else:
+            by_choice = {choice: _transient(letter, clause, fields,
+                                            schedule_start(fields, start, tz=tz, first_period=choice))
+                         for choice in Letter.FirstPeriod.values}
+            item.first_due = {choice: _first_due(o, calendar) for choice, o in by_choice.items()}
+            ob = by_choice[letter.first_period]
         item.counts = [0] * months
         for slot in obligation_slots(ob, _since(ob, window_start), max(window_end, now + timedelta(days=days)),
                                      calendar):
@@ -138,6 +159,17 @@ def _transient(letter: Letter, clause: Clause, fields: dict, starts_at: datetime
     values = {f: fields[f] for f in OBLIGATION_FIELDS}
     values.update(period=values["period"] or "", trigger=values["trigger"] or "")
     return Obligation(platform=letter.platform, key=fields["key"], clause=clause, starts_at=starts_at, **values)
+
+
+def _first_due(ob: Obligation, calendar) -> datetime | None:
+    """The due time of its first task: within its first period or the one after."""
+    if ob.kind == Obligation.Kind.ONE_TIME:
+        return obligation_slots(ob, None, ob.starts_at, calendar)[0].due_at.astimezone(ob.platform.tz)
+    kind, tz = PeriodKind(ob.period), ob.platform.tz
+    until = period_containing(kind, period_containing(kind, ob.starts_at, tz, ob.anchor_year).end, tz,
+                              ob.anchor_year).end
+    slots = obligation_slots(ob, None, until, calendar)
+    return slots[0].due_at.astimezone(tz) if slots else None
 
 
 def _since(ob: Obligation, point: datetime) -> datetime | None:

@@ -40,3 +40,30 @@ document.addEventListener("change", (e) => {
 });
 document.addEventListener("DOMContentLoaded", () => initKindFields(document));
 document.addEventListener("htmx:load", (e) => initKindFields(e.detail.elt));
+
+// A letter pasted past its limit is not sent: it stays in the box with the reason beside it
+// (the server checks again, and keeps the text too, up to the largest form it accepts).
+document.addEventListener("submit", (e) => {
+  const box = e.target.querySelector && e.target.querySelector("textarea[data-max-chars]");
+  const file = e.target.querySelector && e.target.querySelector("input[type=file]");
+  if (!box || (file && file.files.length)) return;
+  const max = Number(box.dataset.maxChars);
+  const chars = box.value.length > max ? [...box.value.replace(/\r\n?/g, "\n")].length : 0;
+  let note = box.parentElement.querySelector(".too-long");
+  if (chars <= max) {
+    if (note) note.remove();
+    box.classList.remove("is-invalid");
+    return;
+  }
+  e.preventDefault();
+  if (!note) {
+    note = document.createElement("div");
+    note.className = "invalid-feedback d-block too-long";
+    note.setAttribute("role", "alert");
+    box.after(note);
+  }
+  note.textContent = box.dataset.tooLong.replace("%(chars)s", chars.toLocaleString("en-US"))
+    .replace("%(max)s", max.toLocaleString("en-US"));
+  box.classList.add("is-invalid");
+  box.focus();
+});

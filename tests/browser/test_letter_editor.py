@@ -84,6 +84,11 @@ def test_officer_adds_an_obligation_previews_signs_and_the_tasks_appear(live_ser
 
     click(driver, driver.find_element(By.ID, "nav-preview"))
     wait(driver).until(EC.presence_of_element_located((By.ID, "preview-tasks")))
+    # Today is under way at signing: the officer chooses that its checks are owed.
+    click(driver, driver.find_element(By.CSS_SELECTOR, "#first-period-form input[value='current']"))
+    click(driver, driver.find_element(By.ID, "first-period-save"))
+    wait(driver).until(lambda d: d.find_element(By.CSS_SELECTOR, "#first-period-form input[value='current']")
+                       .is_selected())
     tasks = driver.find_elements(By.CSS_SELECTOR, 'tr.preview-task[data-key="二.4-1"]')
     assert len(tasks) == 14 * 3 + 1  # and the first check of day 15, open before 08:30
     assert [t.find_element(By.TAG_NAME, "time").text[-5:] for t in tasks[:3]] == TIMES

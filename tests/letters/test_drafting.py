@@ -16,7 +16,7 @@ from obligations.letters.drafting import (
     obligation_spec_save,
 )
 from obligations.letters.services import letter_create, letter_fill, letter_sign
-from obligations.models import Obligation, Occurrence
+from obligations.models import Letter, Obligation, Occurrence
 from obligations.work.sweeps import obligations_materialize
 from tests.conftest import SIGNED_AT
 
@@ -60,7 +60,7 @@ def test_custom_times_of_day_raise_tasks_at_exactly_those_times(draft, platform,
     clause_update(clause=clause, text="平台每日9时、15时、21时各开展1次安全检查,共{checks_per_day}次。", user=officer,
                   now=SIGNED_AT)
     checks_at(draft, ["21:00", "09:00", "15:00"])  # in any order: the schedule sorts them
-    letter_sign(letter=draft, user=officer, now=SIGNED_AT)
+    letter_sign(letter=draft, user=officer, now=SIGNED_AT, first_period=Letter.FirstPeriod.CURRENT)
     obligations_materialize(now=SIGNED_AT, horizon=timedelta(days=3), platform=platform)
 
     checks = Obligation.objects.get(platform=platform, key="三.2")

@@ -15,10 +15,10 @@ SCHEDULE_KEYS = ("kind", "frequency", "count", "deadlines", "retention", "contin
                  "advance_notice_days", "needs_review")
 
 
-def test_sub_items_in_another_style_stay_in_their_clause():
+def test_sub_items_in_another_style_are_duties_of_their_clause():
     letter = parse_letter("承诺书\n一、具体行动\n1.平台建立以下制度:\n(1)值班制度;\n(2)报告制度。\n2.平台每日巡检。\n").to_json()
-    assert [c["number"] for c in letter["clauses"]] == ["一.1", "一.2"]
-    assert "(2)报告制度。" in letter["clauses"][0]["text"]
+    assert [c["number"] for c in letter["clauses"]] == ["一.1.1", "一.1.2", "一.2"]
+    assert [c["text"] for c in letter["clauses"][:2]] == ["值班制度", "报告制度。"]
     assert letter["clauses"][0]["continuous"] is True
 
 
@@ -56,22 +56,25 @@ def test_seed_letter_1_structure():
     assert letter["part"] == "第(1)篇"
     assert letter["preamble"] == "为保证__________工作顺利开展:"
     assert [s["title"] for s in letter["sections"]] == ["基本事项", "基本准则", "具体行动", "监督机制"]
+    # 三.2 (daily checks; 及时处置异常) and 三.4 (staff on 7×24; an average response time) promise two things each.
     expected = [f"一.{n}" for n in range(1, 5)] + [f"二.{n}" for n in range(1, 5)] + \
-               [f"三.{n}" for n in range(1, 9)] + [f"四.{n}" for n in range(1, 5)]
+               ["三.1", "三.2.1", "三.2.2", "三.3", "三.4.1", "三.4.2"] + [f"三.{n}" for n in range(5, 9)] + \
+               [f"四.{n}" for n in range(1, 5)]
     assert [c["number"] for c in letter["clauses"]] == expected
     assert letter["signature"] == "承诺人签名:__________\n签订日期:__________"
     assert [b["name"] for b in letter["signature_blanks"]] == ["承诺人签名", "签订日期"]
-    assert by_number(letter)["三.2"]["section_title"] == "具体行动"
+    assert by_number(letter)["三.2.1"]["section_title"] == "具体行动"
 
 
 def test_seed_letter_1_clauses():
     c = by_number(seed("letter1.txt"))
-    assert (c["三.2"]["frequency"], c["三.2"]["count"], c["三.2"]["needs_review"]) == ("daily", "blank", False)
+    assert (c["三.2.1"]["frequency"], c["三.2.1"]["count"], c["三.2.1"]["needs_review"]) == ("daily", "blank", False)
+    assert (c["三.2.2"]["kind"], c["三.2.2"]["needs_review"]) == ("event", True)  # 及时处置: a clock left open
     assert (c["三.3"]["frequency"], c["三.3"]["count"]) == ("monthly", "blank")
     assert c["三.3"]["retention"] == {"amount": "blank", "unit": "years"}
-    assert c["三.4"]["continuous"] is True
-    assert c["三.4"]["deadlines"] == [{"amount": "blank", "unit": "minutes"}]
-    assert [b["type"] for b in c["三.4"]["blanks"]] == ["int", "int"]
+    assert (c["三.4.1"]["continuous"], c["三.4.1"]["kind"]) == (True, "calendar")  # attested once a period
+    assert c["三.4.2"]["deadlines"] == [] and c["三.4.2"]["kind"] == "calendar"  # an average: a measure, no clock
+    assert [b["type"] for b in c["三.4.1"]["blanks"] + c["三.4.2"]["blanks"]] == ["int", "int"]
     assert (c["三.5"]["frequency"], c["三.5"]["count"]) == ("quarterly", "blank")
     assert (c["三.8"]["frequency"], c["三.8"]["count"]) == ("monthly", "blank")
     assert c["四.3"]["deadlines"] == [{"amount": "blank", "unit": "hours"}, {"amount": 7, "unit": "days"}]
@@ -81,7 +84,7 @@ def test_seed_letter_1_clauses():
     assert [b["name"] for b in c["一.3"]["blanks"]] == ["服务对象类型", "服务内容描述"]
     assert {c[n]["kind"] for n in ("三.1", "三.6", "四.2")} == {"one_time"}
     assert {c[f"二.{n}"]["kind"] for n in range(1, 5)} == {"none"}
-    assert sum(c["needs_review"] for c in c.values()) == 1
+    assert [n for n in c if c[n]["needs_review"]] == ["三.2.2", "三.4.1", "三.4.2", "四.4"]
 
 
 def test_seed_letter_1_blank_names_are_unique():
@@ -103,13 +106,13 @@ def test_seed_letter_2():
     assert letter["part"] == "第(2)篇"
     assert letter["preamble"] == "承诺方类型:□企业□个人□其他__________"
     c = by_number(letter)
-    assert list(c) == ["一.1", "一.2", "一.3", "二.1", "二.2"]
-    assert [c[n]["heading"] for n in c] == ["服务内容规范", "服务质量保障", "用户权益保护", "运营机制建设", "技术安全保障"]
-    assert c["一.1"]["text"].startswith("服务内容规范\n承诺方保证所提供的线上服务内容合法合规")
+    assert [n.rsplit(".", 1)[0] for n in c] == ["一.1"] * 4 + ["一.2"] * 5 + ["一.3"] * 4 + ["二.1"] * 4 + ["二.2"] * 4
+    assert {c[n]["heading"] for n in c if n.startswith("一.1.")} == {"服务内容规范"}
+    assert c["一.1.1"]["text"].startswith("承诺方保证所提供的线上服务内容合法合规")  # the heading is no duty's words
     regular = [n for n in c if "定期" in c[n]["text"]]
-    assert regular == ["一.1", "一.2", "二.1", "二.2"]
+    assert regular == ["一.1.2", "一.2.5", "二.1.2", "二.2.2"]
     assert all(c[n]["needs_review"] and c[n]["kind"] == "calendar" for n in regular)
-    assert (c["一.3"]["kind"], c["一.3"]["needs_review"]) == ("one_time", False)
+    assert (c["一.3.3"]["kind"], c["一.3.3"]["needs_review"]) == ("one_time", False)
     assert letter["signature"] == ""
 
 
@@ -117,7 +120,7 @@ def test_a_collection_splits_into_its_letters():
     both = "".join((FIXTURES / name).read_text(encoding="utf-8") for name in ("letter1.txt", "letter2.txt"))
     first, second = parse_letters(both)
     assert first.to_json() == seed("letter1.txt")
-    assert [c.number for c in second.clauses] == ["一.1", "一.2", "一.3", "二.1", "二.2"]
+    assert [c.number for c in second.clauses] == [c["number"] for c in seed("letter2.txt")["clauses"]]
     three = parse_letters(both + both)
     assert [letter.part for letter in three] == ["第(1)篇", "第(2)篇", "第(1)篇", "第(2)篇"]
 
@@ -138,7 +141,7 @@ def test_the_seed_page_as_it_stands_gives_its_two_letters():
     assert first["clauses"][-1]["number"] == "四.4"
     assert [(b["name"], b["type"]) for b in first["signature_blanks"]] == [("承诺人签名", "text"), ("签订日期", "date")]
     assert (second["title"], second["part"], second["signature"]) == ("线上服务平台规范运营承诺书", "第(2)篇", "")
-    assert second["clauses"][-1]["number"] == "二.2" and second["clauses"][-1]["text"].endswith("对于关键服务环节,承诺方")
+    assert second["clauses"][-1]["number"] == "二.2.4" and second["clauses"][-1]["text"].endswith("对于关键服务环节,承诺方")
 
 
 def test_no_line_of_the_page_chrome_reaches_a_letter():
@@ -189,8 +192,9 @@ def test_a_letter_without_numbering_reads_each_promising_paragraph_as_a_clause()
     assert letter["title"] == "数据安全承诺书"
     assert letter["preamble"] == "致XX市互联网信息办公室:\n为规范平台运营,保护用户合法权益,我公司郑重承诺如下:"
     c = by_number(letter)
-    assert list(c) == ["1", "2", "3"]
-    assert (c["1"]["frequency"], c["1"]["count"]) == ("daily", 1)
+    assert list(c) == ["1.1", "1.2", "2", "3"]  # paragraph 1 promises two things: a duty each
+    assert (c["1.1"]["frequency"], c["1.1"]["count"]) == ("daily", 1)
+    assert c["1.2"]["text"] == "发现隐患立即处置。" and c["1.2"]["kind"] == "event"
     assert c["2"]["kind"] == "event" and c["2"]["deadlines"] == [{"amount": 24, "unit": "hours"},
                                                                   {"amount": 5, "unit": "working_days"}]
     assert c["3"]["frequency"] == "quarterly"
@@ -240,7 +244,7 @@ def test_command_table_and_refusal(tmp_path):
 
     out = StringIO()
     call_command("parse_letter", str(FIXTURES / "letter2.txt"), stdout=out)
-    assert "二.2" in out.getvalue() and "5 clauses" in out.getvalue()
+    assert "二.2.3" in out.getvalue() and "21 clauses" in out.getvalue()
     empty = tmp_path / "empty.txt"
     empty.write_bytes(b"")
     with pytest.raises(CommandError, match="文件为空"):

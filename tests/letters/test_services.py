@@ -141,12 +141,19 @@ def test_letter_two_signed_yields_the_obligations_its_clauses_demand(platform, o
     letter_sign(letter=letter, user=officer, now=SIGNED_AT)
     obligations = {o.key: o for o in Obligation.objects.filter(platform=platform)}
     assert set(obligations) == {
-        "一.1-review", "一.1-selfcheck", "一.2-complaint", "一.2-feedback", "一.2-plan", "一.2-drill",
-        "一.3-terms", "一.3-credit", "二.1-rules", "二.1-training", "二.1-records", "二.1-decision",
-        "二.2-measures", "二.2-assessment", "二.2-finding"}
+        "一.1-review", "一.1-selfcheck", "一.1-violation", "一.2-complaint", "一.2-feedback", "一.2-plan",
+        "一.2-drill", "一.3-terms", "一.3-credit", "一.3-investigation", "一.3-restrict", "二.1-rules",
+        "二.1-training", "二.1-records", "二.1-decision", "二.2-measures", "二.2-assessment", "二.2-finding"}
     assert (obligations["一.1-selfcheck"].period, obligations["一.2-drill"].period) == ("monthly", "halfyear")
     assert (obligations["二.1-training"].period, obligations["二.2-assessment"].period) == ("quarterly", "yearly")
-    assert obligations["一.2-complaint"].deadlines == [{"step": "respond", "amount": 48, "unit": "hours"}]
+    assert obligations["一.2-complaint"].deadlines == [{"step": "respond", "amount": 48, "unit": "hours"},
+                                                      {"step": "decide", "amount": 7, "unit": "days"}]
+    # Standing duties are confirmed each period the officer chose; no case kind starts a clock for them.
+    for key in ("一.1-violation", "一.3-investigation", "一.3-restrict"):
+        assert (obligations[key].kind, obligations[key].period) == ("calendar", "monthly"), key
+    assert obligations["一.1-violation"].title == "违规内容处理确认(发现后24小时内采取处理措施)"
+    assert {o.key for o in Obligation.objects.filter(platform=platform, kind="event")} == {
+        "一.2-complaint", "二.2-finding"}
     assert obligations["二.2-finding"].deadlines == [{"step": "fix", "amount": 15, "unit": "days"}]
     assert obligations["二.1-records"].retention_years == 5
     assert obligations["一.3-credit"].kind == "one_time" and obligations["一.3-credit"].one_time_days == 30
@@ -162,6 +169,23 @@ def test_regularly_needs_a_period_before_signing(platform, officer):
         letter_sign(letter=letter, user=officer, now=SIGNED_AT)
     assert "定期(__________)进行演练" in letter.clauses.get(number="一.2").text
     letter_fill(letter=letter, values={"drill_period": "yearly"}, now=SIGNED_AT)
+    assert letter_sign(letter=letter, user=officer, now=SIGNED_AT).state == "signed"
+
+
+def test_letter_2_comes_with_nothing_filled_and_is_refused_until_its_blanks_are(platform, officer):
+    letter = letter_create(platform=platform, template="platform-operation-2",
+                           values={"platform_name": "乙平台", "signer": "乙平台负责人",
+                                   "sign_date": SIGNED_AT.date().isoformat()}, now=SIGNED_AT)
+    assert set(letter.values) == {"platform_name", "signer", "sign_date"}  # no number the seed does not say
+    records = letter.clauses.get(number="二.1")
+    assert "服务记录保存不少于__________年" in records.addendum and "__________日内建立" in records.addendum
+    with pytest.raises(DomainError) as refused:
+        letter_sign(letter=letter, user=officer, now=SIGNED_AT)
+    for label in ("承诺方类型", "制度与机制建成时限", "服务记录保存年限", "漏洞修复时限", "违规内容处理时限",
+                  "常态义务确认周期", "咨询与投诉响应时限", "咨询与投诉处理时限"):
+        assert label in refused.value.message
+    assert Letter.objects.get(pk=letter.pk).state == "draft"
+    letter_fill(letter=letter, values=letter2_values(SIGNED_AT.date()), now=SIGNED_AT)
     assert letter_sign(letter=letter, user=officer, now=SIGNED_AT).state == "signed"
 
 

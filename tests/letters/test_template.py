@@ -253,3 +253,57 @@ def test_a_template_that_does_not_hold_is_refused_with_the_place(tmp_path, chang
     with pytest.raises(tpl.TemplateError) as refused:
         load(tmp_path, MINIMAL.replace(*change))
     assert refused.value.path == path and reason in refused.value.reason
+
+
+# Every duty the seed's letter 2 promises, as its words say it, and the obligation that keeps it.
+LETTER_2_DUTIES = [
+    ("一.1", "建立内容审核机制", "一.1-review"),
+    ("一.1", "定期({self_check_period})开展自查", "一.1-selfcheck"),
+    ("一.1", "对违规内容及时采取处理措施", "一.1-violation"),
+    ("一.2", "在规定时限内予以处理", "一.2-complaint"),
+    ("一.2", "建立服务反馈机制", "一.2-feedback"),
+    ("一.2", "制定应急预案", "一.2-plan"),
+    ("一.2", "定期({drill_period})进行演练", "一.2-drill"),
+    ("一.3", "提供清晰的服务说明", "一.3-terms"),
+    ("一.3", "积极配合相关部门进行调查处理", "一.3-investigation"),
+    ("一.3", "建立用户信用体系", "一.3-credit"),
+    ("一.3", "对恶意行为用户采取限制措施", "一.3-restrict"),
+    ("二.1", "建立健全内部管理制度", "二.1-rules"),
+    ("二.1", "定期({training_period})组织员工培训", "二.1-training"),
+    ("二.1", "完整保存服务过程相关资料,以备查验", "二.1-records"),
+    ("二.1", "实行集体决策机制", "二.1-decision"),
+    ("二.2", "数据加密、系统防火墙、入侵检测", "二.2-measures"),
+    ("二.2", "定期({assessment_period})对服务系统进行安全评估", "二.2-assessment"),
+    ("二.2", "及时修复漏洞", "二.2-finding"),
+]
+
+
+def test_letter_2_gives_every_duty_of_the_seed_an_obligation():
+    template = tpl.get("platform-operation-2")
+    clauses = {c["number"]: c for c in template.clauses}
+    for number, words, key in LETTER_2_DUTIES:
+        assert words in clauses[number]["text"], (number, words)
+        assert key in {o["key"] for o in clauses[number]["obligations"]}, (number, key)
+    assert {o["key"] for c in template.clauses for o in c["obligations"]} == {k for _, _, k in LETTER_2_DUTIES}
+
+
+def test_letter_2_prefills_nothing_the_seed_does_not_say():
+    template = tpl.get("platform-operation-2")
+    assert [b["name"] for b in template.blanks if "default" in b] == []
+    # A number the words do not state is a blank the officer fills, shown under its clause as 补充约定.
+    for clause in template.clauses:
+        for spec in clause["obligations"]:
+            numbers = [spec.get("one_time_days"), spec.get("retention_years"), spec.get("period"),
+                       *(d["amount"] for d in spec.get("deadlines", []))]
+            for value in filter(None, numbers):
+                assert tpl.REF.match(str(value)), (spec["key"], value)
+                name = tpl.REF.match(value).group(1)
+                assert f"{{{name}}}" in clause["text"] + clause["addendum"], (spec["key"], name)
+
+
+def test_letter_2_complaints_have_the_steps_the_seed_names():
+    complaint = next(o for c in tpl.get("platform-operation-2").clauses for o in c["obligations"]
+                     if o["key"] == "一.2-complaint")
+    # 响应及时 (respond) and 在规定时限内予以处理 (decide), in that order.
+    assert [(d["step"], d["amount"]) for d in complaint["deadlines"]] == [
+        ("respond", "{complaint_response_hours}"), ("decide", "{complaint_decide_days}")]

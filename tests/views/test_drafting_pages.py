@@ -1,6 +1,8 @@
 """The clause editor, the preview, the amendment diff and the versions, through the pages:
 plain POST + redirect and htmx rows, roles, errors per field with nothing lost."""
 
+import re
+
 import pytest
 import time_machine
 from django.conf import settings
@@ -278,6 +280,7 @@ def test_discard_a_draft(client, officer, signed_letter, platform):
 
 def test_the_preview_page_shows_tasks_counts_and_events(client, officer, draft):
     c = as_officer(client, officer)
+    c.post(reverse("letter-first-period", args=[draft.pk]), {"first_period": "current"})  # today's tasks owed
     checks = clause(draft, "三.2")
     c.post(reverse("obligation-spec-edit", args=[checks.pk, 0]),
            {**CHECKS_EVERY_DAY, "count": "{checks_per_day}", "key": "三.2", "was": "三.2"})
@@ -354,6 +357,12 @@ def test_times_are_read_leniently_and_sorted():
     ({"kind": "event"}, "trigger", "事件类义务请选择触发事件"),
     ({"kind": "event", "trigger": "complaint"}, "deadline_0_step", "事件类义务至少需要一条时限"),
     ({"count": "{checks_per_day}", "times_of_day": "09:00, 21:00"}, "times_of_day", "填空“每日安全检查次数”现为3"),
+    ({"kind": "event", "trigger": "complaint", "deadline_0_step": "respond", "deadline_0_amount": "24",
+      "deadline_0_unit": "hours", "deadline_1_step": "close", "deadline_1_amount": "600", "deadline_1_unit": "minutes"},
+     "deadline_1_amount", "“办结”(600分钟)会早于它前面的“响应”(24小时)到期"),
+    ({"kind": "event", "trigger": "complaint", "deadline_0_step": "respond", "deadline_0_amount": "1",
+      "deadline_0_unit": "hours", "deadline_2_step": "respond", "deadline_2_amount": "2", "deadline_2_unit": "hours"},
+     "deadline_2_amount", "步骤“响应”出现了两次"),
 ])
 def test_the_obligation_form_names_each_problem(draft, changes, field, message):
     form = ObligationSpecForm({**CHECKS_EVERY_DAY, **changes}, blanks=draft.blanks, values=draft.values)
@@ -379,3 +388,91 @@ def test_signing_after_editing_raises_the_tasks(client, officer, draft, platform
     due = sorted(o.due_at.astimezone(platform.tz).strftime("%H:%M") for o in Occurrence.objects.filter(obligation=ob)
                  if o.due_at.astimezone(platform.tz).day == 3)
     assert due == ["09:00", "15:00", "21:00"]
+
+
+# The words against the numbers, what signing ends, the first period ----------------------
+
+def test_the_editor_says_when_an_obligation_number_differs_from_its_clause_text(client, officer, draft):
+    c = as_officer(client, officer)
+    checks = clause(draft, "三.2")
+    html = c.get(reverse("clause-editor", args=[draft.pk])).content.decode()
+    assert "clause-mismatch" not in html  # the template's letter agrees with itself
+    c.post(reverse("obligation-spec-edit", args=[checks.pk, 0]),
+           {**CHECKS_EVERY_DAY, "count": "4", "times_of_day": "", "key": "三.2", "was": "三.2"})
+    html = c.get(reverse("clause-editor", args=[draft.pk])).content.decode()
+    assert "每日开展3次安全检查" in html and "“安全检查”每周期4次,条款原文写的是3次。" in html
+    c.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = c.get(reverse("clause-editor", args=[draft.pk])).content.decode()
+    assert "“安全检查” is due 4 times a period; the clause&#x27;s text says 3." in html
+
+
+def test_the_changes_page_warns_of_a_number_the_text_contradicts(client, officer, signed_letter):
+    c = as_officer(client, officer)
+    c.post(reverse("letter-start", args=["alpha"]))
+    draft = Letter.objects.get(version=2)
+    c.post(reverse("obligation-spec-edit", args=[clause(draft, "三.2").pk, 0]),
+           {**CHECKS_EVERY_DAY, "count": "4", "times_of_day": "", "key": "三.2", "was": "三.2"})
+    html = c.get(reverse("letter-changes", args=[draft.pk])).content.decode()
+    row = html.split('data-number="三.2"', 1)[1].split("</article>", 1)[0]
+    assert 'data-status="same"' in html.split('data-number="三.2"', 1)[1][:40]  # the words did not change …
+    assert "“安全检查”每周期4次,条款原文写的是3次。" in row  # … and the page says they now disagree
+    assert 'id="changes-ending"' not in html  # nothing ends: every obligation is kept
+
+
+def test_an_imported_letter_is_compared_with_the_signed_one_and_what_ends_is_listed(client, officer, signed_letter):
+    c = as_officer(client, officer)
+    text = "丁平台承诺书\n一、安全管理\n1.平台每日开展3次安全检查。\n2.平台每月开展1次数据备份。\n承诺人:____\n"
+    page = c.post(reverse("letter-intake", args=["alpha"]), {"text": text, "read": "1"})
+    data = {"text": text, "accept": "1"}
+    for row in page.context["rows"]:
+        data.update(shown(row["form"]))
+    c.post(reverse("letter-intake", args=["alpha"]), data)
+    draft = Letter.objects.get(version=2)
+    assert draft.amends == signed_letter
+    html = c.get(reverse("letter-changes", args=[draft.pk])).content.decode()
+    assert "这是首个版本" not in html and "与第1版相比" in html
+    ending = html.split('id="changes-ending"', 1)[1].split("</section>", 1)[0]
+    assert "将终止" in ending
+    live = set(Obligation.objects.filter(platform=draft.platform, ends_at__isnull=True).values_list("key", flat=True))
+    kept = {spec["key"] for cl in draft.clauses.all() for spec in cl.specs}
+    assert live - kept and all(f'data-key="{key}"' in ending for key in live - kept)
+    assert all(f'data-key="{key}"' not in ending for key in live & kept)
+    filled = {b["name"]: {"date": SIGNED_AT.date().isoformat(), "int": 1, "period": "monthly"}.get(b["kind"], "甲")
+              for b in draft.blanks}
+    c.post(reverse("letter-edit", args=[draft.pk]), {"sign": "1", **filled})
+    draft.refresh_from_db()
+    assert draft.state == "signed"
+    html = c.get(reverse("letter-changes", args=[draft.pk])).content.decode()
+    assert "签署此版本时终止的义务" in html and all(f'data-key="{key}"' in html for key in live - kept)
+
+
+def shown(form) -> dict:
+    """A review form posted as it is shown."""
+    data = {}
+    for name, field in form.fields.items():
+        value = form.initial.get(name, field.initial)
+        if name == "include":
+            if value:
+                data[f"{form.prefix}-{name}"] = "on"
+        elif value not in (None, ""):
+            data[f"{form.prefix}-{name}"] = value
+    return data
+
+
+def test_the_preview_shows_both_first_periods_and_the_officer_chooses(client, officer, staff, draft):
+    c = as_officer(client, officer)
+    html = c.get(reverse("letter-preview", args=[draft.pk])).content.decode()
+    table = html.split('id="first-period-table"', 1)[1].split("</table>", 1)[0]
+    training = table.split('data-key="三.5"', 1)[1].split("</tr>", 1)[0]
+    assert "2027-04-01" in training and "2027-01-01" in training  # the default, and the alternative
+    assert re.search(r'value="full"[^>]*checked', html)  # the default is chosen until the officer says otherwise
+    response = c.post(reverse("letter-first-period", args=[draft.pk]), {"first_period": "current"})
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.first_period == "current"
+    assert AuditEvent.objects.filter(action="letter.first_period", object_id=str(draft.pk)).exists()
+    signing = c.get(reverse("letter-edit", args=[draft.pk])).content.decode()
+    assert "签署时已开始的周期:签署时已开始的周期也计入" in signing  # the choice, where the officer signs
+    client.force_login(staff)
+    assert client.post(reverse("letter-first-period", args=[draft.pk]), {"first_period": "full"}).status_code == 403
+    assert 'id="first-period-form"' not in client.get(reverse("letter-preview", args=[draft.pk])).content.decode()

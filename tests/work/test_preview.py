@@ -8,8 +8,14 @@ import pytest
 
 from obligations.demo import demo_values
 from obligations.letters.drafting import clause_add, clause_remove, obligation_spec_save
-from obligations.letters.services import letter_amend, letter_create, letter_fill, letter_sign
-from obligations.models import Occurrence
+from obligations.letters.services import (
+    letter_amend,
+    letter_choose_first_period,
+    letter_create,
+    letter_fill,
+    letter_sign,
+)
+from obligations.models import Letter, Occurrence
 from obligations.work.preview import letter_preview
 from obligations.work.sweeps import obligations_materialize
 from tests.conftest import SIGNED_AT
@@ -25,7 +31,9 @@ def draft(platform, officer):
     clause = letter.clauses.get(number="三.2")
     spec = {k: v for k, v in clause.specs[0].items() if k != "spread"} | {"times_of_day": TIMES}
     obligation_spec_save(clause=clause, spec=spec, index=0, user=officer, now=SIGNED_AT)
-    return letter
+    # These tests count the tasks of the day of signing: the periods under way are owed.
+    return letter_choose_first_period(letter=letter, first_period=Letter.FirstPeriod.CURRENT, user=officer,
+                                      now=SIGNED_AT)
 
 
 def per_month(preview, key):
@@ -93,7 +101,7 @@ def test_missing_blanks_are_named_and_the_rest_is_previewed(platform, officer):
     assert preview.missing == ["每日安全检查次数", "签订日期"] and not preview.complete
     assert [o.key for o in preview.unscheduled] == ["三.2"]
     assert "填空尚未填写" in preview.unscheduled[0].problem
-    assert per_month(preview, "三.3") == [1] * 12
+    assert per_month(preview, "三.3") == [0] + [1] * 11  # November, under way at signing, is not owed
     assert preview.start == SIGNED_AT  # no stated date: from the moment of signing
 
 
@@ -120,4 +128,18 @@ def test_an_amendment_keeps_the_start_of_what_it_carries_over(signed_letter, pla
     assert "backup" not in keys  # new: starts on the stated date, 1 December
     assert "三.5" not in {o.key for o in preview.scheduled}  # removed with its clause
     backup = per_month(preview, "backup")
-    assert backup[0] == 0 and backup[1] == 4  # November nothing; the weeks of December due in it
+    # November nothing; in December the full weeks from Monday 7 December (the week under way on
+    # Tuesday 1 December is not owed: the amendment keeps the default first period).
+    assert backup[0] == 0 and backup[1] == 3
+
+
+def test_the_preview_shows_the_first_task_with_and_without_the_period_under_way(platform, officer):
+    letter = letter_create(platform=platform, values=demo_values(SIGNED_AT.date()), user=officer, now=SIGNED_AT)
+    preview = letter_preview(letter, now=SIGNED_AT)
+    training = next(o for o in preview.scheduled if o.key == "三.5")
+    assert training.owes_period_under_way
+    assert {k: v.strftime("%Y-%m-%d") for k, v in training.first_due.items()} == {
+        "full": "2027-04-01", "current": "2027-01-01"}  # Monday 2 November: the fourth quarter under way
+    assert per_month(preview, "三.5")[1] == 0  # the default is what the counts follow: nothing due 1 January
+    letter = letter_choose_first_period(letter=letter, first_period="current", user=officer, now=SIGNED_AT)
+    assert per_month(letter_preview(letter, now=SIGNED_AT), "三.5")[1] > 0

@@ -4,7 +4,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from obligations.letters.parser import read_document
-from obligations.letters.reading import LetterReadError, read_letter
+from obligations.letters.reading import LetterReadError, check_clauses, check_file_size, read_letter
 
 
 def _deadlines(clause: dict) -> str:
@@ -25,11 +25,15 @@ class Command(BaseCommand):
     def handle(self, *args, file, **options):
         path = Path(file)
         try:
+            check_file_size(path.stat().st_size, path.name)  # refused from its size, unread
             data = path.read_bytes()
         except OSError as exc:
             raise CommandError(f"无法读取文件 {file}: {exc.strerror}") from None
+        except LetterReadError as exc:
+            raise CommandError(exc.message) from None
         try:
             document = read_document(read_letter(data, path.name))
+            check_clauses(sum(len(letter.clauses) for letter in document.letters))
         except LetterReadError as exc:
             raise CommandError(exc.message) from None
         if not 1 <= options["letter"] <= len(document.letters):
