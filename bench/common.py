@@ -155,8 +155,8 @@ def clone_platforms(start, count):
                             SELECT %s || {number}, replace(t.email, '00000', {number}), {cols(user_cols, 't')}
                             FROM auth_user t, generate_series(%s, %s) g WHERE t.id = %s""",
                         [prefix, start, last, member.user_id])
-            cur.execute(f"""INSERT INTO obligations_membership (role, user_id, platform_id)
-                            SELECT %s, u.id, p.id FROM generate_series(%s, %s) g
+            cur.execute(f"""INSERT INTO obligations_membership (role, user_id, platform_id, full_name, post)
+                            SELECT %s, u.id, p.id, '', '' FROM generate_series(%s, %s) g
                             JOIN obligations_platform p ON p.slug = 'p' || {number}
                             JOIN auth_user u ON u.username = %s || {number}""",
                         [member.role, start, last, prefix])

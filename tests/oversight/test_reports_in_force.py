@@ -11,7 +11,7 @@ from docx import Document
 from obligations.demo import demo_values
 from obligations.letters.drafting import clause_remove
 from obligations.letters.services import letter_amend, letter_create, letter_fill, letter_sign
-from obligations.models import Review
+from obligations.models import Letter, Review
 from obligations.oversight import regulator_documents
 from obligations.oversight.regulator_report import regulator_report
 from obligations.oversight.review_snapshot import review_snapshot
@@ -26,7 +26,7 @@ Q3 = {"start": date(2026, 7, 1), "end": date(2026, 9, 30)}
 @pytest.fixture
 def letter(platform, officer, staff):
     v1 = letter_sign(letter=letter_create(platform=platform, values=demo_values(SIGNED.date()), now=SIGNED),
-                     user=officer, now=SIGNED)
+                     user=officer, now=SIGNED, first_period=Letter.FirstPeriod.CURRENT)
     tasks_with_states(platform, until=datetime(2026, 10, 10, tzinfo=SH))
     complaint(platform, staff, datetime(2026, 7, 20, 9, tzinfo=SH), respond_minutes=10)
     complaint(platform, staff, datetime(2026, 8, 5, 9, tzinfo=SH), respond_minutes=15)

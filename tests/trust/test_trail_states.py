@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from obligations.cases.services import case_close
 from obligations.demo import demo_values
 from obligations.letters.services import letter_create, letter_sign
-from obligations.models import Occurrence
+from obligations.models import Letter, Occurrence
 from obligations.tasks import run_sweeps as sweep
 from obligations.trust.trail_states import StateDifference, trail_differences
 from obligations.work.adoption import letter_adopt
@@ -27,7 +27,8 @@ LATER = SIGNED_AT + timedelta(days=2)
 def signed_three_days_back(platform, officer, past_periods):
     letter = letter_create(platform=platform, values=demo_values(SIGNED_AT.date() - timedelta(days=3)), user=officer,
                            now=SIGNED_AT)
-    letter = letter_sign(letter=letter, user=officer, now=SIGNED_AT, past_periods=past_periods)
+    letter = letter_sign(letter=letter, user=officer, now=SIGNED_AT, past_periods=past_periods,
+                         first_period=Letter.FirstPeriod.CURRENT)
     letter_adopt(letter=letter, user=officer, now=SIGNED_AT)
     return letter
 
