@@ -2,7 +2,7 @@
 or of a review's, with manifest.csv (each file's clause, task, period, the task's due time
 and state, path in the zip, SHA-256, uploader, time and keep-until date; times in the
 platform's local time, the header naming the zone) and seal.txt (the review's seal when made
-for a review, else the SHA-256 of the manifest).
+for a review, named with its algorithm, else the SHA-256 of the manifest).
 
 Files are read through the evidence storage and streamed into the zip in chunks, never
 whole into memory; each file's hash is checked against its record on the way.
@@ -95,7 +95,7 @@ def _copy(source, target, expected: str, name: str) -> None:
                           % {"name": name})
 
 
-def write_archive(out, entries: Iterable[Entry], *, tz, seal: str | None = None,
+def write_archive(out, entries: Iterable[Entry], *, tz, seal: str | None = None, seal_name: str = "",
                   progress: Callable[[int], None] | None = None) -> str:
     """Write the zip to the binary file `out`; returns the seal written to seal.txt."""
     entries = list(entries)
@@ -132,7 +132,7 @@ def write_archive(out, entries: Iterable[Entry], *, tz, seal: str | None = None,
         data = "\ufeff".encode() + manifest.getvalue().encode("utf-8")
         zf.writestr(MANIFEST, data)
         if seal:
-            note = _("季度审查的封签(SHA-256),见其汇报。")
+            note = _("季度审查的封签(%(algorithm)s),见其汇报。") % {"algorithm": seal_name}
         else:
             seal = hashlib.sha256(data).hexdigest()
             note = _("manifest.csv 的 SHA-256。")

@@ -30,6 +30,7 @@ from ..trust.audit import audit_record
 from ..trust.preferences import language_of, supported
 from . import archive, regulator_documents, regulator_report, report_documents
 from .review_snapshot import review_snapshot
+from .seal import seal_name
 
 log = logging.getLogger(__name__)
 
@@ -174,12 +175,13 @@ def _maker(job: ExportJob, now: datetime) -> tuple[str, Callable]:
             review, snapshot = _review_snapshot(job, now)
             entries = archive.review_evidence(platform, snapshot)
             seal, name = review.seal or None, f"{platform.slug}-{review.label}-{_('佐证材料')}"
+            algorithm = seal_name(snapshot)
         else:
             start, end = _period(job)
             entries = archive.period_evidence(platform, start, end)
-            seal, name = None, f"{platform.slug}-{_('佐证材料')}-{start}_{end}"
+            seal, name, algorithm = None, f"{platform.slug}-{_('佐证材料')}-{start}_{end}", ""
         return name, lambda out, progress: archive.write_archive(out, entries, tz=platform.tz, seal=seal,
-                                                                 progress=progress)
+                                                                 seal_name=algorithm, progress=progress)
     raise DomainError(_("不支持的导出类型。"))
 
 

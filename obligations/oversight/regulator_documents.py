@@ -213,7 +213,8 @@ def regulator_docx(report: dict, progress: Progress = None) -> bytes:
     for rv in c["reviews"]:
         doc.add_heading(_("%(label)s 季度审查(%(closed)s 签署关闭)") % {"label": rv["label"], "closed": rv["closed_text"]},
                         level=2)
-        doc.add_paragraph(_("封签 SHA-256:%(seal)s") % {"seal": rv["seal"]})
+        doc.add_paragraph(_("封签(%(algorithm)s):%(seal)s") % {"algorithm": rv["seal_name"], "seal": rv["seal"]})
+        doc.add_paragraph(rv["seal_note"])
         if rv["signers"]:
             doc.add_paragraph(_("签署成员:%(signers)s") % {"signers": rv["signers"]})
         if rv["exceptions"]:

@@ -26,6 +26,7 @@ from ..schedule.periods import PeriodKind, local_midnight, month_starts, period_
 from ..trust.audit_head import audit_head
 from ..work.sweeps import unraised_slots
 from .period_status import period_status
+from .seal import seal_name, seal_note
 from .task_figures import FIGURES, obligation_figures
 
 # An obligation belongs to 安全状况 when its title names security (安全检查, 第三方安全评估,
@@ -161,7 +162,8 @@ def _self_check(platform, since, until) -> list[dict]:
         snapshot = review.snapshot or {}
         result.append({
             "label": review.label, "closed_at": local_iso(review.closed_at, platform.tz),
-            "seal": review.seal, "exceptions": snapshot.get("exceptions", []),
+            "seal": review.seal, "seal_name": seal_name(snapshot), "seal_note": seal_note(snapshot),
+            "exceptions": snapshot.get("exceptions", []),
             "findings": snapshot.get("findings", []), "rectifications": snapshot.get("rectifications", []),
             "signatures": [s for s in snapshot.get("signatures", []) if s.get("decision") == "sign"],
         })

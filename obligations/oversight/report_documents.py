@@ -28,6 +28,7 @@ from ..models import Case, Occurrence, ReviewFinding, ReviewSignature
 from ..schedule.local_time import naive_local, stamp, zone_name
 from ..trust.audit_head import head_text
 from .period_status import as_of_text
+from .seal import seal_name, seal_note
 
 Progress = Callable[[int], None] | None
 
@@ -229,6 +230,7 @@ def review_context(snapshot: dict) -> dict:
         "signed": [s for s in signatures if s["decision"] == ReviewSignature.Decision.SIGN],
         "evidence_count": len(evidence), "evidence_bytes": sum(row.get("size", 0) for row in evidence),
         "evidence_per_clause": sorted(per_clause.items()), "seal": snapshot.get("seal", ""),
+        "seal_name": seal_name(snapshot), "seal_note": seal_note(snapshot),
         "audit_head": head_text(snapshot.get("audit_head")),
     }
 
@@ -294,7 +296,7 @@ def review_xlsx(snapshot: dict, progress: Progress = None) -> bytes:
                 (_("承诺书"), f'{c["letter"].get("title", "")} v{c["letter"].get("version", "")}'),
                 (_("审查季度"), c["period"]["label"]),
                 (_("期间"), date.fromisoformat(c["period"]["start"]), date.fromisoformat(c["period"]["end"])),
-                (zoned_header(_("生成时间"), tz), t(snapshot.get("generated_at"))), (_("封签"), c["seal"]),
+                (zoned_header(_("生成时间"), tz), t(snapshot.get("generated_at"))), (_("封签(%(algorithm)s)") % {"algorithm": c["seal_name"]}, c["seal"]),
                 (_("时区"), c["zone"]), (_("审计链链头"), c["audit_head"])):
         summary.append(row)
     for label, text in ((_("依据"), c["basis"]), (_("期间状态"), c["as_of"])):
@@ -341,7 +343,7 @@ def review_xlsx(snapshot: dict, progress: Progress = None) -> bytes:
         (_("签署"), [_("成员"), _("姓名"), _("职务"), _("决定"), _("理由"), zoned_header(_("时间"), tz)],
          [[r["user"], r.get("name") or r["user"], r.get("post", ""), r["decision_label"], r.get("reason", ""),
            t(r["at"])] for r in c["signatures"]]
-         + [[], [_("封签 SHA-256"), c["seal"]]], [12, 12, 16, 12, 50, 24], {5: TIME_FORMAT}),
+         + [[], [_("封签(%(algorithm)s)") % {"algorithm": c["seal_name"]}, c["seal"]], [c["seal_note"]]], [12, 12, 16, 12, 50, 24], {5: TIME_FORMAT}),
     ]
     for i, (title, header, rows, widths, formats) in enumerate(parts, start=1):
         _sheet(book, title, header, rows, widths, formats)

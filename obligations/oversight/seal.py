@@ -15,6 +15,8 @@ import hmac
 import json
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from ..models import AuditEvent, Evidence, Review
 from ..models.evidence import evidence_storage
 from ..schedule.local_time import instant
@@ -32,6 +34,18 @@ def canonical(value) -> bytes:
 
 def seal_algorithm(snapshot: dict) -> str:
     return snapshot.get("seal_algorithm") or LEGACY
+
+
+def seal_name(snapshot: dict) -> str:
+    """The seal's algorithm as pages and reports name it: the one the snapshot was sealed with."""
+    return "HMAC-SHA256" if seal_algorithm(snapshot) == KEYED else "SHA-256"
+
+
+def seal_note(snapshot: dict) -> str:
+    """One line under a printed seal: who can recompute it, and how to check it."""
+    if seal_algorithm(snapshot) == KEYED:
+        return _("封签以审计密钥计算,只有持有该密钥者才能重新计算;核验请运行 python manage.py verify_review。")
+    return _("封签是审查关闭时冻结数据的 SHA-256;数据任何改动都会使其不符。")
 
 
 def seal_of(snapshot: dict) -> str:

@@ -16,6 +16,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from ..models import Occurrence
+from ..schedule import local_time
 
 S = Occurrence.State
 ONE_MICROSECOND = timedelta(microseconds=1)
@@ -28,10 +29,10 @@ def stamp(value, tz, now, *, time=True) -> str:
     if value is None:
         return ""
     local = value.astimezone(tz) if isinstance(value, datetime) else value
-    this_year = now.astimezone(tz).year
-    pattern = ("%m-%d" if local.year == this_year else "%Y-%m-%d") + (" %H:%M" if time and isinstance(
-        value, datetime) else "")
-    return local.strftime(pattern)
+    this_year = local.year == now.astimezone(tz).year
+    if time and isinstance(value, datetime):
+        return local_time.stamp(value, tz, year=not this_year)
+    return local.strftime("%m-%d" if this_year else "%Y-%m-%d")
 
 
 _WEEKDAYS: dict[str, tuple[str, ...]] = {}

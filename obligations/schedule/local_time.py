@@ -6,6 +6,7 @@ notifications all write a time through here, so a task due at 00:00 Beijing time
 (old snapshots kept UTC) is read as the instant it names and shown in local time.
 """
 
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta, tzinfo
 
 from django.utils.translation import gettext as _
@@ -76,3 +77,10 @@ def zoned(value, tz: tzinfo, *, seconds: bool = False, year: bool = True) -> str
     """A time with its zone, for a line read on its own (a message): "2026-12-08 00:00(北京时间)"."""
     text = stamp(value, tz, seconds=seconds, year=year)
     return _("%(time)s(%(zone)s)") % {"time": text, "zone": zone_name(tz, instant(value))} if text else ""
+
+
+def shared_zone(zones: Iterable[tzinfo]) -> tzinfo | None:
+    """The one zone all rows of a list spanning platforms share, for the page to name once;
+    None when they differ (then each row names its own)."""
+    found = {str(getattr(z, "key", z)): z for z in zones}
+    return next(iter(found.values())) if len(found) == 1 else None

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from ..forms.audit import AuditFilter
 from ..models import Platform
+from ..schedule.local_time import zoned
 from ..trust import access
 from ..trust.audit import platform_trail
 from ..trust.check_log import page_status, status_text
@@ -35,9 +36,8 @@ def audit_log(request, slug):
     query = request.GET.copy()
     query.pop("page", None)
     chain, last = page_status(now=timezone.now())
-    last_at = last.at.astimezone(platform.tz) if last else None
     return render(request, "obligations/audit/log.html", {
         "platform": platform, "form": form, "page": page, "query": query.urlencode(), "chain": chain,
         "intact": chain.ok and (last is None or last.ok), "status": status_text(chain, last), "last_check": last,
-        "last_check_at": last_at and f"{last_at:%Y-%m-%d %H:%M} (UTC{last_at.isoformat()[-6:]})",
+        "last_check_at": last and zoned(last.at, platform.tz),
     })

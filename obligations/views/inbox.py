@@ -1,15 +1,23 @@
+from zoneinfo import ZoneInfo
+
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from ..models import Notification
+from ..models import Notification, Platform
+from ..schedule.local_time import shared_zone
 
 
 @require_GET
 def notification_list(request):
-    items = (Notification.objects.filter(recipient=request.user, sent_at__isnull=False)
-             .select_related("occurrence")[:200])
-    return render(request, "obligations/notifications.html", {"items": items})
+    items = list(Notification.objects.filter(recipient=request.user, sent_at__isnull=False)
+                 .select_related("occurrence__platform", "case__platform")[:200])
+    default = ZoneInfo(Platform._meta.get_field("timezone").default)  # a digest is about no one platform
+    for n in items:  # each time in the zone of the platform it is about
+        owner = n.occurrence or n.case
+        n.tz = owner.platform.tz if owner else default
+    return render(request, "obligations/notifications.html", {"items": items,
+                                                              "page_tz": shared_zone(n.tz for n in items)})
 
 
 @require_POST

@@ -16,6 +16,7 @@ from ..oversight import reviews
 from ..oversight.period_status import as_of_text
 from ..oversight.report_documents import case_list_rows, letter_basis, shows_pending
 from ..oversight.review_snapshot import review_snapshot
+from ..oversight.seal import seal_name, seal_note
 from ..trust import access
 
 READERS = access.OVERSIGHT_ROLES
@@ -55,6 +56,7 @@ def review_detail(request, pk):
         "review": review, "platform": review.platform, "snapshot": _labelled(snapshot), "role": role, "tz": tz,
         "case_list": case_list_rows(snapshot.get("case_list", []), tz),
         "is_open": review.state == Review.State.OPEN,
+        "seal_name": seal_name(snapshot), "seal_note": seal_note(snapshot),
         "basis": letter_basis(snapshot.get("versions", [])), "as_of": as_of_text(snapshot["period"]),
         "show_pending": shows_pending(snapshot["period"], snapshot["obligations"]),
         "date_from": review.period_start.astimezone(tz).date(), "date_to": snapshot["period"]["end"],

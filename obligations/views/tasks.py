@@ -4,7 +4,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from ..models import Role
+from ..models import Platform, Role
+from ..schedule.local_time import shared_zone
 from ..trust import access
 from ..work.my_tasks import SECTION_KEYS, Scope, section_rows
 from ..work.my_tasks import my_tasks as tasks_of
@@ -33,7 +34,10 @@ def my_tasks(request):
     else:
         sections = tasks_of(request.user, now=now, tz=tz, titles=titles, scope=scope, limit=PREVIEW_ROWS,
                             per_obligation=PREVIEW_PER_OBLIGATION)
+    # Rows show their platform's local time: named once when the user's platforms share a zone, else on each row.
+    page_tz = shared_zone(p.tz for p in Platform.objects.filter(pk__in=roles.keys()))
     return render(request, "obligations/tasks.html", {
         "sections": sections, "now": now, "roles": roles, "is_officer": is_officer, "scope": scope,
         "only": only, "page": page,
+        "page_tz": page_tz, "row_zones": page_tz is None,
     })

@@ -13,6 +13,7 @@ from obligations.errors import DomainError
 from obligations.models import Evidence, Occurrence
 from obligations.models.evidence import evidence_storage
 from obligations.oversight import archive
+from obligations.oversight.seal import seal_name
 from tests.conftest import PDF_BYTES
 from tests.oversight.export_support import SH, local_day, sha256, sign, with_evidence
 from tests.oversight.review_sample import closed_review, sample_snapshot
@@ -83,9 +84,11 @@ def test_review_archive_holds_the_snapshots_files_and_the_reviews_seal(files):
                                                                                "uploaded_by")[:3]]
     review = closed_review(files, sample_snapshot(evidence=listed))
     out = io.BytesIO()
-    seal = archive.write_archive(out, archive.review_evidence(files, review.snapshot), tz=SH, seal=review.seal)
+    seal = archive.write_archive(out, archive.review_evidence(files, review.snapshot), tz=SH, seal=review.seal,
+                                 seal_name=seal_name(review.snapshot))
     zf, _raw, rows = read(out.getvalue())
-    assert seal == review.seal == zf.read(archive.SEAL).decode().splitlines()[0]
+    assert [seal, "季度审查的封签(SHA-256),见其汇报。"] == zf.read(archive.SEAL).decode().splitlines()
+    assert seal == review.seal
     assert [r[6] for r in rows[1:]] == [e["sha256"] for e in listed]
     for row in rows[1:]:
         assert sha256(zf.read(row[5])) == row[6]

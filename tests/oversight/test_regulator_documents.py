@@ -37,7 +37,7 @@ def test_regulator_pdf_has_the_three_parts_and_the_figures(report):
     assert re.search(rf"合计\s+{total['due']}\s+{total['done']}\s+{total['done_late']}\s+{total['missed']}", text)
     assert flat("受理投诉举报2件,按时响应2件") in flat_text
     assert flat("平均响应时长35.0分钟") in flat_text
-    assert flat("2026Q4季度审查") in flat_text and review.seal in flat_text
+    assert flat("2026Q4季度审查") in flat_text and flat(f"封签(SHA-256):{review.seal}") in flat_text  # sealed before the key
     assert flat("节假日期间安全检查人手不足") in flat_text
     assert any("Noto" in name for name in pdf_fonts(regulator_documents.regulator_pdf(data)))
 
@@ -47,7 +47,7 @@ def test_regulator_docx_opens_and_holds_the_figures(report):
     doc = Document(io.BytesIO(regulator_documents.regulator_docx(data)))
     text = "\n".join(p.text for p in doc.paragraphs)
     assert "一、服务数据" in text and "二、安全状况" in text and "三、合规自查结果" in text
-    assert "受理投诉举报 2 件,按时响应 2 件" in text and review.seal in text
+    assert "受理投诉举报 2 件,按时响应 2 件" in text and f"封签(SHA-256):{review.seal}" in text
     cells = [[c.text for c in row.cells] for table in doc.tables for row in table.rows]
     total = data["service"]["tasks_total"]
     assert ["", "合计", str(total["due"]), str(total["done"]), str(total["done_late"]), str(total["missed"]),

@@ -74,6 +74,29 @@ def test_the_seal_is_keyed_and_the_sealed_review_witnesses_the_chain_head(sealed
     assert seal_differences(sealed) == []
 
 
+def test_pages_and_reports_name_the_keyed_seal_and_who_can_recompute_it(sealed, officer, client):
+    from datetime import date
+
+    from django.urls import reverse
+    from docx import Document
+
+    from obligations.oversight.regulator_documents import regulator_docx
+    from obligations.oversight.regulator_report import regulator_report
+
+    client.force_login(officer)
+    page = client.get(reverse("review-detail", args=[sealed.pk])).content.decode()
+    assert "封签(HMAC-SHA256)" in page and "封签(SHA-256)" not in page
+    assert "只有持有该密钥者才能重新计算" in page and "python manage.py verify_review" in page
+    text = flat(pdf_text(review_pdf(sealed.snapshot)))
+    assert flat("封签(HMAC-SHA256)") in text and flat("python manage.py verify_review") in text
+    summary = load_workbook(io.BytesIO(review_xlsx(sealed.snapshot))).worksheets[0]
+    assert ["封签(HMAC-SHA256)", sealed.seal] in [[c.value for c in row][:2] for row in summary.iter_rows()]
+    report = regulator_report(sealed.platform, start=date(2026, 10, 1), end=date(2026, 12, 31), now=AFTER_Q4)
+    paragraphs = [p.text for p in Document(io.BytesIO(regulator_docx(report))).paragraphs]
+    assert f"封签(HMAC-SHA256):{sealed.seal}" in paragraphs
+    assert any("verify_review" in p for p in paragraphs)
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_snapshot_rewritten_with_its_seal_recomputed_is_named(sealed, settings, capsys):
@@ -105,6 +128,7 @@ def test_a_review_sealed_before_the_key_is_checked_as_sealed_and_against_its_rec
 
     legacy = closed_review(platform, sealed_as_before())
     assert seal_algorithm(legacy.snapshot) == LEGACY
+    assert flat("封签(SHA-256)") in flat(pdf_text(review_pdf(legacy.snapshot)))  # named as it was sealed
     assert [d.detail for d in seal_differences(legacy)] == ["no intact review.close record holds the seal"]
     audit_record(at=AFTER_Q4, action="review.close", obj=legacy, actor=officer, platform=platform,
                  data={"seal": legacy.seal})

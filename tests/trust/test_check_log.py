@@ -46,7 +46,7 @@ def test_after_a_failed_check_the_page_never_says_intact_until_a_check_passes(pl
     shown = status(client, officer)  # the chain itself still walks intact: the last check did not pass
     assert 'data-ok="0"' in shown and "完整" not in shown.replace("完整性", "")
     assert "上次核查未通过" in shown and "1 条任务、案件或审查的状态与其审计记录不符" in shown
-    assert "结果:未通过" in shown and "(UTC+08:00)" in shown
+    assert "结果:未通过" in shown and "(北京时间)" in shown
     owner_execute("UPDATE obligations_occurrence SET state = 'missed', waived_reason = '' WHERE id = %s", [task.pk])
     verify_audit()
     assert "审计链完整" in status(client, officer)

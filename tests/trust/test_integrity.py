@@ -161,6 +161,8 @@ def test_the_download_rehashes_and_refuses_a_replaced_file(files, people, client
     assert response.status_code == 409 and "X-Content-SHA256" not in response
     text = response.content.decode()
     assert "check-2.pdf" in text and "SHA-256 不一致" in text and "forged" not in text
+    uploaded = victim.uploaded_at.astimezone(victim.platform.tz)
+    assert f"{uploaded:%Y-%m-%d %H:%M}" in text and "时间均为北京时间" in text
     [record] = AuditEvent.objects.filter(action="evidence.mismatch", object_id=str(victim.pk))
     assert record.actor == people["auditor"] and record.data["by"] == "download"
     evidence_storage().delete(victim.file.name)

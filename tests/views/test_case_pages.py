@@ -52,7 +52,7 @@ def test_public_complaint_gives_a_number_and_status_shows_dates(client, public, 
     occurrence_complete(occurrence=clocks(case)["respond"], user=staff, note="已回电", now=case.received_at + timedelta(hours=2))
     html = client.post(status_url, {"number": case.public_ref, "contact": "13800000000"}).content.decode()
     responded = (case.received_at + timedelta(hours=2)).astimezone(SH).strftime("%Y-%m-%d %H:%M")
-    assert responded in html and "已回电" not in html
+    assert responded in html and "时间均为北京时间" in html and "已回电" not in html
 
 
 def test_double_post_of_the_public_form_makes_one_case(client, public):

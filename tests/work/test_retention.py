@@ -81,7 +81,7 @@ def test_the_page_lists_approves_and_the_download_says_disposed(client, proof, o
     supervisor = make_user("sue", platform, Role.SUPERVISOR)
     client.force_login(supervisor)
     page = client.get(url).content.decode()
-    assert "old.pdf" in page and "approve-disposal" not in page
+    assert "old.pdf" in page and "approve-disposal" not in page and "时间均为北京时间" in page
     assert client.post(url, {"disposal": [disposal.pk]}).status_code == 403
     assert stored(proof)
     client.force_login(officer)
