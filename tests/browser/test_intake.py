@@ -90,7 +90,7 @@ def test_a_paste_past_the_limit_stays_in_the_box_unsent(live_server):
         # Cut to the limit, it is sent and read.
         driver.execute_script("arguments[0].value = arguments[0].value.slice(0, 90)", box)
         click(driver, driver.find_element(By.ID, "intake-read"))
-        wait(driver).until(EC.presence_of_element_located((By.ID, "proposal-1")))
+        wait(driver).until(EC.presence_of_element_located((By.CSS_SELECTOR, ".proposal")))  # proposals to review
         assert not Letter.objects.exists()
     finally:
         driver.quit()
