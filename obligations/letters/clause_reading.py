@@ -8,6 +8,7 @@ the clause, so every offset found there is an offset into the clause text itself
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 # Full-width ASCII (０-９, （）, ％, ＿ …) and the ideographic space fold one character to one.
@@ -275,18 +276,23 @@ class _Scan:
 
     def __init__(self, text: str):
         self.text = text
-        self.taken: list[tuple[int, int]] = []
+        # Claimed stretches by start: never overlapping, so ends are sorted too (bisect, not a scan).
+        self.starts: list[int] = []
+        self.ends: list[int] = []
         self.spans: list[Span] = []
 
     def matches(self, pattern: re.Pattern):
         for m in pattern.finditer(self.text):
             start, end = m.span()
-            if start == end or any(start < b and a < end for a, b in self.taken):
+            before = bisect_left(self.starts, end)  # the claimed stretches starting before this ends
+            if start == end or (before and self.ends[before - 1] > start):
                 continue
             yield m
 
     def take(self, m: re.Match, means: str) -> None:
-        self.taken.append(m.span())
+        at = bisect_left(self.starts, m.start())
+        self.starts.insert(at, m.start())
+        self.ends.insert(at, m.end())
         self.spans.append(Span(m.start(), m.end(), means))
 
 
