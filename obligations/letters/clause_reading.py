@@ -146,15 +146,17 @@ def _context_name(folded: str, start: int, end: int, unit: str | None) -> str:
             tail = tail.split("□")[-1].strip()
             return f"{label}({tail})" if tail else label
         return ""
-    before = _phrase_before(folded, start)
     after_unit = end + len(_UNIT_RE.match(folded, end).group(0))
     after = _phrase_after(folded, after_unit)
-    topic_before = _TRAIL_WORDS.sub("", _LEAD_WORDS.sub("", before))
     within = unit not in _COUNTED_UNITS and after.startswith(("内", "以内"))
+
+    def topic_before() -> str:  # only when needed: a blank's phrase may be a whole long line
+        return _TRAIL_WORDS.sub("", _LEAD_WORDS.sub("", _phrase_before(folded, start)))
+
     if unit in _COUNTED_UNITS:
-        topic = after or topic_before
+        topic = after or topic_before()
     else:  # 投诉举报在__小时内响应 → 投诉举报响应时限(小时)
-        topic = topic_before + after.removeprefix("以内").removeprefix("内")[:6]
+        topic = topic_before() + after.removeprefix("以内").removeprefix("内")[:6]
     if not topic:
         return ""
     suffix = _UNIT_SUFFIX[unit]
