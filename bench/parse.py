@@ -1,5 +1,7 @@
 """Letter parser throughput: the two seed letters repeated to about 1 MB, clauses per second;
-then the peak memory of reading and parsing the largest accepted input (MAX_CHARS characters).
+then the time and peak memory of reading and parsing the largest accepted inputs (MAX_CHARS
+characters): the seed's letters, the most clauses, and the worst shapes found for #20, one
+clause of thousands of sub-items, comma phrases or blanks on one line (each cut into its duties).
 
 Standalone (python bench/parse.py): the parser is pure, so no Django settings or database.
 The memory is measured in a child process (its peak RSS), as a web worker would hold it.
@@ -48,9 +50,14 @@ def sample() -> str:
 
 
 def largest_inputs() -> dict[str, str]:
-    """The largest accepted inputs: the seed's letters, and one short clause a line (the most clauses)."""
-    return {name: (unit * (MAX_CHARS // len(unit) + 1))[:MAX_CHARS]
-            for name, unit in (("seed letters", seed_pair()), ("short clauses", "1.平台每日巡检。\n"))}
+    """The largest accepted inputs: the seed's letters, one short clause a line (the most clauses),
+    and one clause on one line of sub-items, of comma phrases (the most duties in one clause) or of blanks."""
+    shapes = (("seed letters", "", seed_pair()), ("short clauses", "", "1.平台每日巡检。\n"),
+              ("one line of sub-items", "1.平台落实以下措施:", "①每日3次;"),
+              ("one line of numbered sub-items", "1.平台落实以下措施:", "".join(f"({n})每日巡检{n}次;" for n in range(1, 100))),
+              ("one line of comma phrases", "1.平台", "每日巡检,每月抽检,"),
+              ("one line of blanks", "1.平台", "每日____次 "))
+    return {name: (head + unit * (MAX_CHARS // len(unit) + 1))[:MAX_CHARS] for name, head, unit in shapes}
 
 
 def peak_memory(path: Path | None) -> tuple[int, int]:
@@ -71,7 +78,7 @@ def main() -> None:
     print(f"{len(text):,} characters, {len(letters):,} letters, {clauses:,} clauses; best of {len(runs)}: "
           f"{best:.2f} s, {clauses / best:,.0f} clauses/s")
     _, interpreter = peak_memory(None)
-    print(f"peak memory of the largest accepted input ({MAX_CHARS:,} characters), read and parsed in a "
+    print(f"time and peak memory of the largest accepted inputs ({MAX_CHARS:,} characters), read and parsed in a "
           f"child process (an empty interpreter: {interpreter / 2**20:.0f} MB):")
     out = ROOT / "var" / "bench"
     out.mkdir(parents=True, exist_ok=True)

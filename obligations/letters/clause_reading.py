@@ -8,7 +8,9 @@ the clause, so every offset found there is an offset into the clause text itself
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 # Full-width ASCII (０-９, （）, ％, ＿ …) and the ideographic space fold one character to one.
 _FOLDABLE = re.compile("[\uff01-\uff5e\u3000]")
@@ -19,7 +21,12 @@ NAME_BLANK = "\ue001"  # a blank inside a law's title: never an amount
 CN_NUMERAL = "零〇一二两三四五六七八九十百"
 _CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
              "六": 6, "七": 7, "八": 8, "九": 9}
-AMOUNT = rf"(?:\d+(?:\.\d+)?|[{CN_NUMERAL}]+|{NUMBER_BLANK}+)"
+_MID_NUMBER = rf"[{CN_NUMERAL}\d.第同]"  # what an amount does not start after
+# A run of blanks or spaces is read from its start only, each start within it was quadratic (a
+# blank's second place still, after a numeral: 一____月 was read so and still is).
+AMOUNT = (rf"(?:\d+(?:\.\d+)?|[{CN_NUMERAL}]+"
+          rf"|(?:(?<!{NUMBER_BLANK})|(?<={_MID_NUMBER}{NUMBER_BLANK})){NUMBER_BLANK}+)")
+_SPACES = r"(?:(?<!\s)\s*|(?!\s))"  # after an optional word
 _STOP = r",,。;;:!?\n"  # what ends a phrase (after folding, ，；：become ASCII)
 
 
@@ -92,16 +99,30 @@ class Blank:
         return {"name": self.name, "is_parameter": self.is_parameter, "type": self.type}
 
 
-def _inside_title(folded: str, start: int, end: int) -> bool:
-    opened = folded.rfind("《", 0, start)
-    return opened != -1 and "》" not in folded[opened:start] and "》" in folded[end:].split("《")[0]
+@lru_cache(maxsize=8)
+def _where(folded: str, chars: str) -> list[int]:
+    """Where chars stand in folded: found once per text, then bisected per blank (not rescanned)."""
+    return [m.start() for m in re.finditer(f"[{re.escape(chars)}]", folded)]
+
+
+def _title_around(folded: str, start: int, end: int) -> tuple[int, int] | None:
+    """Where the 《 and 》 of a law's title around a blank stand, if it is inside one."""
+    opens, closes = _where(folded, "《"), _where(folded, "》")
+    before, after = bisect_left(opens, start), bisect_left(closes, end)
+    if not before or after == len(closes):
+        return None
+    opened, closed = opens[before - 1], closes[after]
+    shut = bisect_left(closes, opened)  # the first 》 after the 《: none before the blank
+    reopened = bisect_left(opens, end)  # the first 《 after the blank: none before the 》
+    if (shut < len(closes) and closes[shut] < start) or (reopened < len(opens) and opens[reopened] < closed):
+        return None
+    return opened, closed
 
 
 def _phrase_before(folded: str, start: int) -> str:
-    i = start
-    while i > 0 and folded[i - 1] not in _STOP + "、()□" and folded[i - 1] not in (NUMBER_BLANK, NAME_BLANK):
-        i -= 1
-    return folded[i:start]
+    stops = _where(folded, _STOP + "、()□" + NUMBER_BLANK + NAME_BLANK)
+    before = bisect_left(stops, start)
+    return folded[stops[before - 1] + 1 if before else 0:start]
 
 
 def _phrase_after(folded: str, end: int, limit: int = 10) -> str:
@@ -113,10 +134,12 @@ def _phrase_after(folded: str, end: int, limit: int = 10) -> str:
 
 def _context_name(folded: str, start: int, end: int, unit: str | None) -> str:
     """A name from the words around a blank; "" when they say nothing useful."""
-    before = _phrase_before(folded, start)
     if unit is None:
         # A form field: 承诺人签名:____ or 承诺方类型:□企业□其他____
-        line_start = folded.rfind("\n", 0, start) + 1
+        lines = _where(folded, "\n")
+        line_start = lines[bisect_left(lines, start) - 1] + 1 if lines and lines[0] < start else 0
+        if folded.rfind(":", line_start, start) == -1:  # most blanks: the line is not copied to learn it
+            return ""
         label, colon, tail = folded[line_start:start].rpartition(":")
         if colon and label.strip():
             label = label.strip().split(":")[-1]
@@ -125,12 +148,15 @@ def _context_name(folded: str, start: int, end: int, unit: str | None) -> str:
         return ""
     after_unit = end + len(_UNIT_RE.match(folded, end).group(0))
     after = _phrase_after(folded, after_unit)
-    topic_before = _TRAIL_WORDS.sub("", _LEAD_WORDS.sub("", before))
     within = unit not in _COUNTED_UNITS and after.startswith(("内", "以内"))
+
+    def topic_before() -> str:  # only when needed: a blank's phrase may be a whole long line
+        return _TRAIL_WORDS.sub("", _LEAD_WORDS.sub("", _phrase_before(folded, start)))
+
     if unit in _COUNTED_UNITS:
-        topic = after or topic_before
+        topic = after or topic_before()
     else:  # 投诉举报在__小时内响应 → 投诉举报响应时限(小时)
-        topic = topic_before + after.removeprefix("以内").removeprefix("内")[:6]
+        topic = topic_before() + after.removeprefix("以内").removeprefix("内")[:6]
     if not topic:
         return ""
     suffix = _UNIT_SUFFIX[unit]
@@ -146,8 +172,8 @@ def find_blanks(folded: str, original: str) -> list[Blank]:
         start, end = m.span()
         if m.group(0).startswith("_") and end - start < 2 and original[start] != "＿":
             continue  # one ASCII underscore is a snake_case name, not a blank
-        if _inside_title(folded, start, end):
-            title_start, title_end = folded.rfind("《", 0, start), folded.index("》", end)
+        if title := _title_around(folded, start, end):
+            title_start, title_end = title
             name = f"《{folded[title_start + 1:start]}…{folded[end:title_end]}》"
             blanks.append(Blank(name, False, "text", start, end))
             continue
@@ -179,17 +205,17 @@ _DURATION_UNIT = {"分钟": "minutes", "小时": "hours", "个小时": "hours", 
                   "自然日": "days", "个自然日": "days", "工作日": "working_days", "个工作日": "working_days",
                   "周": "weeks", "星期": "weeks", "个星期": "weeks"}
 _DURATION = "个工作日|工作日|个自然日|自然日|分钟|个小时|小时|个星期|星期|周|天|日"
-_NOT_MID_NUMBER = rf"(?<![{CN_NUMERAL}\d.第同])"  # an amount starts where a numeral run starts
+_NOT_MID_NUMBER = rf"(?<!{_MID_NUMBER})"  # an amount starts where a numeral run starts
 
 _CONTINUOUS = re.compile(r"7\s*[x×X*]\s*24\s*(?:小时|h|H)?|全天候|24\s*小时(?:不间断|值班|值守|在线)|不间断|实时|值班|值守")
 _RETENTION = re.compile(rf"(?:留存|保存|保留|存储|存档)(?P<gap>[^{_STOP}]{{0,20}}?)(?:至少|不少于|不得少于|不低于)?\s*"
                         rf"{_NOT_MID_NUMBER}(?P<amt>{AMOUNT}|半)\s*(?P<unit>个月|月|年|日|天)")
 _ADVANCE = re.compile(rf"提前[^{_STOP}]{{0,12}}?(?:至少|不少于|不得少于)?\s*{_NOT_MID_NUMBER}(?P<amt>{AMOUNT})\s*"
                       rf"(?P<unit>{_DURATION}|个月)")
-_STAFFING = re.compile(rf"(?:设立|设置|配备|配置|安排|任命)?(?:不少于|至少|不低于)?\s*{_NOT_MID_NUMBER}(?P<lo>{AMOUNT})"
+_STAFFING = re.compile(rf"(?:设立|设置|配备|配置|安排|任命)?(?:不少于|至少|不低于)?{_SPACES}{_NOT_MID_NUMBER}(?P<lo>{AMOUNT})"
                        rf"(?:\s*(?:到|至|-|~|—)\s*(?P<hi>{AMOUNT}))?\s*(?:名(?![称义单录])|人(?![民次员]))")
-_RATIO = re.compile(rf"(?P<q>不低于|不少于|不超过|不高于|不得低于|达到|超过|低于|高于)?\s*"
-                    rf"(?:(?P<amt>\d+(?:\.\d+)?|{NUMBER_BLANK}+)\s*%|百分之(?P<cn>[{CN_NUMERAL}]+))")
+_RATIO = re.compile(rf"(?P<q>不低于|不少于|不超过|不高于|不得低于|达到|超过|低于|高于)?{_SPACES}"
+                    rf"(?:(?P<amt>(?<!\d)\d+(?:\.\d+)?|(?<!{NUMBER_BLANK}){NUMBER_BLANK}+)\s*%|百分之(?P<cn>[{CN_NUMERAL}]+))")
 # 平均响应时长不超过N分钟: a figure reported per period, never a per-case clock.
 _AVERAGE = re.compile(rf"平均[^{_STOP}]{{0,12}}?(?:不超过|不高于|不得超过|低于|少于|不低于|不少于|控制在|为)\s*"
                       rf"{_NOT_MID_NUMBER}(?P<amt>{AMOUNT}|半)\s*(?P<unit>{_DURATION}|%)?\s*(?:以内|之内|内)?")
@@ -197,7 +223,7 @@ _START = re.compile(rf"自(?P<what>即日|[^{_STOP}]{{1,30}}?(?:之日|之时|�
                     rf"|(?P<what2>(?:收到|接到|受理|发现|发生|获知)[^{_STOP}]{{0,20}}?)(?:之后|后)")
 _EXTENSION = re.compile(rf"(?:最多不超过|延长[^{_STOP}]{{0,6}}?)\s*{_NOT_MID_NUMBER}(?P<amt>{AMOUNT}|半)\s*"
                         rf"(?P<unit>{_DURATION})")
-_DEADLINE = re.compile(rf"(?P<pre>最迟不超过|最长不超过|不得超过|不超过|不晚于)?\s*{_NOT_MID_NUMBER}(?P<amt>{AMOUNT}|半)\s*"
+_DEADLINE = re.compile(rf"(?P<pre>最迟不超过|最长不超过|不得超过|不超过|不晚于)?{_SPACES}{_NOT_MID_NUMBER}(?P<amt>{AMOUNT}|半)\s*"
                        rf"(?P<unit>{_DURATION})\s*(?P<post>以内|之内|内)?")
 _FREQUENCIES = (("daily", r"每日|每天"), ("weekly", r"每周|每个?星期"), ("ten_day", r"每旬"),
                 ("half_yearly", r"每半年"), ("quarterly", r"每个?季度?|按季度?"),
@@ -275,18 +301,23 @@ class _Scan:
 
     def __init__(self, text: str):
         self.text = text
-        self.taken: list[tuple[int, int]] = []
+        # Claimed stretches by start: never overlapping, so ends are sorted too (bisect, not a scan).
+        self.starts: list[int] = []
+        self.ends: list[int] = []
         self.spans: list[Span] = []
 
     def matches(self, pattern: re.Pattern):
         for m in pattern.finditer(self.text):
             start, end = m.span()
-            if start == end or any(start < b and a < end for a, b in self.taken):
+            before = bisect_left(self.starts, end)  # the claimed stretches starting before this ends
+            if start == end or (before and self.ends[before - 1] > start):
                 continue
             yield m
 
     def take(self, m: re.Match, means: str) -> None:
-        self.taken.append(m.span())
+        at = bisect_left(self.starts, m.start())
+        self.starts.insert(at, m.start())
+        self.ends.insert(at, m.end())
         self.spans.append(Span(m.start(), m.end(), means))
 
 

@@ -9,7 +9,9 @@ Offsets are into the clause text. A clause that promises at most one thing stays
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, replace
+from itertools import accumulate, takewhile
 
 from .clause_reading import Blank, ClauseReading, fold, read_clause
 
@@ -79,6 +81,20 @@ def _items(folded: str) -> list[tuple[str, int, int, int]]:
     return [(raw, at, words, stop) for (raw, at, words), stop in zip(run, ends, strict=True)]
 
 
+class _Marked:
+    """The stretches a clause's reading found, asked whether one overlaps a phrase: by
+    bisection over their starts, not a scan per phrase (quadratic on a clause of many phrases)."""
+
+    def __init__(self, marked: list[tuple[int, int]]):
+        ordered = sorted(marked)
+        self.starts = [s for s, _ in ordered]
+        self.reach = list(accumulate((e for _, e in ordered), max))  # the farthest end so far
+
+    def overlaps(self, a: int, b: int) -> bool:
+        before = bisect_left(self.starts, b)  # the stretches starting before b
+        return bool(before) and self.reach[before - 1] > a
+
+
 def _pieces(pattern: re.Pattern, folded: str, start: int, end: int) -> list[tuple[int, int]]:
     """Stretches of folded[start:end] cut after each match of pattern (the mark stays)."""
     out, i = [], start
@@ -132,36 +148,38 @@ def _bare(text: str, r: ClauseReading) -> bool:
     return not any("\u4e00" <= ch <= "\u9fff" and ch not in "的为且并" for ch in rest)
 
 
-def _joins(last: str, kind: str, phrase: str, before: str) -> bool:
-    """Whether a phrase promising `kind` belongs to the duty promising `last` (words `before`)."""
+def _joins(last: str, kind: str, phrase: str, since: bool) -> bool:
+    """Whether a phrase promising `kind` belongs to the duty promising `last` (`since`: its
+    words only say when, 自签订之日起30日内)."""
     return ((last == "setup" and kind in ("schedule", "clock"))  # the mechanism and what it does
-            or (last == "setup" and kind == "act" and _SINCE.match(before))  # 自签订之日起30日内,完成备案
+            or (last == "setup" and kind == "act" and since)  # 自签订之日起30日内,完成备案
             or (last == kind and kind in ("standing", "setup"))
             or {last, kind} == {"schedule", "measure"}  # 每月抽检,比例不低于5%
             or (last == kind == "clock" and not _TRIGGER.search(phrase)))  # the clock's next step
 
 
-def _groups(folded: str, start: int, end: int, marked: list[tuple[int, int]] | None) -> list[list]:
+def _groups(folded: str, start: int, end: int, marked: _Marked | None) -> list[list]:
     """The phrases of one sentence grouped into duties, each [start, end, promise]. A phrase
     that promises nothing joins the duty before it, unless it names what starts the clock
     after it (发现高危漏洞的,24小时内修复). `marked`: the stretches the clause's reading found."""
     groups: list[list] = []
     cause = None  # where the last phrase naming a trigger began
+    triggered = False  # a phrase before names a trigger (no trigger word holds a comma)
     for a, b in _pieces(_PHRASE_END, folded, start, end):
         phrase = folded[a:b]
-        if marked is None or _WORDS.search(phrase) or any(s < b and a < e for s, e in marked):
+        if marked is None or _WORDS.search(phrase) or marked.overlaps(a, b):
             reading = read_clause(phrase)
             kind = "none" if groups and _bare(phrase, reading) else phrase_promise(phrase, reading)
         else:
             kind = "act" if _ACT.search(phrase) else "none"
-        if kind == "none" and _URGENT.search(phrase) and _DO.search(phrase) and _TRIGGER.search(folded, start, a):
+        if kind == "none" and _URGENT.search(phrase) and _DO.search(phrase) and triggered:
             kind = "clock"  # 对于用户投诉,承诺在规定时限内予以处理
         last = groups[-1] if groups else None
         if last is None:
             groups.append([a, b, kind])
         elif kind == "none" or last[2] == "none":
             last[1], last[2] = b, last[2] if kind == "none" else kind
-        elif _joins(last[2], kind, phrase, folded[last[0]:last[1]]):
+        elif _joins(last[2], kind, phrase, bool(_SINCE.match(folded, last[0], last[1]))):
             last[1], last[2] = b, kind
         elif kind == "clock" and cause is not None and cause > last[0]:
             last[1] = cause
@@ -169,10 +187,11 @@ def _groups(folded: str, start: int, end: int, marked: list[tuple[int, int]] | N
         else:
             groups.append([a, b, kind])
         cause = a if kind == "none" and _TRIGGER.search(phrase) else None
+        triggered = triggered or bool(_TRIGGER.search(phrase))
     return groups
 
 
-def _duties(folded: str, start: int, end: int, marked=None) -> list[list]:
+def _duties(folded: str, start: int, end: int, marked: _Marked | None = None) -> list[list]:
     """The duties of a stretch with no sub-items: sentence by sentence. A sentence that
     promises nothing stays apart (merged with its neighbours that promise nothing either);
     one that only says how long records are kept belongs to the duty before it."""
@@ -192,10 +211,10 @@ def _duties(folded: str, start: int, end: int, marked=None) -> list[list]:
     return out
 
 
-def _signalled(folded: str, start: int, marked: list[tuple[int, int]]) -> int:
+def _signalled(folded: str, start: int, marked: _Marked) -> int:
     """How many phrases hold something a reading could turn into a promise."""
     return sum(1 for a, b in _pieces(_ANY_END, folded, start, len(folded))
-               if _WORDS.search(folded, a, b) or _ACT.search(folded, a, b) or any(s < b and a < e for s, e in marked))
+               if _WORDS.search(folded, a, b) or _ACT.search(folded, a, b) or marked.overlaps(a, b))
 
 
 def split_duties(text: str, skip: int = 0, marked: list[tuple[int, int]] | None = None) -> list[Part]:
@@ -204,6 +223,7 @@ def split_duties(text: str, skip: int = 0, marked: list[tuple[int, int]] | None 
     of the clause's own reading, spares reading again the phrases where nothing was found."""
     folded = fold(text)
     items = _items(folded)
+    marked = None if marked is None else _Marked(marked)
     if not items and marked is not None and _signalled(folded, skip, marked) <= 1:
         return [Part("", 0, len(text))]  # nothing to cut: at most one phrase says anything
     if not items:
@@ -234,7 +254,10 @@ def trimmed(text: str, part: Part) -> tuple[int, int]:
 
 
 def blanks_within(blanks: list[Blank], start: int, end: int) -> list[Blank]:
-    return [replace(b, start=b.start - start, end=b.end - start) for b in blanks if start <= b.start and b.end <= end]
+    """The blanks (in reading order, as find_blanks gives them) inside start:end, offsets from start."""
+    first = bisect_left(blanks, start, key=lambda b: b.start)  # not a scan of all per duty
+    return [replace(b, start=b.start - start, end=b.end - start)
+            for b in takewhile(lambda b: b.end <= end, blanks[first:])]
 
 
 def read_duty(text: str, blanks: list[Blank], lead: str = "") -> ClauseReading:

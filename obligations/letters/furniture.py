@@ -23,7 +23,7 @@ _SITE = re.compile(
     r"|(?:本站|本文档|该文档)[^。]{0,30}(?:付费|退款)"
     r"|下载券|VIP专享|阅读已结束|继续阅读|^(?:上一篇|下一篇)(?::|$)"
     r"|^(?:举报|收藏|分享|下载|打印|返回顶部|首页|登录|注册|关注|点赞|评论|目录)$"  # a button, alone on its line
-    r"|\d+\*{3,}\d+|\+\s*关注$"
+    r"|(?<!\d)\d+\*{3,}\d+|\+\s*关注$"  # a masked number, read from its first digit (each was quadratic)
     r"|\.(?:docx?|pdf|wps|txt)(?:VIP)?$")  # a file name: 承诺书5篇.docxVIP
 # 承诺书5篇: a collection's heading, not a letter's title (a letter of it is 承诺书第(1)篇).
 _COLLECTION = re.compile(r"^.{0,40}(?:承诺书|承诺函|责任书)\s*[0-9一二三四五六七八九十]+\s*篇$")

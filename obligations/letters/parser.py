@@ -138,6 +138,7 @@ class _Builder:
         self.lines: list[str] | None = None  # lines of the open clause
         self.pending: list[tuple[Clause, list[str]]] = []
         self.started = False
+        self.in_section: dict[str | None, int] = {}  # clauses opened per section numeral
 
     def open_clause(self, n: int, first_line: str) -> None:
         sec = self.section
@@ -146,10 +147,10 @@ class _Builder:
         self.lines = [first_line]
         self.pending.append((clause, self.lines))
         self.letter.clauses.append(clause)
+        self.in_section[clause.section] = self.in_section.get(clause.section, 0) + 1
 
     def clauses_in_section(self) -> int:
-        numeral = self.section.numeral if self.section else None
-        return sum(1 for c in self.letter.clauses if c.section == numeral)
+        return self.in_section.get(self.section.numeral if self.section else None, 0)
 
     def add(self, line: str) -> None:
         folded = fold(line)

@@ -45,6 +45,11 @@ def test_paste_sub_items_correct_accept_preview_and_sign(live_server, driver):
     click(driver, driver.find_element(By.ID, "intake-read"))
     complaints = wait(driver).until(EC.presence_of_element_located((By.ID, "proposal-二.1")))
     assert driver.find_elements(By.CSS_SELECTOR, ".proposal mark")  # what was recognised, highlighted
+    # One duty, one proposal: each sub-item under （一） is its own, with its own words only.
+    items = {n: driver.find_element(By.ID, f"proposal-一.1.{n}").text for n in "①②③"}
+    assert not driver.find_elements(By.ID, "proposal-一.1")
+    for n, words in {"①": "安全巡检", "②": "网络日志", "③": "安全漏洞"}.items():
+        assert [m for m, text in items.items() if words in text] == [n]
     # Every deadline the proposal holds is a row of its form, the step named in the reader's language.
     shown = [(Select(field(complaints, f"step{i}")).first_selected_option.text, field(complaints, f"amount{i}")
               .get_attribute("value"), Select(field(complaints, f"unit{i}")).first_selected_option.get_attribute("value"))
