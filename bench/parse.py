@@ -51,12 +51,13 @@ def sample() -> str:
 
 def largest_inputs() -> dict[str, str]:
     """The largest accepted inputs: the seed's letters, one short clause a line (the most clauses),
-    and one clause on one line of sub-items, of comma phrases (the most duties in one clause) or of blanks."""
+    and one clause on one line of sub-items, of comma phrases (the most duties in one clause) or of blanks (after a field label too)."""
     shapes = (("seed letters", "", seed_pair()), ("short clauses", "", "1.平台每日巡检。\n"),
               ("one line of sub-items", "1.平台落实以下措施:", "①每日3次;"),
               ("one line of numbered sub-items", "1.平台落实以下措施:", "".join(f"({n})每日巡检{n}次;" for n in range(1, 100))),
               ("one line of comma phrases", "1.平台", "每日巡检,每月抽检,"),
-              ("one line of blanks", "1.平台", "每日____次 "))
+              ("one line of blanks", "1.平台", "每日____次 "),
+              ("one line of blanks after a field label", "1.承诺人:", "每日____次 "))
     return {name: (head + unit * (MAX_CHARS // len(unit) + 1))[:MAX_CHARS] for name, head, unit in shapes}
 
 

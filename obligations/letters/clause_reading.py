@@ -132,20 +132,25 @@ def _phrase_after(folded: str, end: int, limit: int = 10) -> str:
     return folded[end:j]
 
 
+FIELD_WORDS = 30
+
+
 def _context_name(folded: str, start: int, end: int, unit: str | None) -> str:
     """A name from the words around a blank; "" when they say nothing useful."""
     if unit is None:
         # A form field: 承诺人签名:____ or 承诺方类型:□企业□其他____
         lines = _where(folded, "\n")
         line_start = lines[bisect_left(lines, start) - 1] + 1 if lines and lines[0] < start else 0
-        if folded.rfind(":", line_start, start) == -1:  # most blanks: the line is not copied to learn it
+        colon = folded.rfind(":", line_start, start)
+        if colon == -1:  # most blanks: the line is not copied to learn it
             return ""
-        label, colon, tail = folded[line_start:start].rpartition(":")
-        if colon and label.strip():
-            label = label.strip().split(":")[-1]
-            tail = tail.split("□")[-1].strip()
-            return f"{label}({tail})" if tail else label
-        return ""
+        # A field's label and the words after it are short: read at most FIELD_WORDS characters
+        # of each, so a line of thousands of blanks after one colon is not copied per blank.
+        label = folded[max(folded.rfind(":", line_start, colon) + 1, line_start, colon - FIELD_WORDS):colon].strip()
+        if not label:
+            return ""
+        tail = folded[max(colon + 1, start - FIELD_WORDS):start].split("□")[-1].strip()
+        return f"{label}({tail})" if tail else label
     after_unit = end + len(_UNIT_RE.match(folded, end).group(0))
     after = _phrase_after(folded, after_unit)
     within = unit not in _COUNTED_UNITS and after.startswith(("内", "以内"))

@@ -59,3 +59,13 @@ def test_twice_the_items_is_at_most_about_twice_the_work(shape, monkeypatch):
     lines_twice, reads_twice = work(letter(600), monkeypatch)
     assert reads_twice <= 2.1 * reads
     assert lines_twice <= 2.2 * lines, (lines, lines_twice)
+
+
+def test_a_field_label_before_thousands_of_blanks_is_read_in_bounded_words():
+    """承诺人: followed by thousands of blanks on one line: each blank's name is drawn from a few
+    words around it, not from the whole line before it (copied per blank, that grew quadratically)."""
+    text = clause_reading.fold("承诺人:" + "每日____次 " * 3000)
+    blanks = clause_reading.find_blanks(text, text)
+    last = blanks[-1]
+    name = clause_reading._context_name(text, last.start, last.end, None)
+    assert name.startswith("承诺人(") and len(name) <= 2 * clause_reading.FIELD_WORDS + 3
