@@ -5,12 +5,7 @@ from datetime import datetime
 
 from django.utils.translation import gettext as _
 
-
-def zone_of(value: datetime) -> str:
-    """The UTC offset of an aware time, as people read it: UTC+8, UTC+5:30, UTC-3."""
-    minutes = int(value.utcoffset().total_seconds() // 60)
-    sign, minutes = ("+" if minutes >= 0 else "-"), abs(minutes)
-    return f"UTC{sign}{minutes // 60}" + (f":{minutes % 60:02d}" if minutes % 60 else "")
+from ..schedule.local_time import utc_offset
 
 
 def period_status(until: datetime, now: datetime, tz) -> dict:
@@ -23,4 +18,4 @@ def as_of_text(status: dict) -> str:
     if not status.get("running"):
         return ""
     at = datetime.fromisoformat(status["as_of"])
-    return _("截至 %(time)s(%(zone)s),期间未结束") % {"time": at.strftime("%Y-%m-%d %H:%M"), "zone": zone_of(at)}
+    return _("截至 %(time)s(%(zone)s),期间未结束") % {"time": at.strftime("%Y-%m-%d %H:%M"), "zone": utc_offset(at.tzinfo, at)}

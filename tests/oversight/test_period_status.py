@@ -1,17 +1,18 @@
 """A running period says as of when its figures stand, in local time with the offset named."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from obligations.oversight.period_status import as_of_text, period_status, zone_of
+from obligations.oversight.period_status import as_of_text, period_status
+from obligations.schedule.local_time import utc_offset
 
 SH = ZoneInfo("Asia/Shanghai")
 
 
 def test_the_offset_is_named_as_people_read_it():
-    assert zone_of(datetime(2026, 12, 7, 10, tzinfo=SH)) == "UTC+8"
-    assert zone_of(datetime(2026, 12, 7, 10, tzinfo=timezone(timedelta(hours=5, minutes=30)))) == "UTC+5:30"
-    assert zone_of(datetime(2026, 12, 7, 10, tzinfo=timezone(timedelta(hours=-3)))) == "UTC-3"
+    assert utc_offset(SH, datetime(2026, 12, 7, 10, tzinfo=SH)) == "UTC+8"
+    assert utc_offset(timezone(timedelta(hours=5, minutes=30)), datetime(2026, 12, 7, 10, tzinfo=UTC)) == "UTC+5:30"
+    assert utc_offset(timezone(timedelta(hours=-3)), datetime(2026, 12, 7, 10, tzinfo=UTC)) == "UTC-3"
 
 
 def test_a_running_period_says_so_and_an_ended_one_says_nothing():
