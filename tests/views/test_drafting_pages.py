@@ -14,6 +14,7 @@ from obligations.forms.drafting import ObligationSpecForm, parse_times
 from obligations.letters.services import letter_amend, letter_create
 from obligations.models import AuditEvent, Clause, Letter, Obligation, Occurrence, Platform, Role
 from tests.conftest import SIGNED_AT, make_user
+from tests.views.form_support import as_shown
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 CHECKS_EVERY_DAY = {"title": "安全检查", "kind": "calendar", "period": "daily", "count": "",
@@ -425,7 +426,7 @@ def test_an_imported_letter_is_compared_with_the_signed_one_and_what_ends_is_lis
     page = c.post(reverse("letter-intake", args=["alpha"]), {"text": text, "read": "1"})
     data = {"text": text, "accept": "1"}
     for row in page.context["rows"]:
-        data.update(shown(row["form"]))
+        data.update(as_shown(row["form"]))
     c.post(reverse("letter-intake", args=["alpha"]), data)
     draft = Letter.objects.get(version=2)
     assert draft.amends == signed_letter
@@ -444,19 +445,6 @@ def test_an_imported_letter_is_compared_with_the_signed_one_and_what_ends_is_lis
     assert draft.state == "signed"
     html = c.get(reverse("letter-changes", args=[draft.pk])).content.decode()
     assert "签署此版本时终止的义务" in html and all(f'data-key="{key}"' in html for key in live - kept)
-
-
-def shown(form) -> dict:
-    """A review form posted as it is shown."""
-    data = {}
-    for name, field in form.fields.items():
-        value = form.initial.get(name, field.initial)
-        if name == "include":
-            if value:
-                data[f"{form.prefix}-{name}"] = "on"
-        elif value not in (None, ""):
-            data[f"{form.prefix}-{name}"] = value
-    return data
 
 
 def test_the_preview_shows_both_first_periods_and_the_officer_chooses(client, officer, staff, draft):

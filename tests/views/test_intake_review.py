@@ -7,6 +7,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from obligations.models import Letter
+from tests.views.form_support import as_shown
 
 COMPLAINTS = """丁平台服务承诺书
 一、用户服务
@@ -34,14 +35,7 @@ def shown(rows) -> dict:
     """Every review form posted as it is shown."""
     data = {}
     for row in rows:
-        form = row["form"]
-        for name, field in form.fields.items():
-            value = form.initial.get(name, field.initial)
-            if name == "include":
-                if value:
-                    data[f"{form.prefix}-{name}"] = "on"
-            elif value not in (None, ""):
-                data[f"{form.prefix}-{name}"] = value
+        data.update(as_shown(row["form"]))
     return data
 
 
