@@ -100,23 +100,16 @@ def test_a_step_due_before_the_one_ahead_is_refused_with_its_reason(client, offi
     assert client.post(url, data).status_code == 302
 
 
-def test_a_number_that_is_no_number_is_refused_beside_its_field(client, officer, url):
+@pytest.mark.parametrize(("amount", "message"), [
+    ("两", "请输入一个整数,或填空名(例如 {b3})。"),
+    ("{nosuchblank}", "本承诺书没有名为“nosuchblank”的填空。"),
+], ids=["no-number", "no-such-blank"])
+def test_an_amount_the_letter_cannot_hold_is_refused_beside_its_field(client, officer, url, amount, message):
     page = review(client, officer, url)
     p = clock(page)["form"].prefix
     data = {"text": COMPLAINTS, "accept": "1", **shown(page.context["rows"])}
     data.pop(f"{p}-amount4")
-    data[f"{p}-amount1"] = "两"
+    data[f"{p}-amount1"] = amount
     response = client.post(url, data)
-    assert "请输入一个整数,或填空名(例如 {b3})。" in " ".join(clock(response)["form"].errors["amount1"])
-    assert not Letter.objects.exists()
-
-
-def test_a_blank_the_letter_does_not_have_is_refused_beside_its_field(client, officer, url):
-    page = review(client, officer, url)
-    p = clock(page)["form"].prefix
-    data = {"text": COMPLAINTS, "accept": "1", **shown(page.context["rows"])}
-    data.pop(f"{p}-amount4")
-    data[f"{p}-amount1"] = "{nosuchblank}"
-    response = client.post(url, data)
-    assert "本承诺书没有名为“nosuchblank”的填空。" in " ".join(clock(response)["form"].errors["amount1"])
+    assert message in " ".join(clock(response)["form"].errors["amount1"])
     assert not Letter.objects.exists()
