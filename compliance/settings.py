@@ -144,17 +144,26 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "obligations.trust.passwords.VarietyValidator"},
 ]
-# Sign-in that resists guessing (obligations/trust/lockout.py, second_factor.py):
-# a user name or a client address is locked for PLEDGE_LOCKOUT_MINUTES after
-# PLEDGE_LOGIN_FAILURES wrong passwords (the login page and the admin's; django-axes,
-# its records in the database); officers, supervisors and admin users need a TOTP code.
+# Sign-in that resists guessing (obligations/trust/lockout.py, second_factor.py; docs/signin.md):
+# a user name from one client address is locked for PLEDGE_LOCKOUT_MINUTES after
+# PLEDGE_LOGIN_FAILURES wrong passwords, an address for any name after
+# PLEDGE_LOGIN_FAILURES_PER_ADDRESS; a user name from anywhere, past PLEDGE_LOGIN_FAILURES,
+# waits a growing delay (at most PLEDGE_LOGIN_DELAY_MAX_SECONDS) between tries, never a lock.
+# The login page and the admin's; django-axes keeps the counts in the database. Officers,
+# supervisors and admin users need a TOTP code.
 AUTHENTICATION_BACKENDS = [
     "obligations.trust.lockout.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env_int("PLEDGE_LOGIN_FAILURES", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("PLEDGE_LOCKOUT_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]  # together: an attacker's address locks only itself
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a try during a lockout neither counts nor extends it
+PLEDGE_LOGIN_FAILURES_PER_ADDRESS = env_int("PLEDGE_LOGIN_FAILURES_PER_ADDRESS", 20)
+PLEDGE_LOGIN_DELAY_MAX_SECONDS = env_int("PLEDGE_LOGIN_DELAY_MAX_SECONDS", 300)
+# Failed sign-ins are counted per client address and user name in windows of this length and
+# written to the audit chain once per window, with the count (trust/failed_signins.py).
+PLEDGE_SIGNIN_WINDOW_MINUTES = env_int("PLEDGE_SIGNIN_WINDOW_MINUTES", 15)
 AXES_RESET_ON_SUCCESS = True
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_LOCKOUT_CALLABLE = "obligations.views.signin.locked_out"

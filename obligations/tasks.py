@@ -21,6 +21,7 @@ from django.utils import timezone
 from .alerts.notifications import notifications_digest, notifications_plan, notifications_send
 from .oversight import export_jobs
 from .oversight.reviews import reviews_open
+from .trust.failed_signins import failures_audit
 from .trust.heartbeat import heartbeat
 from .trust.integrity import integrity_check
 from .work.retention import retention_list, retention_remove_approved
@@ -140,6 +141,12 @@ def open_reviews():
     with heartbeat("reviews") as figures:
         figures["opened"] = reviews_open(now=timezone.now())
     return figures["opened"]
+
+
+@task("signin_audit", MINUTE_TASK)
+def signin_audit():
+    """Failed sign-ins of windows that have passed, into the audit chain (trust/failed_signins.py)."""
+    return failures_audit(now=timezone.now())
 
 
 def silence_limit() -> timedelta:

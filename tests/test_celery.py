@@ -20,7 +20,7 @@ from tests.conftest import SIGNED_AT
 
 REPO = Path(__file__).resolve().parent.parent
 ENTRIES = {"materialize", "close-out", "plan-notifications", "send-notifications", "daily-digest",
-           "integrity-daily", "open-reviews"}
+           "integrity-daily", "open-reviews", "signin-audit"}
 
 
 def seconds(schedule):

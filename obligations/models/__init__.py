@@ -9,6 +9,7 @@ from .occurrences import Completion, Occurrence
 from .preferences import UserPreferences
 from .reviews import ExportJob, Rectification, Review, ReviewExplanation, ReviewFinding, ReviewSignature
 from .schedules import Obligation, Trigger
+from .signins import FailedSignIns
 from .tenancy import Membership, Platform, Role
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "EvidenceDisposal",
     "EvidenceImmutable",
     "ExportJob",
+    "FailedSignIns",
     "Letter",
     "Membership",
     "Notification",

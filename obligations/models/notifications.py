@@ -25,6 +25,8 @@ class Notification(models.Model):
         # To the platform's officers, once per case: a complaint from the public page, a case of the highest severity.
         PUBLIC_COMPLAINT = "public_complaint", _("新的公开投诉")
         CRITICAL_CASE = "critical_case", _("特别严重案件")
+        # To the account's owner, at most once per sign-in window: repeated wrong passwords (alerts/signin_notices.py).
+        SIGNIN_FAILURES = "signin_failures", _("账号登录失败")
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(_("类型"), max_length=24, choices=Kind.choices)

@@ -1,5 +1,6 @@
 """A fixed-window counter per client address in the cache (Redis when configured)."""
 
+import ipaddress
 import logging
 
 from django.conf import settings
@@ -10,13 +11,18 @@ log = logging.getLogger(__name__)
 
 def client_address(request) -> str:
     """REMOTE_ADDR; behind N trusted proxies (PLEDGE_TRUSTED_PROXY_HOPS), the address
-    that the outermost of them saw, read from the right of X-Forwarded-For. Entries
-    further left were written by the client and are never trusted."""
+    that the outermost of them saw: the right-most hop of X-Forwarded-For that no trusted
+    proxy wrote. Entries further left were written by the client and are never trusted;
+    a header shorter than the hops, or a hop that is no address, leaves REMOTE_ADDR
+    (the nearest proxy: wrong for a person, but never the client's own claim)."""
     hops = settings.PLEDGE_TRUSTED_PROXY_HOPS
     if hops:
         forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
         if len(forwarded) >= hops:
-            return forwarded[-hops]
+            try:
+                return str(ipaddress.ip_address(forwarded[-hops]))
+            except ValueError:
+                log.warning("X-Forwarded-For hop %r is no address; using REMOTE_ADDR", forwarded[-hops][:64])
     return request.META.get("REMOTE_ADDR", "unknown")
 
 

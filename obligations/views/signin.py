@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -27,10 +28,19 @@ CODES_KEY = "pledge_recovery_codes"  # the new recovery codes, until the page sh
 
 def locked_out(request, original_response=None, credentials=None):
     """django-axes' lockout answer (settings.AXES_LOCKOUT_CALLABLE), for the login page and
-    the admin's: 429 with the wait in Chinese."""
-    admin = request.path.startswith("/admin/")
-    return render(request, "registration/locked_out.html",
-                  {"minutes": lockout.cool_off_minutes(), "admin": admin}, status=429)
+    the admin's: 429 saying what is refused, for how long, and whether a reset helps."""
+    now = timezone.now()
+    refusal = lockout.refusal_of(request)
+    if refusal is None:  # axes counted the try that reached the limit
+        name = (credentials or {}).get("username") or request.POST.get("username")
+        refusal = lockout.refusal_for(lockout.client_ip(request), name, now=now)
+    seconds = refusal.seconds(now) if refusal else None
+    return render(request, "registration/locked_out.html", {
+        "reason": refusal.reason if refusal else "", "seconds": seconds,
+        "minutes": -(-seconds // 60) if seconds else None, "admin": request.path.startswith("/admin/"),
+        # A new password forgets the user name's failures; an address locked for many names stays locked.
+        "reset_unlocks": refusal is not None and refusal.reason != lockout.ADDRESS,
+    }, status=429)
 
 
 class ThrottledPasswordResetForm(PasswordLinkMail):

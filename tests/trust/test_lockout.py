@@ -1,5 +1,6 @@
-"""Locking out password guessing (django-axes behind LockoutBackend) and counting
-password-reset mails per client address, email address and account."""
+"""Locking out password guessing (django-axes behind LockoutBackend: a user name at one
+address, an address, a growing delay per user name) and counting password-reset mails per
+client address, email address and account."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -32,31 +33,84 @@ def sign_in(username, password, address="203.0.113.7"):
     return authenticate(request, username=username, password=password)
 
 
-def test_failures_lock_the_user_name_until_the_cool_off_ends(axes, platform, settings):
+def test_failures_lock_the_user_name_at_that_address_not_the_officer_at_theirs(axes, platform, settings):
     settings.AXES_FAILURE_LIMIT, settings.AXES_COOLOFF_TIME = 5, timedelta(minutes=15)
     alice = make_user("alice")
     with time_machine.travel(START, tick=False) as clock:
         for _ in range(5):
             assert sign_in("alice", "wrong") is None
-        assert sign_in("alice", "pw-alice") is None  # the right password, refused while locked
-        assert sign_in("alice", "pw-alice", address="198.51.100.2") is None  # from anywhere
+        assert sign_in("alice", "pw-alice") is None  # the right password, refused at the guesser's address
+        assert lockout.refusal_for("203.0.113.7", "alice", now=START).reason == lockout.PAIR
+        clock.shift(timedelta(seconds=2))  # the user name's own delay after five failures: one second
+        assert sign_in("alice", "pw-alice", address="198.51.100.2") == alice  # the officer at their own address
         clock.shift(timedelta(minutes=14))
-        assert sign_in("alice", "pw-alice") is None  # each try during the lockout starts it again
-        clock.shift(timedelta(minutes=15, seconds=1))
-        assert sign_in("alice", "pw-alice") == alice
+        assert sign_in("alice", "pw-alice") is None  # still locked there, and the try changed nothing
+        assert AccessAttempt.objects.get(ip_address="203.0.113.7").failures_since_start == 5
+        clock.shift(timedelta(minutes=1))
+        assert sign_in("alice", "pw-alice") == alice  # fifteen minutes after the last counted failure
 
 
-def test_failures_lock_the_address_for_every_user_name(axes, settings):
-    settings.AXES_FAILURE_LIMIT = 5
+def test_one_guess_every_fourteen_minutes_never_locks_the_officer_out(axes, settings):
+    """Issue 22: a try during the lockout restarted it, so one request every 14 minutes kept
+    the officer out for good. Now the guesser's tries are refused unchecked and uncounted,
+    and the officer at their own address waits at most the user name's longest delay."""
+    settings.AXES_FAILURE_LIMIT, settings.AXES_COOLOFF_TIME = 5, timedelta(minutes=15)
+    settings.PLEDGE_LOGIN_DELAY_MAX_SECONDS = 300
+    officer = make_user("officer")
+    with time_machine.travel(START, tick=False) as clock:
+        for _ in range(5):
+            sign_in("officer", "wrong")
+        for _ in range(8):  # two hours of it
+            clock.shift(timedelta(minutes=14))
+            sign_in("officer", "guess")
+            clock.shift(timedelta(seconds=settings.PLEDGE_LOGIN_DELAY_MAX_SECONDS))
+            assert sign_in("officer", "pw-officer", address="198.51.100.2") == officer
+
+
+def test_past_the_limit_a_user_name_waits_a_doubling_delay_from_anywhere(axes, settings):
+    settings.AXES_FAILURE_LIMIT, settings.AXES_COOLOFF_TIME = 5, timedelta(minutes=15)
+    settings.PLEDGE_LOGIN_DELAY_MAX_SECONDS = 8
+    alice = make_user("alice")
+    assert [lockout.name_delay(n).total_seconds() for n in range(4, 11)] == [0, 1, 2, 4, 8, 8, 8]
+    with time_machine.travel(START, tick=False) as clock:
+        for i in range(5):  # five addresses, one guess each: none of them is locked
+            assert sign_in("alice", "wrong", address=f"198.51.100.{i}") is None
+        refusal = lockout.refusal_for("192.0.2.1", "alice", now=START)
+        assert (refusal.reason, refusal.seconds(START)) == (lockout.NAME, 1)
+        assert sign_in("alice", "pw-alice", address="192.0.2.1") is None  # refused unchecked, not counted
+        clock.shift(timedelta(seconds=1))
+        assert sign_in("alice", "wrong", address="192.0.2.1") is None  # checked and counted: six
+        assert lockout.refusal_for("192.0.2.2", "alice", now=START + timedelta(seconds=1)).seconds(
+            START + timedelta(seconds=1)) == 2
+        clock.shift(timedelta(seconds=2))
+        assert sign_in("alice", "pw-alice", address="192.0.2.2") == alice
+
+
+def test_an_address_is_locked_for_every_name_past_its_own_limit(axes, settings):
+    settings.AXES_FAILURE_LIMIT, settings.PLEDGE_LOGIN_FAILURES_PER_ADDRESS = 5, 6
     make_user("alice")
     bob = make_user("bob")
     with time_machine.travel(START, tick=False) as clock:
-        for name in ["alice", "carol", "dave", "erin", "frank"]:
+        for name in ["alice", "carol", "dave", "erin", "frank", "gina"]:
             assert sign_in(name, "guess") is None
         assert sign_in("bob", "pw-bob") is None
+        assert lockout.refusal_for("203.0.113.7", "bob", now=START).reason == lockout.ADDRESS
         assert sign_in("bob", "pw-bob", address="198.51.100.2") == bob  # another address
         clock.shift(timedelta(minutes=16))
         assert sign_in("bob", "pw-bob") == bob
+
+
+def test_a_new_password_lifts_the_lockout_of_the_user_name(axes, settings):
+    settings.AXES_FAILURE_LIMIT = 5
+    alice = make_user("alice")
+    with time_machine.travel(START, tick=False):
+        for address in ["203.0.113.7"] * 5 + ["198.51.100.2"] * 5:
+            sign_in("alice", "wrong", address=address)
+        assert lockout.refusal_for("203.0.113.7", "alice", now=START) is not None
+        alice.set_password("Xk8-long-enough-2026")
+        alice.save()
+        assert sign_in("alice", "Xk8-long-enough-2026") == alice
+        assert sign_in("alice", "Xk8-long-enough-2026", address="198.51.100.2") == alice
 
 
 def test_fewer_failures_than_the_limit_do_not_lock(axes, settings):
