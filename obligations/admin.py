@@ -1,6 +1,7 @@
 """The admin lists every model, for setup. Records (occurrences, completions, evidence,
 cases, the audit trail) and frozen things are read-only here; every change made on the
-other pages writes an audit record (admin_audit.AuditedAdmin)."""
+other pages writes an audit record (admin_audit.AuditedAdmin). Second-factor devices and
+lockout records: admin_signin.py."""
 
 from django import forms
 from django.conf import settings
@@ -10,7 +11,10 @@ from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
-from . import models
+from . import (
+    admin_signin,  # noqa: F401  (devices and lockouts, their secrets never shown)
+    models,
+)
 from .admin_audit import AuditedAdmin
 from .models.calendar import CalendarYear
 

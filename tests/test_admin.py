@@ -82,3 +82,69 @@ def test_admin_changes_to_users_are_recorded_without_their_passwords(root, clien
     assert response.status_code == 302
     [added] = admin_records("admin.add")
     assert added.data["model"] == "auth.user" and "Xk8" not in str(added.data)
+
+
+def test_the_admin_never_shows_a_second_factor_secret_and_records_device_changes(root, client, platform):
+    """Issue 22: the admin showed every user's TOTP secret and all ten recovery codes."""
+    from base64 import b32encode
+
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    from obligations.models import Role
+    from obligations.trust import second_factor
+    from tests.conftest import make_user
+    from tests.trust.signin_support import enrolled_app
+
+    alice = make_user("alice", platform, Role.OFFICER)
+    app = enrolled_app(alice)
+    codes = second_factor.recovery_codes_renew(alice)
+    recovery = StaticDevice.objects.get(user=alice, name=second_factor.RECOVERY_NAME)
+    secrets = [app.key, b32encode(app.bin_key).decode(), *codes,
+               *recovery.token_set.values_list("token", flat=True)]
+    pages = [client.get(url) for url in (
+        "/admin/otp_totp/totpdevice/", f"/admin/otp_totp/totpdevice/{app.pk}/change/",
+        "/admin/otp_static/staticdevice/", f"/admin/otp_static/staticdevice/{recovery.pk}/change/")]
+    assert [p.status_code for p in pages] == [200] * 4
+    shown = "".join(p.content.decode() for p in pages)
+    assert [s for s in secrets if s.lower() in shown.lower()] == [] and "qrcode" not in shown
+    assert "alice" in shown and "authenticator" in shown
+    assert client.get("/admin/otp_totp/totpdevice/add/").status_code == 403  # enrolled by their users only
+    response = client.post(f"/admin/otp_totp/totpdevice/{app.pk}/change/", {"name": "old phone", "confirmed": "on"})
+    assert response.status_code == 302
+    [renamed] = admin_records("admin.change")
+    assert renamed.data["model"] == "otp_totp.totpdevice" and renamed.data["changes"]["name"] == [
+        "authenticator", "old phone"]
+    assert client.post(f"/admin/otp_totp/totpdevice/{app.pk}/delete/", {"post": "yes"}).status_code == 302
+    assert client.post("/admin/otp_static/staticdevice/", {"action": "delete_selected", "_selected_action": [
+        recovery.pk], "post": "yes"}).status_code == 302
+    deleted = admin_records("admin.delete")
+    assert [d.data["model"] for d in deleted] == ["otp_totp.totpdevice", "otp_static.staticdevice"]
+    assert all(d.actor == root for d in deleted) and not second_factor.has_second_factor(alice)
+
+
+def test_lifting_a_lockout_and_changing_a_membership_in_the_admin_are_recorded(root, client, platform):
+    from axes.models import AccessAttempt
+    from django.contrib.auth import authenticate
+    from django.test import RequestFactory
+
+    from obligations.models import Membership, Role
+    from tests.conftest import make_user
+
+    bob = make_user("bob", platform, Role.STAFF)
+    for _ in range(5):
+        authenticate(RequestFactory().post("/accounts/login/", {"password": "secret-guess"},
+                                           REMOTE_ADDR="203.0.113.7"), username="bob", password="secret-guess")
+    attempt = AccessAttempt.objects.get(username="bob")
+    page = client.get(f"/admin/axes/accessattempt/{attempt.pk}/change/")
+    assert page.status_code == 200 and "203.0.113.7" in page.content.decode()
+    assert "secret-guess" not in page.content.decode() and b'name="_save"' not in page.content
+    assert client.post(f"/admin/axes/accessattempt/{attempt.pk}/delete/", {"post": "yes"}).status_code == 302
+    [lifted] = admin_records("admin.delete")
+    assert lifted.data["model"] == "axes.accessattempt" and lifted.data["pk"] == attempt.pk
+    assert not AccessAttempt.objects.exists()
+    membership = Membership.objects.get(user=bob)
+    response = client.post(f"/admin/obligations/membership/{membership.pk}/change/", {
+        "user": bob.pk, "platform": platform.pk, "role": Role.AUDITOR, "full_name": "", "post": ""})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    [changed] = admin_records("admin.change")
+    assert changed.data["changes"]["role"] == [Role.STAFF, Role.AUDITOR] and changed.platform == platform

@@ -12,8 +12,10 @@ when django-otp's `login` recorded the device that accepted a code in it.
 import re
 from base64 import b32encode
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -111,14 +113,30 @@ def enrolment_confirm(request, device: TOTPDevice, code: str) -> list[str]:
     return codes
 
 
+# Recovery codes are kept as a keyed hash (HMAC-SHA256 with SECRET_KEY, cut to the 16
+# characters django-otp's StaticToken holds), never as the code: the database and the admin
+# never show one. A code is shown once, when issued; migration 0018 hashed the codes kept
+# before. A code hashed under a key of SECRET_KEY_FALLBACKS still works after a key rotation.
+
+def recovery_hash(code: str, secret=None) -> str:
+    return salted_hmac("pledge.recovery-code", code, secret=secret, algorithm="sha256").hexdigest()[:16]
+
+
+def _recovery_token(device: StaticDevice, code: str) -> str:
+    """What the device keeps for `code`: its hash under the current key, or under an older
+    key still accepted; the current key's hash when none is kept (a wrong code)."""
+    hashes = [recovery_hash(code, key) for key in (settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS)]
+    return device.token_set.filter(token__in=hashes).values_list("token", flat=True).first() or hashes[0]
+
+
 @transaction.atomic
 def recovery_codes_renew(user) -> list[str]:
-    """Ten new one-time recovery codes; the earlier ones stop working."""
+    """Ten new one-time recovery codes, returned to be shown once; the earlier ones stop working."""
     device, _created = StaticDevice.objects.get_or_create(user=user, name=RECOVERY_NAME,
                                                           defaults={"confirmed": True})
     device.token_set.all().delete()
     codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
-    StaticToken.objects.bulk_create([StaticToken(device=device, token=c) for c in codes])
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=recovery_hash(c)) for c in codes])
     return codes
 
 
@@ -155,6 +173,8 @@ def _check(device_model, user, name, code):
         if device is None:
             return None, None
         refused = _throttled(device)  # asked too soon after wrong codes: not even tried
+        if isinstance(device, StaticDevice):
+            code = _recovery_token(device, code)
         if refused is None and device.verify_token(code):
             return device, None
     return None, refused

@@ -206,3 +206,30 @@ def test_the_review_signature_with_the_right_code_reaches_the_review(quarter):
     with pytest.raises(DomainError, match="没有说明"):
         review_sign(review=quarter, user=sue, password="pw-sue", otp_code=fresh_code(device), now=NOW)
     assert TOTPDevice.objects.get(pk=device.pk).last_t >= 0
+
+
+def test_recovery_codes_are_kept_only_as_keyed_hashes(platform, settings):
+    from importlib import import_module
+
+    from django.apps import apps
+    from django_otp.plugins.otp_static.models import StaticToken
+
+    user = make_user("alice", platform, Role.OFFICER)
+    enrolled_app(user)
+    codes = second_factor.recovery_codes_renew(user)
+    kept = set(StaticToken.objects.filter(device__user=user).values_list("token", flat=True))
+    assert len(kept) == 10 and not kept & set(codes)  # the database never holds a code
+    # A new SECRET_KEY with the old one as a fallback: the codes still work.
+    settings.SECRET_KEY_FALLBACKS, settings.SECRET_KEY = [settings.SECRET_KEY], "a-new-key-" + "x" * 50
+    assert second_factor.verify(session_request(user), codes[0]).name == second_factor.RECOVERY_NAME
+    # Codes kept in plain text before migration 0018 are hashed by it, and keep working.
+    settings.SECRET_KEY_FALLBACKS = []
+    device = StaticToken.objects.filter(device__user=user).first().device
+    device.token_set.all().delete()
+    StaticToken.objects.create(device=device, token="abcd2345")
+    migration = import_module("obligations.migrations.0018_hashed_recovery_codes")
+    migration.hash_plain_codes(apps, None)
+    migration.hash_plain_codes(apps, None)  # twice: a hash is not hashed again
+    assert device.token_set.get().token == second_factor.recovery_hash("abcd2345")
+    with time_machine.travel(datetime.now(UTC) + timedelta(seconds=10)):
+        assert second_factor.verify(session_request(user), "ABCD 2345").name == second_factor.RECOVERY_NAME
