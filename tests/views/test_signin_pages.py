@@ -97,6 +97,40 @@ def test_the_admin_login_locks_too(client, db):
         assert response.status_code == 302 and response["Location"].startswith(reverse("second-factor-enrol"))
 
 
+def test_the_lockout_page_says_a_reset_unlocks_and_a_reset_does(client, staff):
+    """Issue 22: the page said a password reset unlocks; it did not (only the admin could)."""
+    staff.email = "bob@example.com"
+    staff.save()
+    with time_machine.travel(T0, tick=False):
+        for _ in range(5):
+            locked = post_login(client, "bob", "wrong")
+        page = locked.content.decode()
+        assert locked.status_code == 429 and 'data-reason="pair"' in page and 'id="reset-unlocks"' in page
+        assert "重新计时" not in page  # a try during the lockout no longer extends it
+        client.post(reverse("password_reset"), {"email": "bob@example.com"})
+        [message] = mail.outbox
+        link = re.search(r"https?://\S+/accounts/reset/\S+/", message.body).group(0)
+        form = client.get(link)["Location"]
+        done = client.post(form, {"new_password1": "Bob-新密码-2026-冬", "new_password2": "Bob-新密码-2026-冬"})
+        assert done.status_code == 302
+        response = post_login(client, "bob", "Bob-新密码-2026-冬")  # at once, from the same address
+        assert response.status_code == 302 and signed_in(client)
+
+
+def test_a_user_names_wait_is_told_in_seconds_in_the_readers_language(client, staff):
+    with time_machine.travel(T0, tick=False) as clock:
+        for _ in range(5):
+            post_login(client, "bob", "wrong")
+        client.cookies["django_language"] = "en"
+        waiting = client.post(LOGIN, {"username": "bob", "password": "pw-bob"}, REMOTE_ADDR="198.51.100.2")
+        page = waiting.content.decode()
+        assert waiting.status_code == 429 and 'data-reason="name"' in page
+        assert "Please try again in 1 second." in page and "not checked" in page
+        clock.shift(timedelta(seconds=1))
+        assert client.post(LOGIN, {"username": "bob", "password": "pw-bob"},
+                           REMOTE_ADDR="198.51.100.2").status_code == 302
+
+
 def project_settings(monkeypatch, **env):
     """compliance/settings.py as it reads this environment (run apart from the live settings)."""
     for name in ("PLEDGE_LOGIN_FAILURES", "PLEDGE_LOCKOUT_MINUTES", "PLEDGE_SESSION_HOURS",
