@@ -11,6 +11,7 @@ the next failed sign-in and by the `signin_audit` task every minute."""
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
@@ -63,8 +64,11 @@ def failures_audit(*, now: datetime, batch: int = 500) -> int:
     written = 0
     with transaction.atomic():
         rows = list(closed.select_for_update(skip_locked=True)[:batch])
+        User = get_user_model()
+        # The account tried, when the name is one: its platforms' officers then read the record.
+        accounts = User._default_manager.in_bulk({r.username for r in rows}, field_name=User.USERNAME_FIELD)
         for row in rows:
-            audit_record(at=row.last_at, action="auth.login_failed", data={
+            audit_record(at=row.last_at, action="auth.login_failed", obj=accounts.get(row.username), data={
                 "user": row.username, "ip": row.address, "agent": row.agent, "count": row.count,
                 "refused": row.refused, "first_at": row.first_at.isoformat(), "last_at": row.last_at.isoformat(),
                 "window": [row.window_start.isoformat(), (row.window_start + window_length()).isoformat()],

@@ -7,6 +7,7 @@ from django.test import RequestFactory
 
 from obligations.models import AuditEvent, FailedSignIns
 from obligations.trust.failed_signins import failure_count, failures_audit, window_of
+from tests.conftest import make_user
 
 T0 = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 
@@ -28,6 +29,7 @@ def test_windows_are_fixed_slices_of_the_window_length(settings):
 
 def test_each_window_is_written_once_with_its_counts(db, settings):
     settings.PLEDGE_SIGNIN_WINDOW_MINUTES = 15
+    alice = make_user("alice")
     for i in range(3):
         failure_count(request_from("203.0.113.7"), "alice", refused=i > 0, now=T0 + timedelta(minutes=i))
     failure_count(request_from("203.0.113.7"), "alice", refused=False, now=T0 + timedelta(minutes=16))
@@ -35,6 +37,7 @@ def test_each_window_is_written_once_with_its_counts(db, settings):
     assert failures_audit(now=T0 + timedelta(minutes=15)) == 1
     assert failures_audit(now=T0 + timedelta(minutes=16)) == 0  # written once
     [record] = written()
+    assert (record.object_type, record.object_id) == ("User", str(alice.pk))  # her platforms' trail shows it
     assert record.data["count"] == 3 and record.data["refused"] == 2 and record.data["agent"] == "curl/8"
     assert record.at == T0 + timedelta(minutes=2)  # the last failure of the window
     assert record.data["first_at"] == T0.isoformat()
