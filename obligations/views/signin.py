@@ -4,6 +4,7 @@ code, confirmed by a code, then ten recovery codes shown once), enter a code, an
 overview with new recovery codes. The rules are in trust/lockout.py and
 trust/second_factor.py; SecondFactorMiddleware sends a session that owes a code here."""
 
+import math
 import re
 from urllib.parse import urlencode
 
@@ -37,7 +38,7 @@ def locked_out(request, original_response=None, credentials=None):
     seconds = refusal.seconds(now) if refusal else None
     return render(request, "registration/locked_out.html", {
         "reason": refusal.reason if refusal else "", "seconds": seconds,
-        "minutes": -(-seconds // 60) if seconds else None, "admin": request.path.startswith("/admin/"),
+        "minutes": math.ceil(seconds / 60) if seconds else None, "admin": request.path.startswith("/admin/"),
         # A new password forgets the user name's failures; an address locked for many names stays locked.
         "reset_unlocks": refusal is not None and refusal.reason != lockout.ADDRESS,
     }, status=429)
