@@ -100,6 +100,24 @@ def test_an_address_is_locked_for_every_name_past_its_own_limit(axes, settings):
         assert sign_in("bob", "pw-bob") == bob
 
 
+def test_behind_a_trusted_proxy_the_client_is_locked_not_the_proxy(axes, settings):
+    settings.AXES_FAILURE_LIMIT, settings.PLEDGE_TRUSTED_PROXY_HOPS = 5, 1
+    alice = make_user("alice")
+
+    def via_proxy(client, password):
+        request = RequestFactory().post("/accounts/login/", REMOTE_ADDR="10.0.0.2",
+                                        HTTP_X_FORWARDED_FOR=f"192.0.2.99, {client}")
+        return authenticate(request, username="alice", password=password)
+
+    with time_machine.travel(START, tick=False) as clock:
+        for _ in range(5):
+            via_proxy("203.0.113.7", "wrong")
+        assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"203.0.113.7"}
+        assert via_proxy("203.0.113.7", "pw-alice") is None
+        clock.shift(timedelta(seconds=2))
+        assert via_proxy("198.51.100.2", "pw-alice") == alice  # another client behind the same proxy
+
+
 def test_a_new_password_lifts_the_lockout_of_the_user_name(axes, settings):
     settings.AXES_FAILURE_LIMIT = 5
     alice = make_user("alice")

@@ -108,6 +108,10 @@ def test_behind_trusted_proxies_the_outermost_proxys_view_counts(settings, rf):
     assert client_address(request) == "10.0.0.2"
     settings.PLEDGE_TRUSTED_PROXY_HOPS = 2
     assert client_address(request) == "203.0.113.7"  # never the spoofable 6.6.6.6
+    # A hop that is no address (the lockout's records take addresses only): the nearest proxy, said in the log.
+    garbled = rf.get("/", HTTP_X_FORWARDED_FOR="203.0.113.7, <script>", REMOTE_ADDR="10.0.0.1")
+    settings.PLEDGE_TRUSTED_PROXY_HOPS = 1
+    assert client_address(garbled) == "10.0.0.1"
 
 
 def test_a_broken_cache_fails_open(settings, rf, caplog):
