@@ -35,7 +35,7 @@ def notices():
     return list(Notification.objects.filter(kind=Notification.Kind.SIGNIN_FAILURES).order_by("id"))
 
 
-def test_the_owner_is_told_once_per_window_in_the_app_and_by_mail(axes, platform):
+def test_the_owner_is_told_once_per_window_in_the_app_and_by_mail(axes, platform, client):
     alice = make_user("alice", platform, Role.OFFICER)
     alice.email = "alice@example.com"
     alice.save()
@@ -53,6 +53,10 @@ def test_the_owner_is_told_once_per_window_in_the_app_and_by_mail(axes, platform
         mail.outbox.clear()
         notifications.notifications_send(now=T0 + timedelta(minutes=11))
         assert [m.to for m in mail.outbox] == [["alice@example.com"]]
+    client.force_login(alice)
+    inbox = client.get("/notifications/").content.decode()
+    assert 'data-kind="signin_failures"' in inbox and "5 次密码错误" in inbox  # the advice too, in the app
+    with time_machine.travel(T0 + timedelta(minutes=11), tick=False) as clock:
         clock.shift(timedelta(minutes=16))  # a new window, and the guessing goes on
         for i in range(6):
             clock.shift(timedelta(minutes=1))
