@@ -134,7 +134,8 @@ def test_a_user_names_wait_is_told_in_seconds_in_the_readers_language(client, st
 def project_settings(monkeypatch, **env):
     """compliance/settings.py as it reads this environment (run apart from the live settings)."""
     for name in ("PLEDGE_LOGIN_FAILURES", "PLEDGE_LOCKOUT_MINUTES", "PLEDGE_SESSION_HOURS",
-                 "PLEDGE_SESSION_IDLE_MINUTES"):
+                 "PLEDGE_SESSION_IDLE_MINUTES", "PLEDGE_LOGIN_FAILURES_PER_ADDRESS", "PLEDGE_LOGIN_DELAY_MAX_SECONDS",
+                 "PLEDGE_SIGNIN_WINDOW_MINUTES"):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -145,8 +146,16 @@ def test_the_lockout_settings_come_from_the_environment(monkeypatch):
     defaults = project_settings(monkeypatch)
     assert defaults["AXES_FAILURE_LIMIT"] == 5 and defaults["AXES_COOLOFF_TIME"] == timedelta(minutes=15)
     assert defaults["AXES_HTTP_RESPONSE_CODE"] == 429
-    chosen = project_settings(monkeypatch, PLEDGE_LOGIN_FAILURES="8", PLEDGE_LOCKOUT_MINUTES="60")
+    assert defaults["AXES_LOCKOUT_PARAMETERS"] == [["username", "ip_address"]]  # together, not each on its own
+    assert not defaults["AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT"]
+    assert (defaults["PLEDGE_LOGIN_FAILURES_PER_ADDRESS"], defaults["PLEDGE_LOGIN_DELAY_MAX_SECONDS"],
+            defaults["PLEDGE_SIGNIN_WINDOW_MINUTES"]) == (20, 300, 15)
+    chosen = project_settings(monkeypatch, PLEDGE_LOGIN_FAILURES="8", PLEDGE_LOCKOUT_MINUTES="60",
+                              PLEDGE_LOGIN_FAILURES_PER_ADDRESS="50", PLEDGE_LOGIN_DELAY_MAX_SECONDS="120",
+                              PLEDGE_SIGNIN_WINDOW_MINUTES="60")
     assert chosen["AXES_FAILURE_LIMIT"] == 8 and chosen["AXES_COOLOFF_TIME"] == timedelta(hours=1)
+    assert (chosen["PLEDGE_LOGIN_FAILURES_PER_ADDRESS"], chosen["PLEDGE_LOGIN_DELAY_MAX_SECONDS"],
+            chosen["PLEDGE_SIGNIN_WINDOW_MINUTES"]) == (50, 120, 60)
 
 
 # --- password reset and password strength --------------------------------------------------
