@@ -3,6 +3,7 @@ from .calendar import CalendarDay
 from .cases import Case, CaseCounter, CaseEvent
 from .evidence import Evidence, EvidenceDisposal, EvidenceImmutable
 from .health import SweepRun
+from .invitations import Invitation
 from .letters import Clause, Letter
 from .notifications import CalendarFeed, Notification
 from .occurrences import Completion, Occurrence
@@ -24,6 +25,7 @@ __all__ = [
     "EvidenceDisposal",
     "EvidenceImmutable",
     "ExportJob",
+    "Invitation",
     "Letter",
     "Membership",
     "Notification",
