@@ -10,7 +10,8 @@ newer invitation to the same address on the same platform replaces the older one
 
 Whoever opens the link accepts it for themselves: signed in, for their own account; else
 with a new account made there (username and password; its email is the invited address,
-which the mail has just reached). Officers and supervisors then enrol a second factor at
+which the mail has just reached; the page lets a few registrations be tried an hour, as it
+says when a username is taken). Officers and supervisors then enrol a second factor at
 their first sign-in, as every officer does (second_factor.py).
 
 A new platform is created together with its first officer's invitation (the site

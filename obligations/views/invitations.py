@@ -23,7 +23,7 @@ from ..links import absolute_url
 from ..models import Role
 from ..schedule.local_time import zoned
 from ..signin_middleware import PAGES as SECOND_FACTOR_PAGES
-from ..trust import second_factor
+from ..trust import ratelimit, second_factor
 from ..trust.invitations import (
     INVITATION_DAYS,
     InvitationRefused,
@@ -35,6 +35,9 @@ from ..trust.invitations import (
 )
 
 log = logging.getLogger(__name__)
+# Registrations tried on one invitation's page per client address and hour: a name already taken
+# is said there, so an officer inviting an address of their own cannot try the site's usernames.
+REGISTRATIONS_PER_HOUR = 10
 
 
 def send_invitation(invitation, token, inviter) -> bool:
@@ -89,6 +92,9 @@ def invitation_page(request, token):
                              % {"platform": membership.platform.name, "role": membership.get_role_display()})
             return redirect("home")
         form = AccountForm(request.POST, prefix="account", email=invitation.email)
+        scope = f"invitation-register:{invitation.token_hash[:32]}"
+        if not ratelimit.allow(scope, request, limit=REGISTRATIONS_PER_HOUR, window=3600):
+            return _page(request, invitation, form=form, error=_("提交过于频繁,请稍后再试。"), status=429)
         if not form.is_valid():
             return _page(request, invitation, form=form)
         membership = invitation_accept_new_account(token=token, username=form.cleaned_data["username"],

@@ -242,3 +242,20 @@ def test_a_mail_that_cannot_be_sent_is_said_so(client, people, monkeypatch):
     response = invite(client, people["officer"], "sam@example.com")
     assert "邀请邮件未能发出" in response.content.decode() and "已向 sam@example.com 发出邀请" not in response.content.decode()
     assert Invitation.objects.filter(email="sam@example.com").exists()  # recorded, to be revoked
+
+
+def test_a_few_registrations_an_hour_may_be_tried_on_one_invitation(client, people):
+    """A taken username is said on the page: an officer inviting an address of their own
+    cannot use it to try the site's usernames one after another."""
+    invite(client, people["officer"], "me@example.com")
+    link = link_in(mail.outbox[0])
+    client.logout()
+    for _ in range(invitation_views.REGISTRATIONS_PER_HOUR):
+        taken = client.post(link, {"account-username": "charlie", "account-password1": PASSWORD,
+                                   "account-password2": PASSWORD})
+        assert taken.status_code == 200 and "用户名“charlie”已被使用" in taken.content.decode()
+    refused = client.post(link, {"account-username": "root", "account-password1": PASSWORD,
+                                 "account-password2": PASSWORD})
+    page = refused.content.decode()
+    assert refused.status_code == 429 and "提交过于频繁" in page and "已被使用" not in page
+    assert User.objects.count() == 4  # alice, bob, charlie and root: none made
