@@ -166,8 +166,16 @@ def invitation_for(token, now, *, lock=False) -> Invitation:
     return invitation
 
 
+def _locked(token, now) -> Invitation:
+    """The pending invitation, locked after its platform: every membership change takes the
+    platform's lock first (membership.lock_platform), so a revocation and an acceptance of one
+    invitation queue instead of deadlocking."""
+    lock_platform(invitation_for(token, now).platform)
+    return invitation_for(token, now, lock=True)
+
+
 def _join(invitation, user, *, now, new_account) -> Membership:
-    platform = lock_platform(invitation.platform)
+    platform = invitation.platform
     existing = Membership.objects.filter(platform=platform, user=user).first()
     if existing is not None:
         raise DomainError(_("您已是平台“%(platform)s”的成员(%(role)s),无需接受此邀请。")
@@ -189,7 +197,7 @@ def invitation_accept(*, token, user, now) -> Membership:
     """The signed-in `user` accepts the invitation of this link: they join with its role."""
     if not user.is_authenticated or not user.is_active:
         raise PermissionDenied
-    return _join(invitation_for(token, now, lock=True), user, now=now, new_account=False)
+    return _join(_locked(token, now), user, now=now, new_account=False)
 
 
 @transaction.atomic
@@ -197,7 +205,7 @@ def invitation_accept_new_account(*, token, username, password, now) -> Membersh
     """A person without an account accepts: a new account (this username and password, the
     invited address as its email) joins with the invitation's role. The caller has checked the
     password against the validators."""
-    invitation = invitation_for(token, now, lock=True)
+    invitation = _locked(token, now)
     if has_account(invitation.email):
         raise DomainError(_("此邮箱已有 Pledge 账号:请登录该账号后接受邀请(忘记密码可找回)。"))
     User = get_user_model()
