@@ -142,6 +142,14 @@ def pending_invitations(platform, now):
             .select_related("invited_by").order_by("-created_at", "-pk"))
 
 
+def invited_addresses(platform, user_ids) -> dict[int, str]:
+    """{user id: the address they were invited at} of these members (the latest accepted): what
+    the members page shows of them, the officer's own typing, never their account's email."""
+    rows = (Invitation.objects.filter(platform=platform, accepted_by__in=list(user_ids)).order_by("accepted_at")
+            .values_list("accepted_by", "email"))
+    return dict(rows)
+
+
 def _refusal(invitation, now) -> InvitationRefused | None:
     if invitation is None:
         return InvitationRefused("unknown")

@@ -17,6 +17,7 @@ from ..trust.invitations import (
     INVITATION_DAYS,
     invitation_create,
     invitation_revoke,
+    invited_addresses,
     pending_invitations,
     platform_create,
 )
@@ -81,10 +82,7 @@ def _managed_platform(request, slug):
 
 def _members_page(request, platform, *, invite_form=None):
     members = list(Membership.objects.filter(platform=platform).select_related("user").order_by("user__username"))
-    # The address each member was invited at, never their account's: the officer sees only what
-    # was typed on this page.
-    invited = dict(Invitation.objects.filter(platform=platform, accepted_by__in=[m.user_id for m in members])
-                   .order_by("accepted_at").values_list("accepted_by", "email"))
+    invited = invited_addresses(platform, [m.user_id for m in members])  # never an account's own email
     for m in members:
         m.invited_email = invited.get(m.user_id, "")
     return render(request, "obligations/people/members.html", {
