@@ -1,6 +1,6 @@
 """A site administrator creates a platform and invites its officer in a real browser; the
-officer registers through the invitation's link, invites two people (one with an account,
-who signs in and accepts, one without, who registers) and manages the members."""
+officer registers through the invitation's link, invites two people (one signs in and
+accepts, the other's invitation is withdrawn) and manages the members."""
 
 import re
 
@@ -95,7 +95,7 @@ def test_site_admin_creates_a_platform_and_the_invited_officer_manages_members(l
     register(driver, invitation_link("olga@example.com"), "olga", "Olga-密码-2026")
     login(driver, base, "olga", "Olga-密码-2026")
 
-    # The officer invites Eve (who has an account) and Sam (who has none).
+    # The officer invites Eve (who has an account) and Sam.
     driver.get(base + "/platforms/gamma/members/")
     invite(driver, "eve@example.com", "auditor")
     invite(driver, "sam@example.com", "staff")
@@ -114,22 +114,25 @@ def test_site_admin_creates_a_platform_and_the_invited_officer_manages_members(l
     assert "您已加入平台“Gamma 平台”" in alert(driver, "success")
     logout(driver)
 
-    # Sam registers through his.
-    register(driver, invitation_link("sam@example.com"), "sam", "Sam-新密码-2026")
-
-    # The officer sees both as members and manages them: a role changed, the last officer
-    # kept, a member removed.
+    # The officer sees Eve as a member and Sam's invitation pending: she withdraws it, changes
+    # Eve's role, is kept as the last officer, and removes Eve.
     login(driver, base, "olga", "Olga-密码-2026")
     driver.get(base + "/platforms/gamma/members/")
     assert {r.get_attribute("data-username"): r.get_attribute("data-role")
             for r in driver.find_elements(By.CSS_SELECTOR, "#member-table tbody tr[data-username]")} == \
-        {"olga": "officer", "sam": "staff", "eve": "auditor"}
+        {"olga": "officer", "eve": "auditor"}
+    pending = driver.find_element(By.CSS_SELECTOR, '#invitation-table tr[data-email="sam@example.com"]')
+    submit(driver, pending.find_element(By.CSS_SELECTOR, ".revoke-invitation button"))
+    assert "已撤销发给 sam@example.com 的邀请" in alert(driver, "success")
     assert not driver.find_elements(By.CSS_SELECTOR, "#invitation-table tr[data-email]")
-    sam = row(driver, "sam")
-    Select(sam.find_element(By.TAG_NAME, "select")).select_by_value("supervisor")
-    submit(driver, sam.find_element(By.CSS_SELECTOR, ".role-form button"))
-    assert "sam 的角色已改为监督小组成员" in alert(driver, "success")
-    assert row(driver, "sam").get_attribute("data-role") == "supervisor"
+    driver.get(invitation_link("sam@example.com"))
+    assert "已被撤销" in wait(driver).until(EC.presence_of_element_located((By.ID, "invitation-refused"))).text
+    driver.get(base + "/platforms/gamma/members/")
+    eve = row(driver, "eve")
+    Select(eve.find_element(By.TAG_NAME, "select")).select_by_value("supervisor")
+    submit(driver, eve.find_element(By.CSS_SELECTOR, ".role-form button"))
+    assert "eve 的角色已改为监督小组成员" in alert(driver, "success")
+    assert row(driver, "eve").get_attribute("data-role") == "supervisor"
 
     olga = row(driver, "olga")
     olga.find_element(By.CSS_SELECTOR, "details.remove-member summary").click()
@@ -147,12 +150,12 @@ def test_site_admin_creates_a_platform_and_the_invited_officer_manages_members(l
     assert not driver.find_elements(By.CSS_SELECTOR, '#member-table tr[data-username="eve"]')
 
     assert dict(Membership.objects.filter(platform=gamma).values_list("user__username", "role")) == \
-        {"olga": Role.OFFICER, "sam": Role.SUPERVISOR}
+        {"olga": Role.OFFICER}
     assert User.objects.filter(username="eve").exists()
     assert [(e.action, e.actor.username) for e in AuditEvent.objects.filter(platform=gamma).order_by("id")] == [
         ("platform.create", "root"), ("membership.invite", "root"), ("membership.accept", "olga"),
         ("membership.invite", "olga"), ("membership.invite", "olga"), ("membership.accept", "eve"),
-        ("membership.accept", "sam"), ("membership.role", "olga"), ("membership.remove", "olga")]
+        ("membership.invite_revoke", "olga"), ("membership.role", "olga"), ("membership.remove", "olga")]
 
 
 def test_an_officer_who_is_not_site_admin_gets_403(live_server, driver):
