@@ -2,9 +2,9 @@
 its link.
 
 An officer (or the site administrator) names an email address, a role and optionally the
-full name and post the platform's documents will print. Nothing about the site's users is
-looked up or told: the answer is the same whether the address belongs to an account or
-not, and only the mail's reader learns anything from the link. The link's token (256 random
+full name and post the platform's documents will print. The inviter is told nothing about
+the site's users: the answer is the same whether the address belongs to an account or not
+(only the mail's language follows the account's), and only the mail's reader learns more. The link's token (256 random
 bits) is kept only as its SHA-256; it works once, for INVITATION_DAYS, until revoked, and a
 newer invitation to the same address on the same platform replaces the older one.
 
