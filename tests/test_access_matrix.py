@@ -21,6 +21,7 @@ from obligations.models import CalendarFeed, ExportJob, Membership, Obligation, 
 from obligations.oversight.export_jobs import export_run
 from obligations.oversight.reviews import review_open
 from obligations.tasks import run_sweeps
+from obligations.trust.invitations import invitation_create
 from obligations.work.evidence import completion_with_evidence
 from tests.conftest import PDF_BYTES, make_user
 from tests.oversight.export_support import exports_root  # noqa: F401 (a fixture)
@@ -76,6 +77,8 @@ def world(signed_letter, officer, staff, exports_root):  # noqa: F811
         "letter": draft.pk, "clause": draft.clauses.get(number="三.2").pk, "review": review.pk,
         "obligation": Obligation.objects.get(platform=platform, key="三.2").pk,
         "member": Membership.objects.get(user=staff, platform=platform).pk, "token": feed.token, "index": 0,
+        "invitation": invitation_create(platform=platform, email="i@example.com", role=Role.STAFF, actor=officer,
+                                        now=now)[0].pk,
         "export": export.pk,
     }
     return people, args
@@ -93,6 +96,7 @@ PK = {
     "clause-remove": "clause", "clause-restore": "clause", "obligation-spec-new": "clause",
     "obligation-spec-edit": "clause", "obligation-spec-remove": "clause",
     "export-detail": "export", "export-retry": "export", "export-download": "export",
+    "invitation-revoke": "invitation",
 }
 
 
@@ -168,7 +172,9 @@ EXPECTED = {
     "letter-start": ("nnnnnl", "odddhl"),
     "letter-version": ("oooohl", "nnnnnl"),
     "letter-versions": ("oooohl", "nnnnnl"),
-    "member-add": ("nnnnnl", "odddhl"),
+    # The token of another kind (a calendar feed's) opens no invitation: 404 for everyone.
+    "invitation": ("hhhhhh", "hhhhhh"),
+    "invitation-revoke": ("nnnnnl", "odddhl"),
     "member-invite": ("nnnnnl", "odddhl"),
     "member-remove": ("nnnnnl", "odddhl"),
     "member-role": ("nnnnnl", "odddhl"),

@@ -1,15 +1,15 @@
-"""Forms of the platform and member pages, and the invitation email."""
+"""Forms of the platform and member pages, and of the page an invitation's link opens."""
 
 from functools import cache
 from zoneinfo import available_timezones
 
 from django import forms
+from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.utils.translation import gettext_lazy as _
 
 from ..letters import template as tpl
 from ..models import Role
-from .signin import PasswordLinkMail
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 
@@ -45,26 +45,21 @@ class PlatformForm(forms.Form):
     template = forms.ChoiceField(label=_("承诺书模板"), choices=template_choices)
     timezone = forms.ChoiceField(label=_("时区"), choices=timezone_choices, initial=DEFAULT_TIMEZONE,
                                  error_messages={"invalid_choice": _("未知的时区,请从列表中选择,例如 Asia/Shanghai。")})
-    officer_username = _username_field(_("首位合规负责人(用户名)"))
     officer_email = forms.EmailField(
-        label=_("邮箱(邀请新用户时填写)"), required=False, error_messages={"invalid": EMAIL_INVALID},
-        help_text=_("已有用户:只填用户名。新用户:填写用户名和邮箱,系统会发出邀请邮件,由其自行设置密码。"))
+        label=_("首位合规负责人的邮箱"), error_messages={"required": _("请填写邮箱,邀请邮件将发送到这里。"),
+                                                      "invalid": EMAIL_INVALID},
+        help_text=_("系统向该邮箱发出合规负责人邀请;受邀人通过邮件中的链接接受邀请(已有账号的登录后接受,没有账号的在该页面注册)。"))
 
 
-class MemberAddForm(forms.Form):
-    """An existing user, by username."""
+class InvitationForm(forms.Form):
+    """Who is invited (an email address, never a username: officers do not look up the
+    site's users), with which role, and how the platform's documents will name them."""
 
-    username = _username_field(_("用户名"))
-    role = _role_field()
-
-
-class MemberInviteForm(forms.Form):
-    """A new user: username and email; the invitation email lets them set their password."""
-
-    username = _username_field(_("用户名"))
     email = forms.EmailField(label=_("邮箱"), error_messages={"required": _("请填写邮箱,邀请邮件将发送到这里。"),
                                                               "invalid": EMAIL_INVALID})
     role = _role_field()
+    full_name = forms.CharField(label=_("姓名"), max_length=100, required=False)
+    post = forms.CharField(label=_("职务"), max_length=100, required=False)
 
 
 class RoleForm(forms.Form):
@@ -79,14 +74,30 @@ class MemberNameForm(forms.Form):
                            help_text=_("例如:监督小组组长、法务部经理。"))
 
 
-class InvitationMail(PasswordLinkMail):
-    """Django's password-reset email, sent to one invited user who has no password yet:
-    its link lets them set their first one."""
+class AccountForm(forms.Form):
+    """A new account made on the invitation's page: a username and a password typed twice,
+    checked by the site's password rules (settings.AUTH_PASSWORD_VALIDATORS)."""
 
-    def __init__(self, user):
-        super().__init__({"email": user.email})
-        self.invitee = user
+    username = _username_field(_("用户名"))
+    password1 = forms.CharField(label=_("密码"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+                                help_text=password_validation.password_validators_help_text_html())
+    password2 = forms.CharField(label=_("再次输入密码"), strip=False,
+                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
 
-    def get_users(self, email):
-        user = self.invitee
-        return [user] if user.is_active and not user.has_usable_password() else []
+    def __init__(self, *args, email="", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def clean(self):
+        data = super().clean()
+        first, second = data.get("password1"), data.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", _("两次输入的密码不一致。"))
+        elif first and data.get("username"):
+            User = get_user_model()
+            candidate = User(**{User.USERNAME_FIELD: data["username"], User.get_email_field_name(): self.email})
+            try:
+                password_validation.validate_password(first, candidate)
+            except forms.ValidationError as exc:
+                self.add_error("password1", exc)
+        return data

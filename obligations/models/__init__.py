@@ -3,6 +3,7 @@ from .calendar import CalendarDay
 from .cases import Case, CaseCounter, CaseEvent
 from .evidence import Evidence, EvidenceDisposal, EvidenceImmutable
 from .health import SweepRun
+from .invitations import Invitation
 from .letters import Clause, Letter
 from .notifications import CalendarFeed, Notification
 from .occurrences import Completion, Occurrence
@@ -26,6 +27,7 @@ __all__ = [
     "EvidenceImmutable",
     "ExportJob",
     "FailedSignIns",
+    "Invitation",
     "Letter",
     "Membership",
     "Notification",

@@ -1,7 +1,7 @@
 """Platforms and people: the overview across one's platforms, a new platform (the site
-administrator's), and a platform's members (its officer's and the site administrator's)."""
+administrator's, with its first officer's invitation), and a platform's members and pending
+invitations (its officer's and the site administrator's)."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -9,30 +9,34 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ..errors import DomainError
-from ..forms.people import InvitationMail, MemberAddForm, MemberInviteForm, MemberNameForm, PlatformForm, RoleForm
-from ..models import Membership, Platform, Role
+from ..forms.people import InvitationForm, MemberNameForm, PlatformForm, RoleForm
+from ..models import Invitation, Membership, Platform, Role
 from ..oversight.overview import platform_directory, platform_overview
 from ..trust import access
+from ..trust.invitations import (
+    INVITATION_DAYS,
+    invitation_create,
+    invitation_revoke,
+    invited_addresses,
+    pending_invitations,
+    platform_create,
+)
 from ..trust.membership import (
     may_manage_members,
-    membership_add,
     membership_change_role,
     membership_describe,
-    membership_invite,
     membership_remove,
-    platform_create,
     require_manage_members,
 )
+from .invitations import send_invitation
 
 
-def _send_invitation(request, membership):
-    """Django's password-reset email as the invitation: its link sets the first password."""
-    mail = InvitationMail(membership.user)
-    if mail.is_valid():
-        mail.save(request=request, use_https=request.is_secure(), extra_email_context={
-            "invitation": True, "platform": membership.platform, "role": Role(membership.role).label,  # lazy: worded in the invitee's language
-            "inviter": request.user, "valid_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
-        })
+def _invitation_sent(request, invitation, token, text):
+    """The same words whoever the address belongs to; a mail that could not go is said so."""
+    if send_invitation(invitation, token, request.user):
+        messages.success(request, text)
+    else:
+        messages.error(request, _("邀请已记录,但邀请邮件未能发出(邮件服务不可用)。请稍后撤销该邀请并重新邀请。"))
 
 
 def _error_field(form, field, aliases=None):
@@ -58,22 +62,15 @@ def platform_new(request):
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            officer = platform_create(
+            invitation, token = platform_create(
                 name=d["name"], slug=d["slug"], timezone=d["timezone"], template=d["template"],
-                officer_username=d["officer_username"], officer_email=d["officer_email"],
-                actor=request.user, now=timezone.now())
+                officer_email=d["officer_email"], actor=request.user, now=timezone.now())
         except DomainError as exc:
-            form.add_error(_error_field(form, exc.field, {"username": "officer_username", "email": "officer_email"}),
-                           exc.message)
+            form.add_error(_error_field(form, exc.field, {"email": "officer_email"}), exc.message)
         else:
-            if d["officer_email"]:
-                _send_invitation(request, officer)
-                messages.success(request, _("平台“%(name)s”已创建;已向 %(email)s 发出合规负责人邀请。")
-                                 % {"name": officer.platform.name, "email": d["officer_email"]})
-            else:
-                messages.success(request, _("平台“%(name)s”已创建,合规负责人:%(username)s。")
-                                 % {"name": officer.platform.name, "username": d["officer_username"]})
-            return redirect("platform-members", slug=officer.platform.slug)
+            _invitation_sent(request, invitation, token, _("平台“%(name)s”已创建;已向 %(email)s 发出合规负责人邀请。")
+                             % {"name": invitation.platform.name, "email": invitation.email})
+            return redirect("platform-members", slug=invitation.platform.slug)
     return render(request, "obligations/people/platform_new.html", {"form": form})
 
 
@@ -83,15 +80,18 @@ def _managed_platform(request, slug):
     return platform
 
 
-def _members_page(request, platform, *, add_form=None, invite_form=None):
-    members = Membership.objects.filter(platform=platform).select_related("user").order_by("user__username")
+def _members_page(request, platform, *, invite_form=None):
+    members = list(Membership.objects.filter(platform=platform).select_related("user").order_by("user__username"))
+    invited = invited_addresses(platform, [m.user_id for m in members])  # never an account's own email
+    for m in members:
+        m.invited_email = invited.get(m.user_id, "")
     return render(request, "obligations/people/members.html", {
         "platform": platform,
         "members": [(m, RoleForm(initial={"role": m.role}, prefix=f"m{m.pk}"),
                      MemberNameForm(initial={"full_name": m.full_name, "post": m.post}, prefix=f"n{m.pk}"))
                     for m in members],
-        "add_form": add_form or MemberAddForm(prefix="add"),
-        "invite_form": invite_form or MemberInviteForm(prefix="invite"),
+        "invitations": pending_invitations(platform, timezone.now()),
+        "invite_form": invite_form or InvitationForm(prefix="invite"), "invitation_days": INVITATION_DAYS,
         "officers": sum(1 for m in members if m.role == Role.OFFICER),
     })
 
@@ -102,39 +102,34 @@ def platform_members(request, slug):
 
 
 @require_POST
-def member_add(request, slug):
-    platform = _managed_platform(request, slug)
-    form = MemberAddForm(request.POST, prefix="add")
-    if form.is_valid():
-        d = form.cleaned_data
-        try:
-            m = membership_add(platform=platform, username=d["username"], role=d["role"], actor=request.user,
-                               now=timezone.now())
-            messages.success(request, _("已添加 %(username)s(%(role)s)。")
-                             % {"username": m.user.get_username(), "role": m.get_role_display()})
-            return redirect("platform-members", slug=platform.slug)
-        except DomainError as exc:
-            form.add_error(_error_field(form, exc.field), exc.message)
-    return _members_page(request, platform, add_form=form)
-
-
-@require_POST
 def member_invite(request, slug):
     platform = _managed_platform(request, slug)
-    form = MemberInviteForm(request.POST, prefix="invite")
+    form = InvitationForm(request.POST, prefix="invite")
     if form.is_valid():
         d = form.cleaned_data
         try:
-            m = membership_invite(platform=platform, username=d["username"], email=d["email"], role=d["role"],
-                                  actor=request.user, now=timezone.now())
+            invitation, token = invitation_create(platform=platform, email=d["email"], role=d["role"],
+                                                  full_name=d["full_name"], post=d["post"], actor=request.user,
+                                                  now=timezone.now())
         except DomainError as exc:
             form.add_error(_error_field(form, exc.field), exc.message)
         else:
-            _send_invitation(request, m)
-            messages.success(request, _("已邀请 %(username)s(%(role)s),邀请邮件已发往 %(email)s。")
-                             % {"username": m.user.get_username(), "role": m.get_role_display(), "email": d["email"]})
+            _invitation_sent(request, invitation, token, _("已向 %(email)s 发出邀请(%(role)s)。对方接受后即成为本平台成员。")
+                             % {"email": invitation.email, "role": invitation.get_role_display()})
             return redirect("platform-members", slug=platform.slug)
     return _members_page(request, platform, invite_form=form)
+
+
+@require_POST
+def invitation_withdraw(request, slug, pk):
+    platform = _managed_platform(request, slug)
+    invitation = get_object_or_404(Invitation, pk=pk, platform=platform)
+    try:
+        invitation_revoke(invitation=invitation, actor=request.user, now=timezone.now())
+        messages.success(request, _("已撤销发给 %(email)s 的邀请,其链接已失效。") % {"email": invitation.email})
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return _after_change(request, platform)
 
 
 def _member(request, slug, pk):

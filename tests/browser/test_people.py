@@ -1,5 +1,6 @@
 """A site administrator creates a platform and invites its officer in a real browser; the
-officer sets a password through the invitation and manages the members."""
+officer registers through the invitation's link, invites two people (one signs in and
+accepts, the other's invitation is withdrawn) and manages the members."""
 
 import re
 
@@ -16,7 +17,7 @@ from tests.conftest import make_user
 from tests.trust.people_support import make_site_admin
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-LINK = re.compile(r"https?://\S+/accounts/reset/\S+/")
+LINK = re.compile(r"https?://\S+/invitations/\S+/")
 User = get_user_model()
 
 
@@ -35,13 +36,40 @@ def alert(driver, kind):
     return wait(driver).until(EC.presence_of_element_located((By.CSS_SELECTOR, f".alert-{kind}"))).text
 
 
+def invitation_link(email):
+    return LINK.search(next(m for m in mail.outbox if m.to == [email]).body).group(0)
+
+
+def invite(driver, email, role):
+    form = driver.find_element(By.ID, "member-invite-form")
+    form.find_element(By.NAME, "invite-email").send_keys(email)
+    Select(form.find_element(By.NAME, "invite-role")).select_by_value(role)
+    submit(driver, form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+    assert f"已向 {email} 发出邀请" in alert(driver, "success")
+    invited = driver.find_element(By.CSS_SELECTOR, f'#invitation-table tr[data-email="{email}"]')
+    assert invited.get_attribute("data-role") == role
+
+
+def register(driver, link, username, password):
+    """An invitee without an account opens the link, chooses a username and password, and is
+    sent to sign in."""
+    driver.get(link)
+    form = wait(driver).until(EC.presence_of_element_located((By.ID, "invitation-account-form")))
+    form.find_element(By.NAME, "account-username").send_keys(username)
+    form.find_element(By.NAME, "account-password1").send_keys(password)
+    form.find_element(By.NAME, "account-password2").send_keys(password)
+    submit(driver, form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+    assert f"账号 {username} 已创建" in alert(driver, "success")
+    assert driver.find_elements(By.ID, "login-form")
+
+
 def test_site_admin_creates_a_platform_and_the_invited_officer_manages_members(live_server, driver, settings):
     settings.PLEDGE_SITE_URL = live_server.url  # where the invitation's link points
     make_site_admin("root", password="root-pw-2026")
     make_user("eve")
     base = live_server.url
 
-    # The site administrator: a new platform with a new officer, then two more members.
+    # The site administrator: a new platform, its officer invited by email.
     login(driver, base, "root", "root-pw-2026")
     driver.get(base + "/")
     driver.find_element(By.ID, "platform-new-link").click()
@@ -53,50 +81,58 @@ def test_site_admin_creates_a_platform_and_the_invited_officer_manages_members(l
     timezone = Select(form.find_element(By.NAME, "timezone"))
     assert timezone.first_selected_option.get_attribute("value") == "Asia/Shanghai"
     timezone.select_by_value("Asia/Urumqi")
-    form.find_element(By.NAME, "officer_username").send_keys("olga")
     form.find_element(By.NAME, "officer_email").send_keys("olga@example.com")
     submit(driver, form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
     assert "平台“Gamma 平台”已创建" in alert(driver, "success")
-    assert row(driver, "olga").get_attribute("data-role") == "officer"
-
-    invite = driver.find_element(By.ID, "member-invite-form")
-    invite.find_element(By.NAME, "invite-username").send_keys("sam")
-    invite.find_element(By.NAME, "invite-email").send_keys("sam@example.com")
-    Select(invite.find_element(By.NAME, "invite-role")).select_by_value("staff")
-    submit(driver, invite.find_element(By.CSS_SELECTOR, "button[type=submit]"))
-    assert "已邀请 sam" in alert(driver, "success")
-
-    add = driver.find_element(By.ID, "member-add-form")
-    add.find_element(By.NAME, "add-username").send_keys("eve")
-    Select(add.find_element(By.NAME, "add-role")).select_by_value("auditor")
-    submit(driver, add.find_element(By.CSS_SELECTOR, "button[type=submit]"))
-    assert "已添加 eve" in alert(driver, "success")
-    assert {r.get_attribute("data-username"): r.get_attribute("data-role")
-            for r in driver.find_elements(By.CSS_SELECTOR, "#member-table tbody tr")} == \
-        {"olga": "officer", "sam": "staff", "eve": "auditor"}
+    assert driver.find_element(By.CSS_SELECTOR, '#invitation-table tr[data-email="olga@example.com"]') \
+        .get_attribute("data-role") == "officer"
+    assert not driver.find_elements(By.CSS_SELECTOR, "#member-table tr[data-username]")
     logout(driver)
-
     gamma = Platform.objects.get(slug="gamma")
     assert gamma.timezone == "Asia/Urumqi"
-    assert sorted(m.to[0] for m in mail.outbox) == ["olga@example.com", "sam@example.com"]
 
-    # Olga follows her invitation, sets a password and signs in.
-    invitation = next(m for m in mail.outbox if m.to == ["olga@example.com"])
-    driver.get(LINK.search(invitation.body).group(0))
-    form = wait(driver).until(EC.presence_of_element_located((By.ID, "set-password-form")))
-    form.find_element(By.NAME, "new_password1").send_keys("Olga-密码-2026")
-    form.find_element(By.NAME, "new_password2").send_keys("Olga-密码-2026")
-    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    wait(driver).until(EC.presence_of_element_located((By.ID, "password-reset-complete")))
+    # Olga follows her invitation, registers and signs in (enrolling her authenticator app).
+    register(driver, invitation_link("olga@example.com"), "olga", "Olga-密码-2026")
     login(driver, base, "olga", "Olga-密码-2026")
 
-    # The officer manages the members: a role changed, the last officer kept, a member removed.
+    # The officer invites Eve (who has an account) and Sam.
     driver.get(base + "/platforms/gamma/members/")
-    sam = row(driver, "sam")
-    Select(sam.find_element(By.TAG_NAME, "select")).select_by_value("supervisor")
-    submit(driver, sam.find_element(By.CSS_SELECTOR, ".role-form button"))
-    assert "sam 的角色已改为监督小组成员" in alert(driver, "success")
-    assert row(driver, "sam").get_attribute("data-role") == "supervisor"
+    invite(driver, "eve@example.com", "auditor")
+    invite(driver, "sam@example.com", "staff")
+    logout(driver)
+
+    # Eve opens the link from her mail, signs in and accepts.
+    driver.get(invitation_link("eve@example.com"))
+    driver.find_element(By.ID, "invitation-login").click()
+    wait(driver).until(EC.presence_of_element_located((By.ID, "login-form")))
+    driver.find_element(By.NAME, "username").send_keys("eve")
+    driver.find_element(By.NAME, "password").send_keys("pw-eve")
+    submit(driver, driver.find_element(By.CSS_SELECTOR, "#login-form button[type=submit]"))
+    accept = wait(driver).until(EC.presence_of_element_located((By.ID, "invitation-accept-form")))
+    assert "eve" in accept.text
+    submit(driver, accept.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+    assert "您已加入平台“Gamma 平台”" in alert(driver, "success")
+    logout(driver)
+
+    # The officer sees Eve as a member and Sam's invitation pending: she withdraws it, changes
+    # Eve's role, is kept as the last officer, and removes Eve.
+    login(driver, base, "olga", "Olga-密码-2026")
+    driver.get(base + "/platforms/gamma/members/")
+    assert {r.get_attribute("data-username"): r.get_attribute("data-role")
+            for r in driver.find_elements(By.CSS_SELECTOR, "#member-table tbody tr[data-username]")} == \
+        {"olga": "officer", "eve": "auditor"}
+    pending = driver.find_element(By.CSS_SELECTOR, '#invitation-table tr[data-email="sam@example.com"]')
+    submit(driver, pending.find_element(By.CSS_SELECTOR, ".revoke-invitation button"))
+    assert "已撤销发给 sam@example.com 的邀请" in alert(driver, "success")
+    assert not driver.find_elements(By.CSS_SELECTOR, "#invitation-table tr[data-email]")
+    driver.get(invitation_link("sam@example.com"))
+    assert "已被撤销" in wait(driver).until(EC.presence_of_element_located((By.ID, "invitation-refused"))).text
+    driver.get(base + "/platforms/gamma/members/")
+    eve = row(driver, "eve")
+    Select(eve.find_element(By.TAG_NAME, "select")).select_by_value("supervisor")
+    submit(driver, eve.find_element(By.CSS_SELECTOR, ".role-form button"))
+    assert "eve 的角色已改为监督小组成员" in alert(driver, "success")
+    assert row(driver, "eve").get_attribute("data-role") == "supervisor"
 
     olga = row(driver, "olga")
     olga.find_element(By.CSS_SELECTOR, "details.remove-member summary").click()
@@ -114,11 +150,12 @@ def test_site_admin_creates_a_platform_and_the_invited_officer_manages_members(l
     assert not driver.find_elements(By.CSS_SELECTOR, '#member-table tr[data-username="eve"]')
 
     assert dict(Membership.objects.filter(platform=gamma).values_list("user__username", "role")) == \
-        {"olga": Role.OFFICER, "sam": Role.SUPERVISOR}
+        {"olga": Role.OFFICER}
     assert User.objects.filter(username="eve").exists()
     assert [(e.action, e.actor.username) for e in AuditEvent.objects.filter(platform=gamma).order_by("id")] == [
-        ("platform.create", "root"), ("membership.invite", "root"), ("membership.invite", "root"),
-        ("membership.add", "root"), ("membership.role", "olga"), ("membership.remove", "olga")]
+        ("platform.create", "root"), ("membership.invite", "root"), ("membership.accept", "olga"),
+        ("membership.invite", "olga"), ("membership.invite", "olga"), ("membership.accept", "eve"),
+        ("membership.invite_revoke", "olga"), ("membership.role", "olga"), ("membership.remove", "olga")]
 
 
 def test_an_officer_who_is_not_site_admin_gets_403(live_server, driver):

@@ -1,5 +1,6 @@
 """The platform and member pages: who may open them, what each action does and records,
-the invitation email and its set-password link, the overview and the platform switcher."""
+the password link, the overview and the platform switcher (the invitation's mail and page:
+test_invitation_pages.py)."""
 
 import re
 from datetime import timedelta
@@ -12,16 +13,16 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from obligations.models import AuditEvent, Completion, Membership, Occurrence, Platform, Role
+from obligations.models import AuditEvent, Completion, Invitation, Membership, Occurrence, Platform, Role
 from obligations.tasks import run_sweeps as sweep
 from obligations.work.evidence import completion_with_evidence
 from tests.conftest import PDF_BYTES, SIGNED_AT, make_user
 from tests.trust.people_support import audits, make_site_admin
-from tests.trust.signin_support import verify_with_app
 
 NOW = SIGNED_AT + timedelta(hours=1)
 User = get_user_model()
 LINK = re.compile(r"https?://[^/\s]+(/accounts/reset/[^/\s]+/[^/\s]+/)")
+INVITATION = re.compile(r"https?://[^/\s]+(/invitations/[^/\s]+/)")
 
 
 @pytest.fixture
@@ -58,7 +59,7 @@ def test_only_the_site_admin_opens_new_platform(client, people, who, status):
     c = as_user(client, people[who])
     assert c.get(reverse("platform-new")).status_code == status
     response = c.post(reverse("platform-new"), {"name": "Gamma", "slug": "gamma", "template": "platform-operation-1",
-                                                "timezone": "Asia/Shanghai", "officer_username": "bob"})
+                                                "timezone": "Asia/Shanghai", "officer_email": "bob@example.com"})
     assert response.status_code == (302 if status == 200 else 403)
     assert Platform.objects.filter(slug="gamma").exists() == (status == 200)
 
@@ -80,24 +81,19 @@ MEMBER_PAGES = {"officer": 200, "admin": 200, "staff": 403, "supervisor": 403, "
 @pytest.mark.parametrize("who,status", MEMBER_PAGES.items())
 def test_members_page_and_its_actions(client, people, platform, who, status):
     c = as_user(client, people[who])
-    make_user("eve")
     target = member(people["staff"], platform)
     assert c.get(reverse("platform-members", args=["alpha"])).status_code == status
     wrote = 302 if status == 200 else status
-    assert c.post(reverse("member-add", args=["alpha"]), {"add-username": "eve", "add-role": "auditor"}) \
+    assert c.post(reverse("member-invite", args=["alpha"]), {"invite-email": "n@e.com", "invite-role": "staff"}) \
         .status_code == wrote
-    assert c.post(reverse("member-invite", args=["alpha"]), {"invite-username": "new", "invite-email": "n@e.com",
-                                                             "invite-role": "staff"}).status_code == wrote
     assert c.post(reverse("member-role", args=["alpha", target.pk]), {f"m{target.pk}-role": "supervisor"}) \
         .status_code == wrote
     assert c.post(reverse("member-remove", args=["alpha", target.pk])).status_code == wrote
     allowed = status == 200
-    assert Membership.objects.filter(user__username="eve", platform=platform).exists() == allowed
-    assert User.objects.filter(username="new").exists() == allowed
+    assert Invitation.objects.filter(email="n@e.com", platform=platform).exists() == allowed
     assert Membership.objects.filter(pk=target.pk).exists() == (not allowed)
-    assert AuditEvent.objects.filter(action__startswith="membership.").count() == (4 if allowed else 0)
-    for name in ("member-add", "member-invite"):
-        assert c.get(reverse(name, args=["alpha"])).status_code == 405
+    assert AuditEvent.objects.filter(action__startswith="membership.").count() == (3 if allowed else 0)
+    assert c.get(reverse("member-invite", args=["alpha"])).status_code == 405
 
 
 def test_a_membership_of_another_platform_is_404(client, people, platform):
@@ -112,44 +108,26 @@ def test_a_membership_of_another_platform_is_404(client, people, platform):
 
 # --- creating a platform -------------------------------------------------------------
 
-def test_admin_creates_a_platform_with_an_existing_officer(client, people):
+def test_admin_creates_a_platform_inviting_its_first_officer(client, people):
     c = as_user(client, people["admin"])
     page = c.get(reverse("platform-new")).content.decode()
     assert 'value="platform-operation-1"' in page and "线上服务平台规范运营承诺书" in page
     assert re.search(r'<option value="Asia/Shanghai"\s+selected>', page)
+    assert 'name="officer_username"' not in page  # no user is looked up by name
     response = c.post(reverse("platform-new"), {
-        "name": "Gamma 平台", "slug": "gamma", "template": "platform-operation-1", "timezone": "Europe/Berlin",
-        "officer_username": "charlie", "officer_email": ""})
-    assert response.status_code == 302 and response["Location"] == reverse("platform-members", args=["gamma"])
-    gamma = Platform.objects.get(slug="gamma")
-    assert gamma.timezone == "Europe/Berlin" and member(people["stranger"], gamma).role == Role.OFFICER
-    assert not mail.outbox  # an existing user needs no invitation
-    page = c.get(response["Location"]).content.decode()
-    assert "平台“Gamma 平台”已创建" in page and 'data-username="charlie"' in page
-    assert [e.action for e in AuditEvent.objects.filter(platform=gamma)] == ["platform.create", "membership.add"]
-    assert {e.actor for e in AuditEvent.objects.filter(platform=gamma)} == {people["admin"]}
-
-
-def test_admin_creates_a_platform_inviting_its_officer_who_sets_a_password(client, people):
-    c = as_user(client, people["admin"])
-    response = c.post(reverse("platform-new"), {
-        "name": "Delta", "slug": "delta", "template": "platform-operation-1", "timezone": "Asia/Shanghai",
-        "officer_username": "dora", "officer_email": "dora@example.com"})
-    assert response.status_code == 302
+        "name": "Delta", "slug": "delta", "template": "platform-operation-1", "timezone": "Europe/Berlin",
+        "officer_email": "dora@example.com"})
+    assert response.status_code == 302 and response["Location"] == reverse("platform-members", args=["delta"])
+    delta = Platform.objects.get(slug="delta")
+    assert delta.timezone == "Europe/Berlin" and not Membership.objects.filter(platform=delta).exists()
     [message] = mail.outbox
     assert message.to == ["dora@example.com"] and "Delta" in message.subject
-    assert "dora" in message.body and "合规负责人" in message.body and "root" in message.body
-    link = invitation_link(message)
-    c.logout()
-    _set_password_through(client, link, "Dora-新密码-2026")
-    assert client.login(username="dora", password="Dora-新密码-2026")
-    # An officer's first page asks for an authenticator app (the second factor), then works.
-    first = client.get(reverse("platform-members", args=["delta"]))
-    assert first.status_code == 302 and first["Location"].startswith(reverse("second-factor-enrol"))
-    verify_with_app(client, User.objects.get(username="dora"))
-    assert client.get(reverse("platform-members", args=["delta"])).status_code == 200
-    [invite] = audits("membership.invite")
-    assert (invite.actor, invite.platform.slug, invite.data["role"]) == (people["admin"], "delta", "officer")
+    assert "合规负责人" in message.body and "root" in message.body and INVITATION.search(message.body)
+    page = c.get(response["Location"]).content.decode()
+    assert "平台“Delta”已创建;已向 dora@example.com 发出合规负责人邀请" in page
+    assert 'data-email="dora@example.com" data-role="officer"' in page
+    assert [e.action for e in AuditEvent.objects.filter(platform=delta)] == ["platform.create", "membership.invite"]
+    assert {e.actor for e in AuditEvent.objects.filter(platform=delta)} == {people["admin"]}
 
 
 def _set_password_through(client, link, password):
@@ -168,14 +146,13 @@ def _set_password_through(client, link, password):
     ({"slug": "alpha"}, "已被其他平台使用"),
     ({"slug": "not a slug"}, "标识只能包含字母、数字、连字符和下划线"),
     ({"timezone": "Mars/Olympus"}, "未知的时区"),
-    ({"officer_username": "ghost"}, "没有用户名为“ghost”的用户"),
-    ({"officer_username": "bob", "officer_email": "not-an-email"}, "请输入有效的邮箱地址"),
-    ({"officer_username": "bob", "officer_email": "b@example.com"}, "已被使用"),
+    ({"officer_email": "not-an-email"}, "请输入有效的邮箱地址"),
+    ({"officer_email": ""}, "请填写邮箱"),
 ])
 def test_new_platform_errors_are_clear_and_keep_the_input(client, people, data, error):
     c = as_user(client, people["admin"])
     form = {"name": "Gamma 平台", "slug": "gamma", "template": "platform-operation-1", "timezone": "Asia/Shanghai",
-            "officer_username": "bob", "officer_email": "", **data}
+            "officer_email": "bob@example.com", **data}
     response = c.post(reverse("platform-new"), form)
     page = response.content.decode()
     assert response.status_code == 200 and error in page
@@ -192,11 +169,14 @@ def test_the_officer_adds_changes_and_removes_members(client, people, platform, 
                              files=[SimpleUploadedFile("c.pdf", PDF_BYTES)])
     c = as_user(client, people["officer"])
     url = reverse("platform-members", args=["alpha"])
-    make_user("eve")
 
-    response = c.post(reverse("member-add", args=["alpha"]), {"add-username": "eve", "add-role": "auditor"})
+    response = c.post(reverse("member-invite", args=["alpha"]), {"invite-email": "eve@example.com",
+                                                                 "invite-role": "auditor"})
     assert response["Location"] == url
-    assert "已添加 eve(只读审计员)" in c.get(url).content.decode()
+    assert "已向 eve@example.com 发出邀请(只读审计员)" in c.get(url).content.decode()
+    c.force_login(make_user("eve"))
+    assert c.post(INVITATION.search(mail.outbox[0].body).group(1)).status_code == 302
+    c.force_login(people["officer"])
     eve = member(User.objects.get(username="eve"), platform)
     assert eve.role == Role.AUDITOR
 
@@ -219,8 +199,8 @@ def test_the_officer_adds_changes_and_removes_members(client, people, platform, 
 
     actions = [(e.action, e.actor.username, e.platform.slug) for e in
                AuditEvent.objects.filter(action__startswith="membership.")]
-    assert actions == [("membership.add", "alice", "alpha"), ("membership.role", "alice", "alpha"),
-                       ("membership.remove", "alice", "alpha")]
+    assert actions == [("membership.invite", "alice", "alpha"), ("membership.accept", "eve", "alpha"),
+                       ("membership.role", "alice", "alpha"), ("membership.remove", "alice", "alpha")]
 
 
 def test_the_last_officer_cannot_be_removed_or_demoted(client, people, platform):
@@ -248,40 +228,16 @@ def test_an_officer_who_steps_down_goes_home(client, people, platform):
     assert c.get(reverse("platform-members", args=["alpha"])).status_code == 403
 
 
-def test_add_errors_stay_on_the_page_with_the_input(client, people):
+def test_invitation_errors_stay_on_the_page_with_the_input(client, people):
     c = as_user(client, people["officer"])
-    response = c.post(reverse("member-add", args=["alpha"]), {"add-username": "ghost", "add-role": "staff"})
+    response = c.post(reverse("member-invite", args=["alpha"]), {"invite-email": "zed", "invite-role": "staff",
+                                                                 "invite-full_name": "泽德"})
     page = response.content.decode()
-    assert response.status_code == 200 and "没有用户名为“ghost”的用户" in page and 'value="ghost"' in page
-    response = c.post(reverse("member-add", args=["alpha"]), {"add-username": "bob", "add-role": "staff"})
-    assert "已是本平台成员" in response.content.decode()
-    response = c.post(reverse("member-invite", args=["alpha"]), {"invite-username": "sue", "invite-email": "s@e.com",
-                                                                 "invite-role": "staff"})
-    assert "用户名“sue”已被使用" in response.content.decode()
-    response = c.post(reverse("member-invite", args=["alpha"]), {"invite-username": "zed", "invite-role": "staff"})
+    assert response.status_code == 200 and "请输入有效的邮箱地址" in page
+    assert 'value="zed"' in page and 'value="泽德"' in page
+    response = c.post(reverse("member-invite", args=["alpha"]), {"invite-role": "staff"})
     assert "请填写邮箱" in response.content.decode()
-    assert not mail.outbox and not User.objects.filter(username="zed").exists()
-
-
-def test_the_invitation_email_sets_a_password_that_works(client, people, platform):
-    c = as_user(client, people["officer"])
-    response = c.post(reverse("member-invite", args=["alpha"]), {
-        "invite-username": "sam", "invite-email": "sam@example.com", "invite-role": "staff"})
-    assert response.status_code == 302
-    sam = User.objects.get(username="sam")
-    assert not sam.has_usable_password() and member(sam, platform).role == Role.STAFF
-    assert "已邀请,尚未设置密码" in c.get(reverse("platform-members", args=["alpha"])).content.decode()
-    [message] = mail.outbox
-    assert message.to == ["sam@example.com"]
-    assert message.subject == "邀请您加入“Alpha 平台” · Pledge"
-    assert "alice 邀请您以“执行人”的身份加入" in message.body and "3 天内有效" in message.body
-    c.logout()
-    assert not client.login(username="sam", password="")
-    _set_password_through(client, invitation_link(message), "Sam-新密码-2026")
-    assert client.login(username="sam", password="Sam-新密码-2026")
-    assert client.get(reverse("my-tasks")).status_code == 200
-    [record] = audits("membership.invite")
-    assert (record.actor, record.platform, record.data["email"]) == (people["officer"], platform, "sam@example.com")
+    assert not mail.outbox and not Invitation.objects.exists()
 
 
 def test_forgot_password_pages_are_chinese(client, people):
@@ -303,14 +259,14 @@ def test_password_links_are_on_the_site_url_whatever_host_the_request_named(clie
     settings.ALLOWED_HOSTS = ["testserver", "evil.example.com"]
     if mail_kind == "invitation":
         as_user(client, people["officer"]).post(reverse("member-invite", args=["alpha"]), {
-            "invite-username": "sam", "invite-email": "sam@example.com", "invite-role": "staff"},
-            HTTP_HOST="evil.example.com")
+            "invite-email": "sam@example.com", "invite-role": "staff"}, HTTP_HOST="evil.example.com")
     else:
         people["officer"].email = "alice@example.com"
         people["officer"].save()
         client.post(reverse("password_reset"), {"email": "alice@example.com"}, HTTP_HOST="evil.example.com")
     [message] = mail.outbox
-    assert "https://pledge.example.cn/accounts/reset/" in message.body and "evil" not in message.body
+    path = {"invitation": "/invitations/", "reset": "/accounts/reset/"}[mail_kind]
+    assert f"https://pledge.example.cn{path}" in message.body and "evil" not in message.body
     assert "testserver" not in message.body
 
 
@@ -324,15 +280,6 @@ def test_the_password_mail_is_in_its_recipients_language_not_the_requesters(clie
     [message] = mail.outbox
     assert message.subject == "Set a new Pledge password" and message.body.startswith("Hello alice,")
     assert invitation_link(message)
-
-
-def test_an_invitation_names_the_role_in_the_invitees_language(client, people):
-    client.force_login(people["officer"])
-    client.cookies["django_language"] = "en"  # the officer works in English; the invitee has chosen nothing
-    client.post(reverse("member-invite", args=["alpha"]), {
-        "invite-username": "sam", "invite-email": "sam@example.com", "invite-role": "staff"})
-    [message] = mail.outbox
-    assert "alice 邀请您以“执行人”的身份加入" in message.body
 
 
 # --- the overview, home and the switcher ------------------------------------------------
