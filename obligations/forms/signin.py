@@ -1,5 +1,5 @@
 """The second factor's code (six digits of the authenticator app, or a recovery code), and
-the mails that carry a password link (reset, invitation)."""
+the mails that carry a password link (a reset)."""
 
 from urllib.parse import urlsplit
 
