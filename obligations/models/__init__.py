@@ -2,7 +2,7 @@ from .audit import AuditEvent
 from .calendar import CalendarDay
 from .cases import Case, CaseCounter, CaseEvent
 from .evidence import Evidence, EvidenceDisposal, EvidenceImmutable
-from .health import SweepRun
+from .health import SweepRun, WorkerBeat
 from .letters import Clause, Letter
 from .notifications import CalendarFeed, Notification
 from .occurrences import Completion, Occurrence
@@ -36,6 +36,7 @@ __all__ = [
     "ReviewFinding",
     "ReviewSignature",
     "SweepRun",
+    "WorkerBeat",
     "Role",
     "Trigger",
     "UserPreferences",
