@@ -11,6 +11,10 @@ from datetime import timedelta
 from celery import Celery, bootsteps, signals
 from celery.schedules import crontab
 
+from . import broker_fix
+
+broker_fix.apply()  # a worker that survives Redis going while a task runs (compliance/broker_fix.py)
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "compliance.settings")
 
 app = Celery("compliance")
