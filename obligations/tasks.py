@@ -24,8 +24,8 @@ from datetime import datetime, timedelta
 from celery import shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
-from kombu.exceptions import OperationalError as BrokerError
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
 
 from .alerts.notifications import notifications_digest, notifications_plan, notifications_send
 from .oversight import export_jobs
