@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.files.storage import storages
+from django.core.files.storage import FileSystemStorage, storages
 from django.core.mail import mail_admins, send_mail
 from django.db import connection
 from django.db.models import Q
@@ -102,9 +102,10 @@ def worker_problem(now: datetime) -> tuple[str | None, dict]:
 
 def evidence_problem() -> tuple[str | None, dict]:
     """Free space and a probe write in the evidence folder; None for a storage without one."""
-    location = getattr(storages["evidence"], "location", None)
-    if not location:
+    storage = storages["evidence"]
+    if not isinstance(storage, FileSystemStorage):  # S3 and the like: no disk of ours to watch
         return None, {"probed": False}
+    location = storage.location
     needed = settings.PLEDGE_HEALTH_MIN_FREE_MB * 1024 * 1024
     try:
         os.makedirs(location, exist_ok=True)

@@ -94,6 +94,10 @@ def test_healthz_names_an_evidence_store_nearly_full_or_unwritable(client, setti
         "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(blocker / "ev")}}}
     status, body = health(client)
     assert status == 503 and "not writable" in body["problems"]["evidence_store"]
+    settings.STORAGES = {**settings.STORAGES, "evidence": {  # a storage that is no folder of ours: not probed
+        "BACKEND": "django.core.files.storage.InMemoryStorage", "OPTIONS": {"location": str(blocker / "ev")}}}
+    status, body = health(client)
+    assert status == 200 and body["checks"]["evidence_store"] == {"ok": True, "probed": False}
 
 
 def test_healthz_names_a_broker_that_does_not_answer_and_shows_no_data(client, settings, signed_letter, worker):
