@@ -5,16 +5,85 @@ next tick, so a worker that was down does not run a backlog of the same sweep.""
 
 import logging
 import os
+import threading
 from datetime import timedelta
 
-from celery import Celery, signals
+from celery import Celery, bootsteps, signals
 from celery.schedules import crontab
+
+from . import broker_fix
+
+broker_fix.apply()  # a worker that survives Redis going while a task runs (compliance/broker_fix.py)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "compliance.settings")
 
 app = Celery("compliance")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+log = logging.getLogger("obligations.worker")
+
+
+def beat_scale() -> float:
+    return float(os.environ.get("PLEDGE_BEAT_SCALE", "1"))
+
+
+class WorkerHeartbeat(bootsteps.StartStopStep):
+    """The worker's own heartbeat (obligations/trust/heartbeat.worker_beat), written every
+    PLEDGE_WORKER_HEARTBEAT seconds by a thread of the main process, so /healthz knows the
+    worker is alive whatever beat does. A thread, not the event loop's timer: a database that
+    hangs does not stall the worker's consumer. Each write opens and closes its own
+    connection, so no connection is open when the pool forks a new child. Started after the
+    pool; a clean stop removes the row."""
+
+    requires = {"celery.worker.components:Pool"}
+
+    def __init__(self, worker, **kwargs):
+        self.stopping = threading.Event()
+        self.thread = None
+
+    def start(self, worker):
+        from django.conf import settings
+        from django.utils import timezone
+
+        interval = max(0.2, settings.PLEDGE_WORKER_HEARTBEAT * beat_scale())
+        hostname, pid, started = worker.hostname, os.getpid(), timezone.now()
+
+        def run():
+            from django.db import connections
+
+            from obligations.trust.heartbeat import worker_beat
+
+            while True:
+                try:
+                    worker_beat(hostname, pid=pid, started_at=started, now=timezone.now())
+                except Exception as exc:  # noqa: BLE001 - the database down: /healthz says so
+                    log.warning("worker heartbeat not written: %s", exc)
+                finally:
+                    connections.close_all()
+                if self.stopping.wait(interval):
+                    return
+
+        self.thread = threading.Thread(target=run, name="pledge-worker-heartbeat", daemon=True)
+        self.thread.start()
+
+    def stop(self, worker):
+        self.stopping.set()
+        if self.thread is not None:
+            self.thread.join(timeout=5)
+            try:
+                from django.db import connections
+
+                from obligations.trust.heartbeat import worker_gone
+
+                worker_gone(worker.hostname)
+                connections.close_all()
+            except Exception as exc:  # noqa: BLE001 - stopping anyway
+                log.warning("worker heartbeat not removed: %s", exc)
+
+    terminate = stop  # a cold shutdown too (StartStopStep's own would skip a step without an obj)
+
+
+app.steps["worker"].add(WorkerHeartbeat)
 
 
 @signals.after_setup_logger.connect
@@ -49,4 +118,4 @@ def beat_schedule(scale: float = 1.0) -> dict:
     }
 
 
-app.conf.beat_schedule = beat_schedule(float(os.environ.get("PLEDGE_BEAT_SCALE", "1")))
+app.conf.beat_schedule = beat_schedule(beat_scale())

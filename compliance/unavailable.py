@@ -2,7 +2,9 @@
 of Django's 500. A view's error is caught in process_exception; an error anywhere else
 (a middleware loading the session or the user) reaches Django's handler as a 500, and
 the signal below marks the request so that the 500 becomes the 503 on its way out.
-Rendering touches no database and no context processor."""
+Rendering touches no database and no context processor. Only a request that could have
+carried input (POST, PUT, PATCH, DELETE) is told that what it submitted was not saved: a
+GET submitted nothing."""
 
 import sys
 
@@ -14,8 +16,12 @@ from django.template import loader
 DATABASE_ERRORS = (OperationalError, InterfaceError)
 
 
-def unavailable_response() -> HttpResponse:
-    response = HttpResponse(loader.get_template("503.html").render({}), status=503,
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")
+
+
+def unavailable_response(request=None) -> HttpResponse:
+    unsaved = request is not None and request.method not in SAFE_METHODS
+    response = HttpResponse(loader.get_template("503.html").render({"unsaved": unsaved}), status=503,
                             content_type="text/html; charset=utf-8")
     response["Retry-After"] = "30"
     response["Cache-Control"] = "no-store"
@@ -37,11 +43,11 @@ class DatabaseUnavailableMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         if response.status_code == 500 and getattr(request, "_pledge_database_down", False):
-            return unavailable_response()
+            return unavailable_response(request)
         return response
 
     def process_exception(self, request, exception):
         if isinstance(exception, DATABASE_ERRORS):
             request._pledge_database_down = True
-            return unavailable_response()
+            return unavailable_response(request)
         return None

@@ -221,6 +221,11 @@ class SweepRunAdmin(ReadOnlyAdmin):
     list_display = ("name", "finished_at", "duration_ms", "runs", "silence_alerted_at")
 
 
+@admin.register(models.WorkerBeat)
+class WorkerBeatAdmin(ReadOnlyAdmin):
+    list_display = ("hostname", "pid", "started_at", "seen_at")
+
+
 @admin.register(models.EvidenceDisposal)
 class EvidenceDisposalAdmin(ReadOnlyAdmin):
     """Approved on the platform's retention page, by its officer, never here."""

@@ -5,9 +5,16 @@ large sweep; sending mail is its own task, retried with backoff on mail-server e
 export jobs (oversight/export_jobs.py) are queued by the pages.
 
 Every task expires (a worker back after 20 minutes does not run 20 queued sweeps back
-to back), has a soft and a hard time limit, ignores its result, and is acknowledged
-late where running it twice is harmless (all of them: the sweeps are idempotent, and a
-claim keeps a message from going out twice). Each records its heartbeat (SweepRun).
+to back), has a soft and a hard time limit, and ignores its result. The minute sweeps and the
+materialize batches are acknowledged late (running them twice is harmless: the sweeps are
+idempotent, and a claim keeps a message from going out twice), so a task whose worker died
+runs again after the broker's visibility timeout, which outlasts them (compliance/settings.py,
+PLEDGE_BROKER_VISIBILITY_TIMEOUT). The hourly and daily tasks and the exports run far longer
+than that timeout: they are acknowledged when they start (a late ack would have a second
+worker start the same task while the first still runs it); one lost with its worker runs at
+its next tick (an export is shown stalled and may be run again). A task that meets a database
+or broker error is retried at once with backoff (`TRANSIENT_ERRORS`), not at the next beat.
+Each sweep records its heartbeat (SweepRun).
 """
 
 import logging
@@ -16,7 +23,9 @@ from datetime import datetime, timedelta
 
 from celery import shared_task
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
 
 from .alerts.notifications import notifications_digest, notifications_plan, notifications_send
 from .oversight import export_jobs
@@ -29,18 +38,32 @@ from .work.sweeps import materialize_batches, materialize_range, obligations_mat
 
 log = logging.getLogger(__name__)
 
-# Seconds: expiry, soft and hard time limits. A periodic task expires before its next tick.
-MINUTE_TASK = {"expires": 50, "soft_time_limit": 45, "time_limit": 55}
-BATCH_TASK = {"expires": 600, "soft_time_limit": 240, "time_limit": 300}
-HOURLY_TASK = {"expires": 3000, "soft_time_limit": 600, "time_limit": 660}
-DAILY_TASK = {"expires": 20 * 3600, "soft_time_limit": 1800, "time_limit": 1900}
+# Seconds: expiry, soft and hard time limits; whether acknowledged late (module docstring). A
+# periodic task expires before its next tick.
+MINUTE_TASK = {"expires": 50, "soft_time_limit": 45, "time_limit": 55, "acks_late": True}
+BATCH_TASK = {"expires": 600, "soft_time_limit": 240, "time_limit": 300, "acks_late": True}
+HOURLY_TASK = {"expires": 3000, "soft_time_limit": 600, "time_limit": 660, "acks_late": False}
+DAILY_TASK = {"expires": 20 * 3600, "soft_time_limit": 1800, "time_limit": 1900, "acks_late": False}
+
+# The database or the broker gone for a moment (a restart, a failover, a dropped connection):
+# the task is retried at once, after 1, 2, 4, 8 then 16 s (jittered, each at most
+# RETRY_BACKOFF_MAX), instead of waiting for its next beat. After RETRY_MAX it fails; the next
+# beat runs it again.
+TRANSIENT_ERRORS = (OperationalError, InterfaceError, BrokerError)
+RETRY_BACKOFF_MAX = 60
+RETRY_MAX = 5
+RETRY = {"autoretry_for": TRANSIENT_ERRORS, "retry_backoff": 1, "retry_backoff_max": RETRY_BACKOFF_MAX,
+         "retry_jitter": True, "max_retries": RETRY_MAX}
 
 
 def task(name, limits, **options):
-    """A shared task named obligations.tasks.<name> with the house options."""
-    return shared_task(name=f"obligations.tasks.{name}", ignore_result=True, acks_late=True,
+    """A shared task named obligations.tasks.<name> with the house options: retried on
+    TRANSIENT_ERRORS (and whatever else the task names in its own autoretry_for)."""
+    retry = {**RETRY, **options}
+    retry["autoretry_for"] = tuple(dict.fromkeys(TRANSIENT_ERRORS + tuple(options.get("autoretry_for", ()))))
+    return shared_task(name=f"obligations.tasks.{name}", ignore_result=True, acks_late=limits["acks_late"],
                        reject_on_worker_lost=False, expires=limits["expires"],
-                       soft_time_limit=limits["soft_time_limit"], time_limit=limits["time_limit"], **options)
+                       soft_time_limit=limits["soft_time_limit"], time_limit=limits["time_limit"], **retry)
 
 
 def run_sweeps(*, now: datetime) -> dict:
@@ -153,8 +176,11 @@ def silence_limit() -> timedelta:
     return timedelta(seconds=settings.PLEDGE_HEALTH_MAX_SWEEP_AGE)
 
 
-@shared_task(name="obligations.tasks.export_run", acks_late=True, ignore_result=True,
+@shared_task(name="obligations.tasks.export_run", acks_late=False, ignore_result=True,
              soft_time_limit=settings.PLEDGE_EXPORT_TIME_LIMIT, time_limit=settings.PLEDGE_EXPORT_TIME_LIMIT + 60)
 def export_run(job_id):
-    """Make an export job's file (a report or an archive); the job records the outcome."""
+    """Make an export job's file (a report or an archive); the job records the outcome.
+    Acknowledged when it starts: it may run longer than the broker's visibility timeout (a
+    late ack would hand it to a second worker meanwhile); one lost with its worker is shown
+    stalled, and may be run again."""
     export_jobs.export_run(job_id)

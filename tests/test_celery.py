@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from celery.contrib.testing.worker import start_worker
 from celery.schedules import crontab
+from django.db import OperationalError
 
 from compliance.celery import app, beat_schedule
 from obligations import tasks
@@ -43,7 +44,9 @@ def test_beat_runs_separate_sweeps_each_expiring_before_its_next_tick():
         assert entry["options"]["expires"] < period, name
         assert task.expires is not None and task.expires <= max(period, 600), name
         assert task.soft_time_limit < task.time_limit, name
-        assert task.ignore_result and task.acks_late, name
+        assert task.ignore_result, name
+        assert task.acks_late == (task.time_limit <= tasks.BATCH_TASK["time_limit"]), name  # test below
+        assert set(tasks.TRANSIENT_ERRORS) <= set(task.autoretry_for) and task.retry_backoff, name
     assert seconds(schedule["close-out"]["schedule"]) == 60
     assert seconds(schedule["materialize"]["schedule"]) == 300
     assert schedule["open-reviews"]["task"] == "obligations.tasks.open_reviews"
@@ -54,6 +57,20 @@ def test_beat_runs_separate_sweeps_each_expiring_before_its_next_tick():
     # The fault tests shrink the minute cadences; the daily ones stay.
     fast = beat_schedule(0.05)
     assert seconds(fast["close-out"]["schedule"]) == 3 and fast["close-out"]["options"]["expires"] < 3
+
+
+def test_the_visibility_timeout_outlasts_every_late_acknowledged_task(settings):
+    """A message acknowledged late stays unacknowledged through a retry's countdown, a wait in
+    the worker behind another batch, then its own run: the broker must not hand it to a second
+    worker meanwhile. Tasks that may run longer are acknowledged when they start."""
+    visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    late = {name: t for name, t in app.tasks.items() if name.startswith("obligations.") and t.acks_late}
+    early = {name: t for name, t in app.tasks.items() if name.startswith("obligations.") and not t.acks_late}
+    longest = max(t.time_limit for t in late.values())
+    assert "obligations.tasks.materialize_batch" in late and "obligations.tasks.close_out" in late
+    assert {"obligations.tasks.integrity", "obligations.tasks.export_run"} <= set(early)
+    assert visibility >= tasks.RETRY_BACKOFF_MAX + 2 * longest, (visibility, longest)
+    assert min(t.time_limit for t in early.values()) > longest
 
 
 @pytest.mark.redis
@@ -104,3 +121,58 @@ def test_each_task_records_its_heartbeat(settings):
         task.run()
         assert SweepRun.objects.filter(name=name, runs=1).exists(), name
     assert settings.CELERY_TASK_IGNORE_RESULT
+
+
+def _flaky(monkeypatch, failures):
+    """materialize_range failing with a dropped database connection `failures` times first."""
+    real, attempts = tasks.materialize_range, []
+
+    def flaky(**kwargs):
+        attempts.append(time.monotonic())
+        if len(attempts) <= failures:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real(**kwargs)
+
+    monkeypatch.setattr(tasks, "materialize_range", flaky)
+    return attempts
+
+
+def _live():
+    return Obligation.objects.filter(ends_at__isnull=True).exclude(kind="event")
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_failing_on_the_database_is_retried_at_once_with_backoff(settings, monkeypatch):
+    """A real worker on Redis: the batch fails twice with OperationalError and is run again
+    within seconds (backoff 1 s, 2 s, jittered), not at the next beat."""
+    from tests.faults.procs import clear_queues
+
+    clear_queues(settings.CELERY_BROKER_URL)
+    demo_setup(now=SIGNED_AT)
+    Occurrence.objects.all().delete()
+    Obligation.objects.update(materialized_until=None)
+    ids = list(_live().values_list("pk", flat=True))
+    attempts = _flaky(monkeypatch, failures=2)
+    t = time.monotonic()
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        tasks.materialize_batch.apply_async((min(ids), max(ids) + 1, SIGNED_AT.isoformat()))
+        deadline = time.monotonic() + 60
+        while _live().filter(materialized_until__isnull=True).exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+    gaps = [round(b - a, 1) for a, b in zip(attempts, attempts[1:], strict=False)]
+    print(f"\n[batch retried] {len(attempts)} attempts, {gaps} s apart; done {time.monotonic() - t:.1f} s after sending")
+    assert len(attempts) == 3
+    assert not _live().filter(materialized_until__isnull=True).exists() and Occurrence.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_batch_that_keeps_failing_stops_after_its_retries(settings, monkeypatch):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    demo_setup(now=SIGNED_AT)
+    attempts = _flaky(monkeypatch, failures=100)
+    result = tasks.materialize_batch.apply((0, 10**9, SIGNED_AT.isoformat()))
+    assert result.failed() and isinstance(result.result, OperationalError)
+    assert len(attempts) == tasks.RETRY_MAX + 1  # bounded: the next beat takes it from there
+    error = tasks.materialize_batch.apply((0, 10**9, SIGNED_AT.isoformat()), throw=False)
+    assert len(attempts) == 2 * (tasks.RETRY_MAX + 1) and error.failed()

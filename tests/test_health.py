@@ -1,5 +1,7 @@
 """/healthz and the scheduler status: 503 when the last sweep is too old, 200 again after
-a sweep; the officer's pages say when beat last ran; the site administrator hears once."""
+a sweep; a named check each for the database, the broker, a worker's own heartbeat, the
+scheduler and the evidence store; the officer's pages say when beat last ran; the site
+administrator hears once."""
 
 import json
 from datetime import timedelta
@@ -12,7 +14,7 @@ from django.utils import timezone
 
 from obligations.models import Role, SweepRun, UserPreferences
 from obligations.tasks import run_sweeps
-from obligations.trust.heartbeat import heartbeat_record
+from obligations.trust.heartbeat import heartbeat_record, worker_beat
 from tests.conftest import make_user
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db]
@@ -24,26 +26,81 @@ def beat_ran(minutes_ago):
     heartbeat_record("close_out", started_at=at, finished_at=at)
 
 
+def worker_seen(seconds_ago, hostname="w1@host"):
+    at = timezone.now() - timedelta(seconds=seconds_ago)
+    worker_beat(hostname, pid=1, started_at=at, now=at)
+
+
+@pytest.fixture
+def worker():
+    worker_seen(seconds_ago=5)
+
+
 def health(client):
     response = client.get("/healthz")
     return response.status_code, json.loads(response.content)
 
 
-def test_healthz_turns_503_when_the_last_sweep_is_too_old_and_200_after_a_sweep(client, settings, signed_letter):
+def test_healthz_turns_503_when_the_last_sweep_is_too_old_and_200_after_a_sweep(client, settings, signed_letter,
+                                                                               worker):
     assert health(client)[0] == 503 and "ever run" in health(client)[1]["problems"]["scheduler"]
     beat_ran(minutes_ago=1)
     status, body = health(client)
-    assert status == 200 and body == {"status": "ok", "problems": {}, "last_sweep_age_seconds": 60}
+    assert status == 200 and body["status"] == "ok" and body["problems"] == {}
+    assert body["last_sweep_age_seconds"] == 60
+    assert set(body["checks"]) == {"database", "broker", "worker", "scheduler", "evidence_store"}
+    assert all(check["ok"] for check in body["checks"].values())
+    assert body["checks"]["worker"]["workers"] == 1 and body["checks"]["evidence_store"]["probed"]
     beat_ran(minutes_ago=6)  # PLEDGE_HEALTH_MAX_SWEEP_AGE: 300 s
     status, body = health(client)
     assert status == 503 and set(body["problems"]) == {"scheduler"} and "limit 300 s" in body["problems"]["scheduler"]
+    assert body["checks"]["scheduler"]["ok"] is False and body["checks"]["worker"]["ok"] is True
     run_sweeps(now=timezone.now())
     assert health(client)[0] == 200
     settings.PLEDGE_HEALTH_MAX_SWEEP_AGE = 0
     assert health(client)[0] == 503
 
 
-def test_healthz_names_a_broker_that_does_not_answer_and_shows_no_data(client, settings, signed_letter):
+def test_healthz_names_a_missing_worker_apart_from_a_silent_beat(client, settings, signed_letter):
+    beat_ran(minutes_ago=0)  # the sweeps ran just now ...
+    status, body = health(client)
+    assert status == 503 and set(body["problems"]) == {"worker"} and "ever reported" in body["problems"]["worker"]
+    worker_seen(seconds_ago=61)  # ... but the worker's own heartbeat is older than one beat interval (60 s)
+    status, body = health(client)
+    assert status == 503 and set(body["problems"]) == {"worker"} and "limit 60 s" in body["problems"]["worker"]
+    assert body["checks"]["worker"] == {"ok": False, "problem": body["problems"]["worker"], "workers": 0,
+                                        "last_heartbeat_age_seconds": 61}
+    worker_seen(seconds_ago=2, hostname="w2@host")  # another worker is alive: enough
+    assert health(client)[0] == 200
+    settings.PLEDGE_HEALTH_WORKER_AGE = 1
+    assert set(health(client)[1]["problems"]) == {"worker"}
+
+
+def test_healthz_names_an_evidence_store_nearly_full_or_unwritable(client, settings, signed_letter, worker,
+                                                                   tmp_path):
+    beat_ran(minutes_ago=0)
+    settings.STORAGES = {**settings.STORAGES, "evidence": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path / "ev")}}}
+    assert health(client)[0] == 200
+    assert not list((tmp_path / "ev").iterdir())  # the probe leaves nothing behind
+    settings.PLEDGE_HEALTH_MIN_FREE_MB = 1024 * 1024 * 1024  # a petabyte: more than this disk has free
+    status, body = health(client)
+    assert status == 503 and set(body["problems"]) == {"evidence_store"}
+    assert "nearly full" in body["problems"]["evidence_store"] and body["checks"]["evidence_store"]["free_mb"] > 0
+    settings.PLEDGE_HEALTH_MIN_FREE_MB = 0
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    settings.STORAGES = {**settings.STORAGES, "evidence": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(blocker / "ev")}}}
+    status, body = health(client)
+    assert status == 503 and "not writable" in body["problems"]["evidence_store"]
+    settings.STORAGES = {**settings.STORAGES, "evidence": {  # a storage that is no folder of ours: not probed
+        "BACKEND": "django.core.files.storage.InMemoryStorage", "OPTIONS": {"location": str(blocker / "ev")}}}
+    status, body = health(client)
+    assert status == 200 and body["checks"]["evidence_store"] == {"ok": True, "probed": False}
+
+
+def test_healthz_names_a_broker_that_does_not_answer_and_shows_no_data(client, settings, signed_letter, worker):
     beat_ran(minutes_ago=0)
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
     response = client.get("/healthz")

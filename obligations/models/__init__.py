@@ -2,7 +2,7 @@ from .audit import AuditEvent
 from .calendar import CalendarDay
 from .cases import Case, CaseCounter, CaseEvent
 from .evidence import Evidence, EvidenceDisposal, EvidenceImmutable
-from .health import SweepRun
+from .health import SweepRun, WorkerBeat
 from .invitations import Invitation
 from .letters import Clause, Letter
 from .notifications import CalendarFeed, Notification
@@ -40,6 +40,7 @@ __all__ = [
     "ReviewFinding",
     "ReviewSignature",
     "SweepRun",
+    "WorkerBeat",
     "Role",
     "Trigger",
     "UserPreferences",

@@ -22,3 +22,21 @@ class SweepRun(models.Model):
 
     def __str__(self):
         return f"{self.name} @ {self.finished_at:%Y-%m-%d %H:%M:%S}"
+
+
+class WorkerBeat(models.Model):
+    """The heartbeat a Celery worker writes itself, every PLEDGE_WORKER_HEARTBEAT seconds
+    (compliance/celery.py), one row per worker; removed when the worker stops cleanly. /healthz
+    tells a dead worker from a silent beat by it."""
+
+    hostname = models.CharField(_("工作进程"), max_length=255, primary_key=True)
+    pid = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(_("启动时间"))
+    seen_at = models.DateTimeField(_("上次心跳"))
+
+    class Meta:
+        verbose_name = _("工作进程心跳")
+        verbose_name_plural = _("工作进程心跳")
+
+    def __str__(self):
+        return f"{self.hostname} @ {self.seen_at:%Y-%m-%d %H:%M:%S}"

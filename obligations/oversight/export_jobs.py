@@ -2,7 +2,9 @@
 report, the regulator report, the evidence archive).
 
 A request creates an ExportJob and, once committed, queues a Celery task with the job's
-id only. The worker runs `export_run`: it claims the job, writes the file to a temporary
+id only. With the broker (Redis) down the request is refused before any job is made, in the
+user's language (`BROKER_DOWN`); should the broker go between that check and the sending,
+the job is marked failed with the same reason (never left queued), and may be run again. The worker runs `export_run`: it claims the job, writes the file to a temporary
 file while reporting progress, stores it in the "exports" storage with its SHA-256, and
 marks it done; any error marks it failed with a message for the user, and a failed job
 may be run again (`export_retry`). Who may export what: `may_export`.
@@ -87,13 +89,47 @@ def clean_params(platform, kind: str, params: dict) -> dict:
     return {"start": start.isoformat(), "end": end.isoformat()}
 
 
+def broker_down_message() -> str:
+    return _("后台任务队列(Redis)暂时无法连接,导出没有开始,也没有留下排队的任务。请稍后重试。")
+
+
+# Publishing gives up after about a second (three tries), so a page never hangs on a dead broker.
+SEND_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
+
+
+def _broker():
+    """A connection to the broker the settings name (as /healthz pings it)."""
+    return current_app.connection_for_write(settings.CELERY_BROKER_URL)
+
+
+def broker_check() -> None:
+    """Refuse, before anything is written, when the broker does not answer."""
+    if current_app.conf.task_always_eager:
+        return
+    try:
+        with _broker() as conn:
+            conn.ensure_connection(max_retries=1, interval_start=0, timeout=2)
+    except Exception as exc:  # noqa: BLE001 - any failure to reach it means the same to the user
+        log.warning("export refused, the broker does not answer: %r", exc)
+        raise DomainError(broker_down_message()) from None
+
+
 def _queue(job_id: int) -> None:
     """Hand the job to a worker (by task name: the domain does not import the task module).
-    With CELERY_TASK_ALWAYS_EAGER it runs here and now."""
+    With CELERY_TASK_ALWAYS_EAGER it runs here and now. A broker lost since `broker_check`
+    fails the job with the reason instead of leaving it queued for no one."""
     if current_app.conf.task_always_eager:
         export_run(job_id)
-    else:
-        current_app.send_task(TASK, args=[job_id])
+        return
+    try:
+        with _broker() as conn:
+            current_app.send_task(TASK, args=[job_id], connection=conn, retry=True, retry_policy=SEND_RETRY)
+    except Exception as exc:  # noqa: BLE001
+        log.warning("export job %s not sent to the broker: %r", job_id, exc)
+        job = ExportJob.objects.filter(pk=job_id, state=S.QUEUED).first()
+        if job is not None:
+            with translation.override(job.language_code):
+                _fail(job, broker_down_message())
 
 
 def export_language(kind: str, requested: str | None) -> str:
@@ -109,6 +145,7 @@ def export_request(*, platform, kind: str, params: dict, user, now: datetime, la
     """Queue the making of a file; `language` is the requester's (their pages'), else their saved choice."""
     params = clean_params(platform, kind, params or {})
     language = export_language(kind, language or language_of(user))
+    broker_check()
     with transaction.atomic():
         job = ExportJob.objects.create(platform=platform, kind=kind, params=params, requested_by=user,
                                        requested_at=now, language=language)
@@ -130,6 +167,7 @@ def export_retry(*, job: ExportJob, user, now: datetime) -> ExportJob:
         job = ExportJob.objects.select_for_update().get(pk=job.pk)
         if job.state != S.FAILED and not is_stalled(job, now):
             raise DomainError(_("只有失败的导出任务可以重试。"))
+        broker_check()
         job.state, job.progress, job.error, job.finished_at, job.requested_at = S.QUEUED, 0, "", None, now
         job.save(update_fields=["state", "progress", "error", "finished_at", "requested_at"])
         audit_record(at=now, action="export.retry", obj=job, actor=user, platform=job.platform,

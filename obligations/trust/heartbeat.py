@@ -3,7 +3,11 @@ in one row per sweep name (models.SweepRun), moved forward by one conditional up
 never backwards (a slower run that finishes later than a newer one changes nothing).
 
 /healthz and the officer's pages read the newest heartbeat to tell whether Celery beat
-is alive; the site administrator is told once per silence (`silence_claim`)."""
+is alive; the site administrator is told once per silence (`silence_claim`).
+
+A worker also writes a heartbeat of its own (models.WorkerBeat, `worker_beat`), from a
+thread of its main process (compliance/celery.py), whatever beat does: so /healthz tells a
+dead worker (its heartbeat stops) from a silent beat (the workers' go on, the sweeps' stop)."""
 
 import json
 import logging
@@ -15,7 +19,7 @@ from django.db import connection
 from django.db.models import Max
 from django.utils import timezone
 
-from ..models import SweepRun
+from ..models import SweepRun, WorkerBeat
 
 log = logging.getLogger("obligations.sweeps")
 
@@ -68,3 +72,20 @@ def silence_claim(*, now: datetime, max_age: timedelta) -> bool:
             [adapt(now), adapt(now - max_age)],
         )
         return cursor.rowcount > 0
+
+
+def worker_beat(hostname: str, *, pid: int, started_at: datetime, now: datetime) -> None:
+    """Record that worker `hostname` is alive at `now`."""
+    WorkerBeat.objects.update_or_create(hostname=hostname, defaults={"pid": pid, "started_at": started_at,
+                                                                      "seen_at": now})
+
+
+def worker_gone(hostname: str) -> None:
+    """A worker stopping cleanly takes its heartbeat with it."""
+    WorkerBeat.objects.filter(hostname=hostname).delete()
+
+
+def workers_seen(*, since: datetime) -> tuple[int, datetime | None]:
+    """How many workers wrote a heartbeat since `since`, and the newest heartbeat of any."""
+    fresh = WorkerBeat.objects.filter(seen_at__gte=since).count()
+    return fresh, WorkerBeat.objects.aggregate(last=Max("seen_at"))["last"]

@@ -10,8 +10,9 @@ from ..health import health_check
 @never_cache
 @require_GET
 def healthz(request):
-    """200 when the database and the broker answer and a sweep ran recently; else 503
-    naming what is wrong. No sign-in, no data."""
+    """200 when every check passes (the database, the broker, a worker's heartbeat, a recent
+    sweep, the evidence store: obligations/health.py); else 503 naming what is wrong. No
+    sign-in, no data."""
     health = health_check()
     return JsonResponse(health.as_dict(), status=200 if health.ok else 503,
                         json_dumps_params={"ensure_ascii": False})

@@ -125,5 +125,7 @@ def test_postgres_down_a_chinese_503_page(public):
         assert response.status_code == 503, what
         assert "请稍后重试" in html and "Server Error" not in html, what
         assert response["Retry-After"] == "30" and "Content-Security-Policy" in response, what
+        # Only a POST submitted something that was lost; a GET is told to retry, nothing more.
+        assert ("您刚才提交的内容没有保存" in html) == what.endswith("POST"), what
     assert Case.objects.count() == 0
     print(f"\n[postgres down] {len(pages)} pages answered 503 请稍后重试: " + ", ".join(pages))
