@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("obligations", "0016_first_period")]
+    dependencies = [("obligations", "0019_invitations")]
 
     operations = [
         migrations.CreateModel(
