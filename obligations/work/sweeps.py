@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Case, DateTimeField, Q, Value, When
 
 from ..models import Obligation, Occurrence
 from ..schedule.periods import Period, PeriodKind, Slot, slots_between
@@ -26,26 +26,58 @@ def _hour_floor(now: datetime) -> datetime:
 
 def obligation_slots(ob: Obligation, since: datetime | None, until: datetime, calendar) -> list[Slot]:
     """The slots of `ob` that open in [since, until), of periods it lived in, due after it starts."""
-    tz = ob.platform.tz
     if ob.kind == Obligation.Kind.ONE_TIME:
-        if since is not None and since > ob.starts_at:
-            return []
-        due = ob.starts_at + timedelta(days=ob.one_time_days)
-        period = Period(ob.starts_at, due, ob.starts_at.astimezone(tz).date())
-        return [Slot(period, 1, ob.starts_at, due)]
+        return _one_time_slots(ob, since)
+    return [slot for slot in _calendar_slots(ob, since, until, calendar) if slot.opens_at < until]
+
+
+def _one_time_slots(ob: Obligation, since: datetime | None) -> list[Slot]:
+    if since is not None and since > ob.starts_at:
+        return []
+    due = ob.starts_at + timedelta(days=ob.one_time_days)
+    period = Period(ob.starts_at, due, ob.starts_at.astimezone(ob.platform.tz).date())
+    return [Slot(period, 1, ob.starts_at, due)]
+
+
+def _calendar_slots(ob: Obligation, since: datetime | None, until: datetime, calendar):
+    """The slots of a calendar obligation opening at or after `since`, lazily, in the order
+    they open (periods in order, each period's slots in order), up to the periods overlapping
+    [since, until); the caller stops early or filters on `until`."""
     start = max(since or ob.starts_at, ob.starts_at)
     is_workday = calendar.is_workday if ob.workdays_only else None
-    return [
-        slot
-        for slot in slots_between(
-            PeriodKind(ob.period), ob.count, start, until, tz, **ob.placement, is_workday=is_workday,
-            anchor_year=ob.anchor_year,
-        )
+    for slot in slots_between(PeriodKind(ob.period), ob.count, start, until, ob.platform.tz, **ob.placement,
+                              is_workday=is_workday, anchor_year=ob.anchor_year):
         # A report due after its period (due_days_after_period) is not owed for the period
         # that ended as the obligation started.
-        if slot.due_at > ob.starts_at and slot.period.end > ob.starts_at
-        and (since is None or slot.opens_at >= since) and slot.opens_at < until
-    ]
+        if (slot.due_at > ob.starts_at and slot.period.end > ob.starts_at
+                and (since is None or slot.opens_at >= since)):
+            yield slot
+
+
+# How far past the limit the sweep looks for an obligation's next slot. Its
+# materialized_until moves on to that slot's opening (nothing opens in between, so nothing
+# is owed before it): the obligation is written once per slot, not once per hourly sweep.
+# An obligation with nothing opening that soon (a one-time duty raised already) is written
+# once per this span.
+NEXT_SLOT_SPAN = timedelta(days=92)
+
+
+def slots_and_next(ob: Obligation, since: datetime | None, limit: datetime, calendar
+                   ) -> tuple[list[Slot], datetime]:
+    """The slots of `ob` opening in [since, limit), and how far that covers: the opening
+    of its next slot at or after `limit` (or limit + NEXT_SLOT_SPAN, if none opens before).
+    No slot opens between `limit` and that instant, so it is the obligation's new
+    materialized_until."""
+    far = limit + NEXT_SLOT_SPAN
+    if ob.kind == Obligation.Kind.ONE_TIME:
+        # Raised once, whatever the horizon; then nothing more, ever.
+        return _one_time_slots(ob, since), max(far, ob.starts_at + timedelta(microseconds=1))
+    slots = []
+    for slot in _calendar_slots(ob, since, far, calendar):
+        if slot.opens_at >= limit:
+            return slots, min(slot.opens_at, far)
+        slots.append(slot)
+    return slots, far
 
 
 def _provisional(ob: Obligation, slot: Slot, calendar: WorkCalendar) -> bool:
@@ -139,23 +171,30 @@ def _due_obligations(limit: datetime):
 
 def _materialize_chunk(chunk: list[Obligation], *, limit: datetime, now: datetime, calendar) -> int:
     """Insert the slots of a chunk of obligations up to `limit` and move their
-    bookkeeping on, in one transaction. Safe twice and concurrently: the insert ignores
-    rows that exist, and `materialized_until` never moves backwards."""
-    rows = []
+    bookkeeping on to their next slot, in one transaction. Safe twice and concurrently: the
+    insert ignores rows that exist, and `materialized_until` never moves backwards."""
+    rows, covered = [], {}
     for ob in chunk:
         grace = ob.grace
-        for slot in obligation_slots(ob, ob.materialized_until, limit, calendar):
+        slots, covered[ob.pk] = slots_and_next(ob, ob.materialized_until, limit, calendar)
+        for slot in slots:
             rows.append((
                 ob.pk, ob.platform_id, ob.clause_id, slot.period.start, slot.period.end, slot.sequence,
                 slot.opens_at, slot.due_at, slot.due_at + grace, _provisional(ob, slot, calendar),
                 Occurrence.State.OPEN, "", now,
             ))
+    # One UPDATE for the chunk, each obligation to its own instant (most share a few).
+    by_instant = {}
+    for pk, until in covered.items():
+        by_instant.setdefault(until, []).append(pk)
+    new_until = Case(*(When(pk__in=pks, then=Value(until)) for until, pks in by_instant.items()),
+                     output_field=DateTimeField())
     with transaction.atomic():
         created = insert_occurrences(rows)
         # Never move backwards: a slower concurrent sweep may hold an older limit.
-        Obligation.objects.filter(pk__in=[ob.pk for ob in chunk]).filter(
-            Q(materialized_until__isnull=True) | Q(materialized_until__lt=limit)
-        ).update(materialized_until=limit)
+        Obligation.objects.filter(pk__in=list(covered)).filter(
+            Q(materialized_until__isnull=True) | Q(materialized_until__lt=new_until)
+        ).update(materialized_until=new_until)
     return created
 
 
