@@ -129,6 +129,16 @@ def insert_occurrences(rows: list[tuple]) -> int:
     """
     if not rows:
         return 0
+    return _insert_adapted(_datetimes_once(rows, _adapter()))
+
+
+def _adapter():
+    """How this database takes a datetime: COPY text on PostgreSQL, Django's on SQLite."""
+    return _copy_text if connection.vendor == "postgresql" else connection.ops.adapt_datetimefield_value
+
+
+def _insert_adapted(rows) -> int:
+    """insert_occurrences for rows whose datetimes are converted already."""
     # The SQL below is built from the model's table name and the fixed INSERT_COLUMNS, never
     # from input; values go through COPY or placeholders. Hence the bandit B608 exemptions.
     table, columns = Occurrence._meta.db_table, ",".join(INSERT_COLUMNS)
@@ -136,7 +146,7 @@ def insert_occurrences(rows: list[tuple]) -> int:
         if connection.vendor == "postgresql":
             cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS occurrence_batch ON COMMIT DELETE ROWS AS "  # nosec B608 - constant names
                            f"SELECT {columns} FROM {table} WITH NO DATA")
-            text = "".join("\t".join(map(_copy_text, row)) + "\n" for row in _datetimes_once(rows, _copy_text))
+            text = "".join("\t".join(map(_copy_text, row)) + "\n" for row in rows)
             cursor.cursor.copy_from(io.StringIO(text), "occurrence_batch", columns=INSERT_COLUMNS)
             cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM occurrence_batch "  # nosec B608 - constant names
                            "ON CONFLICT DO NOTHING")
@@ -144,7 +154,6 @@ def insert_occurrences(rows: list[tuple]) -> int:
             cursor.execute("TRUNCATE occurrence_batch")  # the session may run more batches
             return inserted
         inserted = 0
-        rows = _datetimes_once(rows, connection.ops.adapt_datetimefield_value)
         # SQLite's own placeholder, on the driver's cursor: Django's would rewrite 26,000 "%s"
         # one by one, and with DEBUG on its query log would try to format the "?" statement.
         placeholders = "(" + ",".join(["?"] * len(INSERT_COLUMNS)) + ")"
@@ -169,20 +178,48 @@ def _due_obligations(limit: datetime):
             .filter(Q(materialized_until__isnull=True) | Q(materialized_until__lt=limit)))
 
 
-def _materialize_chunk(chunk: list[Obligation], *, limit: datetime, now: datetime, calendar) -> int:
+def _schedule_key(ob: Obligation, since: datetime | None, limit: datetime, calendar) -> tuple:
+    """What an obligation's slots in [since, limit) and its next slot depend on. Obligations
+    of the same schedule in the same zone share them: platforms signed from one template,
+    and, once past their start, whenever they signed (the start then filters nothing)."""
+    started = ob.kind == Obligation.Kind.ONE_TIME or since is None or since <= ob.starts_at
+    return (ob.kind, ob.period, ob.count, tuple(ob.times_of_day), ob.spread, ob.due_offset_minutes,
+            ob.due_days_after_period, ob.platform.timezone, ob.workdays_only, ob.anchor_year, ob.one_time_days,
+            ob.grace_minutes, ob.starts_at if started else None, since, limit, id(calendar))
+
+
+def _materialize_chunk(chunk: list[Obligation], *, limit: datetime, now: datetime, calendar,
+                       schedules: dict | None = None) -> int:
     """Insert the slots of a chunk of obligations up to `limit` and move their
     bookkeeping on to their next slot, in one transaction. Safe twice and concurrently: the
-    insert ignores rows that exist, and `materialized_until` never moves backwards."""
+    insert ignores rows that exist, and `materialized_until` never moves backwards.
+
+    The slots of a schedule are computed, and their datetimes converted, once per sweep
+    (`schedules`), not once per obligation: most obligations share their schedule."""
+    schedules = {} if schedules is None else schedules
+    adapt, instants = _adapter(), {}
+
+    def adapted(value):
+        text = instants.get(value)
+        if text is None:
+            text = instants[value] = adapt(value)
+        return text
+
     rows, covered = [], {}
+    created_at, state = adapted(now), Occurrence.State.OPEN
     for ob in chunk:
-        grace = ob.grace
-        slots, covered[ob.pk] = slots_and_next(ob, ob.materialized_until, limit, calendar)
-        for slot in slots:
-            rows.append((
-                ob.pk, ob.platform_id, ob.clause_id, slot.period.start, slot.period.end, slot.sequence,
-                slot.opens_at, slot.due_at, slot.due_at + grace, _provisional(ob, slot, calendar),
-                Occurrence.State.OPEN, "", now,
-            ))
+        key = _schedule_key(ob, ob.materialized_until, limit, calendar)
+        known = schedules.get(key)
+        if known is None:
+            slots, until = slots_and_next(ob, ob.materialized_until, limit, calendar)
+            grace = ob.grace
+            known = schedules[key] = ([
+                (adapted(slot.period.start), adapted(slot.period.end), slot.sequence, adapted(slot.opens_at),
+                 adapted(slot.due_at), adapted(slot.due_at + grace), _provisional(ob, slot, calendar))
+                for slot in slots], until)
+        tails, covered[ob.pk] = known
+        head = (ob.pk, ob.platform_id, ob.clause_id)
+        rows.extend(head + tail + (state, "", created_at) for tail in tails)
     # One UPDATE for the chunk, each obligation to its own instant (most share a few).
     by_instant = {}
     for pk, until in covered.items():
@@ -190,7 +227,7 @@ def _materialize_chunk(chunk: list[Obligation], *, limit: datetime, now: datetim
     new_until = Case(*(When(pk__in=pks, then=Value(until)) for until, pks in by_instant.items()),
                      output_field=DateTimeField())
     with transaction.atomic():
-        created = insert_occurrences(rows)
+        created = _insert_adapted(rows) if rows else 0
         # Never move backwards: a slower concurrent sweep may hold an older limit.
         Obligation.objects.filter(pk__in=list(covered)).filter(
             Q(materialized_until__isnull=True) | Q(materialized_until__lt=new_until)
@@ -244,13 +281,13 @@ def obligations_materialize(*, now: datetime, horizon: timedelta | None = None, 
     due = _due_obligations(limit).select_related("platform").order_by("pk")
     if platform is not None:
         due = due.filter(platform=platform)
-    calendar, created, last_pk = None, 0, 0
+    calendar, created, last_pk, schedules = None, 0, 0, {}
     while True:
         chunk = list(due.filter(pk__gt=last_pk)[:batch])
         if not chunk:
             return created
         calendar = _calendar_for(chunk, calendar)
-        created += _materialize_chunk(chunk, limit=limit, now=now, calendar=calendar[0])
+        created += _materialize_chunk(chunk, limit=limit, now=now, calendar=calendar[0], schedules=schedules)
         last_pk = chunk[-1].pk
 
 
