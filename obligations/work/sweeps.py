@@ -181,11 +181,14 @@ def _due_obligations(limit: datetime):
 def _schedule_key(ob: Obligation, since: datetime | None, limit: datetime, calendar) -> tuple:
     """What an obligation's slots in [since, limit) and its next slot depend on. Obligations
     of the same schedule in the same zone share them: platforms signed from one template,
-    and, once past their start, whenever they signed (the start then filters nothing)."""
-    started = ob.kind == Obligation.Kind.ONE_TIME or since is None or since <= ob.starts_at
+    and, once past their start, whenever they signed (a slot opening after `since` > start
+    is due and ends after the start too, so the start filters nothing). The calendar counts
+    only for working-day duties, which always get the sweep's one official calendar."""
+    start_matters = ob.kind == Obligation.Kind.ONE_TIME or since is None or since <= ob.starts_at
     return (ob.kind, ob.period, ob.count, tuple(ob.times_of_day), ob.spread, ob.due_offset_minutes,
             ob.due_days_after_period, ob.platform.timezone, ob.workdays_only, ob.anchor_year, ob.one_time_days,
-            ob.grace_minutes, ob.starts_at if started else None, since, limit, id(calendar))
+            ob.grace_minutes, ob.starts_at if start_matters else None, since, limit,
+            id(calendar) if ob.workdays_only else None)
 
 
 def _materialize_chunk(chunk: list[Obligation], *, limit: datetime, now: datetime, calendar,
