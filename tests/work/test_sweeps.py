@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from obligations.demo import demo_setup, demo_values
 from obligations.letters.services import letter_create, letter_sign
-from obligations.models import Obligation, Occurrence, Platform, Role
+from obligations.models import Letter, Obligation, Occurrence, Platform, Role
 from obligations.tasks import run_sweeps as sweep
 from obligations.work.sweeps import (
     materialize_batches,
@@ -235,3 +235,29 @@ def test_hourly_sweeps_write_an_obligation_only_when_a_slot_of_it_is_raised(sign
     Obligation.objects.update(materialized_until=None)
     obligations_materialize(now=start + timedelta(hours=DAYS * 24 - 1))
     assert occurrence_rows() == hourly
+
+
+def test_obligations_sharing_a_schedule_get_the_rows_each_would_get_alone(signed_letter):
+    """The sweep computes a schedule's slots once and shares them; a platform that signed
+    later (its start differs) and one in another zone still get exactly their own rows."""
+    later = Platform.objects.create(slug="later", name="Later")
+    west = Platform.objects.create(slug="west", name="West", timezone="Europe/Berlin")
+    for p, at in ((later, SIGNED_AT + timedelta(days=1, hours=5)), (west, SIGNED_AT)):
+        officer = make_user(f"officer-{p.slug}", p, Role.OFFICER)
+        letter_sign(letter=letter_create(platform=p, values=demo_values(at.date()), user=officer, now=at),
+                    user=officer, now=at, first_period=Letter.FirstPeriod.CURRENT)
+    now = SIGNED_AT + timedelta(days=3)
+
+    def fresh():
+        Occurrence.objects.all().delete()
+        Obligation.objects.update(materialized_until=None)
+
+    fresh()
+    for p in Platform.objects.all():
+        obligations_materialize(now=now, platform=p)
+    alone = occurrence_rows()
+    fresh()
+    obligations_materialize(now=now)
+    assert occurrence_rows() == alone
+    counts = dict(Occurrence.objects.values_list("platform__slug").annotate(n=Count("id")))
+    assert set(counts) == {"alpha", "later", "west"} and counts["later"] < counts["alpha"]
