@@ -40,6 +40,8 @@ from common import pg_settings_line, platforms, setup_database, sizes_argument
 parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
 sizes_argument(parser, "1000,10000", "10000 needs about 10 GB of disk and a good part of an hour")
 parser.add_argument("--runs", type=int, default=5, help="requests per page figure; the median is printed")
+parser.add_argument("--budget-minutes", type=float, default=None,
+                    help="skip a size whose history copy, at the rate measured so far, would take longer")
 args = parser.parse_args()
 setup_database()
 
@@ -100,9 +102,22 @@ def copy_year(first, last):
             WHERE o.case_id IS NULL""", [f"p{first:05d}", f"p{last:05d}"])  # nosec B608 - constant names
 
 
+COPY_RATE = []  # (occurrences copied a second, occurrences a platform) so far
+
+
+class OverBudget(Exception):
+    pass
+
+
 def populate(size):
     have = Platform.objects.count()
     t = time.perf_counter()
+    if COPY_RATE and args.budget_minutes:
+        projected = (size - have) * COPY_RATE[-1][1] / COPY_RATE[-1][0] / 60
+        if projected > args.budget_minutes:
+            raise OverBudget(f"its history would take about {projected:.0f} minutes to copy at the rate "
+                               f"measured so far ({COPY_RATE[-1][0]:,.0f} occurrences a second), over the budget "
+                               f"of {args.budget_minutes:.0f}")
     if have == 0:
         platforms(1, SIGNED)
         first_year()
@@ -111,6 +126,8 @@ def populate(size):
     copied = 0
     for first in range(have, size, 1000):
         copied += copy_year(first, min(first + 999, size - 1))
+    if copied:
+        COPY_RATE.append((copied / (time.perf_counter() - t), copied / (size - have)))
     sql("VACUUM ANALYZE")
     print(f"\nsetup: {size - have:,} platforms and {copied:,} occurrences of history copied in "
           f"{time.perf_counter() - t:.0f} s", flush=True)
@@ -220,6 +237,9 @@ for size in sorted(args.sizes):
     try:
         populate(size)
         results[size] = measure(size)
+    except OverBudget as exc:
+        print(f"\n{size:,} platforms: NOT RUN: {exc}")
+        break
     except Exception as exc:  # noqa: BLE001
         print(f"\n{size:,} platforms: NOT RUN to the end: {exc!r}")
         traceback.print_exc()
