@@ -1,15 +1,20 @@
 """Benchmark, SQLite (the embedded default): materialize one year ahead for 100 platforms
-(`--platforms N`) with several ways of writing the rows, each against the raw floor, in
-one run on the same file:
+(`--platforms N`), against the raw floor, in one run on the same file:
 
 - raw floors: INSERT … SELECT of the very same rows from a saved copy into the same empty
   table (same indexes); an executemany of the very same rows, already adapted; and a
   recursive-CTE insert of as many rows generated in SQL;
-- candidates for insert_occurrences' SQLite path, each plugged into the real
-  obligations_materialize: a VALUES list adapting every datetime (what it did before),
-  the same with each distinct datetime adapted once, executemany, and a CTE fed by the
-  rows as one JSON array;
-- the path insert_occurrences takes now.
+- the sweep as it is: VALUES lists of 2,000 rows, the slots of a schedule computed and
+  their datetimes converted once per sweep, shared by the obligations of that schedule
+  (the platforms here all signed the demo letter at once, as platforms copied from one
+  template do);
+- the sweep with no two obligations sharing a schedule: the worst case, platforms that
+  signed at different times, before their first sweep.
+
+(Earlier candidates for the insert path, measured here before and dropped: executemany,
+a temporary table then INSERT … SELECT, a CTE fed by JSON. The profile showed the
+insert itself near its floor; the time was the slots computed and converted per
+obligation: 116,000 rows from the same 28 schedules.)
 
 Every run starts from an emptied table (DELETE and VACUUM) and commits inside its timing.
 
@@ -18,7 +23,6 @@ Every run starts from an emptied table (DELETE and VACUUM) and commits inside it
 """
 
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -67,78 +71,33 @@ def fresh_table():
     sql("VACUUM")
 
 
-# The candidates: each has insert_occurrences' contract (a batch of INSERT_COLUMNS tuples,
-# rows that exist already ignored, returns the rows really inserted).
-
-def values_adapt_each(rows):
-    """What insert_occurrences did before: a VALUES list, every datetime adapted by Django."""
-    inserted, adapt = 0, connection.ops.adapt_datetimefield_value
-    placeholders = "(" + ",".join(["%s"] * len(INSERT_COLUMNS)) + ")"
-    with transaction.atomic(), connection.cursor() as cursor:
-        for i in range(0, len(rows), 2000):
-            batch = rows[i: i + 2000]
-            params = [adapt(v) if isinstance(v, datetime) else v for row in batch for v in row]
-            cursor.execute(f"INSERT INTO {TABLE} ({COLUMNS}) VALUES {','.join([placeholders] * len(batch))} "
-                           "ON CONFLICT DO NOTHING", params)
-            inserted += cursor.rowcount
-    return inserted
-
-
 def adapted(rows):
-    """The rows with each distinct datetime adapted once, as insert_occurrences does now."""
+    """The rows with each distinct datetime adapted once, as insert_occurrences does."""
     return sweeps._datetimes_once(rows, connection.ops.adapt_datetimefield_value)
 
 
 ONE_ROW = f"INSERT INTO {TABLE} ({COLUMNS}) VALUES ({','.join(['?'] * len(INSERT_COLUMNS))}) ON CONFLICT DO NOTHING"
 
 
-def executemany(rows):
-    with transaction.atomic(), connection.cursor() as cursor:
-        raw = cursor.cursor  # the sqlite3 cursor
-        raw.executemany(ONE_ROW, adapted(rows))
-        return raw.rowcount
+def materialize():
+    return obligations_materialize(now=NOW, horizon=YEAR)
 
 
-def temporary_table(rows):
-    """As on PostgreSQL: the batch into a temporary table without indexes, then one
-    INSERT … SELECT … ON CONFLICT DO NOTHING."""
-    with transaction.atomic(), connection.cursor() as cursor:
-        raw = cursor.cursor
-        raw.execute(f"CREATE TEMP TABLE IF NOT EXISTS occurrence_batch AS SELECT {COLUMNS} FROM {TABLE} WHERE 0")
-        raw.executemany(f"INSERT INTO occurrence_batch ({COLUMNS}) VALUES ({','.join(['?'] * len(INSERT_COLUMNS))})",
-                        adapted(rows))
-        raw.execute(f"INSERT INTO {TABLE} ({COLUMNS}) SELECT {COLUMNS} FROM occurrence_batch WHERE true "
-                    "ON CONFLICT DO NOTHING")
-        inserted = raw.rowcount
-        raw.execute("DELETE FROM occurrence_batch")
-        return inserted
-
-
-def json_cte(rows):
-    picks = ", ".join(f"value ->> {i}" for i in range(len(INSERT_COLUMNS)))
-    with transaction.atomic(), connection.cursor() as cursor:
-        raw = cursor.cursor
-        raw.execute(f"INSERT INTO {TABLE} ({COLUMNS}) SELECT {picks} FROM json_each(?) WHERE true "
-                    "ON CONFLICT DO NOTHING", [json.dumps(adapted(rows), ensure_ascii=False)])
-        return raw.rowcount
+def materialize_unshared():
+    """As each obligation had a schedule of its own (platforms that signed at different
+    times, before their first sweep): no two share their slots."""
+    real = sweeps._schedule_key
+    sweeps._schedule_key = lambda *args: object()
+    try:
+        return materialize()
+    finally:
+        sweeps._schedule_key = real
 
 
 CANDIDATES = {
-    "VALUES lists, every datetime adapted (before)": values_adapt_each,
-    "executemany, each distinct datetime adapted once": executemany,
-    "a temporary table, then INSERT … SELECT": temporary_table,
-    "a CTE fed by the rows as one JSON array": json_cte,
-    "VALUES lists, each distinct datetime adapted once (insert_occurrences now)": sweeps.insert_occurrences,
+    "the sweep now (a schedule's slots computed once per sweep)": materialize,
+    "the sweep, every obligation's slots computed on its own": materialize_unshared,
 }
-
-
-def materialize_with(insert):
-    real = sweeps.insert_occurrences
-    sweeps.insert_occurrences = insert
-    try:
-        return obligations_materialize(now=NOW, horizon=YEAR)
-    finally:
-        sweeps.insert_occurrences = real
 
 
 def raw_select():
@@ -178,10 +137,10 @@ common.platforms(args.platforms, NOW)
 print(f"SQLite {connection.Database.sqlite_version}, {PATH}: {args.platforms} platforms in {time.perf_counter() - t:.1f} s")
 
 fresh_table()
-rows = materialize_with(values_adapt_each)
+rows = materialize_unshared()
 sql("DROP TABLE IF EXISTS bench_saved")
 sql(f"CREATE TABLE bench_saved AS SELECT {COLUMNS} FROM {TABLE} ORDER BY id")
-expected = table_rows()  # the rows as the path before wrote them, byte for byte
+expected = table_rows()  # the rows each obligation's own slots make, byte for byte
 with connection.cursor() as cur:
     cur.execute(f"SELECT {COLUMNS} FROM bench_saved")
     prepared = cur.fetchall()
@@ -194,8 +153,7 @@ FLOOR, MANY, CTE = ("raw INSERT … SELECT of the same rows from a saved copy",
                     "raw executemany of the same rows, adapted already",
                     "recursive-CTE insert of as many generated rows")
 ways = {FLOOR: raw_select, MANY: lambda: raw_executemany(prepared), CTE: lambda: recursive_cte(rows, ob),
-        **{f"materialize, {label}": (lambda insert=insert: materialize_with(insert))
-           for label, insert in CANDIDATES.items()}}
+        **{f"materialize, {label}": fn for label, fn in CANDIDATES.items()}}
 wall, cpu = ({label: [] for label in ways} for _ in range(2))
 for _ in range(args.runs):
     for label, fn in ways.items():
@@ -215,10 +173,10 @@ for label in CANDIDATES:
         for floor, name in ((FLOOR, "INSERT … SELECT"), (MANY, "executemany"), (CTE, "recursive CTE"))))
 print("(target: within 2x of the raw insert of the same rows)")
 
-# Every way writes exactly the rows the path before wrote, and a second run inserts nothing.
-for label, insert in CANDIDATES.items():
+# Every way writes exactly the same rows, and a second run inserts nothing.
+for label, fn in CANDIDATES.items():
     fresh_table()
-    materialize_with(insert)
+    fn()
     same = table_rows() == expected
     Obligation.objects.update(materialized_until=None)
-    print(f"  {label}: the same rows, byte for byte: {same}; run again, it inserts {materialize_with(insert)}")
+    print(f"  {label}: the same rows, byte for byte: {same}; run again, it inserts {fn()}")

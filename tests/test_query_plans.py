@@ -35,7 +35,7 @@ from django.test.utils import CaptureQueriesContext
 from obligations.cases.services import case_open
 from obligations.demo import demo_values
 from obligations.letters.services import letter_create, letter_sign
-from obligations.models import Platform, Role
+from obligations.models import Obligation, Occurrence, Platform, Role
 from obligations.tasks import run_sweeps as sweep
 from tests.conftest import SIGNED_AT, make_user
 
@@ -87,10 +87,11 @@ def conditions(node):
     return " AND ".join(texts)
 
 
-def unrestricted(sql, *, as_large=True):
+def unrestricted(sql, *, as_large=True, tables=TENANT_TABLES):
     """The scans of tenant tables in the plan of `sql` that no platform or key restricts.
     `as_large=False` reads the plan the planner picks for the data as it is (bench/dashboard.py
-    prints it at 10,000 platforms)."""
+    prints it at 10,000 platforms); a sequential scan then reads every platform's rows
+    whatever its filter."""
     with connection.cursor() as cur:
         if as_large:
             cur.execute("SET enable_seqscan = off; SET enable_hashjoin = off; SET enable_mergejoin = off")
@@ -102,10 +103,11 @@ def unrestricted(sql, *, as_large=True):
     plan = plan if isinstance(plan, list) else json.loads(plan)
     found = []
     for node in scans(plan[0]["Plan"]):
-        if node.get("Relation Name") not in TENANT_TABLES:
+        if node.get("Relation Name") not in tables:
             continue
         where = conditions(node)
-        if not (BY_PLATFORM.search(where) or BY_KEY.search(where)):
+        whole = not as_large and node.get("Node Type") == "Seq Scan"
+        if whole or not (BY_PLATFORM.search(where) or BY_KEY.search(where)):
             found.append(f"{node['Node Type']} on {node['Relation Name']}" + (f" where {where}" if where else ""))
     return found
 
@@ -145,3 +147,53 @@ def test_the_check_catches_a_query_of_every_tenant(two_platforms):
     assert unrestricted(everyone) == ["Seq Scan on obligations_occurrence where ((state)::text = 'missed'::text)"]
     assert unrestricted(ours) == []
     assert unrestricted(joined) == []
+
+
+# The tables the crowd below fills: the planner is left free on them.
+CROWDED = {"obligations_occurrence", "obligations_obligation", "obligations_obligation_assignees"}
+
+
+@pytest.fixture
+def crowded(two_platforms):
+    """150 more platforms holding nearly all the obligations, tasks and named assignees
+    (copies of beta's, in SQL), so a plan that reads other platforms' rows costs what it
+    would at scale and the planner, left free, does not pick it by accident."""
+    beta = Platform.objects.get(slug="beta")
+    crowd_user = make_user("crowd")
+    Platform.objects.bulk_create([Platform(slug=f"crowd{i}", name=f"Crowd {i}") for i in range(150)])
+    columns = ", ".join(f.column for f in Obligation._meta.concrete_fields if f.column not in ("id", "platform_id"))
+    copied = ("period_start, period_end, sequence, opens_at, due_at, close_at, provisional, waived_reason, "
+              "created_at")
+    with connection.cursor() as cur:
+        cur.execute(f"INSERT INTO obligations_obligation ({columns}, platform_id) SELECT {columns}, p.id "  # nosec B608 - column names from the model
+                    "FROM obligations_obligation o, obligations_platform p "
+                    "WHERE o.platform_id = %s AND p.slug LIKE 'crowd%%'", [beta.pk])
+        cur.execute(f"INSERT INTO obligations_occurrence (obligation_id, platform_id, clause_id, state, {copied}) "  # nosec B608 - constant names
+                    f"SELECT n.id, n.platform_id, o.clause_id, 'open', {', '.join('o.' + c for c in copied.split(', '))} "
+                    "FROM obligations_occurrence o "
+                    "JOIN obligations_obligation s ON s.id = o.obligation_id AND s.platform_id = %s "
+                    "JOIN obligations_obligation n ON n.key = s.key JOIN obligations_platform p ON p.id = n.platform_id "
+                    "WHERE o.case_id IS NULL AND p.slug LIKE 'crowd%%'", [beta.pk])
+        cur.execute("INSERT INTO obligations_obligation_assignees (obligation_id, user_id) "
+                    "SELECT o.id, %s FROM obligations_obligation o JOIN obligations_platform p ON p.id = o.platform_id "
+                    "WHERE p.slug LIKE 'crowd%%' AND o.id %% 3 = 0", [crowd_user.pk])
+    ours = Occurrence.objects.filter(platform=two_platforms).count()
+    assert Occurrence.objects.count() > 50 * ours
+    return two_platforms
+
+
+@pytest.mark.parametrize(("username", "url"), [
+    ("alice", "/tasks/"),
+    ("bob", "/tasks/"),
+    ("alice", "/tasks/?scope=all"),
+    ("alice", "/platforms/alpha/dashboard/"),
+])
+def test_my_tasks_and_the_dashboard_read_only_the_users_platforms_with_the_planner_free(
+        client, crowded, username, url):
+    """Other platforms hold nearly every row; the planner picks its plans with no setting
+    forced, and no plan of the page reads another platform's obligations, tasks or
+    assignees (no sequential scan of them, every index scan bound to the platform or a key)."""
+    client.force_login(get_user_model().objects.get(username=username))
+    queries = page_queries(client, url)
+    problems = {sql: found for sql in queries if (found := unrestricted(sql, as_large=False, tables=CROWDED))}
+    assert not problems, "\n\n".join(f"{sql}\n  -> {found}" for sql, found in problems.items())

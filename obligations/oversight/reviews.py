@@ -3,11 +3,14 @@ exceptions explained by the officer, rectification actions and findings recorded
 signed by the group, closed at quorum with its figures frozen and sealed. Closing
 completes the quarter's 四.1 task with the report as its evidence."""
 
-from datetime import date, datetime, timedelta
+import operator
+from datetime import UTC, date, datetime, time, timedelta
+from functools import reduce
 
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
 
 from ..errors import DomainError
@@ -69,18 +72,48 @@ def review_open(*, platform: Platform, year: int, quarter: int, now) -> tuple[Re
     return review, created
 
 
+def _quarter_before(day: date) -> tuple[int, int]:
+    """The (year, quarter) of the quarter before the one containing `day`."""
+    index = day.year * 4 + (day.month - 1) // 3 - 1
+    return index // 4, index % 4 + 1
+
+
+# The extreme offsets from UTC of any time zone: at any instant, every platform's local
+# date is the UTC one moved by at most these.
+ZONE_OFFSETS = (timedelta(hours=-12), timedelta(hours=14))
+
+
 def reviews_open(*, now) -> int:
     """The sweep: every platform with a signed letter gets the review of the quarter
-    that has just ended. Safe to run again: a review exists once per quarter."""
+    that has just ended. Safe to run again: a review exists once per quarter.
+
+    One query finds the platforms that may lack it: a letter signed before the quarter
+    began and no review of that quarter. Near a quarter's end the platforms' zones may
+    disagree on which quarter that is, so the query allows both candidate quarters (and
+    the latest possible start) and each platform is checked in its own zone."""
+    utc = now.astimezone(UTC)
+    candidates = sorted({_quarter_before((utc + offset).date()) for offset in ZONE_OFFSETS})
+    # The latest instant any zone's current quarter can have begun.
+    year, quarter = candidates[-1]
+    first = date(year + quarter // 4, quarter % 4 * 3 + 1, 1)
+    latest_start = datetime.combine(first, time(0), tzinfo=UTC) - ZONE_OFFSETS[0]
+    signed = Letter.objects.filter(platform=OuterRef("pk"), state=Letter.State.SIGNED)
+    has = {label: Exists(Review.objects.filter(platform=OuterRef("pk"), year=label[0], quarter=label[1]))
+           for label in candidates}
+    lacking = (Platform.objects.filter(Exists(signed.filter(signed_at__lt=latest_start)))
+               .annotate(first_signed=Subquery(signed.order_by("signed_at").values("signed_at")[:1]),
+                         **{f"has_{i}": flag for i, flag in enumerate(has.values())})
+               .filter(reduce(operator.or_, (Q(**{f"has_{i}": False}) for i in range(len(has))))))
     opened = 0
-    signed = list(Letter.objects.filter(state=Letter.State.SIGNED).values_list("platform_id", "signed_at"))
-    for platform in Platform.objects.filter(pk__in=[p for p, _at in signed]):
+    for platform in lacking:
         current = period_containing(PeriodKind.QUARTERLY, now, platform.tz)
         last = (current.start.astimezone(platform.tz) - timedelta(days=1)).date()
-        signed_at = min(s for p, s in signed if p == platform.pk)
-        if signed_at >= current.start:
+        label = (last.year, (last.month - 1) // 3 + 1)
+        if label in candidates and getattr(platform, f"has_{candidates.index(label)}"):
+            continue  # its zone's last quarter has its review; the other candidate is not its own
+        if platform.first_signed >= current.start:
             continue  # the letter was signed after that quarter ended
-        _review, created = review_open(platform=platform, year=last.year, quarter=(last.month - 1) // 3 + 1, now=now)
+        _review, created = review_open(platform=platform, year=label[0], quarter=label[1], now=now)
         opened += created
     return opened
 

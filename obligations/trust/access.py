@@ -78,14 +78,20 @@ def require_role(user, platform_id, *roles) -> str:
 # complete; tests/trust/test_access.py holds them equal.
 
 def assigned_to(user) -> Q:
-    """Occurrences whose obligation is the user's (the rule above, for one user)."""
-    unassigned = ~Exists(Obligation.assignees.through.objects.filter(obligation_id=OuterRef("obligation_id")))
+    """Occurrences whose obligation is the user's (the rule above, for one user). Every
+    part is limited to the user's platforms, the obligation joined and the assignees
+    looked up alike: the planner then never reads other platforms' obligations, whatever
+    their number (tests/test_query_plans.py)."""
+    platforms = list(roles_of(user))
+    assignees = Obligation.assignees.through.objects.filter(obligation_id=OuterRef("obligation_id"),
+                                                            obligation__platform_id__in=platforms)
+    unassigned = ~Exists(assignees)
     role_match = Q()
     for platform_id, role in roles_of(user).items():
         role_match |= Q(platform_id=platform_id, obligation__responsible_role=role)
-    named = Exists(Obligation.assignees.through.objects.filter(obligation_id=OuterRef("obligation_id"),
-                                                               user_id=user.pk))
-    return Q(named) | (Q(unassigned) & role_match) if role_match else Q(named)
+    named = Exists(assignees.filter(user_id=user.pk))
+    mine = Q(named) | (Q(unassigned) & role_match) if role_match else Q(named)
+    return Q(obligation__platform_id__in=platforms) & mine
 
 
 class Doers:
@@ -122,8 +128,13 @@ def task_occurrences(user):
     roles = roles_of(user)
     officer_of = [p for p, r in roles.items() if r == Role.OFFICER]
     others = [p for p, r in roles.items() if r != Role.OFFICER]
+    if not others:
+        return Occurrence.objects.filter(platform_id__in=officer_of)  # no join: the platform says it all
+    # The obligation joined for the assignment rule, limited to the user's platforms in
+    # both branches, so no plan reads other platforms' obligations.
     return Occurrence.objects.filter(
-        Q(platform_id__in=officer_of) | (Q(platform_id__in=others) & assigned_to(user))
+        Q(platform_id__in=officer_of) | (Q(platform_id__in=others) & assigned_to(user)),
+        obligation__platform_id__in=list(roles),
     )
 
 

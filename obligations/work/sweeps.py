@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Case, DateTimeField, Q, Value, When
 
 from ..models import Obligation, Occurrence
 from ..schedule.periods import Period, PeriodKind, Slot, slots_between
@@ -26,26 +26,58 @@ def _hour_floor(now: datetime) -> datetime:
 
 def obligation_slots(ob: Obligation, since: datetime | None, until: datetime, calendar) -> list[Slot]:
     """The slots of `ob` that open in [since, until), of periods it lived in, due after it starts."""
-    tz = ob.platform.tz
     if ob.kind == Obligation.Kind.ONE_TIME:
-        if since is not None and since > ob.starts_at:
-            return []
-        due = ob.starts_at + timedelta(days=ob.one_time_days)
-        period = Period(ob.starts_at, due, ob.starts_at.astimezone(tz).date())
-        return [Slot(period, 1, ob.starts_at, due)]
+        return _one_time_slots(ob, since)
+    return [slot for slot in _calendar_slots(ob, since, until, calendar) if slot.opens_at < until]
+
+
+def _one_time_slots(ob: Obligation, since: datetime | None) -> list[Slot]:
+    if since is not None and since > ob.starts_at:
+        return []
+    due = ob.starts_at + timedelta(days=ob.one_time_days)
+    period = Period(ob.starts_at, due, ob.starts_at.astimezone(ob.platform.tz).date())
+    return [Slot(period, 1, ob.starts_at, due)]
+
+
+def _calendar_slots(ob: Obligation, since: datetime | None, until: datetime, calendar):
+    """The slots of a calendar obligation opening at or after `since`, lazily, in the order
+    they open (periods in order, each period's slots in order), up to the periods overlapping
+    [since, until); the caller stops early or filters on `until`."""
     start = max(since or ob.starts_at, ob.starts_at)
     is_workday = calendar.is_workday if ob.workdays_only else None
-    return [
-        slot
-        for slot in slots_between(
-            PeriodKind(ob.period), ob.count, start, until, tz, **ob.placement, is_workday=is_workday,
-            anchor_year=ob.anchor_year,
-        )
+    for slot in slots_between(PeriodKind(ob.period), ob.count, start, until, ob.platform.tz, **ob.placement,
+                              is_workday=is_workday, anchor_year=ob.anchor_year):
         # A report due after its period (due_days_after_period) is not owed for the period
         # that ended as the obligation started.
-        if slot.due_at > ob.starts_at and slot.period.end > ob.starts_at
-        and (since is None or slot.opens_at >= since) and slot.opens_at < until
-    ]
+        if (slot.due_at > ob.starts_at and slot.period.end > ob.starts_at
+                and (since is None or slot.opens_at >= since)):
+            yield slot
+
+
+# How far past the limit the sweep looks for an obligation's next slot. Its
+# materialized_until moves on to that slot's opening (nothing opens in between, so nothing
+# is owed before it): the obligation is written once per slot, not once per hourly sweep.
+# An obligation with nothing opening that soon (a one-time duty raised already) is written
+# once per this span.
+NEXT_SLOT_SPAN = timedelta(days=92)
+
+
+def slots_and_next(ob: Obligation, since: datetime | None, limit: datetime, calendar
+                   ) -> tuple[list[Slot], datetime]:
+    """The slots of `ob` opening in [since, limit), and how far that covers: the opening
+    of its next slot at or after `limit` (or limit + NEXT_SLOT_SPAN, if none opens before).
+    No slot opens between `limit` and that instant, so it is the obligation's new
+    materialized_until."""
+    far = limit + NEXT_SLOT_SPAN
+    if ob.kind == Obligation.Kind.ONE_TIME:
+        # Raised once, whatever the horizon; then nothing more, ever.
+        return _one_time_slots(ob, since), max(far, ob.starts_at + timedelta(microseconds=1))
+    slots = []
+    for slot in _calendar_slots(ob, since, far, calendar):
+        if slot.opens_at >= limit:
+            return slots, min(slot.opens_at, far)
+        slots.append(slot)
+    return slots, far
 
 
 def _provisional(ob: Obligation, slot: Slot, calendar: WorkCalendar) -> bool:
@@ -97,6 +129,16 @@ def insert_occurrences(rows: list[tuple]) -> int:
     """
     if not rows:
         return 0
+    return _insert_adapted(_datetimes_once(rows, _adapter()))
+
+
+def _adapter():
+    """How this database takes a datetime: COPY text on PostgreSQL, Django's on SQLite."""
+    return _copy_text if connection.vendor == "postgresql" else connection.ops.adapt_datetimefield_value
+
+
+def _insert_adapted(rows) -> int:
+    """insert_occurrences for rows whose datetimes are converted already."""
     # The SQL below is built from the model's table name and the fixed INSERT_COLUMNS, never
     # from input; values go through COPY or placeholders. Hence the bandit B608 exemptions.
     table, columns = Occurrence._meta.db_table, ",".join(INSERT_COLUMNS)
@@ -104,7 +146,7 @@ def insert_occurrences(rows: list[tuple]) -> int:
         if connection.vendor == "postgresql":
             cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS occurrence_batch ON COMMIT DELETE ROWS AS "  # nosec B608 - constant names
                            f"SELECT {columns} FROM {table} WITH NO DATA")
-            text = "".join("\t".join(map(_copy_text, row)) + "\n" for row in _datetimes_once(rows, _copy_text))
+            text = "".join("\t".join(map(_copy_text, row)) + "\n" for row in rows)
             cursor.cursor.copy_from(io.StringIO(text), "occurrence_batch", columns=INSERT_COLUMNS)
             cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM occurrence_batch "  # nosec B608 - constant names
                            "ON CONFLICT DO NOTHING")
@@ -112,7 +154,6 @@ def insert_occurrences(rows: list[tuple]) -> int:
             cursor.execute("TRUNCATE occurrence_batch")  # the session may run more batches
             return inserted
         inserted = 0
-        rows = _datetimes_once(rows, connection.ops.adapt_datetimefield_value)
         # SQLite's own placeholder, on the driver's cursor: Django's would rewrite 26,000 "%s"
         # one by one, and with DEBUG on its query log would try to format the "?" statement.
         placeholders = "(" + ",".join(["?"] * len(INSERT_COLUMNS)) + ")"
@@ -137,25 +178,63 @@ def _due_obligations(limit: datetime):
             .filter(Q(materialized_until__isnull=True) | Q(materialized_until__lt=limit)))
 
 
-def _materialize_chunk(chunk: list[Obligation], *, limit: datetime, now: datetime, calendar) -> int:
+def _schedule_key(ob: Obligation, since: datetime | None, limit: datetime, calendar) -> tuple:
+    """What an obligation's slots in [since, limit) and its next slot depend on. Obligations
+    of the same schedule in the same zone share them: platforms signed from one template,
+    and, once past their start, whenever they signed (a slot opening after `since` > start
+    is due and ends after the start too, so the start filters nothing). The calendar counts
+    only for working-day duties, which always get the sweep's one official calendar."""
+    start_matters = ob.kind == Obligation.Kind.ONE_TIME or since is None or since <= ob.starts_at
+    return (ob.kind, ob.period, ob.count, tuple(ob.times_of_day), ob.spread, ob.due_offset_minutes,
+            ob.due_days_after_period, ob.platform.timezone, ob.workdays_only, ob.anchor_year, ob.one_time_days,
+            ob.grace_minutes, ob.starts_at if start_matters else None, since, limit,
+            id(calendar) if ob.workdays_only else None)
+
+
+def _materialize_chunk(chunk: list[Obligation], *, limit: datetime, now: datetime, calendar,
+                       schedules: dict | None = None) -> int:
     """Insert the slots of a chunk of obligations up to `limit` and move their
-    bookkeeping on, in one transaction. Safe twice and concurrently: the insert ignores
-    rows that exist, and `materialized_until` never moves backwards."""
-    rows = []
+    bookkeeping on to their next slot, in one transaction. Safe twice and concurrently: the
+    insert ignores rows that exist, and `materialized_until` never moves backwards.
+
+    The slots of a schedule are computed, and their datetimes converted, once per sweep
+    (`schedules`), not once per obligation: most obligations share their schedule."""
+    schedules = {} if schedules is None else schedules
+    adapt, instants = _adapter(), {}
+
+    def adapted(value):
+        text = instants.get(value)
+        if text is None:
+            text = instants[value] = adapt(value)
+        return text
+
+    rows, covered = [], {}
+    created_at, state = adapted(now), Occurrence.State.OPEN
     for ob in chunk:
-        grace = ob.grace
-        for slot in obligation_slots(ob, ob.materialized_until, limit, calendar):
-            rows.append((
-                ob.pk, ob.platform_id, ob.clause_id, slot.period.start, slot.period.end, slot.sequence,
-                slot.opens_at, slot.due_at, slot.due_at + grace, _provisional(ob, slot, calendar),
-                Occurrence.State.OPEN, "", now,
-            ))
+        key = _schedule_key(ob, ob.materialized_until, limit, calendar)
+        known = schedules.get(key)
+        if known is None:
+            slots, until = slots_and_next(ob, ob.materialized_until, limit, calendar)
+            grace = ob.grace
+            known = schedules[key] = ([
+                (adapted(slot.period.start), adapted(slot.period.end), slot.sequence, adapted(slot.opens_at),
+                 adapted(slot.due_at), adapted(slot.due_at + grace), _provisional(ob, slot, calendar))
+                for slot in slots], until)
+        tails, covered[ob.pk] = known
+        head = (ob.pk, ob.platform_id, ob.clause_id)
+        rows.extend(head + tail + (state, "", created_at) for tail in tails)
+    # One UPDATE for the chunk, each obligation to its own instant (most share a few).
+    by_instant = {}
+    for pk, until in covered.items():
+        by_instant.setdefault(until, []).append(pk)
+    new_until = Case(*(When(pk__in=pks, then=Value(until)) for until, pks in by_instant.items()),
+                     output_field=DateTimeField())
     with transaction.atomic():
-        created = insert_occurrences(rows)
+        created = _insert_adapted(rows) if rows else 0
         # Never move backwards: a slower concurrent sweep may hold an older limit.
-        Obligation.objects.filter(pk__in=[ob.pk for ob in chunk]).filter(
-            Q(materialized_until__isnull=True) | Q(materialized_until__lt=limit)
-        ).update(materialized_until=limit)
+        Obligation.objects.filter(pk__in=list(covered)).filter(
+            Q(materialized_until__isnull=True) | Q(materialized_until__lt=new_until)
+        ).update(materialized_until=new_until)
     return created
 
 
@@ -205,13 +284,13 @@ def obligations_materialize(*, now: datetime, horizon: timedelta | None = None, 
     due = _due_obligations(limit).select_related("platform").order_by("pk")
     if platform is not None:
         due = due.filter(platform=platform)
-    calendar, created, last_pk = None, 0, 0
+    calendar, created, last_pk, schedules = None, 0, 0, {}
     while True:
         chunk = list(due.filter(pk__gt=last_pk)[:batch])
         if not chunk:
             return created
         calendar = _calendar_for(chunk, calendar)
-        created += _materialize_chunk(chunk, limit=limit, now=now, calendar=calendar[0])
+        created += _materialize_chunk(chunk, limit=limit, now=now, calendar=calendar[0], schedules=schedules)
         last_pk = chunk[-1].pk
 
 

@@ -107,3 +107,45 @@ def test_findings_have_a_severity(quarter, group):
     with pytest.raises(DomainError, match="严重程度"):
         finding_add(review=quarter, text="x", severity="catastrophic", user=group[0], now=AFTER_Q4)
     assert review_snapshot(quarter, now=AFTER_Q4)["findings"][0]["severity"] == "high"
+
+
+def test_reviews_open_in_one_query_each_platform_in_its_own_zone(signed_letter):
+    """The sweep finds the platforms lacking last quarter's review in one query, whatever
+    the number of platforms: each gets the quarter that has ended in its own zone, and a
+    letter signed after that quarter ended gets none."""
+    from datetime import UTC, datetime
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from obligations.demo import demo_values
+    from obligations.letters.services import letter_create, letter_sign
+    from obligations.models import Platform, Review, Role
+    from tests.conftest import make_user
+
+    def signed(slug, zone, at):
+        p = Platform.objects.create(slug=slug, name=slug, timezone=zone)
+        officer = make_user(f"officer-{slug}", p, Role.OFFICER)
+        letter_sign(letter=letter_create(platform=p, values=demo_values(at.date()), user=officer, now=at),
+                    user=officer, now=at)
+        return p
+
+    alpha = signed_letter.platform
+    la = signed("la", "America/Los_Angeles", datetime(2026, 9, 15, 20, tzinfo=UTC))
+    late = signed("late", "Asia/Shanghai", datetime(2027, 1, 1, 1, tzinfo=UTC))  # 09:00 on 1 Jan in Shanghai
+
+    def labels():
+        return sorted(Review.objects.values_list("platform__slug", "year", "quarter"))
+
+    # 11:00 on 1 January in Shanghai, still 31 December in Los Angeles.
+    assert reviews_open(now=datetime(2027, 1, 1, 3, tzinfo=UTC)) == 2
+    assert labels() == [(alpha.slug, 2026, 4), (la.slug, 2026, 3)]
+    with CaptureQueriesContext(connection) as ctx:
+        assert reviews_open(now=datetime(2027, 1, 1, 4, tzinfo=UTC)) == 0
+    assert len(ctx.captured_queries) == 1
+    # 01:00 on 1 January in Los Angeles: its fourth quarter has ended too.
+    assert reviews_open(now=datetime(2027, 1, 1, 9, tzinfo=UTC)) == 1
+    assert labels() == [(alpha.slug, 2026, 4), (la.slug, 2026, 3), (la.slug, 2026, 4)]
+    with CaptureQueriesContext(connection) as ctx:
+        assert reviews_open(now=datetime(2027, 1, 20, tzinfo=UTC)) == 0
+    assert len(ctx.captured_queries) == 1 and not Review.objects.filter(platform=late).exists()

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from obligations.demo import demo_setup, demo_values
 from obligations.letters.services import letter_create, letter_sign
-from obligations.models import Obligation, Occurrence, Platform, Role
+from obligations.models import Letter, Obligation, Occurrence, Platform, Role
 from obligations.tasks import run_sweeps as sweep
 from obligations.work.sweeps import (
     materialize_batches,
@@ -207,3 +207,57 @@ def test_unraised_slots_are_what_the_sweep_raises_next(signed_letter):
         in_december.filter(opens_at__gte=datetime(2026, 12, 21, 10, tzinfo=sh)).values_list(
             "obligation_id", "due_at", "sequence"))
     assert unraised_slots(platform, after=after, until=until) == []
+
+
+def test_hourly_sweeps_write_an_obligation_only_when_a_slot_of_it_is_raised(signed_letter):
+    """An obligation row is written when its horizon passes its next slot, not every hour:
+    two days of hourly sweeps write exactly the obligations that got a new task that hour, and
+    leaves exactly the tasks one sweep at the end would make."""
+    DAYS = 2
+    start = SIGNED_AT + timedelta(hours=1)
+    obligations_materialize(now=start)
+    live = Obligation.objects.filter(ends_at__isnull=True).exclude(kind="event")
+    before = dict(live.values_list("pk", "materialized_until"))
+    writes = 0
+    for hour in range(1, DAYS * 24):
+        now = start + timedelta(hours=hour)
+        obligations_materialize(now=now)
+        after = dict(live.values_list("pk", "materialized_until"))
+        written = {pk for pk in after if after[pk] != before[pk]}
+        raised = set(Occurrence.objects.filter(created_at=now).values_list("obligation_id", flat=True))
+        assert written == raised, now
+        assert all(after[pk] >= now.replace(minute=0) + timedelta(days=14) for pk in after)
+        writes += len(written)
+        before = after
+    assert 0 < writes < len(before) * DAYS * 24 / 4  # was one write per obligation and hour
+    hourly = occurrence_rows()
+    Occurrence.objects.all().delete()
+    Obligation.objects.update(materialized_until=None)
+    obligations_materialize(now=start + timedelta(hours=DAYS * 24 - 1))
+    assert occurrence_rows() == hourly
+
+
+def test_obligations_sharing_a_schedule_get_the_rows_each_would_get_alone(signed_letter):
+    """The sweep computes a schedule's slots once and shares them; a platform that signed
+    later (its start differs) and one in another zone still get exactly their own rows."""
+    later = Platform.objects.create(slug="later", name="Later")
+    west = Platform.objects.create(slug="west", name="West", timezone="Europe/Berlin")
+    for p, at in ((later, SIGNED_AT + timedelta(days=1, hours=5)), (west, SIGNED_AT)):
+        officer = make_user(f"officer-{p.slug}", p, Role.OFFICER)
+        letter_sign(letter=letter_create(platform=p, values=demo_values(at.date()), user=officer, now=at),
+                    user=officer, now=at, first_period=Letter.FirstPeriod.CURRENT)
+    now = SIGNED_AT + timedelta(days=3)
+
+    def fresh():
+        Occurrence.objects.all().delete()
+        Obligation.objects.update(materialized_until=None)
+
+    fresh()
+    for p in Platform.objects.all():
+        obligations_materialize(now=now, platform=p)
+    alone = occurrence_rows()
+    fresh()
+    obligations_materialize(now=now)
+    assert occurrence_rows() == alone
+    counts = dict(Occurrence.objects.values_list("platform__slug").annotate(n=Count("id")))
+    assert set(counts) == {"alpha", "later", "west"} and counts["later"] < counts["alpha"]
