@@ -71,7 +71,7 @@ def _pg(tool: str, cfg: dict, *args: str) -> subprocess.CompletedProcess:
 def backup(target: Path) -> dict:
     from django.conf import settings
 
-    from obligations.trust.audit import _database_label
+    from obligations.trust.audit import database_label
 
     cfg = _owner()
     if target.exists() and any(target.iterdir()):
@@ -87,7 +87,7 @@ def backup(target: Path) -> dict:
         source = Path(getattr(settings, setting))
         if source.is_dir():
             shutil.copytree(source, target / folder)
-    body = {"format": FORMAT, "database": _database_label(), "files": _files(target)}
+    body = {"format": FORMAT, "database": database_label(), "files": _files(target)}
     manifest = {**body, "mac": _mac(body)}
     (target / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True))
     return manifest

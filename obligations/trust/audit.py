@@ -190,6 +190,11 @@ def anchor_advance(event_id: int, event_hash: str, after=None, start=False) -> b
         return False
 
 
+def database_label() -> str:
+    """This database as the anchor file names it: a backup records it, a restore adopts its anchor."""
+    return _database_label()
+
+
 def anchor_adopt(backed_up: Path, source_database: str) -> bool:
     """A restored copy (bin/restore): the anchor a backed-up anchor file holds for the database it was
     taken from (its label, e.g. postgresql:pledge) becomes this database's, once its HMAC holds, so that
