@@ -115,16 +115,20 @@ def verify(source: Path) -> dict:
 def restore(source: Path) -> dict:
     from django.conf import settings
     from django.core.management import call_command
-    from django.db import connection
+    from django.db import DatabaseError, connection
 
     from obligations.trust.audit import anchor_adopt
 
     manifest = verify(source)
     cfg = _owner()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
-        if cursor.fetchone()[0]:
-            raise Refused(f"database {cfg['NAME']} is not empty: restore into a new, empty database.")
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
+            tables = cursor.fetchone()[0]
+    except DatabaseError as exc:
+        raise Refused(f"database {cfg['NAME']} cannot be reached ({exc}): create it first (createdb).") from None
+    if tables:
+        raise Refused(f"database {cfg['NAME']} is not empty: restore into a new, empty database.")
     for setting in FOLDERS.values():
         destination = Path(getattr(settings, setting))
         if destination.exists() and any(destination.iterdir()):
