@@ -1,2 +1,2 @@
-# A quarter lived through and its supervisory group, for the backup's installation (tests/oversight/conftest.py).
-from tests.oversight.conftest import group, quarter  # noqa: F401
+# The supervisory group of a platform, for the backup's sealed quarter (tests/oversight/conftest.py).
+from tests.oversight.conftest import group  # noqa: F401
