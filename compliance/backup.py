@@ -77,6 +77,9 @@ def backup(target: Path) -> dict:
     if target.exists() and any(target.iterdir()):
         raise Refused(f"{target} is not empty: back up into a new folder.")
     target.mkdir(parents=True, exist_ok=True)
+    if settings.STORAGES["evidence"]["BACKEND"] != "django.core.files.storage.FileSystemStorage":
+        print(f"evidence is kept in {settings.STORAGES['evidence']['BACKEND']}, not in this backup: "
+              "back that storage up with its own tools at the same time", file=sys.stderr)
     anchor = Path(settings.PLEDGE_AUDIT_ANCHOR)
     if anchor.exists():
         shutil.copy2(anchor, target / ANCHOR)
