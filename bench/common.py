@@ -23,6 +23,7 @@ if os.environ.get("DATABASE_OWNER_URL"):
     os.environ["DATABASE_URL"] = os.environ["DATABASE_OWNER_URL"]
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "compliance.settings")
 os.environ.setdefault("DEBUG", "false")  # no query log: it would slow the runs and cap the counts
+os.environ.setdefault("PLEDGE_STATIC_MANIFEST", "false")  # pages without a collectstatic first
 os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(64))  # a production-like run needs a real key
 # Files of a run of its own (the audit anchor, evidence): the checkout's var/ holds another key's anchor.
 os.environ.setdefault("PLEDGE_VAR_DIR", tempfile.mkdtemp(prefix="pledge-bench-"))

@@ -139,7 +139,7 @@ def start_server(port):
     log = VAR / "gunicorn.log"
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "compliance.wsgi:application", "-w", str(args.workers),
-         "-b", f"127.0.0.1:{port}", "--error-logfile", str(log), "--log-level", "warning"],
+         "-b", f"127.0.0.1:{port}", "--no-control-socket", "--error-logfile", str(log), "--log-level", "warning"],
         cwd=ROOT, env=server_env(), start_new_session=True)
     for _ in range(300):
         try:

@@ -14,6 +14,22 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def _read_local_env(path: Path) -> None:
+    """A checkout's own settings (KEY=VALUE lines), written by bin/run with DEBUG on and a random key,
+    so that every manage.py command works after it. The environment wins; a deployment has no such file,
+    and the tests name none (PLEDGE_LOCAL_ENV= empty, bin/test)."""
+    if not path.is_file():
+        return
+    for line in path.read_text().splitlines():
+        key, sep, value = line.strip().partition("=")
+        if sep and key and not key.startswith("#"):
+            os.environ.setdefault(key.strip(), value.strip())
+
+
+if os.environ.get("PLEDGE_LOCAL_ENV", ".env.local"):
+    _read_local_env(BASE_DIR / os.environ.get("PLEDGE_LOCAL_ENV", ".env.local"))
 VAR_DIR = Path(os.environ.get("PLEDGE_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)  # the embedded default keeps its files here
 
@@ -81,6 +97,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files from STATIC_ROOT (collectstatic), hashed names cached for a year, by gunicorn itself.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # The database down: a Chinese 503 "请稍后重试" instead of a 500 (compliance/unavailable.py).
     "compliance.unavailable.DatabaseUnavailableMiddleware",
@@ -195,14 +213,21 @@ TIME_ZONE = env_str("TIME_ZONE", "Asia/Shanghai")
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# collectstatic writes here; the image keeps it in the image (/app/staticfiles), not on the shared volume.
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "staticfiles")))
+# Hashed names (bootstrap.min.<hash>.css) from collectstatic's manifest: a page names the exact version it
+# was made with, so browsers may cache each file for ever. A page whose file is missing from the manifest is
+# a 500, not a page without its styles. bin/test turns it off (the tests run no collectstatic).
+STATICFILES_BACKEND = ("whitenoise.storage.CompressedManifestStaticFilesStorage"
+                       if env_bool("PLEDGE_STATIC_MANIFEST", True)
+                       else "django.contrib.staticfiles.storage.StaticFilesStorage")
 
 # Evidence lives outside anything the web server serves; it leaves only through a view
 # that checks the role. Set PLEDGE_EVIDENCE_STORAGE to a django-storages backend for S3.
 EVIDENCE_ROOT = Path(env_str("PLEDGE_EVIDENCE_ROOT", str(VAR_DIR / "evidence")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {"BACKEND": STATICFILES_BACKEND},
     "evidence": {
         "BACKEND": env_str("PLEDGE_EVIDENCE_STORAGE", "django.core.files.storage.FileSystemStorage"),
         "OPTIONS": {"location": str(EVIDENCE_ROOT)} if not os.environ.get("PLEDGE_EVIDENCE_STORAGE") else {},

@@ -31,17 +31,34 @@ def manage(*args, **env):
 
 
 def test_the_embedded_default_sets_up_as_bin_run_does(tmp_path):
-    """bin/run on a laptop: SQLite under var/, DEBUG on (its query log formats every
-    statement), migrate, then the demo letter signed and its schedule raised."""
+    """bin/run on a laptop: its local settings file (DEBUG on, a random key of the checkout) written once,
+    then SQLite under var/, migrate, the demo letter signed and its schedule raised, and the banner's
+    createsuperuser line: manage.py commands with nothing in the environment but that file."""
+    local = tmp_path / "local.env"
+    written = []
+    for _ in range(2):  # once made, kept
+        subprocess.run(["bash", "-c", '. bin/python-env && ensure_local_env "$0"', local], cwd=REPO, check=True)
+        written.append(local.read_text())
+    text = written[0]
+    assert written[1] == text
+    key = next(line.split("=", 1)[1] for line in text.splitlines() if line.startswith("SECRET_KEY="))
+    assert "DEBUG=true" in text and len(key) >= 50 and local.stat().st_mode & 0o077 == 0
     embedded = {k: v for k, v in os.environ.items()
                 if k not in ("SECRET_KEY", "DEBUG", "DATABASE_URL", "DATABASE_OWNER_URL", "REDIS_URL")}
-    env = {**embedded, "DEBUG": "true", "PLEDGE_VAR_DIR": str(tmp_path)}
-    for args in (["migrate", "--no-input", "-v0"], ["demo"]):
+    env = {**embedded, "PLEDGE_LOCAL_ENV": str(local), "PLEDGE_VAR_DIR": str(tmp_path), "PLEDGE_STATIC_MANIFEST": "true",
+           "DJANGO_SUPERUSER_PASSWORD": "a long pass phrase 4 admin"}
+    for args in (["migrate", "--no-input", "-v0"], ["demo"], ["createsuperuser", "--no-input", "--username", "root",
+                                                               "--email", "root@example.cn"]):
         result = subprocess.run([sys.executable, "manage.py", *args], cwd=REPO, env=env, capture_output=True,
                                 text=True, timeout=300)
         assert result.returncode == 0, result.stdout + result.stderr[-3000:]
+        if args[0] == "demo":
+            assert "officer" in result.stdout
     assert list(tmp_path.glob("*.sqlite3"))
-    assert "officer" in result.stdout
+    shown = subprocess.run([sys.executable, "manage.py", "shell", "-c", "from django.conf import settings; "
+                            "print(settings.DEBUG, settings.SECRET_KEY)"], cwd=REPO, env=env, capture_output=True,
+                           text=True, timeout=120)
+    assert shown.stdout.split()[-2:] == ["True", key]
 
 
 def test_check_deploy_is_clean_with_the_documented_production_settings(db):

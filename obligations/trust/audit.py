@@ -190,6 +190,32 @@ def anchor_advance(event_id: int, event_hash: str, after=None, start=False) -> b
         return False
 
 
+def database_label() -> str:
+    """This database as the anchor file names it: a backup records it, a restore adopts its anchor."""
+    return _database_label()
+
+
+def anchor_adopt(backed_up: Path, source_database: str) -> bool:
+    """A restored copy (bin/restore): the anchor a backed-up anchor file holds for the database it was
+    taken from (its label, e.g. postgresql:pledge) becomes this database's, once its HMAC holds, so that
+    verify_audit checks the restored chain against the anchor of the original. False when the backup
+    held no anchor for it; ValueError when its anchor fails the HMAC (another key, or altered) or this
+    database is anchored already."""
+    anchor = _read_state(backed_up)["anchors"].get(source_database)
+    if anchor is None:
+        return False
+    if not _anchor_valid(source_database, anchor):
+        raise ValueError(f"the backed-up audit anchor of {source_database} fails its HMAC (another audit key?)")
+    path, database = _anchor_path(), _database_label()
+    with _locked_state(path) as state:
+        if database in state["anchors"]:
+            raise ValueError(f"{path} anchors {database} already: restore into a new database and folder")
+        state["anchors"][database] = {"id": int(anchor["id"]), "hash": str(anchor["hash"]), "at": anchor["at"],
+                                      "mac": _anchor_mac(database, int(anchor["id"]), str(anchor["hash"]))}
+        _write_state(path, state)
+    return True
+
+
 def _anchor_valid(database: str, anchor) -> bool:
     try:
         expected = _anchor_mac(database, int(anchor["id"]), str(anchor["hash"]))
