@@ -40,7 +40,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Least
+from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -52,8 +52,9 @@ from ..schedule.periods import PeriodKind, period_containing
 from ..trust import access
 from ..trust.audit_head import audit_head
 from ..trust.preferences import languages_of
-from .catch_up import catch_up
-from .outbox import insert_notifications
+from . import late_rows
+from .catch_up import fold_late
+from .outbox import insert_notifications, json_rows
 
 LOOKBACK = timedelta(days=35)  # escalations reach back this far after downtime
 MINUTE = timedelta(minutes=1)
@@ -153,15 +154,22 @@ def task_name(occ) -> str:
     return ob.title + (f" #{occ.sequence}" if ob.count > 1 else "")
 
 
-def _message(kind, occ):
-    name = task_name(occ)
-    subject = {
+def _subject_format(kind) -> str:
+    return {
         Notification.Kind.OPENED: _("任务已开始:%(name)s,%(due)s 到期"),
         Notification.Kind.DUE_SOON: _("即将到期:%(name)s,%(due)s 到期"),
         Notification.Kind.ESCALATE_OFFICER: _("逾期未完成:%(name)s(%(due)s 到期)"),
         Notification.Kind.ESCALATE_GROUP: _("监督小组关注:%(name)s 未按期完成(%(due)s 到期)"),
-    }[kind] % {"name": name, "due": _when(occ)}
-    body = _("%(platform)s · 条款 %(clause)s\n%(subject)s\n详情:%(link)s") % {
+    }[kind]
+
+
+def _body_format() -> str:
+    return _("%(platform)s · 条款 %(clause)s\n%(subject)s\n详情:%(link)s")
+
+
+def _message(kind, occ):
+    subject = _subject_format(kind) % {"name": task_name(occ), "due": _when(occ)}
+    body = _body_format() % {
         "platform": occ.platform.name, "clause": occ.clause.number, "subject": subject,
         "link": absolute_url("occurrence-detail", occ.pk)}  # mail apps open only absolute links
     if occ.case_id:
@@ -169,49 +177,91 @@ def _message(kind, occ):
     return subject, body
 
 
-def _candidates(kind, queryset):
+def _templates() -> list[dict]:
+    """Each kind's message per language, markers where late_rows.py puts a row's own words."""
+    rows = []
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            due = _("%(time)s(%(zone)s)") % {"time": late_rows.TIME, "zone": late_rows.ZONE}
+            for kind in (*late_rows.REMINDERS, *late_rows.ESCALATIONS):
+                subject = _subject_format(kind) % {"name": late_rows.NAME, "due": due}
+                body = _body_format() % {"platform": late_rows.PLATFORM, "clause": late_rows.CLAUSE,
+                                         "subject": late_rows.SUBJECT,
+                                         "link": absolute_url("occurrence-detail", late_rows.LINK_ID)}
+                rows.append({"kind": kind, "language": language, "template": subject, "body": body,
+                             "beijing": _("北京时间")})
+    return rows
+
+
+def _moment_sql(kind):
+    """moment() in SQL, on the candidates of `kind` (with the aliases candidate_querysets gives them)."""
+    K, S = Notification.Kind, Occurrence.State
+    at = {K.OPENED: F("opens_at"), K.DUE_SOON: F("remind_at"), K.ESCALATE_OFFICER: F("escalate_at")}.get(kind)
+    if at is None:
+        at = Case(When(obligation__escalate_group_minutes__isnull=True, then=F("close_at")),
+                  When(state=S.MISSED, then=Least(F("group_at"), F("close_at"))),
+                  default=F("group_at"), output_field=DateTimeField())
+    return Greatest(at, F("obligation__starts_at"), output_field=DateTimeField())
+
+
+def _unplanned(kind, queryset):
     exists = Notification.objects.filter(occurrence=OuterRef("pk"), kind=kind)
-    return list(queryset.filter(~Exists(exists)).select_related("obligation", "platform", "clause", "case"))
+    return queryset.filter(~Exists(exists)).alias(moment=_moment_sql(kind))
 
 
-def plan_candidates(*, now) -> dict:
-    """Per kind, the occurrences due a message now that nobody got yet, every test in SQL."""
+def candidate_querysets(*, now) -> dict:
+    """Per kind, the occurrences due a message now that nobody got yet, every test in SQL, not
+    evaluated; each with the alias `moment` (when its message became due, as moment() says)."""
     K, S = Notification.Kind, Occurrence.State
     open_ = Occurrence.objects.filter(state=S.OPEN)
     overdue = Occurrence.objects.filter(state__in=Occurrence.TODO_STATES, due_at__lte=now, due_at__gt=now - LOOKBACK)
     max_lead = timedelta(minutes=max(settings.PLEDGE_REMINDER_LEAD.values()))
     reminded = open_.filter(_has_doers(), opens_at__lte=now, due_at__gt=now)
     return {
-        K.OPENED: _candidates(K.OPENED, reminded.filter(opens_at__gt=now - timedelta(days=1))),
-        K.DUE_SOON: _candidates(K.DUE_SOON, reminded.filter(due_at__lte=now + max_lead).alias(
+        K.OPENED: _unplanned(K.OPENED, reminded.filter(opens_at__gt=now - timedelta(days=1))),
+        K.DUE_SOON: _unplanned(K.DUE_SOON, reminded.filter(due_at__lte=now + max_lead).alias(
             remind_at=_plus_minutes("due_at", -1 * _per_schedule_key(settings.PLEDGE_REMINDER_LEAD)),
         ).filter(remind_at__lte=now)),
-        K.ESCALATE_OFFICER: _candidates(K.ESCALATE_OFFICER, overdue.filter(_has_role(Role.OFFICER)).alias(
+        K.ESCALATE_OFFICER: _unplanned(K.ESCALATE_OFFICER, overdue.filter(_has_role(Role.OFFICER)).alias(
             escalate_at=_plus_minutes("due_at", _officer_threshold_sql()),
         ).filter(escalate_at__lte=now)),
-        K.ESCALATE_GROUP: _candidates(K.ESCALATE_GROUP, overdue.filter(_has_role(Role.SUPERVISOR)).alias(
+        K.ESCALATE_GROUP: _unplanned(K.ESCALATE_GROUP, overdue.filter(_has_role(Role.SUPERVISOR)).alias(
             group_at=_plus_minutes("due_at", F("obligation__escalate_group_minutes")),
         ).filter(Q(state=S.MISSED) | Q(obligation__escalate_group_minutes__isnull=False, group_at__lte=now))),
     }
 
 
+def _load(queryset) -> list[Occurrence]:
+    return list(queryset.select_related("obligation", "platform", "clause", "case"))
+
+
+def plan_candidates(*, now) -> dict:
+    """Per kind, the occurrences due a message now that nobody got yet, loaded."""
+    return {kind: _load(queryset) for kind, queryset in candidate_querysets(now=now).items()}
+
+
 def notifications_plan(*, now, digests: bool = True) -> int:
-    """Add the notifications that are due now (and the daily digest, unless the digest
-    runs on its own). Returns the rows really written."""
-    plans = plan_candidates(now=now)
-    everyone = [o for occs in plans.values() for o in occs]
-    created = 0
-    if everyone:
-        created = _plan_rows(plans, everyone, now)
+    """Add the notifications that are due now (and the daily digest, unless the digest runs
+    on its own). A message due within PLEDGE_CATCH_UP_MINUTES is written to be mailed alone;
+    an older one (downtime) is folded into its person's catch-up (catch_up.py), a transaction
+    per PLEDGE_PLAN_BATCH platforms: a plan cut short keeps the batches it finished, and the
+    next plan, finding their rows, does the rest. Returns the rows really written."""
+    stale_before = now - timedelta(minutes=settings.PLEDGE_CATCH_UP_MINUTES)
+    querysets = candidate_querysets(now=now)
+    fresh = {kind: _load(q.filter(moment__gte=stale_before)) for kind, q in querysets.items()}
+    created = len(insert_notifications([Notification(**row, created_at=now) for row in _worded(fresh)]))
+    created += _plan_late({kind: q.filter(moment__lt=stale_before) for kind, q in querysets.items()}, now)
     return created + (notifications_digest(now=now) if digests else 0)
 
 
-def _plan_rows(plans, everyone, now) -> int:
+def _worded(plans: dict) -> list[dict]:
     """The rows of the planned messages, each written in its recipient's language
     (trust/preferences.py): a message is worded once per language, not once per person."""
     K = Notification.Kind
+    everyone = [o for occs in plans.values() for o in occs]
+    if not everyone:
+        return []
     recipients = access.Doers(everyone)
-    stale_before = now - timedelta(minutes=settings.PLEDGE_CATCH_UP_MINUTES)
     planned = []
     for kind, occs in plans.items():
         for occ in occs:
@@ -219,29 +269,45 @@ def _plan_rows(plans, everyone, now) -> int:
                      K.ESCALATE_GROUP: lambda o: recipients.role(o, Role.SUPERVISOR)}.get(kind, recipients.doers)(occ)
             planned.append((kind, occ, users))
     languages = languages_of({u for _kind, _occ, users in planned for u in users})
-    worded = {}
-
-    def message(kind, occ, language):
-        if (kind, occ.pk, language) not in worded:
-            with translation.override(language):
-                worded[(kind, occ.pk, language)] = _message(kind, occ)
-        return worded[(kind, occ.pk, language)]
-
-    fresh, stale = [], []
+    worded, rows = {}, []
     for kind, occ, users in planned:
-        late = moment(kind, occ) < stale_before
         for u in users:
-            subject, body = message(kind, occ, languages[u])
-            # A late message is written as delivered in the app: the catch-up message carries it.
-            (stale if late else fresh).append(Notification(recipient_id=u, kind=kind, occurrence=occ, subject=subject,
-                                                           body=body, created_at=now, sent_at=now if late else None))
-    written = insert_notifications(fresh)
-    late_written = insert_notifications(stale)
-    per_user = defaultdict(list)
-    for _id, user_id, subject in late_written:
-        per_user[user_id].append(subject)
-    caught_up = sum(catch_up(user_id, subjects, languages[user_id], now) for user_id, subjects in per_user.items())
-    return len(written) + len(late_written) + caught_up
+            key = (kind, occ.pk, languages[u])
+            if key not in worded:
+                with translation.override(languages[u]):
+                    worded[key] = _message(kind, occ)
+            subject, body = worded[key]
+            rows.append({"recipient_id": u, "kind": kind, "occurrence_id": occ.pk, "subject": subject, "body": body})
+    return rows
+
+
+def _plan_late(late: dict, now) -> int:
+    """Fold the late candidates into catch-ups, a transaction per batch of platforms: worded in
+    SQL on PostgreSQL (late_rows.py), in Python for a case's clock and on SQLite."""
+    parts, params = [], []
+    for queryset in late.values():
+        sql, p = queryset.order_by().values_list("platform_id").query.sql_with_params()
+        parts.append(f"({sql})")
+        params += p
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ".join(parts), params)  # nosec B608 - compiled by the ORM
+        platforms = sorted(pk for (pk,) in cursor.fetchall())
+    if not platforms:
+        return 0
+    in_sql = connection.vendor == "postgresql"
+    templates = _templates() if in_sql else None
+    written, step = 0, settings.PLEDGE_PLAN_BATCH
+    for i in range(0, len(platforms), step):
+        batch = {kind: q.filter(platform_id__in=platforms[i:i + step]) for kind, q in late.items()}
+        in_python = {kind: _load(q.filter(case__isnull=False) if in_sql else q) for kind, q in batch.items()}
+        sources = [late_rows.late_rows_sql(batch, templates)] if in_sql else []
+        rows = _worded(in_python)
+        if rows:
+            source, params = json_rows(rows, ("recipient_id", "kind", "occurrence_id", "subject", "body"))
+            sources.append((f"SELECT r.recipient_id, r.kind, r.occurrence_id, r.subject, r.body FROM {source} "  # nosec B608 - names from the code
+                            "WHERE true", params))
+        written += fold_late(sources, now)
+    return written
 
 
 def notifications_digest(*, now) -> int:
