@@ -63,8 +63,14 @@ class Holdup:
             return cursor.fetchone()[0]
 
     def release(self):
-        self.conn.rollback()
-        self.conn.close()
+        if not self.conn.closed:
+            self.conn.rollback()
+            self.conn.close()
+
+
+def ready(w):
+    procs.wait_for(lambda: " ready." in w.output(), 90, f"worker {w.name} to start")
+    return w
 
 
 def consistent():
@@ -79,6 +85,7 @@ def finish_and_check(owed, url, extra, mails):
     before = SweepRun.objects.filter(name="send").values_list("runs", flat=True).first() or 0
     w = procs.worker(url, "after", concurrency=1, **extra)
     try:
+        ready(w)
         plan_notifications.apply_async()
         procs.wait_for(lambda: (SweepRun.objects.filter(name="send").values_list("runs", flat=True).first() or 0)
                        > before and not Notification.objects.filter(sent_at__isnull=True, cancelled_at__isnull=True)
@@ -115,6 +122,7 @@ def test_kill_9_of_the_worker_while_planning_loses_and_doubles_nothing(tmp_path)
     holdup = Holdup(blocked)
     w = procs.worker(url, "victim", concurrency=1, **extra)
     try:
+        ready(w)
         plan_notifications.apply_async()
         procs.wait_for(lambda: holdup.waiters() > 0, 60, "the plan to wait inside the third batch")
         w.kill9()
@@ -139,6 +147,7 @@ def test_a_soft_time_limit_while_planning_loses_and_doubles_nothing(tmp_path):
     holdup = Holdup(blocked)
     w = procs.worker(url, "limited", concurrency=1, **extra)
     try:
+        ready(w)
         started = time.monotonic()
         plan_notifications.apply_async(soft_time_limit=SOFT_LIMIT, time_limit=SOFT_LIMIT + 60)
         procs.wait_for(lambda: holdup.waiters() > 0, SOFT_LIMIT, "the plan to wait inside the third batch")
@@ -147,6 +156,7 @@ def test_a_soft_time_limit_while_planning_loses_and_doubles_nothing(tmp_path):
         procs.wait_for(lambda: "SoftTimeLimitExceeded" in w.output(), 30, "the soft time limit")
     finally:
         w.stop()
+        holdup.release()
     folded_at_limit = Notification.objects.filter(catch_up__isnull=False).count()
     assert consistent() == (0, 0) and 0 < folded_at_limit < len(owed)
     assert not Notification.objects.filter(recipient=blocked, sent_at__isnull=False).exists()  # its batch rolled back
