@@ -57,31 +57,31 @@ def fold_late(sources: list[tuple[str, list]], now) -> int:
     adapt, adapt_day = connection.ops.adapt_datetimefield_value, connection.ops.adapt_datefield_value
     at, on = adapt(now), adapt_day(day)
     kind = Notification.Kind.CATCH_UP
-    # nosec B608 below: table and column names from the model and this module, values as parameters.
+    # The SQL below: table and column names from the model and this module, values as parameters.
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"CREATE TEMP TABLE {LATE} (recipient_id integer, kind varchar(24), occurrence_id bigint, "
                        "subject text, body text)")
         for sql, params in sources:
-            cursor.execute(f"INSERT INTO {LATE} (recipient_id, kind, occurrence_id, subject, body) {sql}", params)  # nosec B608
-        people = f"SELECT DISTINCT recipient_id FROM {LATE}"  # nosec B608
-        new = f"INSERT INTO {table} (recipient_id, kind, digest_date, subject, body, created_at, attempts, repeat) "  # nosec B608
+            cursor.execute(f"INSERT INTO {LATE} (recipient_id, kind, occurrence_id, subject, body) {sql}", params)  # nosec B608 - names from the model and this module
+        people = f"SELECT DISTINCT recipient_id FROM {LATE}"  # nosec B608 - names from the model and this module
+        new = f"INSERT INTO {table} (recipient_id, kind, digest_date, subject, body, created_at, attempts, repeat) "  # nosec B608 - names from the model and this module
         # The day's first catch-up of everyone concerned, unless written already; then locked: the turn.
-        cursor.execute(new + f"SELECT p.recipient_id, %s, %s, '', '', %s, 0, %s FROM ({people}) p WHERE true "  # nosec B608
+        cursor.execute(new + f"SELECT p.recipient_id, %s, %s, '', '', %s, 0, %s FROM ({people}) p WHERE true "  # nosec B608 - names from the model and this module
                        "ORDER BY p.recipient_id ON CONFLICT DO NOTHING", [kind, on, at, False])
         written = cursor.rowcount
         if connection.vendor == "postgresql":
-            cursor.execute(f"SELECT id FROM {table} WHERE kind = %s AND digest_date = %s AND occurrence_id IS NULL "  # nosec B608
+            cursor.execute(f"SELECT id FROM {table} WHERE kind = %s AND digest_date = %s AND occurrence_id IS NULL "  # nosec B608 - names from the model and this module
                            f"AND recipient_id IN ({people}) ORDER BY recipient_id FOR UPDATE", [kind, on])
         waiting = (f"FROM {table} c WHERE c.kind = %s AND c.occurrence_id IS NULL AND {PENDING} "
                    "AND (c.digest_date = %s OR (c.digest_date IS NULL AND c.created_at >= %s))")
         # Whose day's catch-up went out already, with no later one waiting: one more, after it.
-        cursor.execute(new + f"SELECT p.recipient_id, %s, NULL, '', '', %s, 0, %s FROM ({people}) p "  # nosec B608
+        cursor.execute(new + f"SELECT p.recipient_id, %s, NULL, '', '', %s, 0, %s FROM ({people}) p "  # nosec B608 - names from the model and this module
                        f"WHERE NOT EXISTS (SELECT 1 {waiting} AND c.recipient_id = p.recipient_id)",
                        [kind, at, False, kind, on, adapt(midnight)])
         written += cursor.rowcount
-        cursor.execute(f"CREATE TEMP TABLE {TARGET} AS SELECT c.recipient_id, max(c.id) AS catch_up_id {waiting} "  # nosec B608
+        cursor.execute(f"CREATE TEMP TABLE {TARGET} AS SELECT c.recipient_id, max(c.id) AS catch_up_id {waiting} "  # nosec B608 - names from the model and this module
                        f"AND c.recipient_id IN ({people}) GROUP BY c.recipient_id", [kind, on, adapt(midnight)])
-        cursor.execute(f"INSERT INTO {table} (recipient_id, kind, occurrence_id, subject, body, created_at, sent_at, "  # nosec B608
+        cursor.execute(f"INSERT INTO {table} (recipient_id, kind, occurrence_id, subject, body, created_at, sent_at, "  # nosec B608 - names from the model and this module
                        "catch_up_id, attempts, repeat) "
                        "SELECT l.recipient_id, l.kind, l.occurrence_id, l.subject, l.body, %s, %s, t.catch_up_id, 0, %s "
                        f"FROM {LATE} l JOIN {TARGET} t ON t.recipient_id = l.recipient_id WHERE true "
@@ -89,7 +89,7 @@ def fold_late(sources: list[tuple[str, list]], now) -> int:
         folded = cursor.rowcount
         _reword(cursor)
         # A catch-up made for rows another sweep had folded already carries nothing: it goes.
-        cursor.execute(f"DELETE FROM {table} WHERE id IN (SELECT catch_up_id FROM {TARGET}) AND subject = '' "  # nosec B608
+        cursor.execute(f"DELETE FROM {table} WHERE id IN (SELECT catch_up_id FROM {TARGET}) AND subject = '' "  # nosec B608 - names from the model and this module
                        f"AND NOT EXISTS (SELECT 1 FROM {table} f WHERE f.catch_up_id = {table}.id)")
         written -= cursor.rowcount
         cursor.execute(f"DROP TABLE {LATE}")
@@ -100,21 +100,21 @@ def fold_late(sources: list[tuple[str, list]], now) -> int:
 def _reword(cursor) -> None:
     """Word each catch-up touched from the rows folded into it, in its person's language."""
     table, occurrences = Notification._meta.db_table, Occurrence._meta.db_table
-    mine = f"f.catch_up_id IN (SELECT catch_up_id FROM {TARGET})"  # nosec B608
-    cursor.execute(f"SELECT f.catch_up_id, f.kind, count(*) FROM {table} f WHERE {mine} GROUP BY 1, 2")  # nosec B608
+    mine = f"f.catch_up_id IN (SELECT catch_up_id FROM {TARGET})"  # nosec B608 - names from the model and this module
+    cursor.execute(f"SELECT f.catch_up_id, f.kind, count(*) FROM {table} f WHERE {mine} GROUP BY 1, 2")  # nosec B608 - names from the model and this module
     counts = defaultdict(dict)
     for catch_up_id, kind, n in cursor.fetchall():
         counts[catch_up_id][kind] = n
     if not counts:
         return
-    cursor.execute(f"SELECT x.catch_up_id, x.subject FROM (SELECT f.catch_up_id, f.subject, row_number() OVER "  # nosec B608
+    cursor.execute(f"SELECT x.catch_up_id, x.subject FROM (SELECT f.catch_up_id, f.subject, row_number() OVER "  # nosec B608 - names from the model and this module
                    f"(PARTITION BY f.catch_up_id ORDER BY o.due_at, f.id) AS rn FROM {table} f "
                    f"LEFT JOIN {occurrences} o ON o.id = f.occurrence_id WHERE {mine}) x "
                    "WHERE x.rn <= %s ORDER BY x.catch_up_id, x.rn", [CATCH_UP_LINES])
     lines = defaultdict(list)
     for catch_up_id, subject in cursor.fetchall():
         lines[catch_up_id].append(subject)
-    cursor.execute(f"SELECT recipient_id, catch_up_id FROM {TARGET}")  # nosec B608
+    cursor.execute(f"SELECT recipient_id, catch_up_id FROM {TARGET}")  # nosec B608 - names from the model and this module
     owners = dict(cursor.fetchall())
     languages = languages_of(owners)
     rows = []
@@ -124,5 +124,5 @@ def _reword(cursor) -> None:
                 subject, body = catch_up_text(counts[catch_up_id], lines[catch_up_id])
             rows.append({"id": catch_up_id, "subject": subject, "body": body})
     source, params = json_rows(rows, ("id", "subject", "body"))
-    cursor.execute(f"UPDATE {table} SET subject = r.subject, body = r.body FROM {source} "  # nosec B608
+    cursor.execute(f"UPDATE {table} SET subject = r.subject, body = r.body FROM {source} "  # nosec B608 - names from the model and this module
                    f"WHERE {table}.id = r.id", params)

@@ -48,7 +48,7 @@ def late_rows_sql(late: dict, templates: list[dict]) -> tuple[str, list]:
     beijing = ", ".join(["%s"] * len(BEIJING))
     offset = "(extract(epoch FROM (o.due_at AT TIME ZONE p.timezone) - (o.due_at AT TIME ZONE 'UTC')) / 60)::int"
     # The zone as local_time.zone_name says it: 北京时间 (the template's), else UTC+8, UTC+5:30, UTC-3, UTC.
-    zone = (f"CASE WHEN p.timezone IN ({beijing}) THEN r.beijing ELSE (SELECT CASE WHEN z.m = 0 THEN 'UTC' ELSE "
+    zone = (f"CASE WHEN p.timezone IN ({beijing}) THEN r.beijing ELSE (SELECT CASE WHEN z.m = 0 THEN 'UTC' ELSE "  # nosec B608 - placeholders only
             "'UTC' || CASE WHEN z.m > 0 THEN '+' ELSE '-' END || (abs(z.m) / 60)::text || CASE WHEN "
             "mod(abs(z.m), 60) <> 0 THEN ':' || lpad(mod(abs(z.m), 60)::text, 2, '0') ELSE '' END END "
             f"FROM (SELECT {offset} AS m) z) END")

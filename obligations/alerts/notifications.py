@@ -169,21 +169,25 @@ def _plan_late(late: dict, now) -> int:
     SQL on PostgreSQL (late_rows.py), in Python for a case's clock and on SQLite."""
     parts, params = [], []
     for queryset in late.values():
-        sql, p = queryset.order_by().values_list("platform_id").query.sql_with_params()
+        sql, p = queryset.order_by().values_list("platform_id", "case_id").query.sql_with_params()
         parts.append(f"({sql})")
         params += p
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ".join(parts), params)  # nosec B608 - compiled by the ORM
-        platforms = sorted(pk for (pk,) in cursor.fetchall())
+    with connection.cursor() as cursor:  # the platforms concerned, and which have a case's clock late
+        cursor.execute(f"SELECT c.platform_id, max(CASE WHEN c.case_id IS NULL THEN 0 ELSE 1 END) FROM "  # nosec B608 - compiled by the ORM
+                       f"({' UNION ALL '.join(parts)}) AS c GROUP BY c.platform_id", params)
+        platforms = dict(cursor.fetchall())
     if not platforms:
         return 0
     in_sql = SQL_WORDING and connection.vendor == "postgresql"
     templates = _templates() if in_sql else None
-    written, step = 0, settings.PLEDGE_PLAN_BATCH
-    for i in range(0, len(platforms), step):
-        batch = {kind: q.filter(platform_id__in=platforms[i:i + step]) for kind, q in late.items()}
-        in_python = {kind: _load(q.filter(case__isnull=False) if in_sql else q) for kind, q in batch.items()}
+    ids, written, step = sorted(platforms), 0, settings.PLEDGE_PLAN_BATCH
+    for i in range(0, len(ids), step):
+        batch = {kind: q.filter(platform_id__in=ids[i:i + step]) for kind, q in late.items()}
         sources = [late_rows.late_rows_sql(batch, templates)] if in_sql else []
+        cases = [pk for pk in ids[i:i + step] if platforms[pk]]
+        in_python = {} if in_sql and not cases else {
+            kind: _load(q.filter(platform_id__in=cases, case__isnull=False) if in_sql else q)
+            for kind, q in batch.items()}
         rows = _worded(in_python)
         if rows:
             source, params = json_rows(rows, ("recipient_id", "kind", "occurrence_id", "subject", "body"))

@@ -1,5 +1,5 @@
 """Late rows worded in SQL (alerts/late_rows.py) read exactly as Python words them, to the
-same people; the split into fresh and late follows moment()."""
+same people."""
 
 from datetime import timedelta
 
@@ -40,19 +40,3 @@ def test_late_rows_worded_in_sql_read_as_python_words_them(team, monkeypatch, zo
     assert notifications.notifications_plan(now=at, digests=False) == written
     assert len(in_sql) >= 6
     assert rows() == in_sql
-
-
-def test_fresh_and_late_split_as_moment_says(team, settings):
-    settings.PLEDGE_CATCH_UP_MINUTES = 45
-    ob = Obligation.objects.get(key="三.2")
-    ob.grace_minutes, ob.escalate_group_minutes = 20, 45
-    ob.save()
-    obligations_materialize(now=SIGNED_AT + 72 * H)
-    for hours in (6.5, 7.6, 8, 9, 30):
-        now = SIGNED_AT + hours * H
-        occurrences_close_out(now=now)
-        stale = now - timedelta(minutes=45)
-        for kind, queryset in notifications.candidate_querysets(now=now).items():
-            loaded = notifications._load(queryset)
-            late = {o.pk for o in notifications._load(queryset.filter(moment__lt=stale))}
-            assert late == {o.pk for o in loaded if notifications.moment(kind, o) < stale}, (hours, kind)
