@@ -170,7 +170,7 @@ def _plan_late(late: dict, now) -> int:
     parts, params = [], []
     for queryset in late.values():
         sql, p = queryset.order_by().values_list("platform_id", "case_id").query.sql_with_params()
-        parts.append(f"({sql})")
+        parts.append(f"SELECT * FROM ({sql}) AS k")  # nosec B608 - compiled by the ORM
         params += p
     with connection.cursor() as cursor:  # the platforms concerned, and which have a case's clock late
         cursor.execute(f"SELECT c.platform_id, max(CASE WHEN c.case_id IS NULL THEN 0 ELSE 1 END) FROM "  # nosec B608 - compiled by the ORM
