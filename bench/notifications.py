@@ -1,110 +1,124 @@
-"""Benchmark, side by side: the notification sweeps before this change (the module as it
-stands on the main branch, loaded from git) and now, on the same database.
+"""Benchmark: planning notifications after an outage, the planner before issue 21 (frozen in
+bench/baseline_notifications.py, a fixed baseline) against the current one, on the same data
+in the same run.
 
-Realistic platforms (officer, staff, supervisor; a tenth without a supervisor), three
-days after signing with nothing checked off: plan (rows loaded, rows written, the count
-each reports, time, queries), the idle plan of the next minute, and sending (UPDATE
-statements, time).
+Platforms as the sweeps see them (officer, staff, supervisor; the demo letter signed), the
+sweeps down since signing: after 1, 3 and 20 days the missed tasks are raised and closed out,
+then each planner plans from an empty outbox (every message owed is late: it goes into
+catch-ups). Printed per outage: seconds, SQL statements, rows written, catch-ups and the most
+any person got, and whether both planners owe the same notices (recipient, kind, task); then
+the current planner's idle plan a minute later.
 
-    .venv/bin/python bench/notifications.py   (PostgreSQL: DATABASE_URL, default pledge_bench; BENCH_PLATFORMS)
+    .venv/bin/python bench/notifications.py [--sizes 500,2000] [--days 1,3,20] [--baseline-days 1,3]
+    (PostgreSQL: DATABASE_URL, default pledge_bench, dropped and made again; BENCH_PLATFORMS=100 runs smaller)
 """
 
-import importlib.util
+import argparse
 import os
-import subprocess
-import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-from common import ROOT, make_platforms, setup_database
+from common import pg_settings_line, platforms, setup_database, sizes_argument
+
+parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+sizes_argument(parser, os.environ.get("BENCH_PLATFORMS", "500,2000"), "platforms per run")
+parser.add_argument("--days", default="1,3,20", type=lambda s: [int(x) for x in s.split(",") if x])
+parser.add_argument("--baseline-days", default=None, type=lambda s: [int(x) for x in s.split(",") if x],
+                    help="outages the baseline plans too (default: all; it takes minutes at 2,000 platforms)")
+args = parser.parse_args()
 
 setup_database()
 
-from django.core import mail  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
+import baseline_notifications as baseline  # noqa: E402
+from django.db import connection, connections  # noqa: E402
 
-from obligations.alerts import notifications as now_module  # noqa: E402
+from obligations.alerts import notifications as current  # noqa: E402
 from obligations.models import Notification, Occurrence  # noqa: E402
 from obligations.work.sweeps import obligations_materialize, occurrences_close_out  # noqa: E402
 
 SIGNED = datetime(2026, 1, 5, 1, tzinfo=UTC)
-AT = SIGNED + timedelta(days=3, minutes=1)
-PLATFORMS = int(os.environ.get("BENCH_PLATFORMS", 200))
 
 
-def before_module():
-    """obligations/alerts/notifications.py as on the main branch, as a sibling module."""
-    source = subprocess.run(["git", "show", "main:obligations/alerts/notifications.py"], cwd=ROOT, check=True,
-                            capture_output=True, text=True).stdout
-    path = Path(tempfile.mkdtemp()) / "notifications_before.py"
-    path.write_text(source)
-    spec = importlib.util.spec_from_file_location("obligations.alerts.notifications_before", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+class Statements:
+    """Counts the SQL statements run on the connection."""
+
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
 
 
-def loaded_rows(module, fn):
-    """Run fn, counting the occurrences the module's candidate queries loaded into Python."""
-    seen = []
-    real = module._candidates
-
-    def counting(kind, queryset):
-        rows = real(kind, queryset)
-        seen.append(len(rows))
-        return rows
-
-    module._candidates = counting
-    try:
-        with CaptureQueriesContext(connection) as ctx:
-            t = time.perf_counter()
-            result = fn()
-            seconds = time.perf_counter() - t
-    finally:
-        module._candidates = real
-    return result, sum(seen), seconds, ctx.captured_queries
+def owed_md5():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT md5(coalesce(string_agg(concat_ws('|', recipient_id, kind, occurrence_id), ',' "
+                       "ORDER BY recipient_id, kind, occurrence_id), '')), count(*) FROM obligations_notification "
+                       "WHERE kind <> 'catch_up'")
+        return cursor.fetchone()
 
 
-def reset_outbox():
-    Notification.objects.all().delete()
+def catch_ups():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*), coalesce(max(n), 0) FROM (SELECT recipient_id, count(*) AS n FROM "
+                       "obligations_notification WHERE kind = 'catch_up' GROUP BY recipient_id) c")
+        return cursor.fetchone()
 
 
-def side(name, module, plan_kwargs):
-    reset_outbox()
-    reported, loaded, seconds, queries = loaded_rows(module, lambda: module.notifications_plan(now=AT, **plan_kwargs))
-    written = Notification.objects.count()
-    print(f"{name:>7} plan: {seconds:.2f} s, {len(queries)} queries, {loaded} occurrences loaded, "
-          f"{written} rows written, reported {reported}")
-    again, loaded2, seconds2, queries2 = loaded_rows(
-        module, lambda: module.notifications_plan(now=AT + timedelta(minutes=1), **plan_kwargs))
-    print(f"{name:>7} next minute's plan: {seconds2:.2f} s, {len(queries2)} queries, {loaded2} occurrences "
-          f"loaded, reported {again} (written {Notification.objects.count() - written})")
-    Notification.objects.update(sent_at=None, claimed_at=None, attempts=0, cancelled_at=None, repeat=False)
-    mail.outbox = []
-    with CaptureQueriesContext(connection) as ctx:
+def plan(module, at):
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE obligations_notification")
+    counter = Statements()
+    with connection.execute_wrapper(counter):
         t = time.perf_counter()
-        sent = module.notifications_send(now=AT)
-        seconds3 = time.perf_counter() - t
-    updates = [q for q in ctx.captured_queries if q["sql"].lstrip().upper().startswith("UPDATE")]
-    print(f"{name:>7} send: {sent} sent in {seconds3:.2f} s, {len(ctx.captured_queries)} queries of which "
-          f"{len(updates)} UPDATE, {len(mail.outbox)} mails")
+        reported = module.notifications_plan(now=at, digests=False)
+        seconds = time.perf_counter() - t
+    (md5, rows), (people, most) = owed_md5(), catch_ups()
+    return {"seconds": seconds, "statements": counter.count, "reported": reported, "rows": rows, "md5": md5,
+            "catch_ups": people, "most": most, "written": Notification.objects.count()}
 
 
-t = time.perf_counter()
-make_platforms(0, PLATFORMS - PLATFORMS // 10, SIGNED)
-make_platforms(PLATFORMS, PLATFORMS // 10, SIGNED, supervisor=False)
-obligations_materialize(now=AT)
-occurrences_close_out(now=AT)
-print(f"setup: {PLATFORMS} platforms ({PLATFORMS // 10} without a supervisor), {Occurrence.objects.count()} "
-      f"occurrences, {Occurrence.objects.filter(state='missed').count()} missed, in {time.perf_counter() - t:.1f} s")
+def idle(at):
+    counter = Statements()
+    with connection.execute_wrapper(counter):
+        t = time.perf_counter()
+        reported = current.notifications_plan(now=at, digests=False)
+        return time.perf_counter() - t, counter.count, reported
 
-before = before_module()
-with override_settings(DEBUG=True, MAILERS={"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}},
-                       EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend", PLEDGE_CATCH_UP_MINUTES=10 ** 6):
-    # The catch-up is off here so both sides mail the same rows one by one.
-    side("before", before, {})
-    side("now", now_module, {})
+
+print(f"PostgreSQL: {pg_settings_line()}")
+for size in args.sizes:
+    if size != args.sizes[0]:
+        connections.close_all()
+        setup_database()
+    t = time.perf_counter()
+    platforms(size, SIGNED)
+    print(f"\n{size} platforms (3 members each), set up in {time.perf_counter() - t:.1f} s")
+    for days in args.days:
+        at = SIGNED + timedelta(days=days, minutes=1)
+        t = time.perf_counter()
+        obligations_materialize(now=at)
+        missed = occurrences_close_out(now=at)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        print(f"  outage of {days} day(s): {Occurrence.objects.count()} occurrences, "
+              f"{Occurrence.objects.filter(state='missed').count()} missed ({missed} closed out now), "
+              f"raised in {time.perf_counter() - t:.1f} s")
+        if args.baseline_days is not None and days not in args.baseline_days:
+            now = plan(current, at)
+            print(f"    baseline: not run (--baseline-days)\n     current: {now['seconds']:7.2f} s, "
+                  f"{now['statements']:6d} statements, {now['written']:7d} rows written ({now['rows']} notices, "
+                  f"{now['catch_ups']} people with a catch-up, at most {now['most']} each), reported {now['reported']}")
+            seconds, statements, reported = idle(at + timedelta(minutes=1))
+            print(f"    current, the next minute's plan: {seconds:.2f} s, {statements} statements, reported {reported}")
+            continue
+        before, now = plan(baseline, at), plan(current, at)
+        for name, r in (("baseline", before), ("current", now)):
+            print(f"    {name:>8}: {r['seconds']:7.2f} s, {r['statements']:6d} statements, {r['written']:7d} rows "
+                  f"written ({r['rows']} notices, {r['catch_ups']} people with a catch-up, at most {r['most']} each), "
+                  f"reported {r['reported']}")
+        print(f"    current/baseline: time {now['seconds'] / before['seconds']:.2f}×, statements "
+              f"{now['statements'] / max(before['statements'], 1):.3f}×; same notices owed: "
+              f"{now['md5'] == before['md5'] and now['rows'] == before['rows']}")
+        seconds, statements, reported = idle(at + timedelta(minutes=1))
+        print(f"    current, the next minute's plan: {seconds:.2f} s, {statements} statements, reported {reported}")

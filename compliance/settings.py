@@ -329,6 +329,8 @@ PLEDGE_DIGEST_HOUR = env_int("PLEDGE_DIGEST_HOUR", 8)  # local hour of the daily
 PLEDGE_SEND_RETRY_MINUTES = env_int("PLEDGE_SEND_RETRY_MINUTES", 10)  # a claim older than this is retried once
 # A message due longer ago than this (beat or the workers were down) goes into one catch-up message per person.
 PLEDGE_CATCH_UP_MINUTES = env_int("PLEDGE_CATCH_UP_MINUTES", 30)
+# Platforms whose late messages one planning transaction folds into catch-ups (a plan cut short keeps its batches).
+PLEDGE_PLAN_BATCH = env_int("PLEDGE_PLAN_BATCH", 500)
 # /healthz answers 503 when no sweep finished within this many seconds; the officer's
 # pages show a red banner and the site administrator is mailed once per silence.
 PLEDGE_HEALTH_MAX_SWEEP_AGE = env_int("PLEDGE_HEALTH_MAX_SWEEP_AGE", 300)

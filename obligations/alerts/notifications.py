@@ -2,14 +2,20 @@
 its recipient's language (trust/preferences.py), its links absolute (links.py).
 
 `notifications_plan` adds rows (unique per occurrence, kind and recipient, so planning
-twice adds nothing) and counts only the rows it really wrote (INSERT … ON CONFLICT DO
-NOTHING RETURNING). Its lead-time and threshold tests run in SQL, and only on
+twice adds nothing) and counts only the rows it really wrote (INSERT … SELECT … ON
+CONFLICT DO NOTHING). Its lead-time and threshold tests run in SQL, and only on
 occurrences somebody would hear of: a platform without a supervisor has no group
 escalation to plan, so its overdue tasks are not reloaded every minute.
 
-A message that should have gone out long ago (beat or the workers were down) is not
-mailed alone: the rows are written as delivered in the app and each person gets one
-catch-up message a day listing them (catch_up.py). Rows are written by outbox.py.
+A message due within PLEDGE_CATCH_UP_MINUTES is worded in Python (once per language) and
+written to be mailed alone. An older one (beat or the workers were down) is not mailed
+alone: catch_up.fold_late writes it as delivered in the app in the same transaction that
+folds it into its person's one catch-up of the day, a transaction per PLEDGE_PLAN_BATCH
+platforms. So planning is exactly once whatever stops it: a kill, a time limit or a restart
+leaves each notice either planned with the message that carries it, or still to plan, and
+the next plan does the rest. After a long outage the late rows of calendar tasks are
+selected, addressed and worded in one SQL statement per batch (late_rows.py), so planning
+costs a few statements per batch, not a statement or a wording per person or task.
 
 A message about a case's clock names the case and the step (`task_name`); the notices of
 a new case are in case_notices.py.
@@ -27,114 +33,30 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import connection
-from django.db.models import (
-    Case,
-    DateTimeField,
-    DurationField,
-    Exists,
-    ExpressionWrapper,
-    F,
-    IntegerField,
-    OuterRef,
-    Q,
-    Value,
-    When,
-)
-from django.db.models.functions import Coalesce, Least
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from ..letters.presentation import deadline_phrase
 from ..links import absolute_url
-from ..models import Membership, Notification, Obligation, Occurrence, Role
+from ..models import Membership, Notification, Occurrence, Role
 from ..schedule.local_time import zoned
 from ..schedule.periods import PeriodKind, period_containing
 from ..trust import access
 from ..trust.audit_head import audit_head
 from ..trust.preferences import languages_of
-from .catch_up import catch_up
-from .outbox import insert_notifications
+from . import late_rows
+from .candidates import (  # noqa: F401 - the rules, as this module has always offered them
+    LOOKBACK,
+    candidate_querysets,
+    group_due,
+    moment,
+    officer_threshold,
+    reminder_lead,
+)
+from .catch_up import fold_late
+from .outbox import insert_notifications, json_rows
 
-LOOKBACK = timedelta(days=35)  # escalations reach back this far after downtime
-MINUTE = timedelta(minutes=1)
-
-
-def schedule_key(ob: Obligation) -> str:
-    return ob.period or ob.kind
-
-
-def reminder_lead(ob: Obligation) -> timedelta:
-    return timedelta(minutes=settings.PLEDGE_REMINDER_LEAD[schedule_key(ob)])
-
-
-def officer_threshold(ob: Obligation) -> timedelta:
-    if ob.escalate_officer_minutes is not None:
-        return timedelta(minutes=ob.escalate_officer_minutes)
-    default = settings.PLEDGE_ESCALATE_OFFICER[schedule_key(ob)]
-    return timedelta(minutes=min(default, ob.grace_minutes) if ob.grace_minutes else default)
-
-
-def group_due(occ: Occurrence, now) -> bool:
-    """The supervisory group hears of a missed task, or of one overdue past the second threshold."""
-    ob = occ.obligation
-    if occ.state == Occurrence.State.MISSED:
-        return True
-    return ob.escalate_group_minutes is not None and now >= occ.due_at + timedelta(minutes=ob.escalate_group_minutes)
-
-
-# The same rules in SQL, so a sweep loads only the occurrences that are due a message.
-
-def _per_schedule_key(minutes: dict) -> Case:
-    """Minutes per schedule key (the period, else the kind) as a SQL expression."""
-    whens = [When(obligation__period=key, then=Value(value)) for key, value in minutes.items()
-             if key in Obligation.Period.values]
-    whens += [When(obligation__period="", obligation__kind=key, then=Value(value)) for key, value in minutes.items()
-              if key in Obligation.Kind.values]
-    return Case(*whens, default=Value(max(minutes.values())), output_field=IntegerField())
-
-
-def _plus_minutes(field: str, minutes) -> ExpressionWrapper:
-    """field + minutes (an integer expression) as a timestamp, on PostgreSQL and SQLite."""
-    minutes = ExpressionWrapper(minutes, output_field=IntegerField())  # SQLite multiplies plain integers only
-    return ExpressionWrapper(F(field) + ExpressionWrapper(minutes * Value(MINUTE), output_field=DurationField()),
-                             output_field=DateTimeField())
-
-
-def _officer_threshold_sql():
-    default = _per_schedule_key(settings.PLEDGE_ESCALATE_OFFICER)
-    capped = Case(When(obligation__grace_minutes__gt=0, then=Least(default, F("obligation__grace_minutes"))),
-                  default=default, output_field=IntegerField())
-    return Coalesce(F("obligation__escalate_officer_minutes"), capped, output_field=IntegerField())
-
-
-def _has_role(role):
-    return Exists(Membership.objects.filter(platform_id=OuterRef("platform_id"), role=role))
-
-
-def _has_doers():
-    named = Exists(Obligation.assignees.through.objects.filter(obligation_id=OuterRef("obligation_id")))
-    by_role = Exists(Membership.objects.filter(platform_id=OuterRef("platform_id"),
-                                               role=OuterRef("obligation__responsible_role")))
-    return Q(named) | Q(by_role)
-
-
-def moment(kind, occ) -> object:
-    """When a message of `kind` about `occ` became due (never before its obligation took
-    effect): a message whose moment lies long before the sweep (downtime) goes into the
-    catch-up message instead of alone."""
-    ob, K = occ.obligation, Notification.Kind
-    if kind == K.OPENED:
-        at = occ.opens_at
-    elif kind == K.DUE_SOON:
-        at = occ.due_at - reminder_lead(ob)
-    elif kind == K.ESCALATE_OFFICER:
-        at = occ.due_at + officer_threshold(ob)
-    elif ob.escalate_group_minutes is None:
-        at = occ.close_at
-    else:
-        at = occ.due_at + timedelta(minutes=ob.escalate_group_minutes)
-        at = min(at, occ.close_at) if occ.state == Occurrence.State.MISSED else at
-    return max(at, ob.starts_at)
+SQL_WORDING = True  # late calendar rows worded in SQL on PostgreSQL (late_rows.py); tests compare it off
 
 
 def _when(occ):
@@ -153,15 +75,22 @@ def task_name(occ) -> str:
     return ob.title + (f" #{occ.sequence}" if ob.count > 1 else "")
 
 
-def _message(kind, occ):
-    name = task_name(occ)
-    subject = {
+def _subject_format(kind) -> str:
+    return {
         Notification.Kind.OPENED: _("任务已开始:%(name)s,%(due)s 到期"),
         Notification.Kind.DUE_SOON: _("即将到期:%(name)s,%(due)s 到期"),
         Notification.Kind.ESCALATE_OFFICER: _("逾期未完成:%(name)s(%(due)s 到期)"),
         Notification.Kind.ESCALATE_GROUP: _("监督小组关注:%(name)s 未按期完成(%(due)s 到期)"),
-    }[kind] % {"name": name, "due": _when(occ)}
-    body = _("%(platform)s · 条款 %(clause)s\n%(subject)s\n详情:%(link)s") % {
+    }[kind]
+
+
+def _body_format() -> str:
+    return _("%(platform)s · 条款 %(clause)s\n%(subject)s\n详情:%(link)s")
+
+
+def _message(kind, occ):
+    subject = _subject_format(kind) % {"name": task_name(occ), "due": _when(occ)}
+    body = _body_format() % {
         "platform": occ.platform.name, "clause": occ.clause.number, "subject": subject,
         "link": absolute_url("occurrence-detail", occ.pk)}  # mail apps open only absolute links
     if occ.case_id:
@@ -169,49 +98,53 @@ def _message(kind, occ):
     return subject, body
 
 
-def _candidates(kind, queryset):
-    exists = Notification.objects.filter(occurrence=OuterRef("pk"), kind=kind)
-    return list(queryset.filter(~Exists(exists)).select_related("obligation", "platform", "clause", "case"))
+def _templates() -> list[dict]:
+    """Each kind's message per language, markers where late_rows.py puts a row's own words."""
+    rows = []
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            due = _("%(time)s(%(zone)s)") % {"time": late_rows.TIME, "zone": late_rows.ZONE}
+            for kind in (*late_rows.REMINDERS, *late_rows.ESCALATIONS):
+                subject = _subject_format(kind) % {"name": late_rows.NAME, "due": due}
+                body = _body_format() % {"platform": late_rows.PLATFORM, "clause": late_rows.CLAUSE,
+                                         "subject": late_rows.SUBJECT,
+                                         "link": absolute_url("occurrence-detail", late_rows.LINK_ID)}
+                rows.append({"kind": kind, "language": language, "template": subject, "body": body,
+                             "beijing": _("北京时间")})
+    return rows
+
+
+def _load(queryset) -> list[Occurrence]:
+    return list(queryset.select_related("obligation", "platform", "clause", "case"))
 
 
 def plan_candidates(*, now) -> dict:
-    """Per kind, the occurrences due a message now that nobody got yet, every test in SQL."""
-    K, S = Notification.Kind, Occurrence.State
-    open_ = Occurrence.objects.filter(state=S.OPEN)
-    overdue = Occurrence.objects.filter(state__in=Occurrence.TODO_STATES, due_at__lte=now, due_at__gt=now - LOOKBACK)
-    max_lead = timedelta(minutes=max(settings.PLEDGE_REMINDER_LEAD.values()))
-    reminded = open_.filter(_has_doers(), opens_at__lte=now, due_at__gt=now)
-    return {
-        K.OPENED: _candidates(K.OPENED, reminded.filter(opens_at__gt=now - timedelta(days=1))),
-        K.DUE_SOON: _candidates(K.DUE_SOON, reminded.filter(due_at__lte=now + max_lead).alias(
-            remind_at=_plus_minutes("due_at", -1 * _per_schedule_key(settings.PLEDGE_REMINDER_LEAD)),
-        ).filter(remind_at__lte=now)),
-        K.ESCALATE_OFFICER: _candidates(K.ESCALATE_OFFICER, overdue.filter(_has_role(Role.OFFICER)).alias(
-            escalate_at=_plus_minutes("due_at", _officer_threshold_sql()),
-        ).filter(escalate_at__lte=now)),
-        K.ESCALATE_GROUP: _candidates(K.ESCALATE_GROUP, overdue.filter(_has_role(Role.SUPERVISOR)).alias(
-            group_at=_plus_minutes("due_at", F("obligation__escalate_group_minutes")),
-        ).filter(Q(state=S.MISSED) | Q(obligation__escalate_group_minutes__isnull=False, group_at__lte=now))),
-    }
+    """Per kind, the occurrences due a message now that nobody got yet, loaded."""
+    return {kind: _load(queryset) for kind, queryset in candidate_querysets(now=now).items()}
 
 
 def notifications_plan(*, now, digests: bool = True) -> int:
-    """Add the notifications that are due now (and the daily digest, unless the digest
-    runs on its own). Returns the rows really written."""
-    plans = plan_candidates(now=now)
-    everyone = [o for occs in plans.values() for o in occs]
-    created = 0
-    if everyone:
-        created = _plan_rows(plans, everyone, now)
+    """Add the notifications that are due now (and the daily digest, unless the digest runs
+    on its own). A message due within PLEDGE_CATCH_UP_MINUTES is written to be mailed alone;
+    an older one (downtime) is folded into its person's catch-up (catch_up.py), a transaction
+    per PLEDGE_PLAN_BATCH platforms: a plan cut short keeps the batches it finished, and the
+    next plan, finding their rows, does the rest. Returns the rows really written."""
+    stale_before = now - timedelta(minutes=settings.PLEDGE_CATCH_UP_MINUTES)
+    querysets = candidate_querysets(now=now)
+    fresh = {kind: _load(q.filter(moment__gte=stale_before)) for kind, q in querysets.items()}
+    created = len(insert_notifications([Notification(**row, created_at=now) for row in _worded(fresh)]))
+    created += _plan_late({kind: q.filter(moment__lt=stale_before) for kind, q in querysets.items()}, now)
     return created + (notifications_digest(now=now) if digests else 0)
 
 
-def _plan_rows(plans, everyone, now) -> int:
+def _worded(plans: dict) -> list[dict]:
     """The rows of the planned messages, each written in its recipient's language
     (trust/preferences.py): a message is worded once per language, not once per person."""
     K = Notification.Kind
+    everyone = [o for occs in plans.values() for o in occs]
+    if not everyone:
+        return []
     recipients = access.Doers(everyone)
-    stale_before = now - timedelta(minutes=settings.PLEDGE_CATCH_UP_MINUTES)
     planned = []
     for kind, occs in plans.items():
         for occ in occs:
@@ -219,29 +152,49 @@ def _plan_rows(plans, everyone, now) -> int:
                      K.ESCALATE_GROUP: lambda o: recipients.role(o, Role.SUPERVISOR)}.get(kind, recipients.doers)(occ)
             planned.append((kind, occ, users))
     languages = languages_of({u for _kind, _occ, users in planned for u in users})
-    worded = {}
-
-    def message(kind, occ, language):
-        if (kind, occ.pk, language) not in worded:
-            with translation.override(language):
-                worded[(kind, occ.pk, language)] = _message(kind, occ)
-        return worded[(kind, occ.pk, language)]
-
-    fresh, stale = [], []
+    worded, rows = {}, []
     for kind, occ, users in planned:
-        late = moment(kind, occ) < stale_before
         for u in users:
-            subject, body = message(kind, occ, languages[u])
-            # A late message is written as delivered in the app: the catch-up message carries it.
-            (stale if late else fresh).append(Notification(recipient_id=u, kind=kind, occurrence=occ, subject=subject,
-                                                           body=body, created_at=now, sent_at=now if late else None))
-    written = insert_notifications(fresh)
-    late_written = insert_notifications(stale)
-    per_user = defaultdict(list)
-    for _id, user_id, subject in late_written:
-        per_user[user_id].append(subject)
-    caught_up = sum(catch_up(user_id, subjects, languages[user_id], now) for user_id, subjects in per_user.items())
-    return len(written) + len(late_written) + caught_up
+            key = (kind, occ.pk, languages[u])
+            if key not in worded:
+                with translation.override(languages[u]):
+                    worded[key] = _message(kind, occ)
+            subject, body = worded[key]
+            rows.append({"recipient_id": u, "kind": kind, "occurrence_id": occ.pk, "subject": subject, "body": body})
+    return rows
+
+
+def _plan_late(late: dict, now) -> int:
+    """Fold the late candidates into catch-ups, a transaction per batch of platforms: worded in
+    SQL on PostgreSQL (late_rows.py), in Python for a case's clock and on SQLite."""
+    parts, params = [], []
+    for queryset in late.values():
+        sql, p = queryset.order_by().values_list("platform_id", "case_id").query.sql_with_params()
+        parts.append(f"SELECT * FROM ({sql}) AS k")  # nosec B608 - compiled by the ORM
+        params += p
+    with connection.cursor() as cursor:  # the platforms concerned, and which have a case's clock late
+        cursor.execute(f"SELECT c.platform_id, max(CASE WHEN c.case_id IS NULL THEN 0 ELSE 1 END) FROM "  # nosec B608 - compiled by the ORM
+                       f"({' UNION ALL '.join(parts)}) AS c GROUP BY c.platform_id", params)
+        platforms = dict(cursor.fetchall())
+    if not platforms:
+        return 0
+    in_sql = SQL_WORDING and connection.vendor == "postgresql"
+    templates = _templates() if in_sql else None
+    ids, written, step = sorted(platforms), 0, settings.PLEDGE_PLAN_BATCH
+    for i in range(0, len(ids), step):
+        batch = {kind: q.filter(platform_id__in=ids[i:i + step]) for kind, q in late.items()}
+        sources = [late_rows.late_rows_sql(batch, templates)] if in_sql else []
+        cases = [pk for pk in ids[i:i + step] if platforms[pk]]
+        in_python = {} if in_sql and not cases else {
+            kind: _load(q.filter(platform_id__in=cases, case__isnull=False) if in_sql else q)
+            for kind, q in batch.items()}
+        rows = _worded(in_python)
+        if rows:
+            source, params = json_rows(rows, ("recipient_id", "kind", "occurrence_id", "subject", "body"))
+            sources.append((f"SELECT r.recipient_id, r.kind, r.occurrence_id, r.subject, r.body FROM {source} "  # nosec B608 - names from the code
+                            "WHERE true", params))
+        written += fold_late(sources, now)
+    return written
 
 
 def notifications_digest(*, now) -> int:

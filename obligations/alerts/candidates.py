@@ -1,0 +1,145 @@
+"""Who is due a message now: reminders (opened, due soon) and escalations (the officer, the
+supervisory group), each rule said once in Python (`moment`, `reminder_lead`,
+`officer_threshold`, `group_due`) and once in SQL (`candidate_querysets`), which the planner
+runs; tests/alerts/test_notifications.py and test_late_rows.py hold the two equal. Each
+candidate carries `moment`, when its message became due: long ago (downtime) means late, for
+the catch-up."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import (
+    Case,
+    DateTimeField,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest, Least
+
+from ..models import Membership, Notification, Obligation, Occurrence, Role
+
+LOOKBACK = timedelta(days=35)  # escalations reach back this far after downtime
+MINUTE = timedelta(minutes=1)
+
+
+def schedule_key(ob: Obligation) -> str:
+    return ob.period or ob.kind
+
+
+def reminder_lead(ob: Obligation) -> timedelta:
+    return timedelta(minutes=settings.PLEDGE_REMINDER_LEAD[schedule_key(ob)])
+
+
+def officer_threshold(ob: Obligation) -> timedelta:
+    if ob.escalate_officer_minutes is not None:
+        return timedelta(minutes=ob.escalate_officer_minutes)
+    default = settings.PLEDGE_ESCALATE_OFFICER[schedule_key(ob)]
+    return timedelta(minutes=min(default, ob.grace_minutes) if ob.grace_minutes else default)
+
+
+def group_due(occ: Occurrence, now) -> bool:
+    """The supervisory group hears of a missed task, or of one overdue past the second threshold."""
+    ob = occ.obligation
+    if occ.state == Occurrence.State.MISSED:
+        return True
+    return ob.escalate_group_minutes is not None and now >= occ.due_at + timedelta(minutes=ob.escalate_group_minutes)
+
+
+# The same rules in SQL, so a sweep loads only the occurrences that are due a message.
+
+def _per_schedule_key(minutes: dict) -> Case:
+    """Minutes per schedule key (the period, else the kind) as a SQL expression."""
+    whens = [When(obligation__period=key, then=Value(value)) for key, value in minutes.items()
+             if key in Obligation.Period.values]
+    whens += [When(obligation__period="", obligation__kind=key, then=Value(value)) for key, value in minutes.items()
+              if key in Obligation.Kind.values]
+    return Case(*whens, default=Value(max(minutes.values())), output_field=IntegerField())
+
+
+def _plus_minutes(field: str, minutes) -> ExpressionWrapper:
+    """field + minutes (an integer expression) as a timestamp, on PostgreSQL and SQLite."""
+    minutes = ExpressionWrapper(minutes, output_field=IntegerField())  # SQLite multiplies plain integers only
+    return ExpressionWrapper(F(field) + ExpressionWrapper(minutes * Value(MINUTE), output_field=DurationField()),
+                             output_field=DateTimeField())
+
+
+def _officer_threshold_sql():
+    default = _per_schedule_key(settings.PLEDGE_ESCALATE_OFFICER)
+    capped = Case(When(obligation__grace_minutes__gt=0, then=Least(default, F("obligation__grace_minutes"))),
+                  default=default, output_field=IntegerField())
+    return Coalesce(F("obligation__escalate_officer_minutes"), capped, output_field=IntegerField())
+
+
+def _has_role(role):
+    return Exists(Membership.objects.filter(platform_id=OuterRef("platform_id"), role=role))
+
+
+def _has_doers():
+    named = Exists(Obligation.assignees.through.objects.filter(obligation_id=OuterRef("obligation_id")))
+    by_role = Exists(Membership.objects.filter(platform_id=OuterRef("platform_id"),
+                                               role=OuterRef("obligation__responsible_role")))
+    return Q(named) | Q(by_role)
+
+
+def moment(kind, occ) -> object:
+    """When a message of `kind` about `occ` became due (never before its obligation took
+    effect): a message whose moment lies long before the sweep (downtime) goes into the
+    catch-up message instead of alone."""
+    ob, K = occ.obligation, Notification.Kind
+    if kind == K.OPENED:
+        at = occ.opens_at
+    elif kind == K.DUE_SOON:
+        at = occ.due_at - reminder_lead(ob)
+    elif kind == K.ESCALATE_OFFICER:
+        at = occ.due_at + officer_threshold(ob)
+    elif ob.escalate_group_minutes is None:
+        at = occ.close_at
+    else:
+        at = occ.due_at + timedelta(minutes=ob.escalate_group_minutes)
+        at = min(at, occ.close_at) if occ.state == Occurrence.State.MISSED else at
+    return max(at, ob.starts_at)
+
+
+def _moment_sql(kind):
+    """moment() in SQL, on the candidates of `kind` (with the aliases candidate_querysets gives them)."""
+    K, S = Notification.Kind, Occurrence.State
+    at = {K.OPENED: F("opens_at"), K.DUE_SOON: F("remind_at"), K.ESCALATE_OFFICER: F("escalate_at")}.get(kind)
+    if at is None:
+        at = Case(When(obligation__escalate_group_minutes__isnull=True, then=F("close_at")),
+                  When(state=S.MISSED, then=Least(F("group_at"), F("close_at"))),
+                  default=F("group_at"), output_field=DateTimeField())
+    return Greatest(at, F("obligation__starts_at"), output_field=DateTimeField())
+
+
+def _unplanned(kind, queryset):
+    exists = Notification.objects.filter(occurrence=OuterRef("pk"), kind=kind)
+    return queryset.filter(~Exists(exists)).alias(moment=_moment_sql(kind))
+
+
+def candidate_querysets(*, now) -> dict:
+    """Per kind, the occurrences due a message now that nobody got yet, every test in SQL, not
+    evaluated; each with the alias `moment` (when its message became due, as moment() says)."""
+    K, S = Notification.Kind, Occurrence.State
+    open_ = Occurrence.objects.filter(state=S.OPEN)
+    overdue = Occurrence.objects.filter(state__in=Occurrence.TODO_STATES, due_at__lte=now, due_at__gt=now - LOOKBACK)
+    max_lead = timedelta(minutes=max(settings.PLEDGE_REMINDER_LEAD.values()))
+    reminded = open_.filter(_has_doers(), opens_at__lte=now, due_at__gt=now)
+    return {
+        K.OPENED: _unplanned(K.OPENED, reminded.filter(opens_at__gt=now - timedelta(days=1))),
+        K.DUE_SOON: _unplanned(K.DUE_SOON, reminded.filter(due_at__lte=now + max_lead).alias(
+            remind_at=_plus_minutes("due_at", -1 * _per_schedule_key(settings.PLEDGE_REMINDER_LEAD)),
+        ).filter(remind_at__lte=now)),
+        K.ESCALATE_OFFICER: _unplanned(K.ESCALATE_OFFICER, overdue.filter(_has_role(Role.OFFICER)).alias(
+            escalate_at=_plus_minutes("due_at", _officer_threshold_sql()),
+        ).filter(escalate_at__lte=now)),
+        K.ESCALATE_GROUP: _unplanned(K.ESCALATE_GROUP, overdue.filter(_has_role(Role.SUPERVISOR)).alias(
+            group_at=_plus_minutes("due_at", F("obligation__escalate_group_minutes")),
+        ).filter(Q(state=S.MISSED) | Q(obligation__escalate_group_minutes__isnull=False, group_at__lte=now))),
+    }
