@@ -1,4 +1,4 @@
-"""The database down: every page answers a standalone Chinese 503 "请稍后重试" instead
+"""The database down: every page answers a standalone 503 "请稍后重试" (in the request's language) instead
 of Django's 500. A view's error is caught in process_exception; an error anywhere else
 (a middleware loading the session or the user) reaches Django's handler as a 500, and
 the signal below marks the request so that the 500 becomes the 503 on its way out.
@@ -6,17 +6,23 @@ Rendering touches no database and no context processor."""
 
 import sys
 
+from django.conf import settings
 from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template import loader
+from django.utils import translation
+
+from compliance.locale import request_language
 
 DATABASE_ERRORS = (OperationalError, InterfaceError)
 
 
-def unavailable_response() -> HttpResponse:
-    response = HttpResponse(loader.get_template("503.html").render({}), status=503,
-                            content_type="text/html; charset=utf-8")
+def unavailable_response(request=None) -> HttpResponse:
+    language = request_language(request) if request is not None else settings.LANGUAGE_CODE
+    with translation.override(language):
+        page = loader.get_template("503.html").render({"language": language})
+    response = HttpResponse(page, status=503, content_type="text/html; charset=utf-8")
     response["Retry-After"] = "30"
     response["Cache-Control"] = "no-store"
     return response
@@ -37,11 +43,11 @@ class DatabaseUnavailableMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         if response.status_code == 500 and getattr(request, "_pledge_database_down", False):
-            return unavailable_response()
+            return unavailable_response(request)
         return response
 
     def process_exception(self, request, exception):
         if isinstance(exception, DATABASE_ERRORS):
             request._pledge_database_down = True
-            return unavailable_response()
+            return unavailable_response(request)
         return None
