@@ -7,7 +7,7 @@ from django.db import connection
 from ..models import Notification
 
 INSERT_COLUMNS = ("recipient_id", "kind", "occurrence_id", "case_id", "digest_date", "subject", "body", "created_at",
-                  "claimed_at", "attempts", "sent_at", "repeat", "cancelled_at", "read_at")
+                  "claimed_at", "attempts", "sent_at", "repeat", "cancelled_at", "read_at", "evidence_id")
 
 
 def insert_notifications(rows: list[Notification]) -> list[tuple]:
@@ -28,7 +28,8 @@ def insert_notifications(rows: list[Notification]) -> list[tuple]:
                            n.subject, n.body, ops.adapt_datetimefield_value(n.created_at),
                            ops.adapt_datetimefield_value(n.claimed_at), n.attempts,
                            ops.adapt_datetimefield_value(n.sent_at), n.repeat,
-                           ops.adapt_datetimefield_value(n.cancelled_at), ops.adapt_datetimefield_value(n.read_at)]
+                           ops.adapt_datetimefield_value(n.cancelled_at), ops.adapt_datetimefield_value(n.read_at),
+                           n.evidence_id]
             values = ", ".join(["(" + ", ".join(["%s"] * len(INSERT_COLUMNS)) + ")"] * len(batch))
             cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {values} ON CONFLICT DO NOTHING "  # nosec B608 - table and column names from the model, values as parameters
                            "RETURNING id, recipient_id, subject", params)
