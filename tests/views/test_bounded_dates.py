@@ -92,7 +92,7 @@ def ancient_case(officer_client, signed_letter, staff):
     return case
 
 
-def test_pages_show_a_stored_case_outside_the_bounds(officer_client, signed_letter, ancient_case):
+def test_pages_show_a_stored_case_outside_the_bounds(officer_client, signed_letter, ancient_case, staff):
     slug = signed_letter.platform.slug
     board = officer_client.get(reverse("case-board"))
     assert board.status_code == 200
@@ -109,6 +109,11 @@ def test_pages_show_a_stored_case_outside_the_bounds(officer_client, signed_lett
     assert export.status_code == 200 and "早于 0001-01-01(超出范围)" in export.content.decode("utf-8-sig")
     for page in ("my-tasks", "home", "notifications"):
         assert officer_client.get(reverse(page)).status_code == 200
+    clock = ancient_case.clocks.first()
+    assert officer_client.get(reverse("occurrence-detail", args=[clock.pk])).status_code == 200
+    assignee = Client()
+    assignee.force_login(staff)
+    assert assignee.get(reverse("my-tasks")).status_code == 200  # the assignee's own list, the clocks among its rows
 
 
 def test_a_stored_case_outside_the_bounds_can_still_be_closed(officer_client, ancient_case):
