@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -122,3 +123,6 @@ def test_a_stored_case_outside_the_bounds_can_still_be_closed(officer_client, an
     assert response.status_code == 302
     assert Case.objects.get(pk=ancient_case.pk).state == Case.State.CLOSED
     assert AuditEvent.objects.filter(action="case.close", object_id=str(ancient_case.pk)).exists()
+    with connection.cursor() as cursor:  # the stored time is left as it was, not the nearest one Python reads
+        cursor.execute("SELECT received_at::text FROM obligations_case WHERE id = %s", [ancient_case.pk])
+        assert cursor.fetchone()[0].endswith(" BC")
