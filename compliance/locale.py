@@ -5,6 +5,14 @@ from django.utils import translation
 from obligations.trust.preferences import chosen_language, supported
 
 
+def request_language(request) -> str:
+    """The language of this request's pages, for one rendered outside the middleware's reach (an error
+    page): what the middleware chose for it (the user's kept choice), else its language cookie, else
+    Chinese. Never the language the worker's thread served last; reads no database."""
+    return (supported(getattr(request, "LANGUAGE_CODE", None))
+            or supported(request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)) or settings.LANGUAGE_CODE)
+
+
 class ChineseFirstLocaleMiddleware(LocaleMiddleware):
     """The language of a page: for a signed-in user the one they chose, kept on their
     account (trust/preferences.py), whatever browser they use; otherwise the language

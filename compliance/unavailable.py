@@ -1,4 +1,4 @@
-"""The database down: every page answers a standalone Chinese 503 "请稍后重试" instead
+"""The database down: every page answers a standalone 503 "请稍后重试" (in the request's language) instead
 of Django's 500. A view's error is caught in process_exception; an error anywhere else
 (a middleware loading the session or the user) reaches Django's handler as a 500, and
 the signal below marks the request so that the 500 becomes the 503 on its way out.
@@ -8,10 +8,14 @@ GET submitted nothing."""
 
 import sys
 
+from django.conf import settings
 from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template import loader
+from django.utils import translation
+
+from compliance.locale import request_language
 
 DATABASE_ERRORS = (OperationalError, InterfaceError)
 
@@ -21,8 +25,10 @@ SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")
 
 def unavailable_response(request=None) -> HttpResponse:
     unsaved = request is not None and request.method not in SAFE_METHODS
-    response = HttpResponse(loader.get_template("503.html").render({"unsaved": unsaved}), status=503,
-                            content_type="text/html; charset=utf-8")
+    language = request_language(request) if request is not None else settings.LANGUAGE_CODE
+    with translation.override(language):
+        page = loader.get_template("503.html").render({"language": language, "unsaved": unsaved})
+    response = HttpResponse(page, status=503, content_type="text/html; charset=utf-8")
     response["Retry-After"] = "30"
     response["Cache-Control"] = "no-store"
     return response

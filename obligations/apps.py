@@ -12,12 +12,17 @@ class ObligationsConfig(AppConfig):
         from django.db.models import fields
         from django.db.models.signals import post_save
 
-        from . import checks  # noqa: F401  (registers the system checks)
+        from . import (
+            checks,  # noqa: F401  (registers the system checks)
+            stored_times,
+        )
         from .alerts.feed import feed_renew_on_new_password
         from .alerts.signin_notices import on_login_failed
         from .signin_middleware import session_started
         from .trust import signins
 
+        if "postgresql" in settings.DATABASES["default"]["ENGINE"]:
+            stored_times.register()  # a stored date Python cannot hold reads as out of range, not a crash
         signins.connect()  # sign-ins, sign-outs, failures and password changes are audited
         # After axes and signins counted it: the account's owner hears of repeated wrong passwords.
         user_login_failed.connect(on_login_failed, dispatch_uid="pledge-signin-failures-notice")

@@ -1,5 +1,7 @@
 """Every URL × method × role has an expected outcome, generated from the URLconf: a new
-URL without a row here fails. Roles: the platform's officer, staff, supervisor and
+URL without a row here fails. Django's own pages (sign-in, password, language, the admin) are
+walked from the URLconf too, for every role and method: never a 500. One world for the module
+(tests/world_support.py): the whole table runs in well under a minute. Roles: the platform's officer, staff, supervisor and
 auditor, an officer of another platform (the stranger) and an anonymous visitor.
 
 Outcomes: o = allowed (any answer below 500 that is not a refusal: the page, a redirect
@@ -7,26 +9,12 @@ after an action, a form error), d = 403, h = 404 (not a member: existence not re
 l = sent to sign in, n = 405 (method not allowed), p = public (allowed without sign-in).
 """
 
-from datetime import timedelta
-
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from django.utils import timezone
+from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 
-from obligations.cases.services import case_open
-from obligations.letters.services import letter_amend
-from obligations.models import CalendarFeed, ExportJob, Membership, Obligation, Occurrence, Platform, Role
-from obligations.oversight.export_jobs import export_run
-from obligations.oversight.reviews import review_open
-from obligations.tasks import run_sweeps
-from obligations.trust.invitations import invitation_create
-from obligations.work.evidence import completion_with_evidence
-from tests.conftest import PDF_BYTES, make_user
-from tests.oversight.export_support import exports_root  # noqa: F401 (a fixture)
+from tests.world_support import ROLES, evidence_root_of_the_module, module_world_fixture
 
-ROLES = ("officer", "staff", "supervisor", "auditor", "stranger", "anonymous")
 SKIP_NAMESPACES = {"admin"}
 # Django's own auth and i18n pages are not ours to table; everything under obligations.urls is.
 SKIP_NAMES = {"login", "logout", "password_change", "password_change_done", "password_reset",
@@ -47,41 +35,8 @@ def url_names():
     return names - SKIP_NAMES
 
 
-@pytest.fixture
-def world(signed_letter, officer, staff, exports_root):  # noqa: F811
-    platform = signed_letter.platform
-    platform.public_intake = True
-    platform.save()
-    now = timezone.now()
-    people = {"officer": officer, "staff": staff, "supervisor": make_user("sue", platform, Role.SUPERVISOR),
-              "auditor": make_user("ann", platform, Role.AUDITOR)}
-    beta = Platform.objects.create(slug="beta", name="Beta")
-    people["stranger"] = make_user("erin", beta, Role.OFFICER)
-    run_sweeps(now=now)
-    occ = (Occurrence.objects.filter(platform=platform, obligation__key="三.2", opens_at__lte=now, state="missed")
-           .order_by("-due_at").first())
-    done = (Occurrence.objects.filter(platform=platform, obligation__key="三.2", opens_at__lte=now, state="missed")
-            .exclude(pk=occ.pk).first())
-    completion_with_evidence(occurrence=done, user=staff, note="ok", now=now,
-                             files=[SimpleUploadedFile("r.pdf", PDF_BYTES, content_type="application/pdf")])
-    case, _ = case_open(platform=platform, kind="complaint", description="无法登录", received_at=now - timedelta(hours=1),
-                        now=now, assignee=staff)
-    draft = letter_amend(letter=signed_letter, user=officer, now=now)
-    review, _ = review_open(platform=platform, year=2026, quarter=3, now=now)
-    feed = CalendarFeed.objects.create(user=officer)
-    export = ExportJob.objects.create(platform=platform, kind=ExportJob.Kind.REVIEW_PDF, params={"review": review.pk},
-                                      requested_by=officer, requested_at=now)
-    assert export_run(export.pk).state == ExportJob.State.DONE
-    args = {
-        "slug": platform.slug, "occurrence": occ.pk, "evidence": done.evidence.get().pk, "case": case.pk,
-        "letter": draft.pk, "clause": draft.clauses.get(number="三.2").pk, "review": review.pk,
-        "obligation": Obligation.objects.get(platform=platform, key="三.2").pk,
-        "member": Membership.objects.get(user=staff, platform=platform).pk, "token": feed.token, "index": 0,
-        "invitation": invitation_create(platform=platform, email="i@example.com", role=Role.STAFF, actor=officer,
-                                        now=now)[0].pk,
-        "export": export.pk,
-    }
-    return people, args
+world = module_world_fixture()
+_evidence_root = evidence_root_of_the_module()
 
 
 # name -> which objects fill its URL arguments (slug, pk, …)
@@ -122,15 +77,13 @@ def outcome(response):
     return {403: "d", 404: "h", 405: "n"}.get(code, "o")
 
 
-def observe(name, method, people, args):
+def observe(name, method, clients, args):
     url = url_for(name, args)
     seen = {}
     # Refused roles first: an allowed POST (discard a draft, remove a member) changes what
     # the next request finds.
     for role in reversed(ROLES):
-        client = Client()
-        if role != "anonymous":
-            client.force_login(people[role])
+        client = clients[role]
         response = client.get(url) if method == "GET" else client.post(url, {})
         seen[role] = outcome(response)
     return "".join(seen[role] for role in ROLES)
@@ -215,12 +168,57 @@ EXPECTED = {
 
 
 @pytest.mark.parametrize("name", sorted(url_names()))
-def test_access(world, name):
-    people, args = world
-    seen = (observe(name, "GET", people, args), observe(name, "POST", people, args))
+def test_access(world, db, name):
+    _people, args, clients = world
+    seen = (observe(name, "GET", clients, args), observe(name, "POST", clients, args))
     assert name in EXPECTED, f"{name} has no row in EXPECTED: it answered {seen}"
     assert seen == EXPECTED[name]
 
 
 def test_every_url_has_a_row():
     assert set(EXPECTED) == url_names()
+
+
+# Django's own pages, with arguments that reach their views (a reset link that is no longer valid).
+OWN_ARGS = {"password_reset_confirm": {"uidb64": "MQ", "token": "set-password"}}
+
+
+def own_urls():
+    """Every URL of Django's own pages and of the admin that needs no object: walked from the URLconf."""
+    urls = {name: reverse(name, kwargs=OWN_ARGS.get(name)) for name in SKIP_NAMES}
+
+    def walk(patterns, prefix):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                walk(p.url_patterns, f"{p.namespace}:" if p.namespace else prefix)
+            elif isinstance(p, URLPattern) and p.name and prefix:
+                try:
+                    urls[prefix + p.name] = reverse(prefix + p.name)
+                except NoReverseMatch:  # needs an object (a change page): the admin's tests hold those
+                    pass
+
+    walk(get_resolver().url_patterns, "")
+    return urls
+
+
+def test_djangos_own_pages_and_the_admin_never_answer_500(world, db):
+    people, _args, clients = world
+    urls = own_urls()
+    assert "admin:index" in urls and "password_reset_confirm" in urls
+    for role in ("officer", "stranger", "anonymous"):  # the pages tell apart only signed in or not, and staff
+        for name in sorted(SKIP_NAMES):
+            for method in ("GET", "POST"):
+                client = Client()  # a fresh one: signing out must not reach the module's signed-in clients
+                if role != "anonymous":
+                    client.force_login(people[role])
+                response = client.get(urls[name]) if method == "GET" else client.post(urls[name], {})
+                assert response.status_code < 500, (role, name, method, response.status_code)
+    # The admin's pages: nobody of a platform is staff, so each sends them to a sign-in (the admin's own, or
+    # the site's for a visitor not signed in). The admin tells people apart by is_staff only.
+    for role in ("officer", "anonymous"):
+        for name, url in sorted(urls.items()):
+            if not name.startswith("admin:") or name in ("admin:login", "admin:logout"):
+                continue
+            response = clients[role].get(url)
+            assert response.status_code == 302, (role, name, response.status_code)
+            assert response["Location"].startswith(("/admin/login/", "/accounts/login/")), (role, name)

@@ -14,9 +14,10 @@ from django.db import connection
 from ..models import Notification
 
 INSERT_COLUMNS = ("recipient_id", "kind", "occurrence_id", "case_id", "digest_date", "subject", "body", "created_at",
-                  "claimed_at", "attempts", "sent_at", "repeat", "cancelled_at", "read_at")
+                  "claimed_at", "attempts", "sent_at", "repeat", "cancelled_at", "read_at", "evidence_id")
 # The PostgreSQL type of each column a JSON row may carry.
 TYPES = {"recipient_id": "integer", "kind": "text", "occurrence_id": "bigint", "case_id": "bigint",
+         "evidence_id": "bigint",
          "digest_date": "date", "subject": "text", "body": "text", "created_at": "timestamptz",
          "claimed_at": "timestamptz", "attempts": "integer", "sent_at": "timestamptz", "repeat": "boolean",
          "cancelled_at": "timestamptz", "read_at": "timestamptz", "id": "bigint", "language": "text",

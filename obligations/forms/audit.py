@@ -7,19 +7,20 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from ..schedule.periods import local_midnight
+from .bounds import BoundedDateField, CleanCharField
 
 DATE_ERROR = {"invalid": _("请输入有效日期,格式为 2026-11-29。")}
 
 
 class AuditFilter(forms.Form):
-    date_from = forms.DateField(label=_("日期自"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+    date_from = BoundedDateField(label=_("日期自"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
                                 error_messages=DATE_ERROR)
-    date_to = forms.DateField(label=_("日期至"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+    date_to = BoundedDateField(label=_("日期至"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
                               error_messages=DATE_ERROR)
     actor = forms.ModelChoiceField(label=_("操作人"), required=False, queryset=None, empty_label=_("全部"))
     action = forms.ChoiceField(label=_("动作"), required=False)
     object_type = forms.ChoiceField(label=_("对象类型"), required=False)
-    object_id = forms.CharField(label=_("对象编号"), required=False, max_length=64)
+    object_id = CleanCharField(label=_("对象编号"), required=False, max_length=64)
 
     def __init__(self, *args, platform, trail, **kwargs):
         super().__init__(*args, **kwargs)
@@ -40,9 +41,12 @@ class AuditFilter(forms.Form):
         return data
 
     def queryset(self):
-        """The trail, filtered, newest first."""
+        """The trail, filtered, newest first; nothing for a filter it cannot read (an unreadable
+        filter must not widen into the whole trail)."""
         qs, tz = self.trail, self.platform.tz
-        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        if self.is_bound and not self.is_valid():
+            return qs.none()
+        data = self.cleaned_data if self.is_bound else {}
         if data.get("date_from"):
             qs = qs.filter(at__gte=local_midnight(data["date_from"], tz))
         if data.get("date_to"):

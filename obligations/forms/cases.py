@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..cases.services import DEFAULT_REGISTERED_CHANNEL, REGISTERED_CHANNELS
 from ..models import Case, Role
+from .bounds import BoundedDateTimeField, CleanCharField
 
 
 class PublicComplaintForm(forms.Form):
@@ -38,7 +39,7 @@ class CaseForm(forms.Form):
     kind = forms.ChoiceField(label=_("类型"), choices=())
     severity = forms.ChoiceField(label=_("严重程度"), choices=())
     channel = forms.ChoiceField(label=_("来源渠道"), choices=())
-    received_at = forms.DateTimeField(label=_("受理时间"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    received_at = BoundedDateTimeField(label=_("受理时间"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
                                       error_messages={"invalid": _("请输入有效时间,例如 2026-11-29 10:30。")})
     reporter_name = forms.CharField(label=_("反映人"), max_length=100, required=False)
     reporter_contact = forms.CharField(label=_("联系方式"), max_length=100, required=False)
@@ -60,3 +61,22 @@ class CaseForm(forms.Form):
 class CaseCloseForm(forms.Form):
     note = forms.CharField(label=_("办结说明"), widget=forms.Textarea(attrs={"rows": 2}),
                            error_messages={"required": _("请填写办结说明。")})
+
+
+class CaseBoardFilter(forms.Form):
+    """The case board's filters (a GET query): a value the board cannot read (a NUL, a control
+    character, a kind that does not exist) is refused with its reason, and the board shows no row
+    rather than every row."""
+
+    platform = CleanCharField(required=False, max_length=64)
+    kind = forms.ChoiceField(label=_("类型"), required=False, choices=())
+    state = forms.ChoiceField(label=_("状态"), required=False, choices=())
+    severity = forms.ChoiceField(label=_("严重程度"), required=False, choices=())
+    assignee = CleanCharField(label=_("负责人"), required=False, max_length=150)
+    breached = forms.CharField(required=False, max_length=8)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [("", "")] + list(Case.Kind.choices)
+        self.fields["state"].choices = [("", ""), ("all", "all")] + list(Case.State.choices)
+        self.fields["severity"].choices = [("", "")] + list(Case.Severity.choices)

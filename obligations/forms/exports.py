@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ..models import ExportJob
+from .bounds import BoundedDateField
 
 K = ExportJob.Kind
 DATE_ERRORS = {"invalid": _("请输入有效日期,格式为 2026-11-29。"), "required": _("请填写日期。")}
@@ -13,9 +14,9 @@ class PeriodExportForm(forms.Form):
     kind = forms.ChoiceField(label=_("格式"), choices=[(K.REGULATOR_PDF, _("PDF(可直接报送)")),
                                                       (K.REGULATOR_DOCX, _("Word(报送前编辑)")),
                                                       (K.EVIDENCE_ZIP, _("佐证材料归档(ZIP)"))])
-    start = forms.DateField(label=_("开始日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    start = BoundedDateField(label=_("开始日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                             error_messages=DATE_ERRORS)
-    end = forms.DateField(label=_("结束日期(含)"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    end = BoundedDateField(label=_("结束日期(含)"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                           error_messages=DATE_ERRORS)
 
     def __init__(self, *args, archive=False, **kwargs):

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..letters import template as tpl
 from ..models import Letter, Obligation, Role
+from .bounds import BoundedDateField
 
 
 def _blank_field(blank: dict, required: bool) -> forms.Field:
@@ -24,7 +25,7 @@ def _blank_field(blank: dict, required: bool) -> forms.Field:
         return forms.ChoiceField(choices=[("", _("请选择"))] + list(choices), **common)
     if kind == "date":
         common["error_messages"]["invalid"] = _("请输入有效日期,格式为 2026-11-29。")
-        return forms.DateField(**common, widget=forms.DateInput(attrs={"type": "date"}))
+        return BoundedDateField(**common, widget=forms.DateInput(attrs={"type": "date"}))
     return forms.CharField(max_length=200, **common)
 
 

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..models import ReviewFinding, Role
 from ..trust import second_factor
+from .bounds import BoundedDateField
 
 REQUIRED = {"required": _("请填写此项。")}
 
@@ -22,7 +23,7 @@ class RectificationForm(forms.Form):
     owner = forms.ModelChoiceField(label=_("责任人"), queryset=None, empty_label=_("请选择"),
                                    error_messages={"required": _("请选择责任人。"),
                                                    "invalid_choice": _("请选择本平台的成员。")})
-    due_date = forms.DateField(label=_("整改期限"), widget=forms.DateInput(attrs={"type": "date"}),
+    due_date = BoundedDateField(label=_("整改期限"), widget=forms.DateInput(attrs={"type": "date"}),
                                error_messages={**REQUIRED, "invalid": _("请输入有效日期,格式为 2026-11-29。")})
     occurrence = forms.IntegerField(widget=forms.HiddenInput, required=False)
 

@@ -28,6 +28,8 @@ class Notification(models.Model):
         CRITICAL_CASE = "critical_case", _("特别严重案件")
         # To the account's owner, at most once per sign-in window: repeated wrong passwords (alerts/signin_notices.py).
         SIGNIN_FAILURES = "signin_failures", _("账号登录失败")
+        # To the platform's officers, once per file: a download found an evidence file changed or missing.
+        EVIDENCE_MISMATCH = "evidence_mismatch", _("佐证文件被改动")
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(_("类型"), max_length=24, choices=Kind.choices)
@@ -35,6 +37,8 @@ class Notification(models.Model):
                                    related_name="notifications")
     case = models.ForeignKey("obligations.Case", on_delete=models.CASCADE, null=True, blank=True,
                              related_name="notifications")
+    evidence = models.ForeignKey("obligations.Evidence", on_delete=models.CASCADE, null=True, blank=True,
+                                 related_name="notifications")
     digest_date = models.DateField(null=True, blank=True)
     subject = models.CharField(_("标题"), max_length=200, blank=True)
     body = models.TextField(_("内容"), blank=True)
@@ -60,6 +64,8 @@ class Notification(models.Model):
                                     name="digest_once_per_day"),
             models.UniqueConstraint(fields=["case", "kind", "recipient"], condition=Q(case__isnull=False),
                                     name="notification_once_per_case"),
+            models.UniqueConstraint(fields=["evidence", "kind", "recipient"], condition=Q(evidence__isnull=False),
+                                    name="notification_once_per_evidence"),
         ]
         indexes = [
             # Used by the send sweep (notifications.notifications_send): rows not yet sent.

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Obligation, Occurrence
+from ..schedule.bounds import DATE_ATTRS, check_bounds, check_text
 from ..schedule.periods import local_midnight
 
 SOON_DAYS = 7  # "due soon": open and due within 7 × 24 hours from now, as the dashboard's card counts
@@ -28,7 +29,7 @@ def due_on_days(qs, first, last, tz):
 
 
 class OccurrenceFilter(forms.Form):
-    clause = forms.CharField(label=_("条款"), required=False, max_length=16)
+    clause = forms.CharField(label=_("条款"), required=False, max_length=16, validators=[check_text])
     state = forms.ChoiceField(label=_("状态"), required=False,
                               choices=[("", _("— 全部状态 —"))] + list(Occurrence.State.choices))
     obligation = forms.ModelChoiceField(label=_("义务"), required=False, queryset=None, to_field_name="key",
@@ -36,9 +37,11 @@ class OccurrenceFilter(forms.Form):
     overdue = forms.BooleanField(label=_("仅逾期(待办或未完成且已过到期时间)"), required=False)
     due_soon = forms.BooleanField(label=_("未来7天到期的待办(从现在起7×24小时内)"), required=False)
     person = forms.ModelChoiceField(label=_("人员"), required=False, queryset=None, empty_label=_("— 全部人员 —"))
-    date_from = forms.DateField(label=_("到期日自"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+    date_from = forms.DateField(label=_("到期日自"), required=False, widget=forms.DateInput(attrs=DATE_ATTRS),
+                                validators=[check_bounds],
                                 error_messages={"invalid": _("请输入有效日期,格式为 2026-11-29。")})
-    date_to = forms.DateField(label=_("到期日至"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+    date_to = forms.DateField(label=_("到期日至"), required=False, widget=forms.DateInput(attrs=DATE_ATTRS),
+                              validators=[check_bounds],
                               error_messages={"invalid": _("请输入有效日期,格式为 2026-11-29。")})
 
     def __init__(self, *args, platform, **kwargs):

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ..models import Occurrence
+from ..schedule import local_time
 from .drilldown import due_on_days
 
 COLUMNS = (
@@ -35,7 +36,7 @@ def occurrence_rows(queryset):
     tz_cache = {}
 
     def iso(value, tz):
-        return value.astimezone(tz).isoformat() if value else ""
+        return local_time.safe_iso(value, tz) if value else ""
 
     for occ in queryset.iterator(chunk_size=2000):
         tz = tz_cache.setdefault(occ.platform_id, occ.platform.tz)

@@ -28,6 +28,8 @@ def stamp(value, tz, now, *, time=True) -> str:
     otherwise: "11-16 08:00", "2027-01-01 00:00". A date is shown as it is."""
     if value is None:
         return ""
+    if isinstance(value, datetime) and (isinstance(value, local_time.OutOfRange) or not local_time.showable(value, tz)):
+        return local_time.stamp(value, tz)  # names it as out of range
     local = value.astimezone(tz) if isinstance(value, datetime) else value
     this_year = local.year == now.astimezone(tz).year
     if time and isinstance(value, datetime):

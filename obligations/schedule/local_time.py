@@ -11,6 +11,23 @@ from datetime import UTC, datetime, timedelta, tzinfo
 
 from django.utils.translation import gettext as _
 
+
+class OutOfRange(datetime):
+    """A stored instant Python cannot hold (before year 1 or past 9999, in UTC: a row written
+    before dates were bounded), read as the nearest one it can so the page still draws, and
+    marked, so that what shows it names it as out of range rather than a wrong time."""
+
+    later = False
+
+
+class TooLate(OutOfRange):
+    later = True
+
+
+def out_of_range(later: bool) -> OutOfRange:
+    return TooLate(9999, 12, 31, 23, 59, 59, tzinfo=UTC) if later else OutOfRange(1, 1, 1, tzinfo=UTC)
+
+
 # Zones people call by a name rather than an offset; the name's English says its offset.
 BEIJING = ("Asia/Shanghai", "Asia/Chongqing", "Asia/Chungking", "Asia/Harbin", "PRC")
 
@@ -46,11 +63,45 @@ def naive_local(value, tz: tzinfo) -> datetime | None:
 
 
 def stamp(value, tz: tzinfo, *, seconds: bool = False, year: bool = True) -> str:
-    """"2026-12-08 00:00" in local time ("12-08 00:00" without the year); "" for none."""
-    moment = local(value, tz)
+    """"2026-12-08 00:00" in local time ("12-08 00:00" without the year); "" for none. A time
+    outside what can be shown in local time (a row stored before dates were bounded) is named as such."""
+    form = ("%Y-%m-%d" if year else "%m-%d") + (" %H:%M:%S" if seconds else " %H:%M")
+    try:
+        moment = local(value, tz)
+    except OverflowError:
+        return beyond(value)
     if moment is None:
         return ""
-    return moment.strftime(("%Y-%m-%d" if year else "%m-%d") + (" %H:%M:%S" if seconds else " %H:%M"))
+    if isinstance(value, OutOfRange):
+        return beyond(value)
+    return moment.strftime(form)
+
+
+def showable(value: datetime, tz: tzinfo) -> bool:
+    """Whether local time can hold the instant (not 9999-12-31 23:00 UTC in Beijing)."""
+    try:
+        value.astimezone(tz)
+    except OverflowError:
+        return False
+    return True
+
+
+def beyond(value) -> str:
+    """How a page names a time it cannot show in local time: its UTC when Python holds it, else
+    which end of the calendar it fell off."""
+    if isinstance(value, OutOfRange):
+        return _("晚于 9999-12-31(超出范围)") if value.later else _("早于 0001-01-01(超出范围)")
+    return _("%(time)s UTC(超出范围)") % {"time": instant(value).strftime("%Y-%m-%d %H:%M")}
+
+
+def safe_iso(value, tz: tzinfo) -> str:
+    """local_iso for a file (a CSV's cell): the stored UTC instant when local time cannot hold it."""
+    try:
+        if isinstance(value, OutOfRange):
+            raise OverflowError
+        return local_iso(value, tz) or ""
+    except OverflowError:
+        return beyond(value)
 
 
 def utc_offset(tz: tzinfo, at: datetime | None = None) -> str:

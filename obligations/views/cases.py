@@ -15,12 +15,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ..cases.services import DEFAULT_REGISTERED_CHANNEL, case_close, case_open, case_timeline, may_close
 from ..errors import DomainError
-from ..forms.cases import CaseCloseForm, CaseForm
+from ..forms.cases import CaseBoardFilter, CaseCloseForm, CaseForm
 from ..forms.work import CompletionForm
 from ..models import Case, Occurrence, Platform, Role
 from ..oversight import exports
 from ..oversight.dashboard import late_clocks
 from ..oversight.task_lines import stamp
+from ..schedule.local_time import safe_iso
 from ..trust import access
 
 WRITERS = (Role.OFFICER, Role.STAFF)
@@ -30,7 +31,8 @@ S = Occurrence.State
 BOARD_CLOCK_STATES = (S.OPEN, S.MISSED, S.DONE_LATE)
 
 
-def _board_rows(request, now):
+def _board_rows(request, now, g):
+    """The board's cases, filtered by `g` (CaseBoardFilter's cleaned data)."""
     platforms = access.roles_of(request.user).keys()
     # The nearest still-to-do deadline, missed ones included (they come first: their
     # deadline has passed). A correlated subquery: per case an index lookup, no join to misestimate.
@@ -39,12 +41,11 @@ def _board_rows(request, now):
     cases = (Case.objects.filter(platform_id__in=platforms)
              .annotate(next_due=Subquery(next_clock))
              .select_related("platform", "assignee"))
-    g = request.GET
     if g.get("platform"):
         cases = cases.filter(platform__slug=g["platform"])
     if g.get("kind"):
         cases = cases.filter(kind=g["kind"])
-    cases = cases.filter(state=g.get("state", Case.State.OPEN)) if g.get("state") != "all" else cases
+    cases = cases.filter(state=g.get("state") or Case.State.OPEN) if g.get("state") != "all" else cases
     if g.get("severity"):
         cases = cases.filter(severity=g["severity"])
     if g.get("assignee"):
@@ -114,8 +115,7 @@ def _csv(cases, by_case, now, *, codes=False):
                                 for k in clocks if k.breached)
             overdue_text = _("是") if overdue else _("否")
         writer.writerow([c.platform.slug, c.number, *named,
-                         c.received_at.astimezone(tz).isoformat(),
-                         c.next_due.astimezone(tz).isoformat() if c.next_due else "",
+                         safe_iso(c.received_at, tz), safe_iso(c.next_due, tz) if c.next_due else "",
                          c.assignee.get_username() if c.assignee else "",
                          next_step, overdue_text, breached])
     response = HttpResponse(out.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8")
@@ -126,7 +126,8 @@ def _csv(cases, by_case, now, *, codes=False):
 @require_GET
 def case_board(request):
     now = timezone.now()
-    cases = list(_board_rows(request, now))
+    query = CaseBoardFilter(request.GET)
+    cases = list(_board_rows(request, now, query.cleaned_data)) if query.is_valid() else []
     by_case = _clocks_by_case(cases, now)
     if request.GET.get("format") in exports.CSV_FORMATS:  # csv: for people, csv-codes: for scripts
         return _csv(cases, by_case, now, codes=request.GET["format"] == "csv-codes")
@@ -138,6 +139,7 @@ def case_board(request):
     return render(request, "obligations/case_board.html", {
         "rows": rows, "now": now, "count": len(rows),
         "kinds": Case.Kind.choices, "severities": Case.Severity.choices, "filters": request.GET,
+        "filter_errors": [e for errors in query.errors.values() for e in errors],
         "new_platforms": Platform.objects.filter(pk__in=writable),
     })
 

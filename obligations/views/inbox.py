@@ -11,10 +11,10 @@ from ..schedule.local_time import shared_zone
 @require_GET
 def notification_list(request):
     items = list(Notification.objects.filter(recipient=request.user, sent_at__isnull=False)
-                 .select_related("occurrence__platform", "case__platform")[:200])
+                 .select_related("occurrence__platform", "case__platform", "evidence__platform")[:200])
     default = ZoneInfo(Platform._meta.get_field("timezone").default)  # a digest is about no one platform
     for n in items:  # each time in the zone of the platform it is about
-        owner = n.occurrence or n.case
+        owner = n.occurrence or n.case or n.evidence
         n.tz = owner.platform.tz if owner else default
     return render(request, "obligations/notifications.html", {"items": items,
                                                               "page_tz": shared_zone(n.tz for n in items)})

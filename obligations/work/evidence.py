@@ -206,7 +206,12 @@ def evidence_open(evidence: Evidence):
 
 
 class EvidenceMismatch(DomainError):
-    """The stored file is missing, or is no longer the file whose SHA-256 was recorded."""
+    """The stored file is missing, or is no longer the file whose SHA-256 was recorded;
+    `found` is the SHA-256 found, None for a missing file."""
+
+    def __init__(self, message, *, found=None):
+        super().__init__(message)
+        self.found = found
 
 
 def evidence_open_verified(evidence: Evidence, *, user, now):
@@ -225,6 +230,7 @@ def evidence_open_verified(evidence: Evidence, *, user, now):
                  data={"expected": evidence.sha256, "found": found, "file": evidence.file.name, "by": "download"})
     if found is None:
         raise EvidenceMismatch(_("佐证文件“%(name)s”已缺失,无法下载。已记录此事件,请联系合规负责人核查。")
-                               % {"name": evidence.original_name})
+                               % {"name": evidence.original_name})  # found stays None
     raise EvidenceMismatch(_("佐证文件“%(name)s”的内容与上传时记录的 SHA-256 不一致,可能已被替换或损坏,"
-                             "因此拒绝下载。已记录此事件,请联系合规负责人核查。") % {"name": evidence.original_name})
+                             "因此拒绝下载。已记录此事件,请联系合规负责人核查。") % {"name": evidence.original_name},
+                           found=found)
