@@ -106,6 +106,31 @@ def _evidence_root(settings, tmp_path):
         "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path / "evidence")}}}
 
 
+_CLOSING_REPORT: dict[str, bytes] = {}
+
+
+@pytest.fixture(autouse=True)
+def _closing_report_rendered_once(request, monkeypatch):
+    """Closing a review lays out its whole report (WeasyPrint, every exception of the quarter
+    a table row: 5 to 15 s for the quarter of tests/oversight/conftest.py) and keeps it as the
+    四.1 task's evidence. Most tests that close a review read its seal, its figures or the task,
+    not that file: they keep the first report this process rendered, a real one. Tests that
+    read the closing report itself are marked `closing_report` and render their own; the
+    reports' contents are tested from report_documents.review_pdf, which is never replaced."""
+    if request.node.get_closest_marker("closing_report"):
+        return
+    from obligations.oversight import reviews
+
+    render = reviews.review_pdf
+
+    def rendered_once(snapshot, progress=None):
+        if "pdf" not in _CLOSING_REPORT:
+            _CLOSING_REPORT["pdf"] = render(snapshot, progress)
+        return _CLOSING_REPORT["pdf"]
+
+    monkeypatch.setattr(reviews, "review_pdf", rendered_once)
+
+
 _force_login = Client.force_login
 
 
