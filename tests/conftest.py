@@ -1,5 +1,6 @@
 import importlib
 import os
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
@@ -53,26 +54,42 @@ def make_user(username, platform=None, role=None):
     return user
 
 
+def make_platform():
+    return Platform.objects.create(slug="alpha", name="Alpha 平台")
+
+
+def make_officer(platform):
+    return make_user("alice", platform, Role.OFFICER)
+
+
+def make_staff(platform):
+    return make_user("bob", platform, Role.STAFF)
+
+
+def sign_demo_letter(platform, officer):
+    letter = letter_create(platform=platform, values=demo_values(SIGNED_AT.date()), user=officer, now=SIGNED_AT)
+    # The tests built on it count the day's tasks from the day of signing.
+    return letter_sign(letter=letter, user=officer, now=SIGNED_AT, first_period=Letter.FirstPeriod.CURRENT)
+
+
 @pytest.fixture
 def platform(db):
-    return Platform.objects.create(slug="alpha", name="Alpha 平台")
+    return make_platform()
 
 
 @pytest.fixture
 def officer(platform):
-    return make_user("alice", platform, Role.OFFICER)
+    return make_officer(platform)
 
 
 @pytest.fixture
 def staff(platform):
-    return make_user("bob", platform, Role.STAFF)
+    return make_staff(platform)
 
 
 @pytest.fixture
 def signed_letter(platform, officer):
-    letter = letter_create(platform=platform, values=demo_values(SIGNED_AT.date()), user=officer, now=SIGNED_AT)
-    # The tests built on it count the day's tasks from the day of signing.
-    return letter_sign(letter=letter, user=officer, now=SIGNED_AT, first_period=Letter.FirstPeriod.CURRENT)
+    return sign_demo_letter(platform, officer)
 
 
 def anchor_as_committed():
@@ -101,9 +118,67 @@ def _evidence_root(settings, tmp_path):
 
     translation.activate(settings.LANGUAGE_CODE)  # a request of an earlier test may have switched it
     settings.PLEDGE_AUDIT_ANCHOR = tmp_path / "audit-anchor.json"
-    settings.EVIDENCE_ROOT = tmp_path / "evidence"
-    settings.STORAGES = {**settings.STORAGES, "evidence": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path / "evidence")}}}
+    for name, value in evidence_settings(settings, tmp_path / "evidence").items():
+        setattr(settings, name, value)
+
+
+def evidence_settings(settings, folder) -> dict:
+    """The settings that keep evidence in `folder`."""
+    return {"EVIDENCE_ROOT": folder, "STORAGES": {**settings.STORAGES, "evidence": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(folder)}}}}
+
+
+@contextmanager
+def rows_for_the_class(django_db_blocker, evidence_folder):
+    """Rows made once for a class of tests, as Django's setUpTestData makes them: inside a
+    transaction that stays open while the class runs and is rolled back after it. Each test
+    runs in a savepoint of it (pytest-django's `db`), so what a test writes is undone before
+    the next. Evidence goes to `evidence_folder`, which the class's tests use too. Never
+    around a transactional test (`django_db(transaction=True)`), which needs commits."""
+    from django.conf import settings
+    from django.test import override_settings
+    from django.utils import translation
+
+    with (django_db_blocker.unblock(), override_settings(**evidence_settings(settings, evidence_folder)),
+          pytest.MonkeyPatch.context() as monkeypatch):
+        keep_one_closing_report(monkeypatch)  # as for the tests (_closing_report_rendered_once)
+        translation.activate(settings.LANGUAGE_CODE)
+        outer = transaction.atomic()
+        outer._from_testcase = True  # durable blocks inside it work as they do in a test
+        outer.__enter__()
+        try:
+            yield
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+_CLOSING_REPORT: dict[str, bytes] = {}
+
+
+@pytest.fixture(autouse=True)
+def _closing_report_rendered_once(request, monkeypatch):
+    """Closing a review lays out its whole report (WeasyPrint, every exception of the quarter
+    a table row: 5 to 15 s for the quarter of tests/oversight/conftest.py) and keeps it as the
+    四.1 task's evidence. Most tests that close a review read its seal, its figures or the task,
+    not that file: they keep the first report this process rendered, a real one. Tests that
+    read the closing report itself are marked `closing_report` and render their own; the
+    reports' contents are tested from report_documents.review_pdf, which is never replaced."""
+    if not request.node.get_closest_marker("closing_report"):
+        keep_one_closing_report(monkeypatch)
+
+
+def keep_one_closing_report(monkeypatch):
+    from obligations.oversight import reviews
+
+    render = reviews.review_pdf
+
+    def rendered_once(snapshot, progress=None):
+        if "pdf" not in _CLOSING_REPORT:
+            _CLOSING_REPORT["pdf"] = render(snapshot, progress)
+        return _CLOSING_REPORT["pdf"]
+
+    monkeypatch.setattr(reviews, "review_pdf", rendered_once)
 
 
 _force_login = Client.force_login

@@ -70,10 +70,14 @@ def named(occ: Occurrence, in_force: LetterInForce) -> tuple[str, str]:
     return (term.clause, term.title) if term else (occ.clause.number, occ.obligation.title)
 
 
+def exception_occurrences(review: Review):
+    """The quarter's tasks a review must explain: missed, done late or waived."""
+    return quarter_occurrences(review).filter(state__in=(S.MISSED, S.DONE_LATE, S.WAIVED))
+
+
 def exceptions(review: Review, in_force: LetterInForce | None = None) -> list[dict]:
     in_force = quarter_in_force(review) if in_force is None else in_force
-    rows = (quarter_occurrences(review).filter(state__in=(S.MISSED, S.DONE_LATE, S.WAIVED))
-            .select_related("obligation", "clause", "case").order_by("due_at", "id"))
+    rows = exception_occurrences(review).select_related("obligation", "clause", "case").order_by("due_at", "id")
     explained = {}
     for e in ReviewExplanation.objects.filter(review=review).select_related("author").order_by("at", "id"):
         explained[e.occurrence_id] = e  # the newest wins

@@ -1,6 +1,7 @@
 """A quarter lived through, for the review tests: fixtures and helpers."""
 
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -14,18 +15,22 @@ from obligations.tasks import run_sweeps
 from obligations.work.evidence import completion_with_evidence
 from obligations.work.occurrences import occurrence_waive
 from tests.cases.support import open_case
-from tests.conftest import PDF_BYTES, make_user
+from tests.conftest import PDF_BYTES, make_officer, make_platform, make_staff, make_user, sign_demo_letter
 
 AFTER_Q4 = datetime(2027, 1, 2, 2, 0, tzinfo=UTC)  # 10:00 on 2 January in Shanghai
 
 
-@pytest.fixture
-def group(platform):
+def make_group(platform):
     members = [make_user(name, platform, Role.SUPERVISOR) for name in ("sue", "sam")]
     for m in members:
         m.set_password("pw-" + m.username)
         m.save()
     return members
+
+
+@pytest.fixture
+def group(platform):
+    return make_group(platform)
 
 
 def pdf(name="record.pdf"):
@@ -34,6 +39,22 @@ def pdf(name="record.pdf"):
 
 @pytest.fixture
 def quarter(signed_letter, staff, officer):
+    return live_quarter(signed_letter, staff, officer)
+
+
+def quarter_world() -> SimpleNamespace:
+    """What the fixtures platform, officer, staff, quarter and group make, in that order, for
+    rows made once per class (tests/conftest.py rows_for_the_class)."""
+    platform = make_platform()
+    officer = make_officer(platform)
+    letter = sign_demo_letter(platform, officer)
+    staff = make_staff(platform)
+    quarter = live_quarter(letter, staff, officer)
+    return SimpleNamespace(platform=platform, officer=officer, staff=staff, quarter=quarter,
+                           group=make_group(platform))
+
+
+def live_quarter(signed_letter, staff, officer):
     """Q4 2026 lived through: some checks done, one late, one waived, the rest missed;
     a complaint answered in time."""
     run_sweeps(now=datetime(2026, 12, 31, 15, 0, tzinfo=UTC))

@@ -7,9 +7,11 @@ import csv
 import io
 import zipfile
 from datetime import UTC, date, datetime, time, timedelta
+from types import SimpleNamespace
 
 import pytest
 import time_machine
+from django.contrib.auth import get_user_model
 from docx import Document
 from openpyxl import load_workbook
 
@@ -19,7 +21,8 @@ from obligations.oversight.regulator_report import regulator_report
 from obligations.oversight.reviews import review_sign
 from obligations.trust.membership import membership_describe
 from obligations.work.evidence import completion_with_evidence
-from tests.oversight.conftest import AFTER_Q4, explain_all, pdf
+from tests.conftest import evidence_settings, rows_for_the_class
+from tests.oversight.conftest import AFTER_Q4, explain_all, pdf, quarter_world
 from tests.oversight.export_support import SH, flat, pdf_text
 
 SIGNED_AT = AFTER_Q4 + timedelta(minutes=40)  # 10:40 in Shanghai, 02:40 UTC
@@ -33,8 +36,7 @@ def local_text(instant) -> str:
     return instant.astimezone(SH).strftime("%Y-%m-%d %H:%M")
 
 
-@pytest.fixture
-def closed(quarter, group, officer, staff):
+def close_quarter(quarter, group, officer, staff):
     """Q4 closed: a task due at local midnight done late with a file, the complaint's
     clocks, the group signing at 10:40 Beijing time; sue named with her post."""
     platform = quarter.platform
@@ -50,8 +52,17 @@ def closed(quarter, group, officer, staff):
     review_sign(review=quarter, user=group[0], password="pw-sue", now=SIGNED_AT)
     review = review_sign(review=quarter, user=group[1], password="pw-sam", now=SIGNED_AT)
     assert review.state == Review.State.CLOSED
-    case = platform.cases.get()
-    return review, midnight, case
+    return review, midnight
+
+
+@pytest.fixture(scope="class")
+def closed_once(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The quarter closed once for the tests of a class that only read it."""
+    folder = tmp_path_factory.mktemp("evidence")
+    with rows_for_the_class(django_db_blocker, folder):
+        world = quarter_world()
+        review, midnight = close_quarter(world.quarter, world.group, world.officer, world.staff)
+        yield SimpleNamespace(folder=folder, review=review.pk, midnight=midnight.pk, officer=world.officer.pk)
 
 
 def expectations(midnight, case):
@@ -73,53 +84,86 @@ def assert_local(text, shown, hidden, where):
         assert flat(value) not in flat(text), f"{where}: UTC {value} shown"
 
 
-def test_the_same_local_times_everywhere(closed, client, officer):
-    review, midnight, case = closed
-    shown, hidden = expectations(midnight, case)
-    snapshot = {**review.snapshot, "seal": review.seal}
-    # The snapshot itself stores local times with their offset.
-    signature = next(s for s in snapshot["signatures"] if s["user"] == "sue")
-    assert signature["at"] == "2027-01-02T10:40:00+08:00" and snapshot["timezone"] == "Asia/Shanghai"
-    assert (signature["name"], signature["post"]) == ("苏珊", "监督小组组长")
+class TestOneClosedReview:
+    """These tests only read the closed review (an in-memory change at most): closed once for the class."""
 
-    client.force_login(officer)
-    page = client.get(f"/reviews/{review.pk}/").content.decode()
-    assert_local(page, [shown[0], shown[1], shown[3]], hidden, "review page")
-    assert "北京时间" in page and "苏珊(监督小组组长)" in page
-    task_page = client.get(f"/occurrences/{midnight.pk}/").content.decode()
-    assert_local(task_page, [shown[0]], hidden[:1], "task page")
-    case_page = client.get(f"/cases/{case.pk}/").content.decode()
-    assert_local(case_page, [shown[1], shown[2]], [], "case page")
-    assert "北京时间" in task_page and "北京时间" in case_page
+    @pytest.fixture
+    def closed(self, closed_once, db, _evidence_root, settings):
+        for name, value in evidence_settings(settings, closed_once.folder).items():
+            setattr(settings, name, value)
+        review = Review.objects.get(pk=closed_once.review)
+        return review, Occurrence.objects.get(pk=closed_once.midnight), review.platform.cases.get()
 
-    review_pdf = pdf_text(report_documents.review_pdf(snapshot))
-    assert_local(review_pdf, shown, hidden, "review PDF")
-    assert flat("文中时间均为北京时间。") in flat(review_pdf) and "苏珊" in review_pdf and "监督小组组长" in review_pdf
+    @pytest.fixture
+    def officer(self, closed_once, db):
+        return get_user_model().objects.get(pk=closed_once.officer)
 
-    book = load_workbook(io.BytesIO(report_documents.review_xlsx(snapshot)))
-    due_cells = [row[3] for row in book["异常说明"].iter_rows(min_row=2)]
-    assert naive(midnight.due_at) in [c.value for c in due_cells]
-    assert all(c.number_format == "yyyy-mm-dd hh:mm" for c in due_cells)
-    assert book["异常说明"]["D1"].value == "到期时间(北京时间)"
-    signed = [r for r in book["签署"].iter_rows(min_row=2, values_only=True) if r and r[0] == "sue"]
-    assert signed[0][1:3] == ("苏珊", "监督小组组长") and signed[0][5] == naive(SIGNED_AT)
-    cases = list(book["案件清单"].iter_rows(min_row=2, values_only=True))
-    assert cases[0][0] == case.number and cases[0][2] == naive(case.received_at)
+    def test_the_same_local_times_everywhere(self, closed, client, officer):
+        review, midnight, case = closed
+        shown, hidden = expectations(midnight, case)
+        snapshot = {**review.snapshot, "seal": review.seal}
+        # The snapshot itself stores local times with their offset.
+        signature = next(s for s in snapshot["signatures"] if s["user"] == "sue")
+        assert signature["at"] == "2027-01-02T10:40:00+08:00" and snapshot["timezone"] == "Asia/Shanghai"
+        assert (signature["name"], signature["post"]) == ("苏珊", "监督小组组长")
 
-    report = regulator_report(review.platform, start=date(2026, 10, 1), end=date(2026, 12, 31), now=SIGNED_AT)
-    regulator_pdf = pdf_text(regulator_documents.regulator_pdf(report))
-    assert_local(regulator_pdf, shown, hidden, "regulator PDF")
-    assert flat("文中时间均为北京时间。") in flat(regulator_pdf)
-    docx = docx_text(regulator_documents.regulator_docx(report))
-    assert_local(docx, shown, hidden, "regulator DOCX")
-    assert "文中时间均为北京时间。" in docx and "苏珊(监督小组组长)" in docx
+        client.force_login(officer)
+        page = client.get(f"/reviews/{review.pk}/").content.decode()
+        assert_local(page, [shown[0], shown[1], shown[3]], hidden, "review page")
+        assert "北京时间" in page and "苏珊(监督小组组长)" in page
+        task_page = client.get(f"/occurrences/{midnight.pk}/").content.decode()
+        assert_local(task_page, [shown[0]], hidden[:1], "task page")
+        case_page = client.get(f"/cases/{case.pk}/").content.decode()
+        assert_local(case_page, [shown[1], shown[2]], [], "case page")
+        assert "北京时间" in task_page and "北京时间" in case_page
 
-    out = io.BytesIO()
-    archive.write_archive(out, archive.review_evidence(review.platform, snapshot), tz=SH, seal=review.seal)
-    rows = list(csv.reader(io.StringIO(zipfile.ZipFile(out).read(archive.MANIFEST).decode("utf-8-sig"))))
-    assert rows[0][3] == "到期时间(北京时间)" and rows[0][4] == "任务状态"
-    line = next(r for r in rows[1:] if r[5].endswith("补做记录.pdf"))
-    assert (line[3], line[4]) == (shown[0], "逾期完成")
+        review_pdf = pdf_text(report_documents.review_pdf(snapshot))
+        assert_local(review_pdf, shown, hidden, "review PDF")
+        assert flat("文中时间均为北京时间。") in flat(review_pdf) and "苏珊" in review_pdf and "监督小组组长" in review_pdf
+
+        book = load_workbook(io.BytesIO(report_documents.review_xlsx(snapshot)))
+        due_cells = [row[3] for row in book["异常说明"].iter_rows(min_row=2)]
+        assert naive(midnight.due_at) in [c.value for c in due_cells]
+        assert all(c.number_format == "yyyy-mm-dd hh:mm" for c in due_cells)
+        assert book["异常说明"]["D1"].value == "到期时间(北京时间)"
+        signed = [r for r in book["签署"].iter_rows(min_row=2, values_only=True) if r and r[0] == "sue"]
+        assert signed[0][1:3] == ("苏珊", "监督小组组长") and signed[0][5] == naive(SIGNED_AT)
+        cases = list(book["案件清单"].iter_rows(min_row=2, values_only=True))
+        assert cases[0][0] == case.number and cases[0][2] == naive(case.received_at)
+
+        report = regulator_report(review.platform, start=date(2026, 10, 1), end=date(2026, 12, 31), now=SIGNED_AT)
+        regulator_pdf = pdf_text(regulator_documents.regulator_pdf(report))
+        assert_local(regulator_pdf, shown, hidden, "regulator PDF")
+        assert flat("文中时间均为北京时间。") in flat(regulator_pdf)
+        docx = docx_text(regulator_documents.regulator_docx(report))
+        assert_local(docx, shown, hidden, "regulator DOCX")
+        assert "文中时间均为北京时间。" in docx and "苏珊(监督小组组长)" in docx
+
+        out = io.BytesIO()
+        archive.write_archive(out, archive.review_evidence(review.platform, snapshot), tz=SH, seal=review.seal)
+        rows = list(csv.reader(io.StringIO(zipfile.ZipFile(out).read(archive.MANIFEST).decode("utf-8-sig"))))
+        assert rows[0][3] == "到期时间(北京时间)" and rows[0][4] == "任务状态"
+        line = next(r for r in rows[1:] if r[5].endswith("补做记录.pdf"))
+        assert (line[3], line[4]) == (shown[0], "逾期完成")
+
+    def test_a_review_sealed_with_utc_times_verifies_and_reads_in_local_time(self, closed):
+        """Reviews closed before kept UTC strings: their seal still holds, nothing reads as changed,
+        and the documents show their times in local time."""
+        from obligations.oversight.seal import review_verify, seal_of
+
+        review, midnight, _case = closed
+        old = dict(review.snapshot)
+        old.pop("timezone")
+        for row in old["completions"]:
+            row["completed_at"] = datetime.fromisoformat(row["completed_at"]).astimezone(UTC).isoformat()
+        old["signatures"] = [{**s, "at": datetime.fromisoformat(s["at"]).astimezone(UTC).isoformat()} for s in old["signatures"]]
+        old["seal"] = seal_of(old)
+        # As such a review holds it (in memory: the database keeps a closed review as it was closed).
+        review.snapshot, review.seal = old, old["seal"]
+        _intact, differences = review_verify(review)
+        assert [d for d in differences if d.what != "seal"] == []  # no completion reads as changed
+        text = pdf_text(report_documents.review_pdf({**old, "timezone": review.platform.timezone}))
+        assert "2027-01-0210:40" in flat(text) and "2027-01-0202:40" not in flat(text)
 
 
 def test_the_dashboard_shows_a_clock_in_local_time(signed_letter, staff, officer, client):
@@ -137,26 +181,6 @@ def test_the_dashboard_shows_a_clock_in_local_time(signed_letter, staff, officer
     assert local_due.strftime("%m-%d %H:%M") in page
     assert clock.due_at.astimezone(UTC).strftime("%m-%d %H:%M") not in page
     assert "北京时间" in page  # the page says which time it shows
-
-
-def test_a_review_sealed_with_utc_times_verifies_and_reads_in_local_time(closed):
-    """Reviews closed before kept UTC strings: their seal still holds, nothing reads as changed,
-    and the documents show their times in local time."""
-    from obligations.oversight.seal import review_verify, seal_of
-
-    review, midnight, _case = closed
-    old = dict(review.snapshot)
-    old.pop("timezone")
-    for row in old["completions"]:
-        row["completed_at"] = datetime.fromisoformat(row["completed_at"]).astimezone(UTC).isoformat()
-    old["signatures"] = [{**s, "at": datetime.fromisoformat(s["at"]).astimezone(UTC).isoformat()} for s in old["signatures"]]
-    old["seal"] = seal_of(old)
-    # As such a review holds it (in memory: the database keeps a closed review as it was closed).
-    review.snapshot, review.seal = old, old["seal"]
-    _intact, differences = review_verify(review)
-    assert [d for d in differences if d.what != "seal"] == []  # no completion reads as changed
-    text = pdf_text(report_documents.review_pdf({**old, "timezone": review.platform.timezone}))
-    assert "2027-01-0210:40" in flat(text) and "2027-01-0202:40" not in flat(text)
 
 
 def naive(instant):

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 
 from obligations.errors import DomainError
 from obligations.models import Occurrence
+from obligations.models.evidence import evidence_storage
 from obligations.oversight.review_snapshot import review_snapshot
 from obligations.oversight.reviews import (
     finding_add,
@@ -21,6 +22,7 @@ from obligations.oversight.seal import review_verify
 from obligations.work.evidence import completion_with_evidence
 from obligations.work.occurrences import occurrence_reopen
 from tests.oversight.conftest import AFTER_Q4, explain_all, pdf
+from tests.oversight.export_support import flat, pdf_text
 
 
 def test_the_review_opens_when_the_quarter_ends_tied_to_its_task(quarter):
@@ -34,6 +36,7 @@ def test_no_signature_while_an_exception_is_unexplained(quarter, group):
         review_sign(review=quarter, user=group[0], password="pw-sue", now=AFTER_Q4)
 
 
+@pytest.mark.closing_report
 def test_closes_at_quorum_frozen_and_sealed(quarter, group, officer, staff):
     explain_all(quarter, officer)
     with pytest.raises(DomainError, match="密码不正确"):
@@ -44,6 +47,9 @@ def test_closes_at_quorum_frozen_and_sealed(quarter, group, officer, staff):
     assert closed.snapshot["seal"] == closed.seal and len(closed.snapshot["signatures"]) == 2
     task = Occurrence.objects.get(pk=closed.task_id)
     assert task.is_completed and task.evidence.count() == 1  # the report
+    with evidence_storage().open(task.evidence.get().file.name, "rb") as f:  # this review's own, made at closing
+        report = flat(pdf_text(f.read()))
+    assert closed.seal in report and flat(closed.snapshot["exceptions"][0]["explanation"]) in report
     frozen = closed.snapshot["obligations"]
     # Reopening a task of that quarter later changes nothing frozen.
     done = Occurrence.objects.filter(obligation__key="三.2", state="done").first()
@@ -80,6 +86,10 @@ def test_roles(quarter, group, officer, staff):
     occ = Occurrence.objects.get(pk=exception["occurrence"])
     with pytest.raises(PermissionDenied):
         review_explain(review=quarter, occurrence=occ, text="x", user=group[0], now=AFTER_Q4)
+    on_time = Occurrence.objects.filter(obligation__key="三.2", state="done").first()
+    with pytest.raises(DomainError, match="不是本季度的异常"):
+        review_explain(review=quarter, occurrence=on_time, text="x", user=officer, now=AFTER_Q4)
+    assert review_explain(review=quarter, occurrence=occ, text="已说明", user=officer, now=AFTER_Q4).text == "已说明"
     with pytest.raises(PermissionDenied):
         finding_add(review=quarter, text="x", severity="low", user=officer, now=AFTER_Q4)
     with pytest.raises(PermissionDenied):
