@@ -3,7 +3,6 @@ regulator report (PDF, DOCX): what a reader of the file finds in it."""
 
 import io
 import re
-import time
 
 import pytest
 from openpyxl import load_workbook
@@ -85,16 +84,6 @@ def test_review_xlsx_has_a_sheet_per_part_with_the_figures(snapshot):
     assert snapshot["seal"] in values and "拒绝签署" in values
     assert snapshot["seal"] in [v for row in book["概况"].iter_rows(values_only=True) for v in row]
     assert steps == sorted(steps) and steps[-1] == 90
-
-
-def test_time_to_render_the_sample_pdf(snapshot, capsys):
-    report_documents.review_pdf(snapshot)  # warm: fonts loaded once per process
-    started = time.perf_counter()
-    report_documents.review_pdf(snapshot)
-    elapsed = time.perf_counter() - started
-    with capsys.disabled():
-        print(f"\nreview PDF of the sample rendered in {elapsed:.2f} s")
-    assert elapsed < 20
 
 
 def test_text_people_wrote_is_printed_as_text_not_markup():
