@@ -134,6 +134,16 @@ class NotificationAdmin(ReadOnlyAdmin):
     list_filter = ("kind",)
 
 
+@admin.register(models.Invitation)
+class InvitationAdmin(ReadOnlyAdmin):
+    """Read here; sent, revoked and accepted on the members page (trust/invitations.py), each on the
+    audit trail. The link's token is never stored, and its hash is not shown."""
+
+    list_display = ("email", "platform", "role", "invited_by", "created_at", "expires_at", "accepted_at", "revoked_at")
+    list_filter = ("platform", "role")
+    exclude = ("token_hash",)
+
+
 @admin.register(models.CalendarFeed)
 class CalendarFeedAdmin(AuditedAdmin):
     list_display = ("user", "created_at", "revoked_at")
