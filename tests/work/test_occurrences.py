@@ -239,7 +239,7 @@ def test_a_check_off_locks_its_task_alone_not_the_platform_or_the_obligation(che
     def hold():
         try:
             with transaction.atomic():
-                trust_membership._lock(Platform.objects.get(pk=check.platform_id))
+                trust_membership.lock_platform(Platform.objects.get(pk=check.platform_id))
                 Obligation.objects.filter(pk=check.obligation_id).update(materialized_until=F("materialized_until"))
                 held.set()
                 release.wait(10)
