@@ -7,7 +7,9 @@ either in a catch-up or still to plan, never delivered without the message that 
 One catch-up a day per person, and one more only for rows folded after it went out (claimed
 for sending): a sweep adds its rows to the person's catch-up of the day not yet claimed, or
 writes that next one. The day's first is keyed by (person, day) in the database and locked
-while rows are folded, so sweeps catching up for the same person take turns.
+while rows are folded, so sweeps catching up for the same person take turns. The day's catch-ups
+are locked in id order, the order in which senders lock the rows they mark, so a planner and a
+sender never deadlock.
 
 A catch-up says what its person missed: how many per kind, the first CATCH_UP_LINES one
 line each (earliest due first), and a link to the in-app inbox, which lists every folded
@@ -70,8 +72,12 @@ def fold_late(sources: list[tuple[str, list]], now) -> int:
                        "ORDER BY p.recipient_id ON CONFLICT DO NOTHING", [kind, on, at, False])
         written = cursor.rowcount
         if connection.vendor == "postgresql":
-            cursor.execute(f"SELECT id FROM {table} WHERE kind = %s AND digest_date = %s AND occurrence_id IS NULL "  # nosec B608 - names from the model and this module
-                           f"AND recipient_id IN ({people}) ORDER BY recipient_id FOR UPDATE", [kind, on])
+            # Every catch-up of the day of these people, locked in id order, as senders lock the rows
+            # they mark (notifications._update_ids): no circle of waits. Sent ones too: the day's
+            # first, sent, is still the turn that keeps two sweeps from writing two "one more".
+            cursor.execute(f"SELECT id FROM {table} c WHERE c.kind = %s AND c.occurrence_id IS NULL "  # nosec B608 - names from the model and this module
+                           "AND (c.digest_date = %s OR (c.digest_date IS NULL AND c.created_at >= %s)) "
+                           f"AND c.recipient_id IN ({people}) ORDER BY c.id FOR UPDATE", [kind, on, adapt(midnight)])
         waiting = (f"FROM {table} c WHERE c.kind = %s AND c.occurrence_id IS NULL AND {PENDING} "
                    "AND (c.digest_date = %s OR (c.digest_date IS NULL AND c.created_at >= %s))")
         # Whose day's catch-up went out already, with no later one waiting: one more, after it.

@@ -280,11 +280,17 @@ def deliver(n: Notification) -> bool:
 
 
 def _update_ids(sql_set: str, params: list, ids: list[int]) -> int:
+    """Update a batch's rows, locking them in id order: a planner folding into catch-ups locks
+    them in that order too (catch_up.fold_late), so a sender and a planner never wait on each
+    other in a circle (a deadlock)."""
     if not ids:
         return 0
     table = Notification._meta.db_table
+    rows = f"id IN ({_in(ids)}) AND sent_at IS NULL"
+    if connection.vendor == "postgresql":
+        rows = f"id IN (SELECT id FROM {table} WHERE {rows} ORDER BY id FOR UPDATE)"  # nosec B608 - names from the model
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET {sql_set} WHERE id IN ({_in(ids)}) AND sent_at IS NULL RETURNING id",  # nosec B608 - table and column names from the model, values as parameters
+        cursor.execute(f"UPDATE {table} SET {sql_set} WHERE {rows} AND sent_at IS NULL RETURNING id",  # nosec B608 - table and column names from the model, values as parameters
                        [*params, *ids])
         return len(cursor.fetchall())
 
