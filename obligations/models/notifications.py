@@ -52,6 +52,10 @@ class Notification(models.Model):
     # A message planned too late to go out alone: delivered in the app, in the same transaction
     # that folds it into this catch-up message (alerts/catch_up.py), which is mailed instead.
     catch_up = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="folded")
+    # A catch-up's content, what its wording is made from (alerts/catch_up.py): the tasks it tells
+    # of per kind ({"tasks": {kind: [occurrence ids]}}) and its first lines ({"lines": [[due, kind,
+    # occurrence id, text]]}). Late notices are not rows of their own: this is their record.
+    summary = models.JSONField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("通知")
