@@ -1,21 +1,23 @@
 """Reminders, escalations and the daily digest, as an outbox. Every message is written in
 its recipient's language (trust/preferences.py), its links absolute (links.py).
 
-`notifications_plan` adds rows (unique per occurrence, kind and recipient, so planning
-twice adds nothing) and counts only the rows it really wrote (INSERT … SELECT … ON
-CONFLICT DO NOTHING). Its lead-time and threshold tests run in SQL, and only on
-occurrences somebody would hear of: a platform without a supervisor has no group
-escalation to plan, so its overdue tasks are not reloaded every minute.
+`notifications_plan` plans each (task, kind) once: a task carries a bit per kind told
+(told.py), set in the transaction that writes its messages, and only tasks whose bit is unset
+are candidates. Its lead-time and threshold tests run in SQL, and only on occurrences somebody
+would hear of: a platform without a supervisor has no group escalation to plan, so its overdue
+tasks are not reloaded every minute; tasks whose escalations are both told leave the partial
+index the planner reads, so a minute with nothing new reads next to nothing.
 
 A message due within PLEDGE_CATCH_UP_MINUTES is worded in Python (once per language) and
-written to be mailed alone. An older one (beat or the workers were down) is not mailed
-alone: catch_up.fold_late writes it as delivered in the app in the same transaction that
-folds it into its person's one catch-up of the day, a transaction per PLEDGE_PLAN_BATCH
-platforms. So planning is exactly once whatever stops it: a kill, a time limit or a restart
-leaves each notice either planned with the message that carries it, or still to plan, and
-the next plan does the rest. After a long outage the late rows of calendar tasks are
-selected, addressed and worded in one SQL statement per batch (late_rows.py), so planning
-costs a few statements per batch, not a statement or a wording per person or task.
+written to be mailed alone (one row per recipient, unique per occurrence, kind and recipient).
+An older one (beat or the workers were down) gets no row: catch_up.fold counts and names it in
+its person's one catch-up of the day, in the transaction that marks its task told, a
+transaction per PLEDGE_PLAN_BATCH platforms. So planning is exactly once whatever stops it: a
+kill, a time limit or a restart leaves each notice either in the message that carries it, or
+still to plan, and the next plan does the rest; and after a long outage it writes a row per
+person, not per missed task. Who is owed each late notice is found in SQL, and the lines a
+catch-up names are worded in SQL too (late_rows.py), so planning costs a few statements per
+batch, not a statement or a wording per person or task.
 
 A message about a case's clock names the case and the step (`task_name`); the notices of
 a new case are in case_notices.py.
