@@ -76,8 +76,10 @@ def catch_ups():
 
 
 def plan(module, at):
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor:  # nothing planned yet: no message, no task marked told
         cursor.execute("TRUNCATE obligations_notification")
+        cursor.execute("UPDATE obligations_occurrence SET told = 0 WHERE told <> 0")
+        cursor.execute("VACUUM ANALYZE obligations_occurrence")
     counter = Statements()
     with connection.execute_wrapper(counter):
         t = time.perf_counter()
