@@ -24,6 +24,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest, Least
 
 from ..models import Membership, Notification, Obligation, Occurrence, Role
+from .told import BITS, ESCALATED
 
 LOOKBACK = timedelta(days=35)  # escalations reach back this far after downtime
 MINUTE = timedelta(minutes=1)
@@ -119,8 +120,8 @@ def _moment_sql(kind):
 
 
 def _unplanned(kind, queryset):
-    exists = Notification.objects.filter(occurrence=OuterRef("pk"), kind=kind)
-    return queryset.filter(~Exists(exists)).alias(moment=_moment_sql(kind))
+    """Those of `queryset` whose message of `kind` nobody planned yet (told.py)."""
+    return queryset.alias(told_bit=F("told").bitand(BITS[kind])).filter(told_bit=0).alias(moment=_moment_sql(kind))
 
 
 def candidate_querysets(*, now) -> dict:
@@ -128,7 +129,10 @@ def candidate_querysets(*, now) -> dict:
     evaluated; each with the alias `moment` (when its message became due, as moment() says)."""
     K, S = Notification.Kind, Occurrence.State
     open_ = Occurrence.objects.filter(state=S.OPEN)
-    overdue = Occurrence.objects.filter(state__in=Occurrence.TODO_STATES, due_at__lte=now, due_at__gt=now - LOOKBACK)
+    # told < ESCALATED follows from either escalation's bit unset; said, it lets the planner read
+    # the partial index of such tasks (occurrence_untold_idx), not every overdue one.
+    overdue = Occurrence.objects.filter(state__in=Occurrence.TODO_STATES, due_at__lte=now, due_at__gt=now - LOOKBACK,
+                                        told__lt=ESCALATED)
     max_lead = timedelta(minutes=max(settings.PLEDGE_REMINDER_LEAD.values()))
     reminded = open_.filter(_has_doers(), opens_at__lte=now, due_at__gt=now)
     return {
@@ -143,3 +147,15 @@ def candidate_querysets(*, now) -> dict:
             group_at=_plus_minutes("due_at", F("obligation__escalate_group_minutes")),
         ).filter(Q(state=S.MISSED) | Q(obligation__escalate_group_minutes__isnull=False, group_at__lte=now))),
     }
+
+
+def pairs_sql(querysets: dict, column: str = "pk") -> tuple[str, list]:
+    """A SELECT of (kind, occurrence_id) of the candidates, or (kind, `column`), each kind's
+    queryset compiled as it stands."""
+    parts, params = [], []
+    outer = "occurrence_id" if column == "pk" else column
+    for kind, queryset in querysets.items():
+        sql, p = queryset.order_by().values(pick=F(column)).query.sql_with_params()
+        parts.append(f"SELECT CAST(%s AS varchar(24)) AS kind, c.pick AS {outer} FROM ({sql}) c")  # nosec B608 - compiled by the ORM
+        params += [str(kind), *p]
+    return " UNION ALL ".join(parts), params

@@ -1,58 +1,78 @@
-"""After downtime: the messages that should have gone out long ago are not mailed one by one.
-`fold_late` writes them as delivered in the app and folds them into one catch-up message per
-person, in one transaction: the rows, their catch-up and its wording are committed together
-or not at all, so a plan cut short (kill -9, a time limit, a restart) leaves every notice
-either in a catch-up or still to plan, never delivered without the message that carries it.
+"""After downtime: the messages that should have gone out long ago are not mailed, nor written,
+one by one. `fold` writes one catch-up message per person and day that tells what they missed,
+in the transaction that marks those tasks told (told.py): the marks, the catch-up and its
+wording are committed together or not at all, so a plan cut short (kill -9, a time limit, a
+restart) leaves every notice either in a catch-up or still to plan. Planning writes a row per
+person, not per missed task.
 
-One catch-up a day per person, and one more only for rows folded after it went out (claimed
-for sending): a sweep adds its rows to the person's catch-up of the day not yet claimed, or
+One catch-up a day per person, and one more only for notices folded after it went out (claimed
+for sending): a sweep adds its notices to the person's catch-up of the day not yet claimed, or
 writes that next one. The day's first is keyed by (person, day) in the database and locked
-while rows are folded, so sweeps catching up for the same person take turns. The day's catch-ups
-are locked in id order, the order in which senders lock the rows they mark, so a planner and a
-sender never deadlock.
+while notices are folded, so sweeps catching up for the same person take turns. The day's
+catch-ups are locked in id order, the order in which senders lock the rows they mark, so a
+planner and a sender never deadlock.
 
-A catch-up says what its person missed: how many per kind, the first CATCH_UP_LINES one
-line each (earliest due first), and a link to the in-app inbox, which lists every folded
-row. Its wording is recomputed from the rows folded into it, so merging never parses text.
-Every step is one set-based statement whatever the number of people and rows."""
+A catch-up says what its person missed: how many per kind, the first CATCH_UP_LINES one line
+each (earliest due first), and a link to My tasks. Its `summary` keeps the tasks it tells of,
+per kind, and its first lines, and its wording is remade from that summary, so merging never
+parses text, and what each person was told stays on record."""
 
+import json
 from collections import defaultdict
 
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone, translation
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from ..links import absolute_url
-from ..models import Notification, Occurrence
+from ..models import Notification
 from ..schedule.periods import local_midnight
 from ..trust.preferences import languages_of
 from .outbox import json_rows
 
-CATCH_UP_LINES = 20  # the first rows a catch-up lists by name; the rest are counted
-LATE = "pledge_late"  # temporary tables of one fold: its rows, and each person's catch-up
+CATCH_UP_LINES = 20  # the first tasks a catch-up names; the rest are counted
+OWED = "pledge_owed"  # temporary tables of one fold: the notices owed, each person's catch-up
 TARGET = "pledge_catch_up"
 PENDING = "c.claimed_at IS NULL AND c.sent_at IS NULL AND c.cancelled_at IS NULL"
 
 
 def catch_up_text(counts: dict, lines: list[str]) -> tuple[str, str]:
     """The catch-up's subject and body, in the active language: per kind how many, the first
-    lines, how many more, the inbox link."""
+    lines, how many more, the link to My tasks."""
     total = sum(counts.values())
     subject = _("停机期间未能按时发送的通知 %(n)d 条") % {"n": total}
-    body = [_("调度恢复后汇总如下,每条详情见站内通知:")]
+    body = [_("调度恢复后汇总如下:")]
     body += [_("%(kind)s:%(n)d 条") % {"kind": Notification.Kind(kind).label, "n": n}
              for kind, n in sorted(counts.items())]
     body += [" ".join(line.split()) for line in lines]  # one line each
     if total > len(lines):
-        body.append(_("……另有 %(n)d 条,见站内通知") % {"n": total - len(lines)})
-    body.append(_("站内通知:%(link)s") % {"link": absolute_url("notifications")})
+        body.append(_("……另有 %(n)d 条,见我的任务") % {"n": total - len(lines)})
+    body.append(_("我的任务:%(link)s") % {"link": absolute_url("my-tasks")})
     return subject, "\n".join(body)
 
 
-def fold_late(sources: list[tuple[str, list]], now) -> int:
-    """Write the late rows that `sources` select (SELECTs of recipient_id, kind, occurrence_id,
-    subject, body) as delivered, each folded into its person's catch-up, in one transaction.
-    Returns the rows really written: the late rows not planned before, and the catch-ups new."""
+def summary_tasks(summary: dict | None) -> set[tuple[str, int]]:
+    """The (kind, occurrence id) a catch-up tells of."""
+    return {(kind, pk) for kind, ids in ((summary or {}).get("tasks") or {}).items() for pk in ids}
+
+
+def create_owed(cursor) -> None:
+    cursor.execute(f"CREATE TEMP TABLE {OWED} (recipient_id integer, kind varchar(24), occurrence_id bigint, "
+                   "due_at timestamp with time zone)")
+
+
+def _due(value) -> str:
+    """A due time as a summary keeps it (ISO, UTC), from PostgreSQL's datetime or SQLite's text."""
+    at = value if hasattr(value, "isoformat") else parse_datetime(value)
+    return (at if timezone.is_aware(at) else timezone.make_aware(at, timezone.UTC)).astimezone(timezone.UTC).isoformat()
+
+
+def fold(cursor, now, word) -> int:
+    """Fold the notices in OWED (recipient_id, kind, occurrence_id, due_at) into each person's
+    catch-up, inside the caller's transaction; `word` words the lines a catch-up names:
+    {(recipient_id, kind, occurrence_id): line} for the (recipient_id, kind, occurrence_id) it
+    is given. Returns the notices folded and the catch-ups new."""
     table = Notification._meta.db_table
     day = timezone.localdate(now)
     midnight = local_midnight(day, timezone.get_default_timezone())
@@ -60,75 +80,76 @@ def fold_late(sources: list[tuple[str, list]], now) -> int:
     at, on = adapt(now), adapt_day(day)
     kind = Notification.Kind.CATCH_UP
     # The SQL below: table and column names from the model and this module, values as parameters.
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMP TABLE {LATE} (recipient_id integer, kind varchar(24), occurrence_id bigint, "
-                       "subject text, body text)")
-        for sql, params in sources:
-            cursor.execute(f"INSERT INTO {LATE} (recipient_id, kind, occurrence_id, subject, body) {sql}", params)  # nosec B608 - names from the model and this module
-        people = f"SELECT DISTINCT recipient_id FROM {LATE}"  # nosec B608 - names from the model and this module
-        new = f"INSERT INTO {table} (recipient_id, kind, digest_date, subject, body, created_at, attempts, repeat) "  # nosec B608 - names from the model and this module
-        # The day's first catch-up of everyone concerned, unless written already; then locked: the turn.
-        cursor.execute(new + f"SELECT p.recipient_id, %s, %s, '', '', %s, 0, %s FROM ({people}) p WHERE true "  # nosec B608 - names from the model and this module
-                       "ORDER BY p.recipient_id ON CONFLICT DO NOTHING", [kind, on, at, False])
-        written = cursor.rowcount
-        if connection.vendor == "postgresql":
-            # Every catch-up of the day of these people, locked in id order, as senders lock the rows
-            # they mark (notifications._update_ids): no circle of waits. Sent ones too: the day's
-            # first, sent, is still the turn that keeps two sweeps from writing two "one more".
-            cursor.execute(f"SELECT id FROM {table} c WHERE c.kind = %s AND c.occurrence_id IS NULL "  # nosec B608 - names from the model and this module
-                           "AND (c.digest_date = %s OR (c.digest_date IS NULL AND c.created_at >= %s)) "
-                           f"AND c.recipient_id IN ({people}) ORDER BY c.id FOR UPDATE", [kind, on, adapt(midnight)])
-        waiting = (f"FROM {table} c WHERE c.kind = %s AND c.occurrence_id IS NULL AND {PENDING} "
-                   "AND (c.digest_date = %s OR (c.digest_date IS NULL AND c.created_at >= %s))")
-        # Whose day's catch-up went out already, with no later one waiting: one more, after it.
-        cursor.execute(new + f"SELECT p.recipient_id, %s, NULL, '', '', %s, 0, %s FROM ({people}) p "  # nosec B608 - names from the model and this module
-                       f"WHERE NOT EXISTS (SELECT 1 {waiting} AND c.recipient_id = p.recipient_id)",
-                       [kind, at, False, kind, on, adapt(midnight)])
-        written += cursor.rowcount
-        cursor.execute(f"CREATE TEMP TABLE {TARGET} AS SELECT c.recipient_id, max(c.id) AS catch_up_id {waiting} "  # nosec B608 - names from the model and this module
-                       f"AND c.recipient_id IN ({people}) GROUP BY c.recipient_id", [kind, on, adapt(midnight)])
-        cursor.execute(f"INSERT INTO {table} (recipient_id, kind, occurrence_id, subject, body, created_at, sent_at, "  # nosec B608 - names from the model and this module
-                       "catch_up_id, attempts, repeat) "
-                       "SELECT l.recipient_id, l.kind, l.occurrence_id, l.subject, l.body, %s, %s, t.catch_up_id, 0, %s "
-                       f"FROM {LATE} l JOIN {TARGET} t ON t.recipient_id = l.recipient_id WHERE true "
-                       "ORDER BY l.occurrence_id, l.kind, l.recipient_id ON CONFLICT DO NOTHING", [at, at, False])
-        folded = cursor.rowcount
-        _reword(cursor)
-        # A catch-up made for rows another sweep had folded already carries nothing: it goes.
-        cursor.execute(f"DELETE FROM {table} WHERE id IN (SELECT catch_up_id FROM {TARGET}) AND subject = '' "  # nosec B608 - names from the model and this module
-                       f"AND NOT EXISTS (SELECT 1 FROM {table} f WHERE f.catch_up_id = {table}.id)")
-        written -= cursor.rowcount
-        cursor.execute(f"DROP TABLE {LATE}")
-        cursor.execute(f"DROP TABLE {TARGET}")
+    people = f"SELECT DISTINCT recipient_id FROM {OWED}"  # nosec B608 - names from the model and this module
+    new = f"INSERT INTO {table} (recipient_id, kind, digest_date, subject, body, created_at, attempts, repeat) "  # nosec B608 - names from the model and this module
+    # The day's first catch-up of everyone concerned, unless written already; then locked: the turn.
+    cursor.execute(new + f"SELECT p.recipient_id, %s, %s, '', '', %s, 0, %s FROM ({people}) p WHERE true "  # nosec B608 - names from the model and this module
+                   "ORDER BY p.recipient_id ON CONFLICT DO NOTHING", [kind, on, at, False])
+    written = cursor.rowcount
+    if connection.vendor == "postgresql":
+        # Every catch-up of the day of these people, locked in id order, as senders lock the rows
+        # they mark (notifications._update_ids): no circle of waits. Sent ones too: the day's
+        # first, sent, is still the turn that keeps two sweeps from writing two "one more".
+        cursor.execute(f"SELECT id FROM {table} c WHERE c.kind = %s AND c.occurrence_id IS NULL "  # nosec B608 - names from the model and this module
+                       "AND (c.digest_date = %s OR (c.digest_date IS NULL AND c.created_at >= %s)) "
+                       f"AND c.recipient_id IN ({people}) ORDER BY c.id FOR UPDATE", [kind, on, adapt(midnight)])
+    waiting = (f"FROM {table} c WHERE c.kind = %s AND c.occurrence_id IS NULL AND {PENDING} "
+               "AND (c.digest_date = %s OR (c.digest_date IS NULL AND c.created_at >= %s))")
+    # Whose day's catch-up went out already, with no later one waiting: one more, after it.
+    cursor.execute(new + f"SELECT p.recipient_id, %s, NULL, '', '', %s, 0, %s FROM ({people}) p "  # nosec B608 - names from the model and this module
+                   f"WHERE NOT EXISTS (SELECT 1 {waiting} AND c.recipient_id = p.recipient_id)",
+                   [kind, at, False, kind, on, adapt(midnight)])
+    written += cursor.rowcount
+    cursor.execute(f"CREATE TEMP TABLE {TARGET} AS SELECT c.recipient_id, max(c.id) AS catch_up_id {waiting} "  # nosec B608 - names from the model and this module
+                   f"AND c.recipient_id IN ({people}) GROUP BY c.recipient_id", [kind, on, adapt(midnight)])
+    folded = _reword(cursor, word)
+    cursor.execute(f"DROP TABLE {TARGET}")
     return folded + written
 
 
-def _reword(cursor) -> None:
-    """Word each catch-up touched from the rows folded into it, in its person's language."""
-    table, occurrences = Notification._meta.db_table, Occurrence._meta.db_table
-    mine = f"f.catch_up_id IN (SELECT catch_up_id FROM {TARGET})"  # nosec B608 - names from the model and this module
-    cursor.execute(f"SELECT f.catch_up_id, f.kind, count(*) FROM {table} f WHERE {mine} GROUP BY 1, 2")  # nosec B608 - names from the model and this module
-    counts = defaultdict(dict)
-    for catch_up_id, kind, n in cursor.fetchall():
-        counts[catch_up_id][kind] = n
-    if not counts:
-        return
-    cursor.execute(f"SELECT x.catch_up_id, x.subject FROM (SELECT f.catch_up_id, f.subject, row_number() OVER "  # nosec B608 - names from the model and this module
-                   f"(PARTITION BY f.catch_up_id ORDER BY o.due_at, f.id) AS rn FROM {table} f "
-                   f"LEFT JOIN {occurrences} o ON o.id = f.occurrence_id WHERE {mine}) x "
-                   "WHERE x.rn <= %s ORDER BY x.catch_up_id, x.rn", [CATCH_UP_LINES])
+def _reword(cursor, word) -> int:
+    """Merge each person's notices into their catch-up's summary and word it anew, in their
+    language, in one UPDATE. Returns the notices folded."""
+    table = Notification._meta.db_table
+    ids = ("string_agg(occurrence_id::text, ',')" if connection.vendor == "postgresql"
+           else "group_concat(occurrence_id, ',')")
+    cursor.execute(f"SELECT recipient_id, kind, {ids}, count(*) FROM {OWED} GROUP BY recipient_id, kind")  # nosec B608 - names from this module
+    tasks, folded = defaultdict(dict), 0
+    for user_id, kind, listed, n in cursor.fetchall():
+        tasks[user_id][kind] = [int(pk) for pk in listed.split(",")]
+        folded += n
+    cursor.execute(f"SELECT x.recipient_id, x.kind, x.occurrence_id, x.due_at FROM (SELECT o.*, row_number() OVER "  # nosec B608 - names from this module
+                   f"(PARTITION BY o.recipient_id ORDER BY o.due_at, o.occurrence_id, o.kind) AS rn FROM {OWED} o) x "
+                   "WHERE x.rn <= %s", [CATCH_UP_LINES])
+    first = [(user_id, kind, pk, _due(due)) for user_id, kind, pk, due in cursor.fetchall()]
+    texts = word([row[:3] for row in first])
     lines = defaultdict(list)
-    for catch_up_id, subject in cursor.fetchall():
-        lines[catch_up_id].append(subject)
-    cursor.execute(f"SELECT recipient_id, catch_up_id FROM {TARGET}")  # nosec B608 - names from the model and this module
-    owners = dict(cursor.fetchall())
-    languages = languages_of(owners)
+    for user_id, kind, pk, due in first:
+        lines[user_id].append([due, kind, pk, texts[(user_id, kind, pk)]])
+    cursor.execute(f"SELECT t.recipient_id, t.catch_up_id, c.summary FROM {TARGET} t "  # nosec B608 - names from the model and this module
+                   f"JOIN {table} c ON c.id = t.catch_up_id")
+    targets = cursor.fetchall()
+    languages = languages_of({user_id for user_id, _id, _summary in targets})
     rows = []
-    for user_id, catch_up_id in owners.items():
-        if catch_up_id in counts:
-            with translation.override(languages[user_id]):
-                subject, body = catch_up_text(counts[catch_up_id], lines[catch_up_id])
-            rows.append({"id": catch_up_id, "subject": subject, "body": body})
-    source, params = json_rows(rows, ("id", "subject", "body"))
-    cursor.execute(f"UPDATE {table} SET subject = r.subject, body = r.body FROM {source} "  # nosec B608 - names from the model and this module
+    for user_id, catch_up_id, summary in targets:
+        summary = _loaded(summary)
+        kinds = summary.get("tasks", {})
+        for kind, pks in tasks[user_id].items():
+            kinds[kind] = sorted({*kinds.get(kind, ()), *pks})
+        merged = sorted([*summary.get("lines", []), *lines[user_id]], key=lambda line: (line[0], line[2], line[1]))
+        summary = {"tasks": kinds, "lines": merged[:CATCH_UP_LINES]}
+        with translation.override(languages[user_id]):
+            subject, body = catch_up_text({k: len(v) for k, v in kinds.items()}, [line[3] for line in summary["lines"]])
+        rows.append({"id": catch_up_id, "subject": subject, "body": body, "summary": summary})
+    source, params = json_rows(rows, ("id", "subject", "body", "summary"))
+    cursor.execute(f"UPDATE {table} SET subject = r.subject, body = r.body, summary = r.summary FROM {source} "  # nosec B608 - names from the model and this module
                    f"WHERE {table}.id = r.id", params)
+    return folded
+
+
+def _loaded(summary) -> dict:
+    """A summary as the database cursor returns it: a dict, or its JSON text."""
+    if summary is None:
+        return {}
+    return json.loads(summary) if isinstance(summary, str) else summary
+

@@ -1,21 +1,23 @@
 """Reminders, escalations and the daily digest, as an outbox. Every message is written in
 its recipient's language (trust/preferences.py), its links absolute (links.py).
 
-`notifications_plan` adds rows (unique per occurrence, kind and recipient, so planning
-twice adds nothing) and counts only the rows it really wrote (INSERT … SELECT … ON
-CONFLICT DO NOTHING). Its lead-time and threshold tests run in SQL, and only on
-occurrences somebody would hear of: a platform without a supervisor has no group
-escalation to plan, so its overdue tasks are not reloaded every minute.
+`notifications_plan` plans each (task, kind) once: a task carries a bit per kind told
+(told.py), set in the transaction that writes its messages, and only tasks whose bit is unset
+are candidates. Its lead-time and threshold tests run in SQL, and only on occurrences somebody
+would hear of: a platform without a supervisor has no group escalation to plan, so its overdue
+tasks are not reloaded every minute; tasks whose escalations are both told leave the partial
+index the planner reads, so a minute with nothing new reads next to nothing.
 
 A message due within PLEDGE_CATCH_UP_MINUTES is worded in Python (once per language) and
-written to be mailed alone. An older one (beat or the workers were down) is not mailed
-alone: catch_up.fold_late writes it as delivered in the app in the same transaction that
-folds it into its person's one catch-up of the day, a transaction per PLEDGE_PLAN_BATCH
-platforms. So planning is exactly once whatever stops it: a kill, a time limit or a restart
-leaves each notice either planned with the message that carries it, or still to plan, and
-the next plan does the rest. After a long outage the late rows of calendar tasks are
-selected, addressed and worded in one SQL statement per batch (late_rows.py), so planning
-costs a few statements per batch, not a statement or a wording per person or task.
+written to be mailed alone (one row per recipient, unique per occurrence, kind and recipient).
+An older one (beat or the workers were down) gets no row: catch_up.fold counts and names it in
+its person's one catch-up of the day, in the transaction that marks its task told, a
+transaction per PLEDGE_PLAN_BATCH platforms. So planning is exactly once whatever stops it: a
+kill, a time limit or a restart leaves each notice either in the message that carries it, or
+still to plan, and the next plan does the rest; and after a long outage it writes a row per
+person, not per missed task. Who is owed each late notice is found in SQL, and the lines a
+catch-up names are worded in SQL too (late_rows.py), so planning costs a few statements per
+batch, not a statement or a wording per person or task.
 
 A message about a case's clock names the case and the step (`task_name`); the notices of
 a new case are in case_notices.py.
@@ -32,7 +34,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -44,19 +46,20 @@ from ..schedule.periods import PeriodKind, period_containing
 from ..trust import access
 from ..trust.audit_head import audit_head
 from ..trust.preferences import languages_of
-from . import late_rows
+from . import late_rows, told
 from .candidates import (  # noqa: F401 - the rules, as this module has always offered them
     LOOKBACK,
     candidate_querysets,
     group_due,
     moment,
     officer_threshold,
+    pairs_sql,
     reminder_lead,
 )
-from .catch_up import fold_late
+from .catch_up import OWED, create_owed, fold
 from .outbox import insert_notifications, json_rows
 
-SQL_WORDING = True  # late calendar rows worded in SQL on PostgreSQL (late_rows.py); tests compare it off
+SQL_WORDING = True  # catch-up lines of calendar tasks worded in SQL on PostgreSQL (late_rows.py); tests compare it off
 
 
 def _when(occ):
@@ -99,18 +102,14 @@ def _message(kind, occ):
 
 
 def _templates() -> list[dict]:
-    """Each kind's message per language, markers where late_rows.py puts a row's own words."""
+    """Each kind's subject per language, markers where late_rows.py puts a task's own words."""
     rows = []
     for language, _name in settings.LANGUAGES:
         with translation.override(language):
             due = _("%(time)s(%(zone)s)") % {"time": late_rows.TIME, "zone": late_rows.ZONE}
             for kind in (*late_rows.REMINDERS, *late_rows.ESCALATIONS):
-                subject = _subject_format(kind) % {"name": late_rows.NAME, "due": due}
-                body = _body_format() % {"platform": late_rows.PLATFORM, "clause": late_rows.CLAUSE,
-                                         "subject": late_rows.SUBJECT,
-                                         "link": absolute_url("occurrence-detail", late_rows.LINK_ID)}
-                rows.append({"kind": kind, "language": language, "template": subject, "body": body,
-                             "beijing": _("北京时间")})
+                rows.append({"kind": kind, "language": language, "beijing": _("北京时间"),
+                             "template": _subject_format(kind) % {"name": late_rows.NAME, "due": due}})
     return rows
 
 
@@ -126,15 +125,32 @@ def plan_candidates(*, now) -> dict:
 def notifications_plan(*, now, digests: bool = True) -> int:
     """Add the notifications that are due now (and the daily digest, unless the digest runs
     on its own). A message due within PLEDGE_CATCH_UP_MINUTES is written to be mailed alone;
-    an older one (downtime) is folded into its person's catch-up (catch_up.py), a transaction
-    per PLEDGE_PLAN_BATCH platforms: a plan cut short keeps the batches it finished, and the
-    next plan, finding their rows, does the rest. Returns the rows really written."""
+    older ones (downtime) are counted and named in their person's catch-up (catch_up.py), a
+    transaction per PLEDGE_PLAN_BATCH platforms: a plan cut short keeps the batches it
+    finished, and the next plan, finding their tasks told, does the rest. Returns the rows
+    really written and the late notices folded into catch-ups."""
     stale_before = now - timedelta(minutes=settings.PLEDGE_CATCH_UP_MINUTES)
     querysets = candidate_querysets(now=now)
-    fresh = {kind: _load(q.filter(moment__gte=stale_before)) for kind, q in querysets.items()}
-    created = len(insert_notifications([Notification(**row, created_at=now) for row in _worded(fresh)]))
+    created = _plan_fresh({kind: _load(q.filter(moment__gte=stale_before)) for kind, q in querysets.items()}, now)
     created += _plan_late({kind: q.filter(moment__lt=stale_before) for kind, q in querysets.items()}, now)
     return created + (notifications_digest(now=now) if digests else 0)
+
+
+def _plan_fresh(plans: dict, now) -> int:
+    """Write the messages due now, each task's kind marked told in the same transaction; a
+    task another planner told meanwhile is left to it."""
+    rows = _worded(plans)
+    if not rows:
+        return 0
+    pairs, params = json_rows([{"kind": kind, "occurrence_id": occ.pk} for kind, occs in plans.items()
+                               for occ in occs], ("kind", "occurrence_id"))
+    with transaction.atomic(), connection.cursor() as cursor:
+        told.claim(cursor, f"SELECT r.kind, r.occurrence_id FROM {pairs}", params)  # nosec B608 - names from the code
+        cursor.execute(f"SELECT kind, occurrence_id FROM {told.TOLD}")  # nosec B608 - names from the code
+        mine = set(cursor.fetchall())
+        told.drop(cursor)
+        return len(insert_notifications([Notification(**row, created_at=now) for row in rows
+                                         if (row["kind"], row["occurrence_id"]) in mine]))
 
 
 def _worded(plans: dict) -> list[dict]:
@@ -165,36 +181,52 @@ def _worded(plans: dict) -> list[dict]:
 
 
 def _plan_late(late: dict, now) -> int:
-    """Fold the late candidates into catch-ups, a transaction per batch of platforms: worded in
-    SQL on PostgreSQL (late_rows.py), in Python for a case's clock and on SQLite."""
-    parts, params = [], []
-    for queryset in late.values():
-        sql, p = queryset.order_by().values_list("platform_id", "case_id").query.sql_with_params()
-        parts.append(f"SELECT * FROM ({sql}) AS k")  # nosec B608 - compiled by the ORM
-        params += p
-    with connection.cursor() as cursor:  # the platforms concerned, and which have a case's clock late
-        cursor.execute(f"SELECT c.platform_id, max(CASE WHEN c.case_id IS NULL THEN 0 ELSE 1 END) FROM "  # nosec B608 - compiled by the ORM
-                       f"({' UNION ALL '.join(parts)}) AS c GROUP BY c.platform_id", params)
-        platforms = dict(cursor.fetchall())
-    if not platforms:
-        return 0
-    in_sql = SQL_WORDING and connection.vendor == "postgresql"
-    templates = _templates() if in_sql else None
-    ids, written, step = sorted(platforms), 0, settings.PLEDGE_PLAN_BATCH
+    """Mark the late candidates told and fold them into catch-ups, a transaction per batch of
+    platforms: their people found in SQL, the lines a catch-up names worded in SQL on
+    PostgreSQL (late_rows.py), in Python for a case's clock and on SQLite."""
+    with connection.cursor() as cursor:  # the platforms concerned
+        sql, params = pairs_sql(late, "platform_id")
+        cursor.execute(f"SELECT DISTINCT c.platform_id FROM ({sql}) c", params)  # nosec B608 - compiled by the ORM
+        ids = sorted(pk for (pk,) in cursor.fetchall())
+    written, step = 0, settings.PLEDGE_PLAN_BATCH
     for i in range(0, len(ids), step):
         batch = {kind: q.filter(platform_id__in=ids[i:i + step]) for kind, q in late.items()}
-        sources = [late_rows.late_rows_sql(batch, templates)] if in_sql else []
-        cases = [pk for pk in ids[i:i + step] if platforms[pk]]
-        in_python = {} if in_sql and not cases else {
-            kind: _load(q.filter(platform_id__in=cases, case__isnull=False) if in_sql else q)
-            for kind, q in batch.items()}
-        rows = _worded(in_python)
-        if rows:
-            source, params = json_rows(rows, ("recipient_id", "kind", "occurrence_id", "subject", "body"))
-            sources.append((f"SELECT r.recipient_id, r.kind, r.occurrence_id, r.subject, r.body FROM {source} "  # nosec B608 - names from the code
-                            "WHERE true", params))
-        written += fold_late(sources, now)
+        sql, params = pairs_sql(batch)
+        with transaction.atomic(), connection.cursor() as cursor:
+            if told.claim(cursor, sql, params):
+                create_owed(cursor)
+                recipients, params = late_rows.recipients_sql(told.TOLD)
+                cursor.execute(f"INSERT INTO {OWED} (recipient_id, kind, occurrence_id, due_at) {recipients}",  # nosec B608 - names from the code
+                               params)
+                written += fold(cursor, now, _lines)
+                cursor.execute(f"DROP TABLE {OWED}")  # nosec B608 - names from the code
+            told.drop(cursor)
     return written
+
+
+def _lines(owed: list[tuple]) -> dict:
+    """The line a catch-up names each (recipient_id, kind, occurrence_id) by: its message's
+    subject, in the recipient's language; worded in SQL for calendar tasks on PostgreSQL."""
+    texts = {}
+    if SQL_WORDING and connection.vendor == "postgresql" and owed:
+        source, params = json_rows([dict(zip(("recipient_id", "kind", "occurrence_id"), row, strict=True))
+                                    for row in owed], ("recipient_id", "kind", "occurrence_id"))
+        sql, params = late_rows.lines_sql(f"SELECT r.recipient_id, r.kind, r.occurrence_id FROM {source}",  # nosec B608 - names from the code
+                                          params, _templates())
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            texts = {(user_id, kind, pk): line for user_id, kind, pk, line in cursor.fetchall()}
+    rest = [row for row in owed if row not in texts]
+    if rest:
+        occs = {o.pk: o for o in _load(Occurrence.objects.filter(pk__in={pk for _u, _k, pk in rest}))}
+        languages, worded = languages_of({user_id for user_id, _k, _pk in rest}), {}
+        for user_id, kind, pk in rest:
+            key = (kind, pk, languages[user_id])
+            if key not in worded:
+                with translation.override(languages[user_id]):
+                    worded[key] = _message(kind, occs[pk])[0]
+            texts[(user_id, kind, pk)] = worded[key]
+    return texts
 
 
 def notifications_digest(*, now) -> int:

@@ -21,7 +21,7 @@ TYPES = {"recipient_id": "integer", "kind": "text", "occurrence_id": "bigint", "
          "digest_date": "date", "subject": "text", "body": "text", "created_at": "timestamptz",
          "claimed_at": "timestamptz", "attempts": "integer", "sent_at": "timestamptz", "repeat": "boolean",
          "cancelled_at": "timestamptz", "read_at": "timestamptz", "id": "bigint", "language": "text",
-         "template": "text", "beijing": "text"}
+         "template": "text", "beijing": "text", "summary": "jsonb"}
 
 
 def _json_value(value):

@@ -11,8 +11,8 @@ from .occurrences import Occurrence
 class Notification(models.Model):
     """An outbox row: one message to one person for one reason. Unique per
     (occurrence, kind, recipient), so planning it twice sends it once; the send sweep
-    claims rows with a conditional update before it sends. A row folded into a catch-up
-    (`catch_up`) is delivered in the app and mailed only as a line of that catch-up."""
+    claims rows with a conditional update before it sends. A notice planned too late to go
+    out alone has no row: it is counted in its person's catch-up (`summary`)."""
 
     class Kind(models.TextChoices):
         OPENED = "opened", _("任务已开始")
@@ -49,9 +49,13 @@ class Notification(models.Model):
     repeat = models.BooleanField(_("重复发送"), default=False)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
-    # A message planned too late to go out alone: delivered in the app, in the same transaction
-    # that folds it into this catch-up message (alerts/catch_up.py), which is mailed instead.
+    # Before migration 0023, a message planned too late to go out alone was a row of its own,
+    # delivered in the app and folded into this catch-up; now the catch-up's summary tells of it.
     catch_up = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="folded")
+    # A catch-up's content, what its wording is made from (alerts/catch_up.py): the tasks it tells
+    # of per kind ({"tasks": {kind: [occurrence ids]}}) and its first lines ({"lines": [[due, kind,
+    # occurrence id, text]]}). Late notices are not rows of their own: this is their record.
+    summary = models.JSONField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("通知")

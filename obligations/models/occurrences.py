@@ -44,6 +44,9 @@ class Occurrence(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Which messages about this task were planned, a bit per kind (alerts/told.py): set in the
+    # transaction that writes the message, or the catch-up that counts it, so each is planned once.
+    told = models.PositiveSmallIntegerField(default=0, db_default=0)
 
     class Meta:
         verbose_name = _("任务")
@@ -66,6 +69,11 @@ class Occurrence(models.Model):
             # Used by the close-out sweep (sweeps.close_out): open rows past close_at.
             models.Index(fields=["close_at"], condition=Q(state="open"), name="occurrence_open_close_idx"),
             models.Index(fields=["platform", "due_at"], name="occurrence_platform_due_idx"),
+            # Used by the planner (alerts/candidates.py): tasks still to do whose escalations are not
+            # both planned (told < 12: the officer's bit 4 or the group's bit 8 unset), so a minute
+            # with nothing new reads a few rows, not every missed task of the look-back.
+            models.Index(fields=["due_at"], condition=Q(state__in=("open", "missed"), told__lt=12),
+                         name="occurrence_untold_idx"),
         ]
 
     def __str__(self):

@@ -1,29 +1,40 @@
-"""After downtime, one catch-up message per person and day, folding its late rows in the
-same transaction: counts per kind, the first lines by name, the inbox link."""
+"""After downtime, one catch-up message per person and day, telling of its late notices in the
+transaction that marks their tasks told: counts per kind, the first lines by name, the link
+to My tasks; no row per late notice."""
 
 from datetime import timedelta
 
 import pytest
+from django.db import connection, transaction
 
-from obligations.alerts import notifications
-from obligations.alerts.catch_up import CATCH_UP_LINES, fold_late
+from obligations.alerts import catch_up, notifications
+from obligations.alerts.catch_up import CATCH_UP_LINES, OWED, create_owed, fold, summary_tasks
 from obligations.alerts.outbox import json_rows
 from obligations.models import Notification, Occurrence
-from obligations.work.sweeps import obligations_materialize
+from obligations.work.sweeps import obligations_materialize, occurrences_close_out
 from tests.concurrency import run_at_once
 from tests.conftest import SIGNED_AT
 
 H = timedelta(hours=1)
 K = Notification.Kind
-COLUMNS = ("recipient_id", "kind", "occurrence_id", "subject", "body")
 
 
-def late(user, occurrences, kind=K.ESCALATE_OFFICER):
-    """A source of late rows for `user`, one per occurrence, subjects 检查 <pk>."""
-    rows = [{"recipient_id": user.pk, "kind": kind, "occurrence_id": o.pk, "subject": f"检查 {o.pk}", "body": "b"}
+def named(owed):
+    return {row: f"检查 {row[2]}" for row in owed}
+
+
+def fold_late(user, occurrences, at, kind=K.ESCALATE_OFFICER):
+    """Fold notices of `kind` about `occurrences` for `user`, lines 检查 <pk>, as a plan does."""
+    rows = [{"recipient_id": user.pk, "kind": kind, "occurrence_id": o.pk, "created_at": o.due_at}
             for o in occurrences]
-    source, params = json_rows(rows, COLUMNS)
-    return (f"SELECT r.recipient_id, r.kind, r.occurrence_id, r.subject, r.body FROM {source} WHERE true", params)
+    source, params = json_rows(rows, ("recipient_id", "kind", "occurrence_id", "created_at"))
+    with transaction.atomic(), connection.cursor() as cursor:
+        create_owed(cursor)
+        cursor.execute(f"INSERT INTO {OWED} (recipient_id, kind, occurrence_id, due_at) "
+                       f"SELECT r.recipient_id, r.kind, r.occurrence_id, r.created_at FROM {source}", params)
+        written = fold(cursor, at, named)
+        cursor.execute(f"DROP TABLE {OWED}")
+    return written
 
 
 @pytest.fixture
@@ -32,67 +43,70 @@ def tasks(team):
     return list(Occurrence.objects.order_by("due_at", "pk")[:40])
 
 
-def folded(message):
-    return sorted(message.folded.values_list("occurrence_id", flat=True))
+def told_of(message):
+    return sorted(pk for _kind, pk in summary_tasks(message.summary))
 
 
 def test_a_second_catch_up_the_same_day_joins_the_first_until_it_is_sent(team, tasks):
     staff, at = team["staff"], SIGNED_AT + 30 * H
-    assert fold_late([late(staff, tasks[:1])], at) == 2  # the row and its catch-up
-    assert fold_late([late(staff, tasks[1:3])], at + H) == 2  # merged: the rows only
+    assert fold_late(staff, tasks[:1], at) == 2  # the notice and its catch-up
+    assert fold_late(staff, tasks[1:3], at + H) == 2  # merged: the notices only
     first = Notification.objects.get(kind=K.CATCH_UP)
-    assert folded(first) == sorted(o.pk for o in tasks[:3]) and " 3 " in first.subject
+    assert told_of(first) == sorted(o.pk for o in tasks[:3]) and " 3 " in first.subject
     assert first.body.split("\n")[1:-1] == ["逾期上报合规负责人:3 条"] + [f"检查 {o.pk}" for o in tasks[:3]]
-    assert first.body.endswith("/notifications/")
-    rows = Notification.objects.exclude(kind=K.CATCH_UP)
-    assert set(rows.values_list("sent_at", flat=True)) == {at, at + H}  # delivered in the app, with the catch-up
+    assert first.body.endswith("/tasks/")
+    assert Notification.objects.count() == 1  # no row per notice
     notifications.claim(now=at + H)  # on its way: a later catch-up is a message of its own
-    assert fold_late([late(staff, tasks[3:4])], at + 2 * H) == 2
+    assert fold_late(staff, tasks[3:4], at + 2 * H) == 2
     # Another sweep catching up the same day joins that later message, while it waits.
-    assert fold_late([late(staff, tasks[4:5], K.OPENED)], at + 3 * H) == 1
+    assert fold_late(staff, tasks[4:5], at + 3 * H, K.OPENED) == 1
     later = Notification.objects.filter(kind=K.CATCH_UP).exclude(pk=first.pk).get()
-    assert folded(later) == sorted(o.pk for o in tasks[3:5]) and " 2 " in later.subject
+    assert told_of(later) == sorted(o.pk for o in tasks[3:5]) and " 2 " in later.subject
     assert "任务已开始:1 条" in later.body and "逾期上报合规负责人:1 条" in later.body
     first.refresh_from_db()
     assert " 3 " in first.subject
-    # The next day starts afresh; a row planned already is not folded twice.
-    assert fold_late([late(staff, tasks[5:6] + tasks[:1])], at + 24 * H) == 2
+    assert fold_late(staff, tasks[5:6], at + 24 * H) == 2  # the next day starts afresh
     assert Notification.objects.filter(kind=K.CATCH_UP).count() == 3
-    assert Notification.objects.exclude(kind=K.CATCH_UP).filter(catch_up__isnull=True).count() == 0
 
 
-def test_a_long_list_names_the_first_rows_and_counts_the_rest(team, tasks):
+def test_a_long_list_names_the_earliest_due_and_counts_the_rest(team, tasks):
     staff, at = team["staff"], SIGNED_AT + 30 * H
-    fold_late([late(staff, tasks[:30]), late(staff, tasks[:5], K.ESCALATE_GROUP)], at)
+    fold_late(staff, tasks[10:30], at)
+    fold_late(staff, tasks[:10] + tasks[30:35], at, K.ESCALATE_GROUP)  # merged: the earliest due lead
     [message] = Notification.objects.filter(kind=K.CATCH_UP)
     lines = message.body.split("\n")
-    named = [line for line in lines if line.startswith("检查 ")]
-    assert len(named) == CATCH_UP_LINES and " 35 " in message.subject
-    assert "逾期上报合规负责人:30 条" in lines and "逾期上报监督小组:5 条" in lines
-    assert f"……另有 {35 - CATCH_UP_LINES} 条,见站内通知" in lines
+    assert [line for line in lines if line.startswith("检查 ")] == [f"检查 {o.pk}" for o in tasks[:CATCH_UP_LINES]]
+    assert " 35 " in message.subject and len(told_of(message)) == 35
+    assert "逾期上报合规负责人:20 条" in lines and "逾期上报监督小组:15 条" in lines
+    assert f"……另有 {35 - CATCH_UP_LINES} 条,见我的任务" in lines
 
 
 def test_a_catch_up_is_worded_in_its_recipients_language(team, tasks):
     from obligations.models import UserPreferences
 
     UserPreferences.objects.create(user=team["staff"], language="en")
-    fold_late([late(team["staff"], tasks[:2])], SIGNED_AT + 30 * H)
+    fold_late(team["staff"], tasks[:2], SIGNED_AT + 30 * H)
     [message] = Notification.objects.filter(kind=K.CATCH_UP)
-    assert "停机" not in message.subject and "条" not in message.body
+    assert "停机" not in message.subject and "条" not in message.body and "My tasks: http" in message.body
 
 
-def test_a_failure_while_folding_leaves_neither_rows_nor_catch_up(team, tasks, monkeypatch):
-    from obligations.alerts import catch_up
+def test_a_plan_cut_short_while_folding_leaves_every_task_to_plan(team, monkeypatch):
+    at = SIGNED_AT + 30 * H
+    obligations_materialize(now=at)
+    occurrences_close_out(now=at)
 
-    def boom(cursor):
-        raise RuntimeError("cut short")  # as a time limit would, after the rows went in
+    def boom(cursor, word):
+        raise RuntimeError("cut short")  # as a time limit would, after the tasks were marked told
 
     monkeypatch.setattr(catch_up, "_reword", boom)
     with pytest.raises(RuntimeError):
-        fold_late([late(team["officer"], tasks[:2])], SIGNED_AT + 30 * H)
-    assert not Notification.objects.exists()
+        notifications._plan_late({k: q for k, q in notifications.candidate_querysets(now=at).items()}, at)
+    assert not Notification.objects.exists() and not Occurrence.objects.exclude(told=0).exists()
     monkeypatch.undo()
-    assert fold_late([late(team["officer"], tasks[:2])], SIGNED_AT + 30 * H) == 3  # and the next try does it all
+    assert notifications.notifications_plan(now=at, digests=False) > 0  # and the next plan does it all
+    told = {(m.recipient_id, *pair) for m in Notification.objects.filter(kind=K.CATCH_UP)
+            for pair in summary_tasks(m.summary)}
+    assert len(told) >= 6 and notifications.notifications_plan(now=at, digests=False) == 0
 
 
 @pytest.mark.postgres
@@ -101,10 +115,10 @@ def test_two_sweeps_catching_up_after_the_first_went_out_write_one_more_message(
     staff, at = team["staff"], SIGNED_AT + 30 * H
     obligations_materialize(now=SIGNED_AT + 72 * H)
     tasks = list(Occurrence.objects.order_by("due_at", "pk")[:3])
-    fold_late([late(staff, tasks[:1])], at)
+    fold_late(staff, tasks[:1], at)
     notifications.claim(now=at)
-    sources = iter([late(staff, tasks[1:2]), late(staff, tasks[2:3])])
-    errors = run_at_once(2, lambda: fold_late([next(sources)], at + H))
+    parts = iter([tasks[1:2], tasks[2:3]])
+    errors = run_at_once(2, lambda: fold_late(staff, next(parts), at + H))
     later = Notification.objects.filter(kind=K.CATCH_UP, digest_date__isnull=True)
-    assert errors == [] and later.count() == 1 and folded(later.get()) == sorted(o.pk for o in tasks[1:])
+    assert errors == [] and later.count() == 1 and told_of(later.get()) == sorted(o.pk for o in tasks[1:])
     assert " 2 " in later.get().subject

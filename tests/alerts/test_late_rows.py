@@ -1,4 +1,4 @@
-"""Late rows worded in SQL (alerts/late_rows.py) read exactly as Python words them, to the
+"""Catch-up lines worded in SQL (alerts/late_rows.py) read exactly as Python words them, to the
 same people."""
 
 from datetime import timedelta
@@ -6,16 +6,19 @@ from datetime import timedelta
 import pytest
 
 from obligations.alerts import notifications
-from obligations.models import Notification, Obligation, UserPreferences
+from obligations.alerts.catch_up import summary_tasks
+from obligations.models import Notification, Obligation, Occurrence, UserPreferences
 from obligations.work.sweeps import obligations_materialize, occurrences_close_out
 from tests.conftest import SIGNED_AT
 
 H = timedelta(hours=1)
 
 
-def rows():
-    return sorted(Notification.objects.exclude(kind="catch_up").values_list(
-        "recipient__username", "kind", "occurrence_id", "subject", "body", "sent_at"))
+def lines():
+    """Every line of every catch-up: (person, kind, task, text), and the tasks each tells of."""
+    catch_ups = Notification.objects.filter(kind="catch_up").select_related("recipient")
+    return (sorted((m.recipient.username, kind, pk, text) for m in catch_ups for _due, kind, pk, text in m.summary["lines"]),
+            sorted((m.recipient.username, *pair) for m in catch_ups for pair in summary_tasks(m.summary)))
 
 
 @pytest.mark.postgres
@@ -30,13 +33,12 @@ def test_late_rows_worded_in_sql_read_as_python_words_them(team, monkeypatch, zo
     obligations_materialize(now=at)
     occurrences_close_out(now=at)
     written = notifications.notifications_plan(now=at, digests=False)
-    in_sql = rows()
-    folded = Notification.objects.filter(catch_up__isnull=False)
-    kinds = set(folded.values_list("kind", flat=True))
-    assert kinds >= {"opened", "escalate_officer", "escalate_group"}, kinds
-    assert folded.filter(recipient=team["supervisor"], subject__startswith="For the supervisory group").exists()
+    in_sql, told = lines()
+    assert {kind for _user, kind, _pk, _text in in_sql} >= {"opened", "escalate_officer", "escalate_group"}, in_sql
+    assert any(user == "sue" and text.startswith("For the supervisory group") for user, _k, _pk, text in in_sql)
     Notification.objects.all().delete()
+    Occurrence.objects.update(told=0)
     monkeypatch.setattr(notifications, "SQL_WORDING", False)
     assert notifications.notifications_plan(now=at, digests=False) == written
     assert len(in_sql) >= 6
-    assert rows() == in_sql
+    assert lines() == (in_sql, told)

@@ -2,8 +2,9 @@
 folds late notices into catch-ups (a transaction per platform here, PLEDGE_PLAN_BATCH=1). A
 session of the test holds the third platform's catch-up row uncommitted, so the worker waits
 inside that batch's transaction, two batches committed, when the fault strikes. Afterwards a
-plan on a worker and its send: every notice ends in exactly one mail, alone or as a line of
-its person's one catch-up, none lost, none twice."""
+plan on a worker and its send: every notice ends in exactly one mail, alone or counted in its
+person's one catch-up, none lost, none twice; and a cut leaves no task marked told that no
+message tells of."""
 
 import time
 from collections import Counter
@@ -16,7 +17,9 @@ from django.db import connection
 from django.utils import timezone
 
 from obligations.alerts import notifications
-from obligations.models import Membership, Notification, Role, SweepRun
+from obligations.alerts.catch_up import summary_tasks
+from obligations.alerts.told import BITS
+from obligations.models import Membership, Notification, Occurrence, Role, SweepRun
 from obligations.tasks import plan_notifications, send_notifications
 from obligations.work.sweeps import obligations_materialize, occurrences_close_out
 from tests.dbroles import database_url
@@ -73,11 +76,20 @@ def ready(w):
     return w
 
 
+def told_in_messages() -> set:
+    """(recipient, kind, task) of every notice planned: a row alone, or a task a catch-up tells of."""
+    alone = set(Notification.objects.exclude(kind=K.CATCH_UP).values_list("recipient_id", "kind", "occurrence_id"))
+    return alone | {(c.recipient_id, *pair) for c in Notification.objects.filter(kind=K.CATCH_UP)
+                    for pair in summary_tasks(c.summary)}
+
+
 def consistent():
-    """No late row delivered outside a catch-up, no catch-up without rows: what a cut leaves."""
-    orphans = Notification.objects.exclude(kind=K.CATCH_UP).filter(sent_at__isnull=False, catch_up__isnull=True)
-    empty = Notification.objects.filter(kind=K.CATCH_UP, folded__isnull=True)
-    return orphans.count(), empty.count()
+    """No task marked told that no message tells of, no catch-up telling of nothing: what a cut leaves."""
+    marked = {(pk, kind) for pk, bits in Occurrence.objects.exclude(told=0).values_list("pk", "told")
+              for kind, bit in BITS.items() if bits & bit}
+    untold = marked - {(pk, kind) for _user, kind, pk in told_in_messages()}
+    empty = [c for c in Notification.objects.filter(kind=K.CATCH_UP) if not summary_tasks(c.summary)]
+    return len(untold), len(empty)
 
 
 def finish_and_check(owed, url, extra, mails):
@@ -96,20 +108,20 @@ def finish_and_check(owed, url, extra, mails):
     finally:
         w.stop()
     rows = Notification.objects.exclude(kind=K.CATCH_UP)
-    planned = set(rows.values_list("recipient_id", "kind", "occurrence_id"))
+    planned = told_in_messages()
     sent = Counter(sent_mails(mails))
     catch_ups = Notification.objects.filter(kind=K.CATCH_UP).select_related("recipient")
     per_person = Counter(c.recipient_id for c in catch_ups)
-    alone = rows.filter(catch_up__isnull=True, cancelled_at__isnull=True).select_related("recipient")
+    alone = rows.filter(cancelled_at__isnull=True).select_related("recipient")
     assert owed <= planned, owed - planned  # nothing lost
     assert all(n == 1 for n in per_person.values()), per_person  # one catch-up per person
-    for c in catch_ups:  # each mailed once, and counting what it carries
+    for c in catch_ups:  # each mailed once, and counting what it tells of
         assert sent[(c.recipient.email, f"【Pledge】{c.subject}")] == 1, c.subject
-        assert f" {c.folded.count()} " in c.subject
+        assert f" {len(summary_tasks(c.summary))} " in c.subject
     for n in alone:
         assert sent[(n.recipient.email, f"【Pledge】{n.subject}")] == 1, n.subject
     assert sum(sent.values()) == catch_ups.count() + alone.count()  # nothing else, nothing twice
-    return catch_ups.count(), rows.count() - alone.count()
+    return catch_ups.count(), len(planned) - alone.count()
 
 
 def test_kill_9_of_the_worker_while_planning_loses_and_doubles_nothing(tmp_path):
@@ -129,9 +141,9 @@ def test_kill_9_of_the_worker_while_planning_loses_and_doubles_nothing(tmp_path)
     finally:
         w.stop()
         holdup.release()
-    folded_at_kill = Notification.objects.filter(catch_up__isnull=False).count()
+    folded_at_kill = len(told_in_messages())
     assert consistent() == (0, 0) and 0 < folded_at_kill < len(owed)  # two batches kept, the third undone
-    assert not Notification.objects.filter(recipient=blocked, sent_at__isnull=False).exists()
+    assert not Notification.objects.filter(recipient=blocked).exists()
     catch_ups, folded = finish_and_check(owed, url, extra, mails)
     print(f"\n[kill -9 while planning] {len(owed)} notices owed, {folded_at_kill} folded when killed; after the "
           f"restart {folded} folded into {catch_ups} catch-ups, each mailed once")
@@ -157,9 +169,9 @@ def test_a_soft_time_limit_while_planning_loses_and_doubles_nothing(tmp_path):
     finally:
         w.stop()
         holdup.release()
-    folded_at_limit = Notification.objects.filter(catch_up__isnull=False).count()
+    folded_at_limit = len(told_in_messages())
     assert consistent() == (0, 0) and 0 < folded_at_limit < len(owed)
-    assert not Notification.objects.filter(recipient=blocked, sent_at__isnull=False).exists()  # its batch rolled back
+    assert not Notification.objects.filter(recipient=blocked).exists()  # its batch rolled back
     catch_ups, folded = finish_and_check(owed, url, extra, mails)
     print(f"\n[soft time limit while planning] {len(owed)} notices owed, {folded_at_limit} folded when the limit "
           f"struck; after it {folded} folded into {catch_ups} catch-ups, each mailed once")
