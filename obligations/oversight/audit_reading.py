@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from django.apps import apps
 from django.utils import translation
 from django.utils.text import Truncator
-from django.utils.translation import gettext, ngettext_lazy
+from django.utils.translation import gettext, ngettext_lazy, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from ..models import ExportJob, Letter, ReviewFinding, Role
@@ -128,6 +128,9 @@ FIELD_LABELS = {
     "version": _("版本"), "voided": _("作废的签署"), "waived": _("豁免"), "window": _("统计时段"), "years": _("年份"),
 }
 ISO_INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+# Two verbose names share their Chinese with a page's plural heading ("Cases", "Quarterly
+# reviews" in English): a record names one object, so these carry their own singular.
+TYPE_NAMES = {"Case": pgettext_lazy("audit object", "案件"), "Review": pgettext_lazy("audit object", "季度审查")}
 # Sign-outs were once recorded with the request's lazy user as their object (issue 24, item 13).
 TYPE_ALIASES = {"SimpleLazyObject": "User"}
 
@@ -143,6 +146,8 @@ def _models() -> dict:
 
 def type_label(object_type: str) -> str:
     """A record's object type in the reader's language: the model's verbose name ("案件")."""
+    if object_type in TYPE_NAMES:
+        return str(TYPE_NAMES[object_type])
     model = _models().get(TYPE_ALIASES.get(object_type, object_type))
     return str(model._meta.verbose_name) if model else object_type
 
