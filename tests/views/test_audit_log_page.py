@@ -129,7 +129,7 @@ def test_each_record_reads_as_a_sentence_in_the_readers_language_with_its_detail
     assert "<details" in row and "<dt>动作代码</dt>" in row and "<dd>letter.sign</dd>" in row
     assert '"version"' not in zh  # no raw JSON on the page
     login = re.search(r'<tr data-id="\d+".*?</tr>', zh, re.S).group(0)  # the newest: this sign-in
-    assert "aud 登录" in login
+    assert "aud 登录" in login and "data-label=\"时间(北京时间)\"" in login
     en = in_language(client, people["auditor"], "en").content.decode()
     row = re.search(rf'<tr data-id="{sign}".*?</tr>', en, re.S).group(0)
     assert f"signed the letter (version {version})" in row and "<dt>Action code</dt>" in row
