@@ -1,4 +1,4 @@
-"""The audit-log page's filters: date range, actor, action and object (type and id)."""
+"""The audit-log page's filters (and its CSV's): date range, actor, action and object (type and id)."""
 
 from datetime import timedelta
 
@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from ..oversight.audit_reading import action_label, type_label
 from ..schedule.periods import local_midnight
 from .bounds import BoundedDateField, CleanCharField
 
@@ -28,11 +29,13 @@ class AuditFilter(forms.Form):
         self.fields["actor"].queryset = get_user_model().objects.filter(
             pk__in=trail.filter(actor__isnull=False).values("actor_id")).order_by("username")
         everything = [("", _("全部"))]
-        self.fields["action"].choices = everything + [
-            (a, a) for a in trail.order_by("action").values_list("action", flat=True).distinct()]
-        self.fields["object_type"].choices = everything + [
-            (t, t) for t in trail.exclude(object_type="").order_by("object_type")
-            .values_list("object_type", flat=True).distinct()]
+        # Offered in the reader's language (the codes stay the values), in the order of their names.
+        actions = trail.order_by("action").values_list("action", flat=True).distinct()
+        self.fields["action"].choices = everything + sorted(((a, action_label(a)) for a in actions),
+                                                            key=lambda c: c[1])
+        types = trail.exclude(object_type="").order_by("object_type").values_list("object_type", flat=True).distinct()
+        self.fields["object_type"].choices = everything + sorted(((t, type_label(t)) for t in types),
+                                                                 key=lambda c: c[1])
 
     def clean(self):
         data = super().clean()

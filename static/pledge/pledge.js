@@ -67,3 +67,20 @@ document.addEventListener("submit", (e) => {
   box.classList.add("is-invalid");
   box.focus();
 });
+
+// Stacked rows on a phone (.table-stack, pledge.css): each cell is led by its column's name,
+// copied here from the table's header unless the template wrote it.
+function labelStackedCells(root) {
+  const tables = root.querySelectorAll ? root.querySelectorAll("table.table-stack") : [];
+  tables.forEach((table) => {
+    const names = Array.from(table.querySelectorAll(":scope > thead > tr:last-child > th"), (th) => th.textContent.trim());
+    table.querySelectorAll(":scope > tbody > tr").forEach((row) => {
+      if (row.cells.length !== names.length) return;  // a message row spanning the columns
+      Array.from(row.cells).forEach((cell, i) => {
+        if (!cell.hasAttribute("data-label") && names[i]) cell.dataset.label = names[i];
+      });
+    });
+  });
+}
+document.addEventListener("DOMContentLoaded", () => labelStackedCells(document));
+document.addEventListener("htmx:load", () => labelStackedCells(document));  // a row swapped in

@@ -1,0 +1,136 @@
+"""At phone size (390 × 844) the wide tables stack: the audit log's records read as sentences
+in rows of a sane height, their details open on demand, and the case board's and the review's
+headers lead each cell as a label no narrower than a word; nothing scrolls sideways."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+
+from obligations.cases.services import case_open
+from obligations.demo import DEMO_PASSWORD, demo_setup
+from obligations.models import AuditEvent, Case, Occurrence, Role
+from obligations.oversight.reviews import review_open
+from obligations.tasks import run_sweeps
+from obligations.trust.audit import audit_record
+from tests.browser.driver import login, make_driver, wait
+
+pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+AGENT = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+         "Version/17.1 Mobile/15E148 Safari/604.1")
+PAGE_SCROLLS_SIDEWAYS = "return document.documentElement.scrollWidth > document.documentElement.clientWidth;"
+ROW_HEIGHTS = "return Array.from(document.querySelectorAll(arguments[0] + ' > tbody > tr'), (r) => r.offsetHeight);"
+# Each column's name as the reader sees it: the header cells when the header shows, else the
+# label that leads each cell of the first row (pledge.css's ::before); with its box.
+HEADERS_AS_SHOWN = """
+const table = document.querySelector(arguments[0]);
+const names = Array.from(table.querySelectorAll(':scope > thead th'), (th) => th.textContent.trim());
+if (table.tHead.getBoundingClientRect().width > 1) {
+  return [names, Array.from(table.tHead.querySelectorAll('th'), (th) => [th.textContent.trim(), th.offsetWidth, th.offsetHeight])];
+}
+const row = table.querySelector(':scope > tbody > tr');
+return [names, Array.from(row.cells, (td) => {
+  const label = getComputedStyle(td, '::before');
+  return [td.dataset.label || '', parseFloat(label.width) || 0, parseFloat(label.height) || 0];
+})];
+"""
+
+
+def click(driver, element):
+    """Click an element below the fold."""
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", element)
+    element.click()
+
+
+def phone():
+    driver = make_driver(width=390, height=844)
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True})
+    return driver
+
+
+@pytest.fixture
+def busy_demo():
+    """The demo platform twenty days after signing, swept, with two complaints, a long waiver
+    reason, a sign-in from a phone and a record of an action the page has no sentence for."""
+    now = timezone.now()
+    platform = demo_setup(now=now - timedelta(days=20))
+    officer = platform.memberships.get(role=Role.OFFICER).user
+    for hours in (30, 2):
+        case_open(platform=platform, kind=Case.Kind.COMPLAINT, description="退款未到账", now=now - timedelta(hours=hours),
+                  received_at=now - timedelta(hours=hours))
+    run_sweeps(now=now)
+    audit_record(at=now, action="auth.login", obj=officer, actor=officer,
+                 data={"user": officer.username, "ip": "203.0.113.9", "agent": AGENT})
+    audit_record(at=now, action="occurrence.waive", obj=Occurrence.objects.filter(platform=platform).first(), actor=officer, platform=platform,
+                 data={"reason": "系统升级期间停机维护,当日巡检无法执行。" * 8})
+    audit_record(at=now, action="case.assign", obj=Case.objects.first(), actor=officer, platform=platform,
+                 data={"token": "x" * 180})
+    day = timezone.localdate(now - timedelta(days=10))
+    review, _ = review_open(platform=platform, year=day.year, quarter=(day.month - 1) // 3 + 1, now=now)
+    platform.review = review
+    return platform
+
+
+def test_the_audit_log_on_a_phone_reads_as_sentences_in_short_rows(live_server, busy_demo):
+    driver = phone()
+    try:
+        login(driver, live_server.url, "officer", DEMO_PASSWORD)
+        driver.get(f"{live_server.url}/platforms/{busy_demo.slug}/audit/")
+        assert driver.execute_script("return window.innerWidth") == 390
+        heights = driver.execute_script(ROW_HEIGHTS, "#audit-table")
+        assert len(heights) >= 10 and max(heights) <= 400, heights  # was 2,361 px for one row
+        assert not driver.execute_script(PAGE_SCROLLS_SIDEWAYS)
+
+        sign = AuditEvent.objects.get(action="letter.sign").pk
+        row = driver.find_element(By.CSS_SELECTOR, f'#audit-table tr[data-id="{sign}"]')
+        text = row.find_element(By.CSS_SELECTOR, ".audit-sentence")
+        assert text.is_displayed() and "签署了承诺书" in text.text
+        assert row.find_element(By.CSS_SELECTOR, ".audit-record").size["width"] >= 300  # was 22 px
+        fields = row.find_element(By.CSS_SELECTOR, ".audit-fields")
+        assert not fields.is_displayed()  # details on demand
+        click(driver, row.find_element(By.CSS_SELECTOR, ".audit-details summary"))
+        wait(driver).until(EC.visibility_of(fields))
+        assert "letter.sign" in fields.text
+
+        phone_login = AuditEvent.objects.get(action="auth.login", data__ip="203.0.113.9").pk
+        login_row = driver.find_element(By.CSS_SELECTOR, f'#audit-table tr[data-id="{phone_login}"]')
+        click(driver, login_row.find_element(By.CSS_SELECTOR, ".audit-details summary"))
+        shown = login_row.find_element(By.CSS_SELECTOR, ".audit-fields")
+        wait(driver).until(EC.visibility_of(shown))
+        assert "Safari 17 · iOS 17" in shown.text and "Mozilla" not in shown.text
+        for details in driver.find_elements(By.CSS_SELECTOR, ".audit-details"):
+            driver.execute_script("arguments[0].open = true", details)  # every record open at once
+        assert not driver.execute_script(PAGE_SCROLLS_SIDEWAYS)  # long reasons and values wrap
+    finally:
+        driver.quit()
+
+
+@pytest.mark.parametrize("path,tables", [
+    ("/cases/", ["#case-table"]),
+    ("review", ["#review-obligations", "#review-cases", "#review-response-times"]),
+])
+def test_the_case_board_and_review_headers_are_no_narrower_than_a_word_on_a_phone(live_server, busy_demo, path,
+                                                                                     tables):
+    if path == "review":
+        path = f"/reviews/{busy_demo.review.pk}/"
+    driver = phone()
+    try:
+        login(driver, live_server.url, "officer", DEMO_PASSWORD)
+        driver.get(live_server.url + path)
+        line = driver.execute_script("return parseFloat(getComputedStyle(document.body).lineHeight)")
+        for table in tables:
+            names, shown = driver.execute_script(HEADERS_AS_SHOWN, table)
+            assert [label for label, _w, _h in shown] == names and all(names), (table, shown)
+            for label, width, height in shown:
+                # A word's width at least, and never a character per line (at most two lines).
+                assert width >= 40 and height <= 2.5 * line, (table, label, width, height)
+            widths = driver.execute_script(
+                "return Array.from(document.querySelectorAll(arguments[0] + ' td'), (c) => c.offsetWidth);", table)
+            assert min(widths) >= 300, (table, widths)  # each cell a full-width line of its card
+        assert not driver.execute_script(PAGE_SCROLLS_SIDEWAYS)
+    finally:
+        driver.quit()
