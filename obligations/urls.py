@@ -51,6 +51,7 @@ urlpatterns = [
     path("cases/", cases.case_board, name="case-board"),
     path("cases/<int:pk>/", cases.case_detail, name="case-detail"),
     path("cases/<int:pk>/close/", cases.case_close_view, name="case-close"),
+    path("cases/<int:pk>/assign/", cases.case_assign_view, name="case-assign"),
     path("platforms/<slug:slug>/cases/new/", cases.case_new, name="case-new"),
     path("p/<slug:slug>/complaint/", public.complaint, name="public-complaint"),
     path("p/<slug:slug>/status/", public.status, name="public-status"),

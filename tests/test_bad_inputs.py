@@ -45,7 +45,7 @@ def no_raw_markup(response, what):
 FILTERS = {  # url name: the filter's fields
     "occurrence-list": ["date_from", "date_to", "clause", "state", "person", "obligation", "overdue", "page", "format"],
     "audit-log": ["date_from", "date_to", "actor", "action", "object_type", "object_id", "page"],
-    "case-board": ["platform", "kind", "state", "severity", "assignee", "breached", "format"],
+    "case-board": ["platform", "kind", "state", "severity", "assignee", "unassigned", "breached", "code", "format"],
     "my-tasks": ["section", "page", "scope"],
     "dashboard": ["period", "page"],
     "export-list": ["page"],
@@ -105,6 +105,7 @@ def test_text_fields_take_control_characters_huge_and_html_without_a_500_or_a_ha
                                        "received_at": "2026-11-02T10:00", "description": "电话投诉"},
          ["description", "reporter_name", "reporter_contact", "kind", "severity", "channel", "assignee"]),
         (staff, "case-close", "case", {"note": "已处理"}, ["note", "waive-1", f"waive-{HUGE}"]),
+        (officer, "case-assign", "case", {"assignee": people["staff"].pk}, ["assignee"]),
         (staff, "occurrence-complete", "occurrence", {"note": "完成"}, ["note"]),
         (officer, "occurrence-waive", "occurrence", {"reason": "不适用"}, ["reason"]),
         (clients["supervisor"], "review-finding", "review", {"text": "发现", "severity": "low"}, ["text", "severity"]),

@@ -1,6 +1,7 @@
 """A case the officers hear of at once: a complaint from the public page, and a case of
-the highest severity. The notices wait in the outbox (notifications.py) like any other
-message, once per case, kind and officer, each in its recipient's language."""
+the highest severity; and the person made a case's handler (负责人), at each assignment. The
+notices wait in the outbox (notifications.py) like any other message, each in its recipient's
+language: once per case, kind and officer, and once per assignment."""
 
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -36,11 +37,43 @@ def _case_message(kind, case, clocks) -> tuple[str, str]:
         _("来源渠道:%(channel)s") % {"channel": case.get_channel_display()},
         _("受理时间:%(at)s") % {"at": zoned(case.received_at, tz)},
     ]
-    lines += [_("时限:%(step)s,%(due)s 到期") % {"step": task_name(c), "due": zoned(c.due_at, tz, year=False)}
-              for c in clocks]
+    lines += _clock_lines(case, clocks)
+    lines.append(_("负责人:%(name)s") % {"name": case.assignee.get_username()} if case.assignee_id else
+                 _("负责人:待分配(请在案件页指定)"))
     # Nothing of the reporter or the complaint itself: that stays behind the sign-in.
     lines.append(_("详情:%(link)s") % {"link": absolute_url("case-detail", case.pk)})
     return subject, "\n".join(lines)
+
+
+def _clock_lines(case, clocks) -> list[str]:
+    tz = case.platform.tz
+    return [_("时限:%(step)s,%(due)s 到期") % {"step": task_name(c), "due": zoned(c.due_at, tz, year=False)}
+            for c in clocks]
+
+
+def _assignment_message(case, clocks, by) -> tuple[str, str]:
+    subject = _("您已被指定为%(kind)s %(number)s 的负责人 · %(severity)s") % {
+        "kind": case.get_kind_display(), "number": case.number, "severity": case.get_severity_display()}
+    lines = [f"{case.platform.name} · {subject}",
+             _("受理时间:%(at)s") % {"at": zoned(case.received_at, case.platform.tz)}]
+    lines.append(_("指定人:%(name)s") % {"name": by.get_username()} if by is not None else
+                 _("指定:本平台该类义务只指定了您为执行人"))
+    lines += _clock_lines(case, clocks)
+    lines.append(_("详情:%(link)s") % {"link": absolute_url("case-detail", case.pk)})
+    return subject, "\n".join(lines)
+
+
+def assignment_notice(case, *, now, by, clocks=()) -> int:
+    """Tell a case's new handler, in the app and by mail, that the case is theirs now, with the
+    deadlines still running; nobody is told of a case they took themselves. Called in the
+    transaction that opens or assigns the case, once per assignment: returns the rows written."""
+    if case.assignee_id is None or (by is not None and case.assignee_id == by.pk):
+        return 0
+    with translation.override(languages_of([case.assignee_id])[case.assignee_id]):
+        subject, body = _assignment_message(case, clocks, by)
+    return len(insert_notifications([Notification(
+        recipient_id=case.assignee_id, kind=Notification.Kind.CASE_ASSIGNED, case=case, subject=subject[:200],
+        body=body, created_at=now)]))
 
 
 def case_notices(case, *, now, clocks=()) -> int:
@@ -51,9 +84,8 @@ def case_notices(case, *, now, clocks=()) -> int:
     kinds = case_notice_kinds(case)
     if not kinds:
         return 0
-    officers = (Membership.objects.filter(platform_id=case.platform_id, role=Role.OFFICER)
-                .exclude(user_id=case.created_by_id).values_list("user_id", flat=True))
-    officers = list(officers)
+    officers = list(Membership.objects.filter(platform_id=case.platform_id, role=Role.OFFICER)
+                    .exclude(user_id=case.created_by_id).values_list("user_id", flat=True))
     rows = []
     languages = languages_of(officers)
     for user_id in officers:

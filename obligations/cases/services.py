@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from ..alerts.case_notices import case_notices
+from ..alerts.case_notices import assignment_notice, case_notice_kinds, case_notices
 from ..errors import DomainError
 from ..letters.presentation import deadline_phrase
 from ..models import Case, CaseCounter, CaseEvent, Completion, Obligation, Occurrence, Role
@@ -30,6 +30,8 @@ from ..schedule.workdays import (
 from ..trust import access
 from ..trust.audit import audit_record
 from ..work.occurrences import occurrence_waive
+from .assignment import check_handler, default_handler
+from .lookup import public_ref_of
 
 CLOCK_STATES_THAT_BLOCK_CLOSING = (Occurrence.State.OPEN,)
 # The public page is its own channel: a case staff register came by any other.
@@ -94,14 +96,16 @@ def case_open(*, platform, kind, description, received_at, now, user=None, chann
             raise DomainError(_("“公开投诉页面”只用于公众自行提交的投诉,请选择实际的来源渠道。"), field="channel")
         if consent_at is None:
             raise DomainError(_("请阅读个人信息处理说明并勾选同意后再提交。"), field="consent")
-    if assignee is not None and access.roles_of(assignee).get(platform.pk) not in ASSIGNABLE:
-        raise DomainError(_("负责人须是本平台的合规负责人或执行人。"), field="assignee")
+    if assignee is not None:
+        check_handler(platform, assignee)
     if received_at > now:
         raise DomainError(_("受理时间不能晚于当前时间。"), field="received_at")
     if submission_key:
         existing = Case.objects.filter(platform=platform, submission_key=submission_key).first()
         if existing:
             return existing, False
+    if assignee is None and channel == Case.Channel.PUBLIC:
+        assignee = default_handler(platform, kind)  # else 待分配, until an officer assigns it
     try:
         with transaction.atomic():
             year = received_at.astimezone(platform.tz).year
@@ -116,8 +120,13 @@ def case_open(*, platform, kind, description, received_at, now, user=None, chann
                                      note=", ".join(f"{c.step_label} {c.due_at.astimezone(platform.tz):%Y-%m-%d %H:%M}" for c in clocks))
             audit_record(at=now, action="case.open", obj=case, actor=user, platform=platform,
                          data={"number": case.number, "clocks": [c.pk for c in clocks],
+                               "assignee": assignee.get_username() if assignee else None,
                                "consent_at": consent_at.isoformat() if consent_at else None})
             case_notices(case, now=now, clocks=clocks)
+            # Its handler hears of it, unless an officer who was just told of it as one.
+            if case.assignee_id and not (case_notice_kinds(case) and
+                                         access.roles_of(case.assignee).get(platform.pk) == Role.OFFICER):
+                assignment_notice(case, now=now, by=user, clocks=clocks)
             return case, True
     except IntegrityError:
         # The same submission, committed by a concurrent request a moment ago.
@@ -125,9 +134,6 @@ def case_open(*, platform, kind, description, received_at, now, user=None, chann
         if submission_key and existing:
             return existing, False
         raise
-
-
-ASSIGNABLE = (Role.OFFICER, Role.STAFF)  # who may hold a case; an auditor never writes
 
 
 def may_close(case: Case, user) -> bool:
@@ -164,11 +170,12 @@ def case_close(*, case: Case, user, note: str, waivers: dict[int, str], now) -> 
 
 
 def case_status(platform, number: str, contact: str) -> Case | None:
-    """The public lookup: both must match, and the answer never says which did not."""
-    number, contact = (number or "").strip().upper(), (contact or "").strip()
-    if not number or not contact:
+    """The public lookup by 查询码 (in any case, with spaces or without its dashes) and contact: both
+    must match, and the answer never says which did not."""
+    ref, contact = public_ref_of(number), (contact or "").strip()
+    if not ref or not contact:
         return None
-    return Case.objects.filter(platform=platform, public_ref=number, reporter_contact=contact).first()
+    return Case.objects.filter(platform=platform, public_ref=ref, reporter_contact=contact).first()
 
 
 def public_outcome(case: Case) -> dict:
@@ -185,7 +192,7 @@ def public_outcome(case: Case) -> dict:
 def case_timeline(case: Case, clocks) -> list[tuple]:
     """The case's history, oldest first: its events and the completion of each clock,
     as (at, label, actor, note)."""
-    labels = {"opened": _("受理"), "closed": _("办结")}
+    labels = {"opened": _("受理"), "closed": _("办结"), "assigned": _("指定负责人")}
     events = [(e.at, labels.get(e.action, e.action), e.actor, e.note)
               for e in CaseEvent.objects.filter(case=case).select_related("actor")]
     completions = [(c.completed_at, _("完成%(step)s") % {"step": c.step_label}, c.completed_by, "")

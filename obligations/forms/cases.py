@@ -2,12 +2,12 @@
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
+from ..cases.assignment import handlers
 from ..cases.services import DEFAULT_REGISTERED_CHANNEL, REGISTERED_CHANNELS
-from ..models import Case, Role
+from ..models import Case
 from .bounds import BoundedDateTimeField, CleanCharField
 
 
@@ -54,8 +54,20 @@ class CaseForm(forms.Form):
         # The public page is a channel of its own: a case registered here came by another.
         self.fields["channel"].choices = [(c.value, c.label) for c in REGISTERED_CHANNELS]
         self.fields["channel"].initial = DEFAULT_REGISTERED_CHANNEL
-        self.fields["assignee"].queryset = get_user_model().objects.filter(
-            memberships__platform=platform, memberships__role__in=(Role.OFFICER, Role.STAFF)).order_by("username")
+        self.fields["assignee"].queryset = handlers(platform)
+
+
+class CaseAssignForm(forms.Form):
+    """The case page's handler: a member who may handle the platform's cases (cases/assignment.py)."""
+
+    assignee = forms.ModelChoiceField(label=_("负责人"), queryset=None, empty_label=_("— 请选择 —"),
+                                      widget=forms.Select(attrs={"class": "form-select form-select-sm w-auto"}),
+                                      error_messages={"required": _("请选择负责人。"),
+                                                      "invalid_choice": _("所选人员不能处理本平台的案件。")})
+
+    def __init__(self, *args, platform, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = handlers(platform)
 
 
 class CaseCloseForm(forms.Form):
@@ -73,7 +85,11 @@ class CaseBoardFilter(forms.Form):
     state = forms.ChoiceField(label=_("状态"), required=False, choices=())
     severity = forms.ChoiceField(label=_("严重程度"), required=False, choices=())
     assignee = CleanCharField(label=_("负责人"), required=False, max_length=150)
+    # 待分配: the open cases nobody handles yet.
+    unassigned = forms.CharField(required=False, max_length=8)
     breached = forms.CharField(required=False, max_length=8)
+    # A 查询码 or number as a caller reads it out (cases/lookup.py): any case, spaces, dashes or not.
+    code = CleanCharField(label=_("查询码或编号"), required=False, max_length=64)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

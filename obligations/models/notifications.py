@@ -26,6 +26,8 @@ class Notification(models.Model):
         # To the platform's officers, once per case: a complaint from the public page, a case of the highest severity.
         PUBLIC_COMPLAINT = "public_complaint", _("新的公开投诉")
         CRITICAL_CASE = "critical_case", _("特别严重案件")
+        # To the person made a case's handler (负责人), at each assignment: assigned back, told again.
+        CASE_ASSIGNED = "case_assigned", _("案件指定负责人")
         # To the account's owner, at most once per sign-in window: repeated wrong passwords (alerts/signin_notices.py).
         SIGNIN_FAILURES = "signin_failures", _("账号登录失败")
         # To the platform's officers, once per file: a download found an evidence file changed or missing.
@@ -66,7 +68,9 @@ class Notification(models.Model):
                                     name="notification_once_per_reason"),
             models.UniqueConstraint(fields=["recipient", "kind", "digest_date"], condition=Q(occurrence__isnull=True),
                                     name="digest_once_per_day"),
-            models.UniqueConstraint(fields=["case", "kind", "recipient"], condition=Q(case__isnull=False),
+            # An assignment is an event of its own (cases/assignment.py tells each one once, in its transaction).
+            models.UniqueConstraint(fields=["case", "kind", "recipient"],
+                                    condition=Q(case__isnull=False) & ~Q(kind="case_assigned"),
                                     name="notification_once_per_case"),
             models.UniqueConstraint(fields=["evidence", "kind", "recipient"], condition=Q(evidence__isnull=False),
                                     name="notification_once_per_evidence"),

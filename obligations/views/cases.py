@@ -13,9 +13,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from ..cases.assignment import case_assign, may_assign
+from ..cases.lookup import cases_matching
 from ..cases.services import DEFAULT_REGISTERED_CHANNEL, case_close, case_open, case_timeline, may_close
 from ..errors import DomainError
-from ..forms.cases import CaseBoardFilter, CaseCloseForm, CaseForm
+from ..forms.cases import CaseAssignForm, CaseBoardFilter, CaseCloseForm, CaseForm
 from ..forms.work import CompletionForm
 from ..models import Case, Occurrence, Platform, Role
 from ..oversight import exports
@@ -45,11 +47,18 @@ def _board_rows(request, now, g):
         cases = cases.filter(platform__slug=g["platform"])
     if g.get("kind"):
         cases = cases.filter(kind=g["kind"])
-    cases = cases.filter(state=g.get("state") or Case.State.OPEN) if g.get("state") != "all" else cases
+    if g.get("code"):
+        cases = cases_matching(cases, g["code"])
+    # A case looked up by its code is found in any state unless a state is asked for: the
+    # complainant on the phone may ask about one already closed.
+    state = g.get("state") or ("all" if g.get("code") else Case.State.OPEN)
+    cases = cases.filter(state=state) if state != "all" else cases
     if g.get("severity"):
         cases = cases.filter(severity=g["severity"])
     if g.get("assignee"):
         cases = cases.filter(assignee__username=g["assignee"])
+    if g.get("unassigned"):
+        cases = cases.filter(assignee__isnull=True)
     if g.get("breached"):
         cases = cases.filter(Exists(late_clocks(now)))
     return cases.order_by(F("next_due").asc(nulls_last=True), "received_at", "pk")
@@ -83,9 +92,9 @@ def _clocks_by_case(cases, now):
     return by_case
 
 
-CSV_COLUMNS = ["platform", "number", "kind", "severity", "state", "channel", "received_at", "next_due",
+CSV_COLUMNS = ["platform", "number", "public_ref", "kind", "severity", "state", "channel", "received_at", "next_due",
                "assignee", "next_step", "overdue", "breached_steps"]
-CSV_HEADERS = [_l("平台"), _l("编号"), _l("类型"), _l("严重程度"), _l("状态"), _l("来源渠道"), _l("受理时间"),
+CSV_HEADERS = [_l("平台"), _l("编号"), _l("查询码"), _l("类型"), _l("严重程度"), _l("状态"), _l("来源渠道"), _l("受理时间"),
                _l("最近时限"), _l("负责人"), _l("下一步"), _l("已逾期"), _l("超时步骤")]
 
 
@@ -108,16 +117,17 @@ def _csv(cases, by_case, now, *, codes=False):
             next_step = todo[0].step if todo else ""
             breached = ";".join(f"{k.step}:{'late' if k.state == S.OPEN else k.state}" for k in clocks if k.breached)
             overdue_text = "true" if overdue else "false"
+            handler = c.assignee.get_username() if c.assignee else ""
         else:
             named = [c.get_kind_display(), c.get_severity_display(), c.get_state_display(), c.get_channel_display()]
             next_step = str(todo[0].label) if todo else ""
             breached = ";".join(f"{k.label}:{_('已超时') if k.state == S.OPEN else clock_states[k.state]}"
                                 for k in clocks if k.breached)
             overdue_text = _("是") if overdue else _("否")
-        writer.writerow([c.platform.slug, c.number, *named,
+            handler = c.assignee.get_username() if c.assignee else (_("待分配") if c.state == Case.State.OPEN else "")
+        writer.writerow([c.platform.slug, c.number, c.public_ref, *named,
                          safe_iso(c.received_at, tz), safe_iso(c.next_due, tz) if c.next_due else "",
-                         c.assignee.get_username() if c.assignee else "",
-                         next_step, overdue_text, breached])
+                         handler, next_step, overdue_text, breached])
     response = HttpResponse(out.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="cases.csv"'
     return response
@@ -158,6 +168,7 @@ def case_page_parts(user, case) -> dict:
         "open_clocks": [c for c in clocks if c.state == Occurrence.State.OPEN],
         "timeline": case_timeline(case, clocks),
         "can_close": case.state == Case.State.OPEN and may_close(case, user),
+        "can_assign": may_assign(case, user),
     }
 
 
@@ -170,6 +181,8 @@ def case_detail(request, pk):
         **parts, "clocks": [(c, c.pk in completable) for c in parts["clock_list"]],
         "now": timezone.now(),
         "form": CompletionForm(), "close_form": CaseCloseForm(),
+        "assign_form": CaseAssignForm(platform=case.platform, initial={"assignee": case.assignee_id})
+        if parts["can_assign"] else None,
     })
 
 
@@ -189,13 +202,33 @@ def case_new(request, slug):
                 reporter_contact=d["reporter_contact"], severity=d["severity"], assignee=d["assignee"],
                 submission_key=f"staff:{d['submission']}")
             if created:
-                messages.success(request, _("已受理,编号 %(number)s。") % {"number": case.number})
+                messages.success(request, _("已受理,编号 %(number)s,查询码 %(ref)s。") % {"number": case.number,
+                                                                                   "ref": case.public_ref})
             else:
                 messages.info(request, _("该表单已提交过,编号 %(number)s。") % {"number": case.number})
             return redirect("case-detail", pk=case.pk)
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
     return render(request, "obligations/case_new.html", {"form": form, "platform": platform})
+
+
+@require_POST
+def case_assign_view(request, pk):
+    case, role = _case_for(request, pk)
+    if role != Role.OFFICER:
+        raise PermissionDenied
+    form = CaseAssignForm(request.POST, platform=case.platform)
+    if not form.is_valid():
+        messages.error(request, form.errors["assignee"][0])
+        return redirect("case-detail", pk=case.pk)
+    try:
+        before = case.assignee_id
+        case = case_assign(case=case, assignee=form.cleaned_data["assignee"], user=request.user, now=timezone.now())
+        if case.assignee_id != before:
+            messages.success(request, _("负责人已改为 %(name)s,已通知本人。") % {"name": case.assignee.get_username()})
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("case-detail", pk=case.pk)
 
 
 @require_POST

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -53,11 +54,57 @@ def complaint(request, slug):
             return render(request, "public/complaint_done.html", {**context, "case": case})
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-    if len(request.POST.get("description", "")) > settings.PLEDGE_CASE_TEXT_MAX:
-        # An oversized text is refused, not sent back: the page stays small whatever was posted.
-        form.data = form.data.copy()
-        form.data["description"] = ""
+    text = request.POST.get("description", "")
+    if len(text) > keep_chars():
+        _keep_start(form, text)
+        _say(form, "description", _("内容过长:共 %(count)d 字,最多 %(max)d 字。框中只保留了前 %(kept)d 字,其后未保留;"
+                                    "请精简后再提交。") % {"count": len(text), "max": settings.PLEDGE_CASE_TEXT_MAX,
+                                                     "kept": keep_chars()})
     return render(request, "public/complaint.html", {**context, "form": form}, status=400)
+
+
+def keep_chars() -> int:
+    """How much of a complaint too long the form gives back: the whole text up to five times the
+    limit, for its writer to cut down; past that its start. The page stays small whatever was posted."""
+    return 5 * settings.PLEDGE_CASE_TEXT_MAX
+
+
+def _keep_start(form, text):
+    form.data = form.data.copy()
+    form.data["description"] = text[:keep_chars()]
+
+
+def _say(form, field, message):
+    """`message` as the field's only error, in place of the form's own word on it."""
+    form.errors.pop(field, None)
+    form.add_error(field, message)
+
+
+def complaint_too_large(request, fitted, slug):
+    """A complaint whose body is past what the site reads (compliance/too_large.py, DEBUG on or off):
+    the form again with what fitted of what was typed, and truly how much that is. Nothing is
+    written, so it answers without the CSRF token the unread rest of the body may hold."""
+    platform = _public_platform(slug)
+    form = PublicComplaintForm(fitted.fields)
+    form.is_valid()
+    values = {"size": filesizeformat(fitted.size), "max": settings.PLEDGE_CASE_TEXT_MAX}
+    text = fitted.fields.get("description")
+    if text and fitted.cut != "description" and len(text) <= keep_chars():
+        form.add_error(None, _("提交的内容过大(%(size)s),超出可以接收的大小,未能受理。已填写的内容保留在下方,"
+                               "请检查后再提交。") % values)
+    elif text:
+        _keep_start(form, text)
+        _say(form, "description", _("提交的内容过大(%(size)s),超出可以接收的大小:投诉内容只保留了前 %(kept)d 字,"
+                                    "其后未保留。请精简到 %(max)d 字以内后再提交。")
+             % {**values, "kept": len(text[:keep_chars()])})
+    else:
+        _say(form, "description", _("提交的内容过大(%(size)s),超出可以接收的大小,投诉内容未能保留。请重新填写"
+                                    "(最多 %(max)d 字)后再提交。") % values)
+    context = {"platform": platform, "terms": public_terms(platform), "form": form}
+    return render(request, "public/complaint.html", context, status=413)
+
+
+complaint.too_large = complaint_too_large  # called by compliance/too_large.py
 
 
 @login_not_required

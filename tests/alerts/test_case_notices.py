@@ -17,17 +17,21 @@ def test_a_public_complaint_tells_the_officers_in_the_app_and_by_mail(team, clie
     platform = team["officer"].memberships.get().platform
     second = make_user("olga", platform, Role.OFFICER)
     case = public_complaint(platform, SIGNED_AT)
-    rows = Notification.objects.filter(case=case)
-    assert {(n.kind, n.recipient.username) for n in rows} == {("public_complaint", "alice"), ("public_complaint", "olga")}
+    assert case.assignee == team["staff"]  # the only one who does a complaint's clocks handles it, and hears of it
+    assert {(n.kind, n.recipient.username) for n in Notification.objects.filter(case=case)} == {
+        ("public_complaint", "alice"), ("public_complaint", "olga"), ("case_assigned", "bob")}
+    rows = Notification.objects.filter(case=case, kind="public_complaint")
     subject = rows.first().subject
     assert case.number in subject and case.public_ref in subject and "一般" in subject
     body = rows.first().body
     assert f"/cases/{case.pk}/" in body and "24小时内响应" in body and "13800000000" not in body and "退款" not in body
+    assert "负责人:bob" in body
     assert case_notices(case, now=SIGNED_AT) == 0  # once per case, kind and officer
     mail.outbox.clear()
     notifications.notifications_send(now=SIGNED_AT)
-    assert [m.to for m in mail.outbox] == [["alice@example.com"]]  # olga has no address: in the app only
-    assert case.number in mail.outbox[0].subject
+    mailed = {m.to[0]: m.subject for m in mail.outbox}
+    assert sorted(mailed) == ["alice@example.com", "bob@example.com"]  # olga has no address: in the app only
+    assert case.number in mailed["alice@example.com"] and "负责人" in mailed["bob@example.com"]
     client.force_login(second)
     html = client.get(reverse("notifications")).content.decode()
     assert case.number in html and reverse("case-detail", args=[case.pk]) in html

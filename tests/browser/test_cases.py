@@ -5,6 +5,7 @@ from django.core.cache import cache
 from django.utils import timezone
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import Select
 
 from obligations.demo import DEMO_PASSWORD, demo_setup
 from obligations.models import Case, Platform
@@ -174,5 +175,49 @@ def test_consent_then_a_decision_on_the_case_page_that_the_complainant_reads(liv
         driver.find_element(By.CSS_SELECTOR, "#status-form button[type=submit]").click()
         decision = wait(driver).until(EC.presence_of_element_located((By.ID, "status-decision")))
         assert decision.text == "经核实重复扣款属实,已原路退回。"
+    finally:
+        driver.quit()
+
+
+def test_an_officer_types_a_phoned_in_code_on_the_board_reaches_the_case_and_assigns_it(live_server):
+    """A complainant reads out their 查询码 on the phone, lower case and without dashes: the officer
+    types it on /cases/, gets that one case (among others), opens it, sees the same code there,
+    and makes a staff member its handler."""
+    from obligations.cases.services import case_open
+    from obligations.models import Role
+    from tests.conftest import make_user
+
+    now = timezone.now()
+    demo_setup(now=now)
+    platform = Platform.objects.get(slug="demo")
+    make_user("carol", platform, Role.STAFF)  # two staff: a public complaint waits, 待分配
+    wanted, others = (case_open(platform=platform, kind="complaint", description=text, received_at=now, now=now,
+                                channel="public", reporter_contact="13800000000", consent_at=now)[0]
+                      for text in ("退款未到账", "页面打不开"))
+    driver = make_driver()
+    try:
+        login(driver, live_server.url, "officer", DEMO_PASSWORD)
+        driver.get(live_server.url + "/cases/")
+        assert len(driver.find_elements(By.CSS_SELECTOR, "#case-table tbody tr[data-case]")) >= 2
+        read_out = wanted.public_ref.replace("-", " ").lower()
+        box = driver.find_element(By.ID, "case-code")
+        box.send_keys(read_out)
+        box.submit()
+        wait(driver).until(EC.url_contains("code="))
+        assert driver.find_element(By.ID, "case-count").get_attribute("data-count") == "1"
+        [row] = driver.find_elements(By.CSS_SELECTOR, "#case-table tbody tr[data-case]")
+        assert row.get_attribute("data-case") == wanted.number and wanted.public_ref in row.text
+        assert "待分配" in row.find_element(By.CSS_SELECTOR, ".case-assignee").text
+        assert driver.find_element(By.ID, "case-code").get_attribute("value") == read_out  # the search stays
+        row.find_element(By.LINK_TEXT, wanted.number).click()
+        ref = wait(driver).until(EC.presence_of_element_located((By.ID, "case-ref")))
+        assert ref.text == wanted.public_ref and driver.current_url.endswith(f"/cases/{wanted.pk}/")
+
+        Select(driver.find_element(By.CSS_SELECTOR, "#assign-form select")).select_by_visible_text("carol")
+        driver.find_element(By.CSS_SELECTOR, "#assign-form button").click()
+        wait(driver).until(lambda d: "carol" in d.find_element(By.ID, "case-assignee").text)
+        wanted.refresh_from_db()
+        others.refresh_from_db()
+        assert wanted.assignee.username == "carol" and others.assignee is None
     finally:
         driver.quit()

@@ -80,6 +80,8 @@ def test_sign_in_and_sign_out_are_recorded(carol, client):
     client.post("/accounts/logout/")
     [logout] = records("auth.logout")
     assert logout.actor == carol
+    # The request's user is a lazy object: the record names what it wraps, as the sign-in's does.
+    assert (logout.object_type, logout.object_id) == ("User", str(carol.pk))
 
 
 def test_a_password_change_is_recorded_and_never_the_password(carol, client):

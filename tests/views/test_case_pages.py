@@ -2,7 +2,10 @@
 
 import csv
 import io
+import re
 from datetime import timedelta
+from html import unescape
+from urllib.parse import urlencode
 
 import pytest
 import time_machine
@@ -99,7 +102,7 @@ def test_status_lookup_does_not_say_which_part_was_wrong(client, public):
     wrong_number = client.post(url, {"number": "TS-2026-999999", "contact": "13800000000"}).content.decode()
     wrong_contact = client.post(url, {"number": case.public_ref, "contact": "13900000000"}).content.decode()
     for html in (wrong_number, wrong_contact):
-        assert "未找到:请核对受理编号和联系方式。" in html and "status-result" not in html
+        assert "未找到:请核对查询码和联系方式。" in html and "status-result" not in html
 
 
 def test_closed_intake_is_404(client, signed_letter):
@@ -153,20 +156,72 @@ def test_public_references_are_random_and_the_internal_number_does_not_answer(cl
     assert "status-result" not in by_number
 
 
-def test_an_oversized_complaint_is_not_echoed_back(client, public):
-    response = submit(client, public, description="长" * 100_000)
+def textarea(html, name="description"):
+    start = html.index(">", html.index(f'<textarea name="{name}"')) + 1
+    return unescape(html[start:html.index("</textarea>", start)].removeprefix("\n"))
+
+
+def test_a_complaint_too_long_comes_back_whole_to_be_cut_down(client, public):
+    response = submit(client, public, description="长" * 2500)
     html = response.content.decode()
-    assert response.status_code == 400 and "内容过长" in html and "长" * 2001 not in html
+    assert response.status_code == 400 and "内容过长:最多 2000 字" in html
+    assert textarea(html) == "长" * 2500 and not Case.objects.exists()
+
+
+def test_a_complaint_far_too_long_keeps_its_start_and_says_so(client, public):
+    response = submit(client, public, description="长" * 100_000, reporter_name="王女士")
+    html = response.content.decode()
+    assert response.status_code == 400 and "共 100000 字,最多 2000 字" in html and "只保留了前 10000 字" in html
+    assert textarea(html) == "长" * 10_000 and 'value="王女士"' in html
     assert len(response.content) < 50_000 and not Case.objects.exists()
 
 
-def test_a_body_over_the_upload_limit_is_a_chinese_400(client, public, settings):
-    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # PLEDGE_MAX_FORM_BYTES; the body below is about 9 MB
+def browser_post(client, url, fields):
+    """A form as a browser sends it: url-encoded, its fields in the page's order."""
+    return client.generic("POST", url, urlencode(fields).encode(), content_type="application/x-www-form-urlencoded")
+
+
+@pytest.mark.parametrize("debug", [True, False], ids=["debug", "production"])
+def test_a_complaint_past_what_the_site_reads_gets_the_form_back_with_what_fitted(public, settings, debug):
+    """A 1 MB complaint past PLEDGE_MAX_FORM_BYTES: not Django's technical page (DEBUG on, as bin/run
+    sets it) nor the bare 400 page, but the complaint form again, saying truly what it kept."""
+    settings.DEBUG = debug
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+    client = Client(enforce_csrf_checks=True)
     url = reverse("public-complaint", args=[public.slug])
-    client.raise_request_exception = False
-    response = client.post(url, {"description": "长" * (1_000_000), "reporter_contact": "x", "submission": "y"})
-    assert response.status_code == 400 and "请求有误" in response.content.decode()
+    page = client.get(url)
+    fields = {"csrfmiddlewaretoken": page.context["csrf_token"], "submission": page.context["form"]["submission"].value(),
+              "reporter_name": "王女士", "reporter_contact": "13800000000", "description": "长" * 350_000, "consent": "on"}
+    response = browser_post(client, url, fields)
+    html = response.content.decode()
+    assert response.status_code == 413 and "RequestDataTooBig" not in html and 'id="complaint-form"' in html
+    assert "提交的内容过大(3.0\xa0MB)" in html and "只保留了前 10000 字,其后未保留" in html
+    assert textarea(html) == "长" * 10_000  # no half character where the reading stopped
+    assert 'value="王女士"' in html and 'value="13800000000"' in html and len(response.content) < 60_000
     assert not Case.objects.exists()
+    # What came back can be cut down and sent: the form it carries takes it.
+    fields["description"] = textarea(html)[:2000]
+    fields["csrfmiddlewaretoken"] = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)[1]
+    assert browser_post(client, url, fields).status_code == 200 and Case.objects.count() == 1
+
+
+@pytest.mark.parametrize("debug", [True, False], ids=["debug", "production"])
+def test_a_complaint_past_what_the_site_reads_in_a_body_it_cannot_read_in_part(client, public, settings, debug):
+    settings.DEBUG = debug
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+    url = reverse("public-complaint", args=[public.slug])
+    response = client.post(url, {"description": "长" * 400_000, "reporter_contact": "x", "submission": "y"})  # multipart
+    html = response.content.decode()
+    assert response.status_code == 413 and 'id="complaint-form"' in html and "RequestDataTooBig" not in html
+    assert "投诉内容未能保留。请重新填写(最多 2000 字)" in html and not Case.objects.exists()
+
+
+def test_a_complaint_past_what_the_site_reads_in_english(client, public, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    url = reverse("public-complaint", args=[public.slug])
+    html = browser_post(client, url, {"reporter_contact": "x", "description": "long " * 300_000}).content.decode()
+    assert "larger than the site accepts: only the first 10000 characters of the complaint were kept" in html
 
 
 def test_a_form_posted_in_gbk_is_a_400_not_a_500(public):
@@ -436,3 +491,89 @@ def test_the_notice_and_the_promised_times_in_english(client, public, settings):
     assert "respond within 24 hours" in html and "decide within 7 days" in html
     refused = submit(client, public, consent="").content.decode()
     assert "tick your consent" in refused
+
+
+# The 查询码: one word on every public page, and how an officer finds a case by it.
+
+def test_the_public_pages_name_the_reference_one_way_in_each_language(client, public, settings):
+    url, status_url = reverse("public-complaint", args=[public.slug]), reverse("public-status", args=[public.slug])
+    for language, word, never in (("zh-hans", "查询码", ("受理编号", "编号")), ("en", "lookup code", ("case number",))):
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        pages = [client.get(url).content.decode(), submit(client, public).content.decode(),
+                 client.post(status_url, {"number": "AAAA-BBBB-CCCC", "contact": "x"}).content.decode()]
+        for html in pages:
+            text = re.sub(r"<[^>]+>", " ", html)
+            assert word in text.replace("Lookup code", "lookup code"), (language, text)
+            assert not any(w in text for w in never), (language, text)
+
+
+def test_an_officer_finds_a_case_by_its_code_however_it_is_read_out(client, signed_letter, officer, staff):
+    from obligations.cases.services import case_close
+    from tests.cases.support import public_complaint
+
+    platform = signed_letter.platform
+    wanted = public_complaint(platform, at(2026, 11, 2, 10))
+    other = public_complaint(platform, at(2026, 11, 2, 11))
+    case_close(case=wanted, user=officer, note="已答复", waivers={c.pk: "已电话答复" for c in wanted.clocks.all()},
+               now=at(2026, 11, 2, 12))
+    client.force_login(officer)
+    ref = wanted.public_ref
+    for typed in (ref, ref.lower(), ref.replace("-", ""), " ".join(ref.replace("-", "")[i:i + 4] for i in (0, 4, 8)),
+                  ref[5:9].lower(), wanted.number.lower().replace("-", "")):
+        html = client.get(reverse("case-board"), {"code": typed}).content.decode()
+        assert f'data-case="{wanted.number}"' in html and f'data-case="{other.number}"' not in html, typed
+        assert 'data-count="1"' in html  # closed, yet found: the caller may ask about one already answered
+    assert 'data-count="0"' in client.get(reverse("case-board"), {"code": "ZZZZ-ZZZZ-ZZZZ"}).content.decode()
+    assert 'data-count="0"' in client.get(reverse("case-board"), {"code": "——"}).content.decode()
+    assert 'data-count="0"' in client.get(reverse("case-board"), {"code": ref, "state": "open"}).content.decode()
+    # The code on the board, on the case page and in both CSVs.
+    assert other.public_ref in client.get(reverse("case-board")).content.decode()
+    assert f'id="case-ref">{ref}<' in client.get(reverse("case-detail", args=[wanted.pk])).content.decode()
+    people = client.get(reverse("case-board"), {"code": ref, "format": "csv"}).content.decode("utf-8-sig")
+    scripts = client.get(reverse("case-board"), {"code": ref, "format": "csv-codes"}).content.decode("utf-8-sig")
+    assert [r["查询码"] for r in csv.DictReader(io.StringIO(people))] == [ref]
+    assert [r["public_ref"] for r in csv.DictReader(io.StringIO(scripts))] == [ref]
+
+
+# The handler (负责人) of a case.
+
+def test_the_case_page_assigns_a_handler_among_those_who_may_handle_cases(client, signed_letter, officer, staff):
+    from obligations.models import AuditEvent, Notification
+
+    platform = signed_letter.platform
+    carol = make_user("carol", platform, Role.STAFF)
+    auditor = make_user("audrey", platform, Role.AUDITOR)
+    make_user("sam", platform, Role.SUPERVISOR)
+    stranger = make_user("charlie", Platform.objects.create(slug="beta", name="Beta"), Role.STAFF)
+    case = open_case(platform)
+    client.force_login(officer)
+    board = client.get(reverse("case-board")).content.decode()
+    assert "待分配" in board_row(board, case.number)
+    assert f'data-case="{case.number}"' in client.get(reverse("case-board"), {"unassigned": "on"}).content.decode()
+    html = client.get(reverse("case-detail", args=[case.pk])).content.decode()
+    form = html[html.index('id="assign-form"'):html.index("</form>", html.index('id="assign-form"'))]
+    assert "待分配" in html[html.index('id="case-assignee"'):]
+    offered = re.findall(r'<option value="(\d+)"', form)
+    assert sorted(offered) == sorted(str(u.pk) for u in (officer, staff, carol))  # no auditor, supervisor, stranger
+
+    url = reverse("case-assign", args=[case.pk])
+    for refused in (auditor, stranger):
+        page = client.post(url, {"assignee": refused.pk}, follow=True).content.decode()
+        assert "所选人员不能处理本平台的案件" in page
+    case.refresh_from_db()
+    assert case.assignee is None and not AuditEvent.objects.filter(action="case.assign").exists()
+
+    page = client.post(url, {"assignee": carol.pk}, follow=True).content.decode()
+    case.refresh_from_db()
+    assert case.assignee == carol and "负责人已改为 carol" in page and "更换负责人" in page
+    assert AuditEvent.objects.get(action="case.assign").data == {"from": None, "to": "carol"}
+    assert Notification.objects.get(kind="case_assigned").recipient == carol
+    assert f'data-case="{case.number}"' not in client.get(reverse("case-board"), {"unassigned": "on"}).content.decode()
+    assert "carol" in board_row(client.get(reverse("case-board")).content.decode(), case.number)
+
+    client.force_login(staff)  # staff see the handler, and may not change it
+    html = client.get(reverse("case-detail", args=[case.pk])).content.decode()
+    assert 'id="assign-form"' not in html and "carol" in html[html.index('id="case-assignee"'):]
+    assert client.post(url, {"assignee": staff.pk}).status_code == 403
+    case.refresh_from_db()
+    assert case.assignee == carol
