@@ -67,6 +67,7 @@ urlpatterns = [
     path("platforms/<slug:slug>/members/<int:pk>/remove/", people.member_remove, name="member-remove"),
     path("platforms/<slug:slug>/reviews/", reviews.review_list, name="review-list"),
     path("reviews/<int:pk>/", reviews.review_detail, name="review-detail"),
+    path("reviews/<int:pk>/exceptions/", reviews.review_exceptions, name="review-exceptions"),
     path("reviews/<int:pk>/explain/", reviews.review_explain, name="review-explain"),
     path("reviews/<int:pk>/rectify/", reviews.review_rectify, name="review-rectify"),
     path("reviews/<int:pk>/finding/", reviews.review_finding, name="review-finding"),

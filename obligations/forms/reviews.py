@@ -7,15 +7,51 @@ from django.utils.translation import gettext_lazy as _
 
 from ..models import ReviewFinding, Role
 from ..trust import second_factor
-from .bounds import BoundedDateField
+from .bounds import BoundedDateField, CleanCharField
 
 REQUIRED = {"required": _("请填写此项。")}
 
 
+LARGEST_ID = 2**63 - 1
+
+
+class IdsField(forms.Field):
+    """Row ids sent as repeated values (the ticked boxes of a list): whole numbers a row can have."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {"required": _("请勾选要说明的异常。"), "invalid": _("所选的异常无法识别,请刷新页面后重试。")}
+
+    def to_python(self, value):
+        if not value:
+            return []
+        values = value if isinstance(value, list | tuple) else [value]
+        try:
+            ids = [int(v) for v in values]
+        except (TypeError, ValueError):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+        if any(not 0 < i <= LARGEST_ID for i in ids):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return ids
+
+
 class ExplanationForm(forms.Form):
-    occurrence = forms.IntegerField(widget=forms.HiddenInput)
+    """One explanation for the exceptions ticked (one or many)."""
+
+    occurrence = IdsField()
     text = forms.CharField(label=_("说明"), max_length=4000, error_messages=REQUIRED,
                            widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ExceptionFilterForm(forms.Form):
+    """Which exceptions the list shows (and selects): by obligation, cause and day, or those waiting."""
+
+    obligation = CleanCharField(label=_("义务"), required=False, max_length=400)
+    cause = forms.ChoiceField(label=_("原因"), required=False,
+                              choices=[("", _("— 全部原因 —")), ("missed", _("未完成")), ("late", _("逾期完成")),
+                                       ("breached", _("时限违约")), ("waived", _("已豁免"))])
+    day = BoundedDateField(label=_("到期日"), required=False,
+                           error_messages={"invalid": _("请输入有效日期,格式为 2026-11-29。")})
+    waiting = forms.BooleanField(label=_("仅待说明"), required=False)
 
 
 class RectificationForm(forms.Form):

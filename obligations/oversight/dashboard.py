@@ -41,7 +41,7 @@ from ..schedule.periods import (
 from ..work.sweeps import unraised_slots
 from .drilldown import SOON_DAYS
 from .period_status import as_of_text, period_status
-from .task_lines import DONE_STATES, ONE_MICROSECOND, Lines, TaskLine, belongs_to, stamp, task_groups
+from .task_lines import DONE_STATES, Lines, TaskLine, belongs_to, stamp, task_groups
 
 S = Occurrence.State
 STATES = ("done", "done_late", "missed", "open", "waived")
@@ -285,10 +285,7 @@ def dashboard_page(platform, *, now) -> Dashboard:
     lines = Lines(now, tz, list_url)
 
     soon = now + timedelta(days=SOON_DAYS)
-    today = now.astimezone(tz).date()
-    last_day = soon.astimezone(tz).date()
-    groups = list(task_groups(platform, tz, now, soon, min(local_midnight(today, tz), now - ONE_MICROSECOND),
-                           local_midnight(last_day + timedelta(days=1), tz)))
+    groups = list(task_groups(platform, tz, now, soon))
     late_rows = [r for r in groups if r["late"]]
     overdue_count = sum(r["late"] for r in late_rows)
     # Case clocks first (few, and each a promise to a person), then the tasks, oldest first.
@@ -298,7 +295,7 @@ def dashboard_page(platform, *, now) -> Dashboard:
     overdue_lines = [lines.line(r, overdue=True) for r in clock_rows + task_rows[:LIST_LIMIT]]
     soon_rows = sorted((r for r in groups if r["ahead"]),
                        key=lambda r: (r["day"], r["first_due"], r["obligation__key"], r["case_id"] or 0, r["step"]))
-    soon_count = sum(r["ahead_open"] for r in soon_rows)
+    soon_count = sum(r["ahead"] for r in soon_rows)  # what the lines add up to
 
     late_cases = len({r["case_id"] for r in clock_rows if r["case__state"] == Case.State.OPEN})
     cases_total, case_parts = _cases(platform, reverse("case-board"), late_cases)

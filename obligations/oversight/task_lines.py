@@ -73,27 +73,26 @@ class TaskLine:
     late: bool = False
 
 
-def task_groups(platform, tz, now, soon, window_start, window_end):
+def task_groups(platform, tz, now, soon):
     """The overdue and the due-soon lines from one grouped query, per obligation and local
-    closing day and per case clock: every task still to do and past due, and every task
-    closing on the days of the coming week; with how many are late, done, waived, and
-    due (open) between now and `soon`."""
+    closing day and per case clock: every task still to do and past due, and every open task
+    due from `now` to `soon`, both included, which the due-soon card counts. A line counts
+    only what its figure counts, so the lines add up to the card (no done task, no time of
+    the day outside the window)."""
     late = Q(state__in=Occurrence.TODO_STATES, due_at__lt=now)
-    ahead = Q(due_at__gte=now, due_at__lte=soon)
+    ahead = Q(state=S.OPEN, due_at__gte=now, due_at__lte=soon)
     step = Choose(When(case__isnull=True, then=Value(0)), default=F("sequence"), output_field=IntegerField())
     return (Occurrence.objects.filter(platform=platform, obligation__platform=platform)
-            .filter(late | Q(due_at__gt=window_start, due_at__lte=window_end))
+            .filter(late | ahead)
             # A clock's steps are read for the case lines alone: no JSON decoded for the others.
             .annotate(day=TruncDate(belongs_to(), tzinfo=tz), step=step,
                       steps=Choose(When(case__isnull=False, then=F("obligation__deadlines")), default=None,
                                    output_field=JSONField()))
             .values("day", "obligation_id", "case_id", "step", "obligation__key", "obligation__title",
                     "obligation__clause__number", "steps", "case__number", "case__state")
-            .annotate(n=Count("id"), done=Count("id", filter=Q(state__in=DONE_STATES)),
-                      waived=Count("id", filter=Q(state=S.WAIVED)), late=Count("id", filter=late),
-                      ahead=Count("id", filter=ahead), ahead_open=Count("id", filter=ahead & Q(state=S.OPEN)),
-                      first_due=Min("due_at"), first_late=Min("due_at", filter=late), any_id=Min("id"),
-                      late_id=Min("id", filter=late))
+            .annotate(late=Count("id", filter=late), ahead=Count("id", filter=ahead),
+                      first_due=Min("due_at", filter=ahead), first_late=Min("due_at", filter=late),
+                      ahead_id=Min("id", filter=ahead), late_id=Min("id", filter=late))
             .order_by())
 
 
@@ -107,30 +106,22 @@ class Lines:
         self.due = _("到期 %(at)s")
 
     def line(self, r, *, overdue):
-        """An overdue line counts the group's late tasks; a due-soon line all its tasks of the day."""
+        """An overdue line counts the group's late tasks; a due-soon line its open tasks due in the window."""
         day, late = r["day"], r["late"]
-        n, first, one = (late, r["first_late"], r["late_id"]) if overdue else (r["n"], r["first_due"], r["any_id"])
+        n, first, one = (late, r["first_late"], r["late_id"]) if overdue else (r["ahead"], r["first_due"], r["ahead_id"])
         if r["case_id"]:
             deadlines = r["steps"] or []
             key = deadlines[r["step"] - 1]["step"] if 0 < r["step"] <= len(deadlines) else ""
             label = Occurrence.STEP_LABELS.get(key, key)
             return TaskLine(day, f"{r['case__number']} {label}", r["obligation__title"],
                             self.due % {"at": stamp(first, self.tz, self.now)},
-                            self.case_url.format(r["case_id"]), n, False, bool(late))
+                            self.case_url.format(r["case_id"]), n, False, overdue)
         name = f"{r['obligation__clause__number']} {r['obligation__title']}"
         if n == 1:
             return TaskLine(day, name, "", self.due % {"at": stamp(first, self.tz, self.now)},
-                            self.occ_url.format(one), 1, False, bool(late))
-        parts = [f"×{n}"]
-        if not overdue:
-            if r["done"]:
-                parts.append(_("%(n)d 已完成") % {"n": r["done"]})
-            if late:
-                parts.append(_("%(n)d 逾期") % {"n": late})
-            if r["waived"]:
-                parts.append(_("%(n)d 已豁免") % {"n": r["waived"]})
-        query = {"obligation": r["obligation__key"], "date_from": day.isoformat(), "date_to": day.isoformat()}
-        if overdue:
-            query = {"overdue": "on", **query}
-        return TaskLine(day, name, " · ".join(parts), f"{stamp(day, self.tz, self.now)} {weekday(day)}",
-                        f"{self.list_url}?{urlencode(query)}", n, True, bool(late))
+                            self.occ_url.format(one), 1, False, overdue)
+        # The drill-down of the line selects what its figure does: the card's filter, the obligation, the day.
+        query = {"overdue" if overdue else "due_soon": "on", "obligation": r["obligation__key"],
+                 "date_from": day.isoformat(), "date_to": day.isoformat()}
+        return TaskLine(day, name, f"×{n}", f"{stamp(day, self.tz, self.now)} {weekday(day)}",
+                        f"{self.list_url}?{urlencode(query)}", n, True, overdue)

@@ -12,6 +12,7 @@ from ..work.evidence import completion_with_evidence, evidence_add
 from ..work.history import occurrence_history
 from ..work.occurrences import occurrence_reopen, occurrence_waive
 from .cases import case_page_parts
+from .tasks import counters_after_check_off
 
 
 def _row(request, occ, form=None, notice=None, status=200, can_complete=None, fresh=False):
@@ -29,7 +30,10 @@ def _row(request, occ, form=None, notice=None, status=200, can_complete=None, fr
         # close form's waivers and the timeline refreshed beside it (out of band).
         parts = case_page_parts(request.user, occ.case)
         return render(request, "obligations/partials/case_task_row.html", {**parts, **context}, status=status)
-    return render(request, "obligations/partials/task_row.html", context, status=status)
+    response = render(request, "obligations/partials/task_row.html", context, status=status)
+    if request.method == "POST":  # a check-off moves the page's counters with the row
+        response.content += counters_after_check_off(request).encode()
+    return response
 
 
 def _detail(request, occ, form=None, status=200):

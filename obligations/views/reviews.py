@@ -4,18 +4,22 @@ auditors read; every POST goes through a service that checks the role again."""
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from ..errors import DomainError
-from ..forms.reviews import ExplanationForm, FindingForm, RectificationForm, RefuseForm, SignForm
+from ..forms.reviews import ExceptionFilterForm, ExplanationForm, FindingForm, RectificationForm, RefuseForm, SignForm
 from ..models import Occurrence, Platform, Review, ReviewFinding
 from ..oversight import reviews
+from ..oversight.exception_list import ExceptionFilter, exception_panel
 from ..oversight.period_status import as_of_text
 from ..oversight.report_documents import case_list_rows, letter_basis, shows_pending
-from ..oversight.review_snapshot import review_snapshot
+from ..oversight.review_snapshot import exceptions, review_snapshot
 from ..oversight.seal import seal_name, seal_note
 from ..trust import access
 
@@ -30,6 +34,27 @@ def _labelled(snapshot: dict) -> dict:
             "exceptions": [{**e, "kind_label": EXCEPTION_KINDS.get(e["kind"], e["kind"])} for e in snapshot["exceptions"]],
             "findings": [{**f, "severity_label": severities.get(f["severity"], f["severity"])}
                          for f in snapshot["findings"]]}
+
+
+def _kinds_labelled(rows: list[dict]) -> list[dict]:
+    return [{**e, "kind_label": EXCEPTION_KINDS.get(e["kind"], e["kind"])} for e in rows]
+
+
+def _filter(data) -> tuple[ExceptionFilterForm, ExceptionFilter]:
+    """The list's filter from a query or a form; one that cannot be read filters nothing and says why."""
+    form = ExceptionFilterForm(data)
+    if not form.is_valid():
+        return form, ExceptionFilter()
+    d = form.cleaned_data
+    return form, ExceptionFilter(obligation=d["obligation"], cause=d["cause"], day=d["day"], waiting=d["waiting"])
+
+
+def _panel_context(request, review, role, rows, data, *, selected=None, explain_form=None, notice=None):
+    """What the exceptions panel shows: the filtered rows, waiting first, and the form that explains the ticked ones."""
+    filter_form, chosen = _filter(data)
+    return {"review": review, "role": role, "tz": review.platform.tz, "is_open": review.state == Review.State.OPEN,
+            "panel": exception_panel(_kinds_labelled(rows), review.platform.tz, chosen, selected),
+            "filter_form": filter_form, "explain_form": explain_form or ExplanationForm(), "notice": notice}
 
 
 @require_GET
@@ -61,7 +86,7 @@ def review_detail(request, pk):
         "show_pending": shows_pending(snapshot["period"], snapshot["obligations"]),
         "date_from": review.period_start.astimezone(tz).date(), "date_to": snapshot["period"]["end"],
         "quorum": reviews.quorum(review), "signed": reviews.signed_count(review),
-        "unexplained": sum(1 for e in snapshot["exceptions"] if not e["explanation"]),
+        **_panel_context(request, review, role, snapshot["exceptions"], request.GET),
         "rectification_form": RectificationForm(platform=review.platform), "finding_form": FindingForm(),
         "sign_form": SignForm(user=request.user), "refuse_form": RefuseForm(),
     })
@@ -81,17 +106,45 @@ def _form_error(request, review, form):
     return redirect("review-detail", pk=review.pk)
 
 
+@require_GET
+def review_exceptions(request, pk):
+    """The exceptions panel alone, filtered: what the filter's form loads in place of the whole page."""
+    review, role = _review(request, pk)
+    rows = review.snapshot["exceptions"] if review.state == Review.State.CLOSED else exceptions(review)
+    return render(request, "obligations/reviews/exception_panel.html",
+                  _panel_context(request, review, role, rows, request.GET))
+
+
 @require_POST
 def review_explain(request, pk):
-    review, _role = _review(request, pk)
+    """One explanation for the ticked exceptions. From the page's script the panel comes back
+    in place, the filter kept; a refusal keeps the ticks and the text typed."""
+    review, role = _review(request, pk)
     reviews.require_writer(request.user, review, "explain")
     form = ExplanationForm(request.POST)
-    if not form.is_valid():
-        return _form_error(request, review, form)
-    occurrence = get_object_or_404(Occurrence, pk=form.cleaned_data["occurrence"], platform=review.platform)
-    return _act(request, review, lambda: reviews.review_explain(
-        review=review, occurrence=occurrence, text=form.cleaned_data["text"], user=request.user, now=timezone.now()),
-        _("说明已保存。"))
+    notice = error = None
+    if form.is_valid():
+        ids = form.cleaned_data["occurrence"]
+        try:
+            done = reviews.review_explain_many(review=review, occurrence_ids=ids, text=form.cleaned_data["text"],
+                                               user=request.user, now=timezone.now())
+            notice = ngettext("已为 %(n)d 项异常保存说明。", "已为 %(n)d 项异常保存说明。", len(done)) % {"n": len(done)}
+        except DomainError as exc:
+            error = exc.message
+    else:
+        error = " ".join(e for errors in form.errors.values() for e in errors)
+    if not request.htmx:
+        (messages.success if notice else messages.error)(request, notice or error)
+        _form, chosen = _filter(request.POST)
+        query = urlencode(chosen.query())
+        return redirect(reverse("review-detail", args=[review.pk]) + (f"?{query}" if query else "") + "#exceptions")
+    # htmx swaps only a 2xx answer: a refusal comes back as 200 with the reason in the panel.
+    review.refresh_from_db()
+    rows = review.snapshot["exceptions"] if review.state == Review.State.CLOSED else exceptions(review)
+    selected = {int(v) for v in request.POST.getlist("occurrence") if v.isdigit()} if error else None
+    return render(request, "obligations/reviews/exception_panel.html", {
+        **_panel_context(request, review, role, rows, request.POST, selected=selected,
+                         explain_form=form if error else None, notice=notice), "error": error})
 
 
 @require_POST

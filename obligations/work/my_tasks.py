@@ -2,14 +2,17 @@
 quarter), each grouped by clause. The counts come from one aggregate query; each section
 loads at most a page of rows, so the page stays flat however many tasks a user has."""
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 from itertools import groupby
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db.models import Count, F, Q, Window
 from django.db.models.functions import RowNumber
 
-from ..models import Occurrence
+from ..models import Occurrence, Platform
 from ..schedule.periods import PeriodKind, local_midnight, period_containing
 from ..trust import access
 
@@ -30,7 +33,8 @@ class Section:
     title: str
     occurrences: list = field(default_factory=list)
     total: int = 0
-    open_count: int = 0
+    open_count: int = 0  # still to do: open or missed
+    done_count: int = 0  # done, on time or late
 
     @property
     def groups(self):
@@ -39,8 +43,8 @@ class Section:
         return [(clause, list(items)) for clause, items in groupby(ordered, key=lambda o: o.clause)]
 
     @property
-    def done_count(self):
-        return self.total - self.open_count
+    def waived_count(self):
+        return self.total - self.open_count - self.done_count
 
     @property
     def more(self):
@@ -48,8 +52,8 @@ class Section:
         return self.total - len(self.occurrences)
 
 
-def section_filters(*, now, tz) -> dict[str, Q]:
-    """Each section as a filter. Boundaries are (start, end]: a check due at midnight closes
+def day_filters(*, now, tz) -> dict[str, Q]:
+    """Each section as a filter, in the zone `tz`. Boundaries are (start, end]: a check due at midnight closes
     the day before. Today keeps its done tasks; the other sections list only what is still
     to do; each later section starts where the one before it ended."""
     today = period_containing(PeriodKind.DAILY, now, tz)
@@ -69,6 +73,21 @@ def section_filters(*, now, tz) -> dict[str, Q]:
     return filters
 
 
+def section_filters(user, *, now) -> dict[str, Q]:
+    """Each section as a filter, each platform's tasks by its own local days: a platform's
+    "today" ends at its midnight, as its dashboard counts it."""
+    zones = defaultdict(list)
+    for pk, name in Platform.objects.filter(pk__in=list(access.roles_of(user))).values_list("pk", "timezone"):
+        zones[name].append(pk)
+    if len(zones) <= 1:  # one zone: the scope already holds the platforms
+        return day_filters(now=now, tz=ZoneInfo(next(iter(zones), settings.TIME_ZONE)))
+    filters: dict[str, Q] = {}
+    for name, ids in zones.items():
+        for key, q in day_filters(now=now, tz=ZoneInfo(name)).items():
+            filters[key] = filters.get(key, Q(pk__in=[])) | (Q(platform_id__in=ids) & q)
+    return filters
+
+
 def task_scope(user, scope=Scope.MINE):
     """The occurrences on the user's list in a scope."""
     if scope == Scope.ALL:
@@ -76,27 +95,30 @@ def task_scope(user, scope=Scope.MINE):
     return Occurrence.objects.filter(access.assigned_to(user), platform_id__in=list(access.roles_of(user)))
 
 
-def section_rows(user, key, *, now, tz, scope=Scope.MINE):
+def section_rows(user, key, *, now, scope=Scope.MINE):
     """One section's rows in due order, for a view to page."""
-    return (task_scope(user, scope).filter(section_filters(now=now, tz=tz)[key])
+    return (task_scope(user, scope).filter(section_filters(user, now=now)[key])
             .select_related("obligation", "clause", "platform", "completed_by", "case")
             .order_by("due_at", "sequence", "pk"))
 
 
-def my_tasks(user, *, now, tz, titles, scope=Scope.MINE, limit=None, only=None, per_obligation=None) -> list[Section]:
+def my_tasks(user, *, now, titles, scope=Scope.MINE, limit=None, only=None, per_obligation=None) -> list[Section]:
     """The sections (or only the one named `only`), each with its counts and its first
     `limit` rows (all when None). With `per_obligation`, only the first so many rows of each
     obligation: three checks a day then do not bury a monthly audit or a one-time
     rectification further down."""
-    filters = section_filters(now=now, tz=tz)
+    filters = section_filters(user, now=now)
     keys = [only] if only else list(SECTION_KEYS)
     base = task_scope(user, scope)
     todo = Q(state__in=Occurrence.TODO_STATES)
+    done = Q(state__in=(Occurrence.State.DONE, Occurrence.State.DONE_LATE))
     counts = base.aggregate(**{f"{k}_total": Count("pk", filter=filters[k]) for k in keys},
-                            **{f"{k}_open": Count("pk", filter=filters[k] & todo) for k in keys})
+                            **{f"{k}_open": Count("pk", filter=filters[k] & todo) for k in keys},
+                            **{f"{k}_done": Count("pk", filter=filters[k] & done) for k in keys})
     sections = []
     for key in keys:
-        section = Section(key, titles[key], total=counts[f"{key}_total"], open_count=counts[f"{key}_open"])
+        section = Section(key, titles[key], total=counts[f"{key}_total"], open_count=counts[f"{key}_open"],
+                          done_count=counts[f"{key}_done"])
         if section.total and limit != 0:
             rows = base.filter(filters[key])
             if per_obligation:

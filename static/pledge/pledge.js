@@ -84,3 +84,15 @@ function labelStackedCells(root) {
 }
 document.addEventListener("DOMContentLoaded", () => labelStackedCells(document));
 document.addEventListener("htmx:load", () => labelStackedCells(document));  // a row swapped in
+
+// The review's exceptions: the box that ticks every listed one, and the count on the save button.
+document.addEventListener("change", (e) => {
+  const form = e.target.closest && e.target.closest("form#explain-form");
+  if (!form) return;
+  const boxes = form.querySelectorAll("input[name=occurrence]");
+  if (e.target.matches("[data-check-all]")) boxes.forEach((box) => { box.checked = e.target.checked; });
+  const n = [...boxes].filter((box) => box.checked).length;
+  form.querySelectorAll("[data-selected-count]").forEach((el) => { el.textContent = n; });
+  const all = form.querySelector("[data-check-all]");
+  if (all && !e.target.matches("[data-check-all]")) all.checked = n === boxes.length;
+});

@@ -118,3 +118,27 @@ def test_officer_sees_own_tasks_first_then_the_platform(live_server, demo_today,
     assert driver.find_element(By.CSS_SELECTOR, '[data-count="tomorrow"]').text == "3"
     assert not driver.find_elements(By.CSS_SELECTOR, "form.complete-form")  # forms come when a row opens
     assert short < 5000
+
+
+def test_every_counter_moves_with_the_check_off_without_a_reload(live_server, demo_today, driver, tmp_path):
+    pdf = tmp_path / "巡检记录.pdf"
+    pdf.write_bytes(PDF_BYTES)
+    login(driver, live_server.url, "staff", DEMO_PASSWORD)
+    driver.get(live_server.url + "/tasks/")
+
+    def counters():
+        return (driver.find_element(By.CSS_SELECTOR, '[data-count="today"]').text,
+                driver.find_element(By.CSS_SELECTOR, '[data-heading-count="today"]').text,
+                [e.text for e in driver.find_elements(By.CSS_SELECTOR, '[data-done-count="today"]')])
+
+    assert counters() == ("3", "3", [])  # 08:00 missed, 16:00 overdue, 24:00 open: all still to do
+    driver.execute_script("window.__noReload = true")
+    row_id = todays_checks(driver)[2].get_attribute("id")
+    row = open_row(driver, row_id)
+    row.find_element(By.CSS_SELECTOR, "input[type=file]").send_keys(str(pdf))
+    row.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait(driver).until(lambda d: d.find_element(By.ID, row_id).get_attribute("data-state") == "done")
+    wait(driver).until(lambda d: counters() == ("2", "2", ["另有 1 项已完成"]))
+    assert driver.execute_script("return window.__noReload === true")
+    driver.refresh()  # what the page says after a reload is what it said already
+    assert counters() == ("2", "2", ["另有 1 项已完成"])

@@ -7,10 +7,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from obligations.models import Occurrence, Review, Role
-from obligations.oversight.review_snapshot import review_snapshot
-from obligations.oversight.reviews import (
-    review_explain,
-)
+from obligations.oversight.review_snapshot import exceptions
+from obligations.oversight.reviews import review_explain_many
 from obligations.tasks import run_sweeps
 from obligations.work.evidence import completion_with_evidence
 from obligations.work.occurrences import occurrence_waive
@@ -86,6 +84,5 @@ def independent_counts(review):
 
 
 def explain_all(review, officer):
-    for e in review_snapshot(review, now=AFTER_Q4)["exceptions"]:
-        review_explain(review=review, occurrence=Occurrence.objects.get(pk=e["occurrence"]), text="已说明原因",
-                       user=officer, now=AFTER_Q4)
+    review_explain_many(review=review, occurrence_ids=[e["occurrence"] for e in exceptions(review)], text="已说明原因",
+                        user=officer, now=AFTER_Q4)

@@ -343,8 +343,8 @@ def test_open_cases_by_severity_and_every_clock_named_by_case_and_step(client, s
 
 
 def test_rows_carry_titles_and_repeated_tasks_of_a_day_are_one_line(client, signed_letter, officer, staff):
-    """Three checks a day: one line a day ("安全检查 ×3 · 1 已完成") linking to that day's
-    tasks; the month's audit keeps a line of its own; the clause row shows the titles."""
+    """Three checks a day: one line a day ("安全检查 ×3") linking to that day's open tasks in the
+    window; the month's audit keeps a line of its own; the clause row shows the titles."""
     from obligations.work.occurrences import occurrence_complete
     from tests.cases.support import at
 
@@ -357,10 +357,11 @@ def test_rows_carry_titles_and_repeated_tasks_of_a_day_are_one_line(client, sign
     row = row[:row.index("</tr>")]
     assert "安全检查" in row and "平台每日开展" not in row
     soon = section(html, "due-soon-list")
-    today = soon[:soon.index("</li>")]
-    assert "三.2 安全检查" in today and "×3" in today and "1 已完成" in today and "1 逾期" in today
-    assert ('href="/platforms/alpha/occurrences/?obligation=%E4%B8%89.2&amp;date_from=2026-11-03&amp;'
-            'date_to=2026-11-03" data-figure="line" data-count="3"') in today
+    today, tomorrow = soon.split("</li>")[:2]
+    assert "三.2 安全检查" in today and "×" not in today and "到期 11-04 00:00" in today  # 08:00 late, 16:00 done
+    assert "三.2 安全检查" in tomorrow and "×3" in tomorrow
+    assert ('href="/platforms/alpha/occurrences/?due_soon=on&amp;obligation=%E4%B8%89.2&amp;date_from=2026-11-04&amp;'
+            'date_to=2026-11-04" data-figure="line" data-count="3"') in tomorrow
     assert soon.count("三.2 安全检查") == 8  # 3 to 10 November: a line a day, not 24 lines
     assert "三.3 服务数据合规性审计" not in soon  # due 1 December: not within the week
     html = page_at(client, officer, "alpha", at(2026, 11, 26, 12))

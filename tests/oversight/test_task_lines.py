@@ -15,25 +15,31 @@ SH = ZoneInfo("Asia/Shanghai")
 
 def lines_at(platform, now, *, overdue):
     """The lines as the page builds them, for the week ahead of `now` (or what is past due)."""
-    soon = now + timedelta(days=7)
-    groups = task_groups(platform, SH, now, soon, now - timedelta(microseconds=1),
-                         datetime.combine(soon.astimezone(SH).date() + timedelta(days=1), datetime.min.time(), SH))
+    groups = task_groups(platform, SH, now, now + timedelta(days=7))
     maker = Lines(now, SH, "/list/")
     return [maker.line(r, overdue=overdue) for r in groups if (r["late"] if overdue else r["ahead"])]
 
 
-def test_the_tasks_of_one_obligation_and_day_are_one_line_that_counts_them(signed_letter, platform, staff):
+def test_a_due_soon_line_counts_only_the_open_tasks_of_its_day_inside_the_window(signed_letter, platform, staff):
+    """Now Tuesday 12:00: of today's checks 08:00 is late and 16:00 done, so today's line is the
+    24:00 check alone; Wednesday's three are one line; of next Tuesday's only 08:00 is within
+    7 × 24 hours."""
     now = at(2026, 11, 3, 12)
     obligations_materialize(now=now)
     done = Occurrence.objects.get(obligation__key="三.2", due_at=at(2026, 11, 3, 16))
     occurrence_complete(occurrence=done, user=staff, now=now, evidence_count=1)
-    today = [line for line in lines_at(platform, now, overdue=False)
-             if line.name == "三.2 安全检查" and line.day == now.date()]
-    assert len(today) == 1
-    [line] = today
-    assert (line.count, line.drill, line.when) == (3, True, "11-03 周二")
-    assert line.detail == "×3 · 1 已完成 · 1 逾期"  # 08:00 is past due, 16:00 done, 24:00 open
-    assert line.href == "/list/?obligation=%E4%B8%89.2&date_from=2026-11-03&date_to=2026-11-03"
+    checks = {line.day.isoformat(): line for line in lines_at(platform, now, overdue=False)
+              if line.name == "三.2 安全检查"}
+    assert list(checks) == [f"2026-11-{d:02d}" for d in range(3, 11)]
+    midnight = Occurrence.objects.get(obligation__key="三.2", due_at=at(2026, 11, 4, 0))
+    today = checks["2026-11-03"]
+    assert (today.count, today.drill, today.href, today.when) == (1, False, f"/occurrences/{midnight.pk}/",
+                                                                  "到期 11-04 00:00")
+    wednesday = checks["2026-11-04"]
+    assert (wednesday.count, wednesday.drill, wednesday.when, wednesday.detail) == (3, True, "11-04 周三", "×3")
+    assert wednesday.href == "/list/?due_soon=on&obligation=%E4%B8%89.2&date_from=2026-11-04&date_to=2026-11-04"
+    last = checks["2026-11-10"]
+    assert (last.count, last.when) == (1, "到期 11-10 08:00")  # 16:00 and 24:00 fall after the window
 
 
 def test_an_overdue_line_counts_only_its_late_tasks_and_one_task_links_to_itself(signed_letter, platform):

@@ -151,6 +151,35 @@ def test_my_tasks_counters_and_headings_agree_and_done_tasks_are_told_apart(clie
     assert today.count('data-obligation="三.2"') == 2  # the done one stays listed today
 
 
+def test_a_check_off_on_my_tasks_sends_every_counter_of_the_page_along(client, people, check):
+    client.force_login(people["staff"])
+    url = reverse("occurrence-complete", args=[check.pk])
+    html = client.post(url, {"files": [pdf()]}, headers={"HX-Request": "true",
+                                                         "HX-Current-URL": "http://testserver/tasks/"}).content.decode()
+    row, counters = html.split("</li>", 1)
+    assert f'id="occ-{check.pk}"' in row and 'data-state="done"' in row
+    assert '<div class="row g-2 mb-3" id="task-counts" hx-swap-oob="true">' in counters
+    assert 'data-count="today">1<' in counters  # was 2: the card moves with the row
+    assert '<h2 class="h5" id="heading-today" hx-swap-oob="true">' in counters
+    assert 'data-heading-count="today">1<' in counters and "另有 1 项已完成" in counters
+    assert counters.count("hx-swap-oob") == 7  # the cards and the six headings
+
+
+def test_a_check_off_on_one_sections_page_moves_its_heading_and_elsewhere_nothing_more(client, people, check):
+    client.force_login(people["staff"])
+    html = client.post(reverse("occurrence-complete", args=[check.pk]), {"files": [pdf()]},
+                       headers={"HX-Request": "true",
+                                "HX-Current-URL": "http://testserver/tasks/?section=today&page=1"}).content.decode()
+    assert 'id="task-counts"' not in html and html.count("hx-swap-oob") == 1
+    assert 'data-heading-count="today">1<' in html
+    other = Occurrence.objects.filter(obligation__key="三.2", state="open", due_at__gt=check.due_at).first()
+    with time_machine.travel(other.opens_at, tick=False):
+        html = client.post(reverse("occurrence-complete", args=[other.pk]), {"files": [pdf()]},
+                           headers={"HX-Request": "true", "HX-Current-URL": f"http://testserver/occurrences/{other.pk}/"}
+                           ).content.decode()
+    assert "hx-swap-oob" not in html  # a page without the counters gets none
+
+
 def test_officer_sees_own_tasks_by_default_and_the_platform_with_the_filter(client, people, check):
     client.force_login(people["officer"])
     mine = client.get(reverse("my-tasks")).content.decode()

@@ -110,3 +110,83 @@ def test_get_is_refused_on_actions(client, sue, review):
     client.force_login(sue)
     assert client.get(reverse("review-sign", args=[review.pk])).status_code == 405
     assert (AFTER_Q4 - timedelta(days=1)) < AFTER_Q4
+
+
+# Explaining many at once: the panel's filter picks, one explanation saves them all.
+
+def waiting_checks(review):
+    """The missed 安全检查 without an explanation."""
+    from obligations.oversight.review_snapshot import exceptions
+
+    return [e["occurrence"] for e in exceptions(review)
+            if e["kind"] == "missed" and e["clause"] == "三.2" and not e["explanation"]]
+
+
+def ticked(html):
+    import re
+
+    return {int(pk) for pk in re.findall(r'name="occurrence" value="(\d+)" id="exception-\d+" checked', html)}
+
+
+def test_a_filter_lists_and_ticks_the_waiting_exceptions_it_picks(client, officer, review):
+    client.force_login(officer)
+    url = reverse("review-detail", args=[review.pk])
+    assert ticked(client.get(url).content.decode()) == set()  # nothing ticked until the officer chooses
+    html = client.get(url, {"obligation": "三.2 安全检查", "cause": "missed"}).content.decode()
+    assert ticked(html) == set(waiting_checks(review)) and len(ticked(html)) > 3
+    panel = client.get(reverse("review-exceptions", args=[review.pk]), {"cause": "missed", "day": "2026-11-09", "obligation": "三.2 安全检查"},
+                       headers={"HX-Request": "true"}).content.decode()
+    assert panel.startswith('\n<div id="exceptions-panel">') or panel.lstrip().startswith('<div id="exceptions-panel">')
+    assert "<html" not in panel and len(ticked(panel)) == 3  # the 9th's three checks, 08:00 to 24:00
+
+
+def test_one_explanation_saves_every_ticked_exception_and_the_panel_comes_back_in_place(client, officer, review):
+    client.force_login(officer)
+    ids = waiting_checks(review)[:7]
+    from obligations.oversight.review_snapshot import exceptions
+
+    before = sum(1 for e in exceptions(review) if not e["explanation"])
+    response = client.post(reverse("review-explain", args=[review.pk]),
+                           {"occurrence": ids, "text": "系统升级停机", "cause": "missed"}, headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert response.status_code == 200 and "已为 7 项异常保存说明。" in html
+    assert f'data-count="{before - 7}">待说明 {before - 7}<' in html
+    assert '<input type="hidden" name="cause" value="missed">' in html  # the filter kept
+    assert {e.occurrence_id for e in review.explanations.all()} == set(ids)
+    assert all(f'data-occurrence="{pk}" data-kind="missed"' in html for pk in ids)
+
+
+def test_without_scripts_the_save_returns_to_the_filtered_list(client, officer, review):
+    client.force_login(officer)
+    ids = waiting_checks(review)[:2]
+    response = client.post(reverse("review-explain", args=[review.pk]),
+                           {"occurrence": ids, "text": "停机", "obligation": "三.2 安全检查"})
+    assert response.status_code == 302
+    assert response["Location"].endswith("?obligation=%E4%B8%89.2+%E5%AE%89%E5%85%A8%E6%A3%80%E6%9F%A5#exceptions")
+    assert "已为 2 项异常保存说明。" in client.get(response["Location"]).content.decode()
+
+
+@pytest.mark.parametrize("sent,message", [({"text": "  "}, "请填写此项"), ({"text": "x", "occurrence": []}, "请勾选"),
+                                          ({"text": "x", "occurrence": ["abc"]}, "无法识别"),
+                                          ({"text": "x", "occurrence": [str(2**63)]}, "无法识别")])
+def test_a_refused_save_says_why_and_keeps_the_ticks_and_the_text(client, officer, review, sent, message):
+    client.force_login(officer)
+    ids = waiting_checks(review)[:3]
+    data = {"occurrence": ids, **sent}
+    response = client.post(reverse("review-explain", args=[review.pk]), data, headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert response.status_code == 200 and 'id="explain-error"' in html and message in html
+    assert not review.explanations.exists()
+    if data["occurrence"] == ids:
+        assert ticked(html) == set(ids)
+    assert f">{sent['text']}</textarea>" in html
+
+
+def test_readers_see_the_list_without_boxes_and_staff_nothing(client, platform, review):
+    client.force_login(make_user("audrey", platform, Role.AUDITOR))
+    html = client.get(reverse("review-detail", args=[review.pk])).content.decode()
+    assert 'id="exception-filter"' in html and 'name="occurrence"' not in html and 'id="explain-form"' not in html
+    assert client.post(reverse("review-explain", args=[review.pk]),
+                       {"occurrence": waiting_checks(review)[:1], "text": "x"}).status_code == 403
+    client.force_login(make_user("stan", platform, Role.STAFF))
+    assert client.get(reverse("review-exceptions", args=[review.pk])).status_code == 403

@@ -26,7 +26,7 @@ STATES = ["open", "open", "done", "done_late", "missed", "waived"]
 
 
 def sections(user, now, scope=Scope.ALL):
-    return {s.key: s for s in my_tasks(user, now=now, tz=SH, titles=TITLES, scope=scope)}
+    return {s.key: s for s in my_tasks(user, now=now, titles=TITLES, scope=scope)}
 
 
 def pks(section):
@@ -89,7 +89,7 @@ def tasks(team):
 
 
 def test_sections_carry_their_titles_in_order(tasks):
-    result = my_tasks(tasks["officer"], now=NOW, tz=SH, titles=TITLES)
+    result = my_tasks(tasks["officer"], now=NOW, titles=TITLES)
     assert [(s.key, s.title) for s in result] == list(TITLES.items())
 
 
@@ -251,13 +251,13 @@ def test_on_a_sunday_tomorrows_checks_are_under_tomorrow(tasks):
 
 def test_counts_come_whole_while_rows_come_a_page_at_a_time(tasks):
     staff = tasks["staff"]
-    whole = {s.key: s for s in my_tasks(staff, now=NOW, tz=SH, titles=TITLES)}
+    whole = {s.key: s for s in my_tasks(staff, now=NOW, titles=TITLES)}
     month = whole["month"]
     assert month.total == len(month.occurrences) > 4
-    first = my_tasks(staff, now=NOW, tz=SH, titles=TITLES, only="month", limit=4)[0]
+    first = my_tasks(staff, now=NOW, titles=TITLES, only="month", limit=4)[0]
     assert first.total == month.total and first.open_count == month.open_count
     assert first.more == month.total - 4
-    rows = section_rows(staff, "month", now=NOW, tz=SH)
+    rows = section_rows(staff, "month", now=NOW)
     paged = [list(rows[offset:offset + 4]) for offset in range(0, month.total, 4)]
     assert [o.pk for o in paged[0]] == [o.pk for o in first.occurrences]
     assert [o.pk for p in paged for o in p] == [o.pk for o in month.occurrences]
@@ -266,7 +266,7 @@ def test_counts_come_whole_while_rows_come_a_page_at_a_time(tasks):
 def test_the_overview_shows_each_obligation_s_first_rows_so_none_is_buried(tasks):
     officer = tasks["officer"]
     whole = sections(officer, NOW)["month"]
-    first = my_tasks(officer, now=NOW, tz=SH, titles=TITLES, scope=Scope.ALL, only="month", per_obligation=2)[0]
+    first = my_tasks(officer, now=NOW, titles=TITLES, scope=Scope.ALL, only="month", per_obligation=2)[0]
     by_obligation = defaultdict(list)
     for occ in whole.occurrences:
         by_obligation[occ.obligation_id].append(occ.pk)
