@@ -137,6 +137,8 @@ TEMPLATES = [
                 "obligations.context.nav",
                 "obligations.health.scheduler_status",
             ],
+            # {% person user platform %} names a member as the platform does, on every page without a load.
+            "builtins": ["obligations.templatetags.people"],
         },
     },
 ]

@@ -66,6 +66,7 @@ urlpatterns = [
     path("platforms/<slug:slug>/members/<int:pk>/name/", people.member_name, name="member-name"),
     path("platforms/<slug:slug>/members/<int:pk>/remove/", people.member_remove, name="member-remove"),
     path("platforms/<slug:slug>/reviews/", reviews.review_list, name="review-list"),
+    path("platforms/<slug:slug>/reviews/settings/", reviews.review_settings, name="review-settings"),
     path("reviews/<int:pk>/", reviews.review_detail, name="review-detail"),
     path("reviews/<int:pk>/exceptions/", reviews.review_exceptions, name="review-exceptions"),
     path("reviews/<int:pk>/explain/", reviews.review_explain, name="review-explain"),

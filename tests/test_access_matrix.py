@@ -165,6 +165,7 @@ EXPECTED = {
     "review-rectify": ("nnnnnl", "ododhl"),
     "review-refuse": ("nnnnnl", "ddodhl"),
     "review-sign": ("nnnnnl", "ddodhl"),
+    "review-settings": ("nnnnnl", "odddhl"),
     # The second factor's pages (a force_login session counts as past the factor, no app enrolled).
     "second-factor": ("oooool", "nnnnnl"),
     "second-factor-codes": ("oooool", "oooool"),

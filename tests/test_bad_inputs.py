@@ -114,6 +114,7 @@ def test_text_fields_take_control_characters_huge_and_html_without_a_500_or_a_ha
         (officer, "export-start", "slug", {"kind": "regulator_pdf", "start": "2026-10-01", "end": "2026-10-31"},
          ["kind", "review"]),
         (officer, "retention", "slug", {}, ["disposal"]),
+        (officer, "review-settings", "slug", {"quorum": "1"}, ["quorum"]),
     ]
     for client, name, key, valid, fields in posts:
         url = reverse(name, args=[args[key]])

@@ -1,17 +1,30 @@
 import csv
 import io
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.core.management import CommandError, call_command
+from django.db.models import F
 
 from obligations.demo import DEMO_USERS
 from obligations.letters.reading import MAX_DOCX_UNZIPPED
-from obligations.models import Letter, Membership, Occurrence, Platform
+from obligations.models import (
+    AuditEvent,
+    Case,
+    Completion,
+    Letter,
+    Membership,
+    Occurrence,
+    Platform,
+    Review,
+    ReviewExplanation,
+)
+from obligations.oversight.review_snapshot import review_snapshot
 from obligations.tasks import run_sweeps as sweep
 from obligations.work.occurrences import occurrence_complete
-from tests.conftest import SIGNED_AT
+from tests.conftest import SIGNED_AT, anchor_as_committed
 from tests.letters.docx_files import zip_bomb
 
 
@@ -21,15 +34,50 @@ def run(*args):
     return out.getvalue()
 
 
-def test_demo_is_idempotent(db):
-    first = run("demo")
-    assert "platform=demo" in first and "officer/pledge-demo" in first
-    run("demo")
+DEMO_NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai, in the quarter after 2026Q3
+
+
+def demo_rows():
+    return (Occurrence.objects.count(), Completion.objects.count(), Case.objects.count(), Review.objects.count(),
+            ReviewExplanation.objects.count(), AuditEvent.objects.count())
+
+
+def test_the_demo_holds_the_last_quarters_open_review_lived_through_by_the_apps_own_functions(db):
+    """Signed on the quarter's first day; tasks done on time, late and never; cases handled; the
+    review opened when the quarter ended, explained but for its latest exceptions. Idempotent."""
+    with time_machine.travel(DEMO_NOW, tick=False):
+        first = run("demo")
+        assert "platform=demo" in first and "officer/pledge-demo" in first
+        rows = demo_rows()
+        run("demo")
+    assert demo_rows() == rows
     platform = Platform.objects.get(slug="demo")
-    assert Letter.objects.filter(platform=platform, state="signed").count() == 1
     assert Membership.objects.filter(platform=platform).count() == len(DEMO_USERS)
-    letter = Letter.objects.get(platform=platform)
+    letter = Letter.objects.get(platform=platform, state="signed")
     assert letter.values["checks_per_day"] == 3 and letter.values["compliance_role"] == "合规总监"
+    assert letter.signed_at == datetime(2026, 7, 1, 1, 0, tzinfo=UTC) and letter.values["sign_date"] == "2026-07-01"
+    review = Review.objects.get(platform=platform)
+    assert (review.label, review.state) == ("2026Q3", Review.State.OPEN)
+    assert review.opened_at == datetime(2026, 9, 30, 17, 0, tzinfo=UTC)  # an hour after the quarter ended
+    snapshot = review_snapshot(review, now=DEMO_NOW)
+    checks = next(r for r in snapshot["obligations"] if r["key"] == "三.2")
+    assert checks["due"] == 92 * 3 - 1  # the first day's 08:00 check fell before the 09:00 signing
+    assert checks["done"] > checks["done_late"] > checks["missed"] > 0
+    assert checks["due"] == checks["done"] + checks["done_late"] + checks["missed"]
+    assert {"late", "missed", "breached"} <= {e["kind"] for e in snapshot["exceptions"]}
+    assert [bool(e["explanation"]) for e in snapshot["exceptions"]][-3:] == [True, False, False]
+    assert {c["kind"]: c["received"] for c in snapshot["cases"]} == {"complaint": 2, "incident": 1, "finding": 1}
+    assert snapshot["findings"] and snapshot["evidence"]
+    # Each done at its own instant, by the member whose role does the task, before or after the due time.
+    done = Occurrence.objects.filter(platform=platform, state=Occurrence.State.DONE, case__isnull=True)
+    assert not done.filter(completed_at__gt=F("due_at")).exists() and done.count() > 400
+    assert set(done.values_list("completed_by__username", flat=True)) == {"officer", "staff"}
+    assert not Occurrence.objects.filter(platform=platform, state=Occurrence.State.OPEN,
+                                         close_at__lte=DEMO_NOW).exists()
+    # The current quarter goes on: a complaint still waiting for its decision.
+    assert Case.objects.filter(platform=platform, state=Case.State.OPEN).count() == 1
+    anchor_as_committed()
+    assert run("verify_audit").startswith("OK")  # the chain, and every row's state as its records give it
 
 
 def test_sweep_command_accepts_an_instant_and_refuses_garbage(signed_letter):

@@ -5,7 +5,8 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from ..letters import template as tpl
-from ..models import Letter, Obligation, Role
+from ..letters.assignment import ASSIGNABLE_ROLES
+from ..models import Letter, Obligation
 from .bounds import BoundedDateField
 
 
@@ -61,5 +62,6 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args, platform, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignees"].queryset = get_user_model().objects.exclude(memberships__role=Role.AUDITOR).filter(
-            memberships__platform=platform).order_by("username")
+        # One filter: the same membership is of this platform and of a role that does tasks.
+        self.fields["assignees"].queryset = get_user_model().objects.filter(
+            memberships__platform=platform, memberships__role__in=ASSIGNABLE_ROLES).order_by("username")

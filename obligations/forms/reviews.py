@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..models import ReviewFinding, Role
 from ..trust import second_factor
+from ..trust.membership import member_names
 from .bounds import BoundedDateField, CleanCharField
 
 REQUIRED = {"required": _("请填写此项。")}
@@ -68,6 +69,8 @@ class RectificationForm(forms.Form):
         self.fields["owner"].queryset = get_user_model().objects.filter(
             memberships__platform=platform,
             memberships__role__in=(Role.OFFICER, Role.STAFF, Role.SUPERVISOR)).order_by("username")
+        names = member_names(platform.pk)
+        self.fields["owner"].label_from_instance = lambda user: names.get(user.pk) or user.get_username()
 
 
 class FindingForm(forms.Form):
@@ -91,6 +94,16 @@ class SignForm(forms.Form):
                 self.fields["otp"].required = True
             else:
                 del self.fields["otp"]
+
+
+class QuorumForm(forms.Form):
+    """How many of the supervisory group's signatures close a review; empty: all of them.
+    The bounds of the group's size are the service's (reviews.review_quorum_set)."""
+
+    quorum = forms.IntegerField(label=_("签署人数"), required=False, min_value=1, max_value=1000,
+                                help_text=_("达到该人数的监督小组成员签署后,季度审查关闭并封签。留空:全体成员都须签署。"),
+                                error_messages={"invalid": _("请输入整数。"), "min_value": _("签署人数至少为 1。"),
+                                                "max_value": _("签署人数不能超过监督小组人数。")})
 
 
 class RefuseForm(forms.Form):

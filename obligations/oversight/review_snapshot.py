@@ -27,7 +27,7 @@ from ..models import (
 )
 from ..schedule.local_time import local, local_iso
 from ..schedule.periods import month_starts
-from ..trust.membership import member_titles
+from ..trust.membership import member_names, member_titles
 from ..work.sweeps import unraised_slots
 from .period_status import period_status
 from .task_figures import obligation_figures
@@ -46,7 +46,18 @@ def _iso(value, review):
 
 
 def _user(user):
+    """A person as the seal's rows identify them (completions, evidence): the username."""
     return user.get_username() if user else ""
+
+
+def _person(user, review) -> str:
+    """A person as readers of the review see them: their full name on the platform, else the
+    username (the names read once per review object)."""
+    if user is None:
+        return ""
+    if not hasattr(review, "_member_names"):
+        review._member_names = member_names(review.platform_id)
+    return review._member_names.get(user.pk) or user.get_username()
 
 
 def exception_kind(occ: Occurrence) -> str | None:
@@ -90,7 +101,7 @@ def exceptions(review: Review, in_force: LetterInForce | None = None) -> list[di
             "kind": exception_kind(occ), "due_at": _iso(occ.due_at, review), "state": occ.state,
             "case": occ.case.number if occ.case_id else None, "step": str(occ.step_label) if occ.case_id else "",
             "waived_reason": occ.waived_reason,
-            "explanation": e.text if e else None, "explained_by": _user(e.author) if e else None,
+            "explanation": e.text if e else None, "explained_by": _person(e.author, review) if e else None,
         })
     return out
 
@@ -170,7 +181,7 @@ def rectification_rows(review) -> list[dict]:
         done = bool(task and task.is_completed)
         if r.review_id != review.pk and (done or r.review.period_end >= review.period_end):
             continue
-        out.append({"id": r.pk, "title": r.title, "owner": _user(r.owner), "due_date": r.due_date.isoformat(),
+        out.append({"id": r.pk, "title": r.title, "owner": _person(r.owner, review), "due_date": r.due_date.isoformat(),
                     "state": task.get_state_display() if task else "", "task": task.pk if task else None,
                     "from_review": r.review.label, "done": done})
     return out
@@ -198,7 +209,7 @@ def review_snapshot(review: Review, *, now) -> dict:
         "completions": completion_rows(review),
         "exceptions": exceptions(review, in_force),
         "rectifications": rectification_rows(review),
-        "findings": [{"text": f.text, "severity": f.severity, "author": _user(f.author), "at": _iso(f.at, review)}
+        "findings": [{"text": f.text, "severity": f.severity, "author": _person(f.author, review), "at": _iso(f.at, review)}
                      for f in review.findings.select_related("author")],
         "signatures": signature_rows(review),
     }

@@ -224,9 +224,35 @@ def finding_add(*, review: Review, text: str, severity: str, user, now) -> Revie
     return finding
 
 
+def group_size(platform_id) -> int:
+    """The supervisory group's members on the platform."""
+    return Membership.objects.filter(platform_id=platform_id, role=Role.SUPERVISOR).count()
+
+
 def quorum(review: Review) -> int:
-    members = Membership.objects.filter(platform_id=review.platform_id, role=Role.SUPERVISOR).count()
-    return review.platform.review_quorum or members
+    return review.platform.review_quorum or group_size(review.platform_id)
+
+
+@transaction.atomic
+def review_quorum_set(*, platform: Platform, quorum: int | None, user, now) -> Platform:
+    """The officer sets how many of the group's signatures close a review (None: all of them),
+    at least one and at most the group's size. Audited; the same value again writes nothing."""
+    if access.role_on(user, platform.pk) != Role.OFFICER:
+        raise PermissionDenied
+    # Serialised with membership changes (trust/membership.lock_platform): the size read here holds.
+    platform = Platform.objects.select_for_update(no_key=True).get(pk=platform.pk)
+    size = group_size(platform.pk)
+    if quorum is not None and not 1 <= quorum <= size:
+        if size == 0:
+            raise DomainError(_("监督小组尚无成员:请先在成员管理中添加监督小组成员。"), field="quorum")
+        raise DomainError(_("签署人数须在 1 到监督小组人数 %(size)d 之间。") % {"size": size}, field="quorum")
+    if platform.review_quorum == quorum:
+        return platform
+    audit_record(at=now, action="review.quorum", obj=platform, actor=user, platform=platform,
+                 data={"from": platform.review_quorum, "to": quorum, "group": size})
+    platform.review_quorum = quorum
+    platform.save(update_fields=["review_quorum"])
+    return platform
 
 
 def unexplained(review: Review) -> list[dict]:

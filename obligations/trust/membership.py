@@ -111,6 +111,13 @@ def member_titles(platform_id, user_ids) -> dict[int, dict]:
     return {m.user_id: {"name": m.display_name, "post": m.post} for m in rows}
 
 
+def member_names(platform_id) -> dict[int, str]:
+    """{user id: full name} of the platform's members who were given one: how pages, exports
+    and reports name a person on this platform (else by username). One query."""
+    return dict(Membership.objects.filter(platform_id=platform_id).exclude(full_name="")
+                .values_list("user_id", "full_name"))
+
+
 @transaction.atomic
 def membership_describe(*, membership, full_name: str, post: str, actor, now) -> Membership:
     """Set how the platform's records name a member: full name and post."""

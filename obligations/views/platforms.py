@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,8 +23,8 @@ def obligation_list(request, slug):
     platform, role = _platform(request, slug, "obligation-list")
     obligations = (Obligation.objects.filter(platform=platform, ends_at__isnull=True)
                    .select_related("clause").prefetch_related("assignees").order_by("clause__ordinal", "key"))
-    # One list of members for every row's checkboxes (AssignForm validates the POST).
-    members = list(get_user_model().objects.filter(memberships__platform=platform).order_by("username"))
+    # One list of the members who may be named, for every row's checkboxes (AssignForm validates the POST).
+    members = list(assignment.assignable_members(platform))
     return render(request, "obligations/obligation_list.html", {
         "platform": platform, "obligations": obligations, "members": members if role == Role.OFFICER else None,
     })

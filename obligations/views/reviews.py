@@ -13,8 +13,16 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from ..errors import DomainError
-from ..forms.reviews import ExceptionFilterForm, ExplanationForm, FindingForm, RectificationForm, RefuseForm, SignForm
-from ..models import Occurrence, Platform, Review, ReviewFinding
+from ..forms.reviews import (
+    ExceptionFilterForm,
+    ExplanationForm,
+    FindingForm,
+    QuorumForm,
+    RectificationForm,
+    RefuseForm,
+    SignForm,
+)
+from ..models import Membership, Occurrence, Platform, Review, ReviewFinding, Role
 from ..oversight import reviews
 from ..oversight.exception_list import ExceptionFilter, exception_panel
 from ..oversight.period_status import as_of_text
@@ -57,13 +65,39 @@ def _panel_context(request, review, role, rows, data, *, selected=None, explain_
             "filter_form": filter_form, "explain_form": explain_form or ExplanationForm(), "notice": notice}
 
 
-@require_GET
-def review_list(request, slug):
-    platform = get_object_or_404(Platform, slug=slug)
-    access.require_page(request.user, platform.pk, "review-list")
+def _review_list(request, platform, *, quorum_form=None, status=200):
+    role = access.require_page(request.user, platform.pk, "review-list")
+    group = (Membership.objects.filter(platform=platform, role=Role.SUPERVISOR).select_related("user")
+             .order_by("user__username"))
     return render(request, "obligations/reviews/review_list.html", {
         "platform": platform, "reviews": Review.objects.filter(platform=platform).order_by("-year", "-quarter"),
-    })
+        "group": group, "quorum": platform.review_quorum or len(group),
+        "quorum_form": (quorum_form or QuorumForm(initial={"quorum": platform.review_quorum}))
+        if role == Role.OFFICER else None,
+    }, status=status)
+
+
+@require_GET
+def review_list(request, slug):
+    return _review_list(request, get_object_or_404(Platform, slug=slug))
+
+
+@require_POST
+def review_settings(request, slug):
+    """The officer's settings of the platform's reviews: the quorum. A refusal keeps what was typed."""
+    platform = get_object_or_404(Platform, slug=slug)
+    access.require_page(request.user, platform.pk, "review-list")
+    form = QuorumForm(request.POST)
+    if form.is_valid():
+        try:
+            platform = reviews.review_quorum_set(platform=platform, quorum=form.cleaned_data["quorum"],
+                                                 user=request.user, now=timezone.now())
+        except DomainError as exc:
+            form.add_error("quorum", exc.message)
+        else:
+            messages.success(request, _("签署设置已保存。"))
+            return redirect("review-list", slug=platform.slug)
+    return _review_list(request, platform, quorum_form=form, status=400)
 
 
 def _review(request, pk) -> tuple[Review, str]:

@@ -87,11 +87,31 @@ def test_only_the_site_administrator_is_offered_the_holiday_calendar_and_new_pla
         assert (reverse("admin:index") in links) == admin, who
 
 
+TOGGLE = re.compile(r'<a class="nav-link dropdown-toggle"[^>]*>([^<]*)</a>')
+
+
 def test_the_switcher_sends_each_platform_to_a_page_the_role_opens(people):
-    html = signed_in(people["two platforms"]).get(reverse("my-tasks")).content.decode()
-    switcher = re.search(r'id="platform-switcher".*?</ul>', html, re.S).group(0)
+    client = signed_in(people["two platforms"])  # supervisor on Alpha, staff on Beta
+    alpha = client.get(reverse("dashboard", args=["alpha"])).content.decode()
+    switcher = re.search(r'id="platform-switcher".*?</ul>', alpha, re.S).group(0)
+    assert 'data-platform="beta" href="/platforms/beta/letter/"' in switcher  # staff there: no dashboard
+    assert 'data-platform="alpha"' not in switcher  # the page's own platform heads the menu instead
+    beta = client.get(reverse("letter-detail", args=["beta"])).content.decode()
+    switcher = re.search(r'id="platform-switcher".*?</ul>', beta, re.S).group(0)
     assert 'data-platform="alpha" href="/platforms/alpha/dashboard/"' in switcher  # supervisor there
-    assert 'data-platform="beta" href="/tasks/"' in switcher  # staff there: no dashboard
+
+
+def test_two_platforms_make_one_menu_named_once(people):
+    """The toggle names the page's platform once; a page of no platform names none and lists
+    each platform's pages under its name."""
+    client = signed_in(people["two platforms"])
+    for url, toggle in ((reverse("dashboard", args=["alpha"]), "Alpha 平台"),
+                        (reverse("letter-detail", args=["beta"]), "Beta 平台"), (reverse("my-tasks"), "平台")):
+        nav = NAV.search(client.get(url).content.decode()).group(0)
+        assert TOGGLE.findall(nav) == [toggle], url
+    nav = NAV.search(client.get(reverse("my-tasks")).content.decode()).group(0)
+    assert 'data-platform-section="alpha"' in nav and 'data-platform-section="beta"' in nav
+    assert reverse("dashboard", args=["alpha"]) in nav and reverse("dashboard", args=["beta"]) not in nav
 
 
 @pytest.mark.parametrize("language,says", [("zh-hans", "无权访问(403)"), ("en", "Access denied (403)")])

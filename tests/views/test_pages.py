@@ -7,10 +7,14 @@ import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
+from obligations.errors import DomainError
+from obligations.letters.assignment import obligation_assign
 from obligations.models import (
     Completion,
     Evidence,
+    Membership,
     Obligation,
     Occurrence,
     Platform,
@@ -220,9 +224,9 @@ def test_a_check_off_from_the_list_reads_and_writes_in_few_statements(client, pe
                                                                         django_assert_max_num_queries):
     """The htmx check-off answers with its row alone: no navigation bar, the row read once.
     The task is read, then locked with its last reopened completion (what a new one corrects);
-    who may do it is one plain query."""
+    who may do it is one plain query; the name the row gives the doer, one more."""
     client.force_login(people["staff"])
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(17):
         response = client.post(reverse("occurrence-complete", args=[check.pk]), {"note": "正常", "files": [pdf()]},
                                headers={"HX-Request": "true"})
     html = response.content.decode()
@@ -351,3 +355,30 @@ def test_obligation_list_reads_members_once(client, people, signed_letter, djang
     assert f'name="ob{ob.pk}-assignees" value="{people["staff"].pk}"' in html
     client.post(reverse("obligation-assign", args=[ob.pk]), {f"ob{ob.pk}-assignees": [people["staff"].pk]})
     assert f'value="{people["staff"].pk}" id="ob{ob.pk}-u{people["staff"].pk}" checked' in client.get(url).content.decode()
+
+
+def test_the_obligations_page_offers_only_members_who_may_be_named_by_their_full_names(client, people, signed_letter):
+    """An auditor is never offered (naming one is always refused); a member shows by the name
+    the officer gave them, on the checkboxes and in the list of who does a task."""
+    platform = signed_letter.platform
+    Membership.objects.filter(user=people["staff"], platform=platform).update(full_name="李娜", post="安全运营专员")
+    sue = people["supervisor"]
+    ob = Obligation.objects.get(platform=platform, key="三.2")
+    client.force_login(people["officer"])
+    url = reverse("obligation-list", args=["alpha"])
+    html = client.get(url).content.decode()
+    row = html[html.index(f'id="ob-{ob.pk}"'):]
+    row = row[:row.index("</tr>")]
+    offered = set(re.findall(rf'name="ob{ob.pk}-assignees" value="(\d+)"', row))
+    assert offered == {str(people["officer"].pk), str(people["staff"].pk), str(sue.pk)}
+    assert f'for="ob{ob.pk}-u{people["staff"].pk}">李娜</label>' in row
+    assert client.post(reverse("obligation-assign", args=[ob.pk]),
+                       {f"ob{ob.pk}-assignees": [people["auditor"].pk]}).status_code == 302
+    assert not ob.assignees.exists()  # refused, as it would always be
+    with pytest.raises(DomainError, match="只读审计员"):
+        obligation_assign(obligation=ob, assignees=[people["auditor"]], user=people["officer"], now=timezone.now())
+    obligation_assign(obligation=ob, assignees=[people["staff"]], user=people["officer"], now=timezone.now())
+    client.force_login(people["auditor"])
+    row = client.get(url).content.decode()
+    row = row[row.index(f'id="ob-{ob.pk}"'):]
+    assert "李娜" in row[:row.index("</tr>")] and "bob" not in row[:row.index("</tr>")]

@@ -349,11 +349,12 @@ def test_overview_page_queries_do_not_grow(client, people, two_platforms):
 def test_the_switcher_lists_the_users_platforms(client, people, two_platforms):
     c = as_user(client, two_platforms)
     page = c.get(reverse("dashboard", args=["beta"])).content.decode()
-    switcher = page[page.index('id="platform-switcher"'):]
-    switcher = switcher[:switcher.index("</ul>")]
-    assert "Beta 平台" in switcher.split("</a>")[0]  # the current platform names the toggle
+    menu = page[page.index('id="platform-menu"'):]
+    menu = menu[:menu.index("</ul>")]
+    assert "Beta 平台" in menu.split("</a>")[0]  # the current platform names the toggle
+    switcher = menu[menu.index('id="platform-switcher"'):]
     assert f'href="{reverse("dashboard", args=["alpha"])}"' in switcher
-    assert f'href="{reverse("dashboard", args=["beta"])}"' in switcher
+    assert f'href="{reverse("dashboard", args=["beta"])}"' in menu and "Beta 平台" not in switcher
     assert reverse("platform-overview") in switcher and reverse("platform-new") not in switcher
 
 

@@ -1,13 +1,21 @@
 """The review pages: who reads, who writes, what the workspace shows, and the forms."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
 from django.urls import reverse
 
-from obligations.models import Occurrence, Review, Role
-from obligations.oversight.reviews import review_open
+from obligations.models import AuditEvent, Membership, Occurrence, Review, Role
+from obligations.oversight.review_snapshot import review_snapshot
+from obligations.oversight.reviews import (
+    finding_add,
+    quorum,
+    rectification_open,
+    review_explain,
+    review_open,
+    review_sign,
+)
 from obligations.tasks import run_sweeps
 from tests.conftest import make_user
 
@@ -190,3 +198,70 @@ def test_readers_see_the_list_without_boxes_and_staff_nothing(client, platform, 
                        {"occurrence": waiting_checks(review)[:1], "text": "x"}).status_code == 403
     client.force_login(make_user("stan", platform, Role.STAFF))
     assert client.get(reverse("review-exceptions", args=[review.pk])).status_code == 403
+
+
+# --- the group's quorum and the names people read (issue 24, item 11) ---------------------------
+
+def named(user, platform, full_name, post):
+    Membership.objects.filter(user=user, platform=platform).update(full_name=full_name, post=post)
+
+
+def test_the_officer_sets_the_quorum_on_the_reviews_page_audited_and_bounded(client, officer, sue, platform, review):
+    make_user("sam", platform, Role.SUPERVISOR)
+    client.force_login(officer)
+    page = client.get(reverse("review-list", args=[platform.slug])).content.decode()
+    assert 'id="quorum-form"' in page and "每次季度审查需 2 人签署后关闭" in page  # all of the group by default
+    settings_url = reverse("review-settings", args=[platform.slug])
+    for bad, says in (("0", "签署人数至少为 1"), ("3", "签署人数须在 1 到监督小组人数 2 之间"), ("两", "请输入整数")):
+        response = client.post(settings_url, {"quorum": bad})
+        assert response.status_code == 400 and says in response.content.decode(), bad
+        assert f'value="{bad}"' in response.content.decode()  # what was typed stays in its box
+    platform.refresh_from_db()
+    assert platform.review_quorum is None and not AuditEvent.objects.filter(action="review.quorum").exists()
+    assert client.post(settings_url, {"quorum": "1"}).status_code == 302
+    assert client.post(settings_url, {"quorum": "1"}).status_code == 302  # the double click writes nothing more
+    platform.refresh_from_db()
+    assert platform.review_quorum == 1 and quorum(Review.objects.get(pk=review.pk)) == 1
+    [record] = AuditEvent.objects.filter(action="review.quorum")
+    assert (record.actor, record.data) == (officer, {"from": None, "to": 1, "group": 2})
+    assert "每次季度审查需 1 人签署后关闭" in client.get(reverse("review-list", args=[platform.slug])).content.decode()
+    assert client.post(settings_url, {"quorum": ""}).status_code == 302  # empty: all of them again
+    platform.refresh_from_db()
+    assert platform.review_quorum is None
+
+
+@pytest.mark.parametrize("role", [Role.SUPERVISOR, Role.AUDITOR, Role.STAFF])
+def test_only_the_officer_sets_the_quorum(client, platform, review, role):
+    client.force_login(make_user("someone", platform, role))
+    assert client.post(reverse("review-settings", args=[platform.slug]), {"quorum": "1"}).status_code == 403
+    platform.refresh_from_db()
+    assert platform.review_quorum is None
+    if role != Role.STAFF:
+        assert 'id="quorum-form"' not in client.get(reverse("review-list", args=[platform.slug])).content.decode()
+
+
+def test_signers_finders_and_owners_show_by_their_full_name_and_post(client, officer, sue, staff, platform, review):
+    named(sue, platform, "苏珊", "监督小组组长")
+    named(officer, platform, "王立平", "合规总监")
+    named(staff, platform, "李娜", "安全运营专员")
+    platform.review_quorum = 2
+    platform.save()
+    make_user("sam", platform, Role.SUPERVISOR)
+    for e in review_snapshot(review, now=AFTER_Q4)["exceptions"]:
+        review_explain(review=review, occurrence=Occurrence.objects.get(pk=e["occurrence"]), text="停检",
+                       user=officer, now=AFTER_Q4)
+    finding_add(review=review, text="夜间检查延后", severity="low", user=sue, now=AFTER_Q4)
+    rectification_open(review=review, title="增加值班", owner=staff, due_date=date(2027, 2, 1), user=officer,
+                       now=AFTER_Q4)
+    review_sign(review=review, user=sue, password="pw-sue", now=AFTER_Q4)
+    client.force_login(officer)
+    html = client.get(reverse("review-detail", args=[review.pk])).content.decode()
+    signatures = html[html.index('id="review-signatures"'):]
+    assert "苏珊(监督小组组长)" in signatures[:signatures.index("</ul>")]
+    assert "· 苏珊</span>" in html and "· 王立平</span>" in html  # the finding's author, the explanations'
+    assert "· 李娜 ·" in html  # the rectification's owner
+    owner_choices = html[html.index('name="owner"'):]
+    assert ">李娜</option>" in owner_choices[:owner_choices.index("</select>")]
+    assert '>sue<' not in html and "· sue" not in html and "· alice" not in html
+    page = client.get(reverse("review-list", args=[platform.slug])).content.decode()
+    assert "苏珊(监督小组组长)" in page and ">sam<" in page  # no name given: the username
