@@ -66,6 +66,9 @@ class Occurrence(models.Model):
             # Used by the close-out sweep (sweeps.close_out): open rows past close_at.
             models.Index(fields=["close_at"], condition=Q(state="open"), name="occurrence_open_close_idx"),
             models.Index(fields=["platform", "due_at"], name="occurrence_platform_due_idx"),
+            # The escalations' candidates (alerts/candidates.py): tasks still to do (TODO_STATES), by due
+            # time. Without it each plan reads the whole history, done tasks and all (docs/architecture.md).
+            models.Index(fields=["due_at"], condition=Q(state__in=["open", "missed"]), name="occurrence_todo_due_idx"),
         ]
 
     def __str__(self):
