@@ -113,9 +113,11 @@ def _reword(cursor) -> None:
         counts[catch_up_id][kind] = n
     if not counts:
         return
+    # Each row's due time looked up by key: as a LEFT JOIN the planner merge-joined the whole task
+    # table in id order up to the newest task (31 s at 12 M tasks for 11,500 rows; 0.8 s so).
     cursor.execute(f"SELECT x.catch_up_id, x.subject FROM (SELECT f.catch_up_id, f.subject, row_number() OVER "  # nosec B608 - names from the model and this module
-                   f"(PARTITION BY f.catch_up_id ORDER BY o.due_at, f.id) AS rn FROM {table} f "
-                   f"LEFT JOIN {occurrences} o ON o.id = f.occurrence_id WHERE {mine}) x "
+                   f"(PARTITION BY f.catch_up_id ORDER BY (SELECT o.due_at FROM {occurrences} o "
+                   f"WHERE o.id = f.occurrence_id), f.id) AS rn FROM {table} f WHERE {mine}) x "
                    "WHERE x.rn <= %s ORDER BY x.catch_up_id, x.rn", [CATCH_UP_LINES])
     lines = defaultdict(list)
     for catch_up_id, subject in cursor.fetchall():
