@@ -249,4 +249,3 @@ def test_escalations_reach_the_tasks_of_their_window_by_due_time_not_through_the
             indexes = [n["Index Name"] for n in scans(node) if "Index Name" in n]
             assert indexes, (kind, node["Node Type"], conditions(node))
             assert {leading_column(i) for i in indexes} == {"due_at"}, (kind, indexes, conditions(node))
-
