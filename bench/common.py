@@ -219,3 +219,61 @@ def pg_settings_line():
         cur.execute("SELECT name, setting FROM pg_settings WHERE name IN "
                     "('server_version', 'shared_buffers', 'synchronous_commit', 'max_wal_size', 'work_mem')")
         return ", ".join(f"{k}={v}" for k, v in cur.fetchall())
+
+
+def copy_history(first, last, columns):
+    """Platforms p{first} … p{last} (copies of p00000 by clone_platforms) get p00000's
+    occurrences, obligation by obligation (matched on the key), `columns` copied as they are.
+    Returns the number of rows written.
+
+    Written as the sweep would have written them over the year: month by month of opening
+    time, every platform's rows of a month interleaved, so that a platform's history lies
+    spread through the table as in production (one row a page), not packed in a few pages.
+
+    Built for speed (the former copy, one INSERT … SELECT from the table into itself, made
+    900 rows/s at 1,000 platforms), each way stated: the template rows are read once into a
+    temporary table (merge-joined against the table being written, the template's 1,160 rows
+    re-read once per copy took 12 s for 200 platforms, past the new invisible index entries);
+    the table's triggers (guards, foreign keys) are off for the copy (the rows point to what
+    exists, and history is written below the app's guards); its secondary indexes are dropped
+    and made again afterwards from their own definitions (maintained row by row they made the
+    copy about 5 times slower: 32 s against 6.7 s for 230,000 rows). The indexes are thus as
+    fresh as after a REINDEX: an index grown by a year of sweeps is somewhat larger."""
+    from django.db import connection, transaction
+
+    table = "obligations_occurrence"
+    names = ", ".join(columns)
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("SET LOCAL session_replication_role = replica")
+        cur.execute("SET LOCAL work_mem = '256MB'")
+        cur.execute("SET LOCAL maintenance_work_mem = '1GB'")
+        cur.execute(f"""CREATE TEMP TABLE bench_year ON COMMIT DROP AS
+                        SELECT tb.key, {", ".join(f"o.{c}" for c in columns)}
+                        FROM {table} o JOIN obligations_obligation tb ON tb.id = o.obligation_id
+                        JOIN obligations_platform tp ON tp.id = tb.platform_id AND tp.slug = 'p00000'
+                        WHERE o.case_id IS NULL""")  # nosec B608 - the bench's constants
+        cur.execute("""CREATE TEMP TABLE bench_into ON COMMIT DROP AS
+                       SELECT nb.id, nb.platform_id, nb.clause_id, nb.key FROM obligations_obligation nb
+                       JOIN obligations_platform np ON np.id = nb.platform_id AND np.slug BETWEEN %s AND %s""",
+                    [f"p{first:05d}", f"p{last:05d}"])
+        cur.execute("ANALYZE bench_year; ANALYZE bench_into")
+        cur.execute("""SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i
+                       JOIN pg_class c ON c.oid = i.indexrelid
+                       WHERE i.indrelid = %s::regclass
+                         AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)""",
+                    [table])
+        indexes = cur.fetchall()
+        for name, _ in indexes:
+            cur.execute(f'DROP INDEX "{name}"')
+        cur.execute("SELECT DISTINCT date_trunc('month', opens_at) m FROM bench_year ORDER BY m")
+        written = 0
+        for (month,) in cur.fetchall():
+            cur.execute(f"""INSERT INTO {table} (obligation_id, platform_id, clause_id, {names})
+                            SELECT n.id, n.platform_id, n.clause_id, {", ".join(f"y.{c}" for c in columns)}
+                            FROM bench_year y JOIN bench_into n ON n.key = y.key
+                            WHERE date_trunc('month', y.opens_at) = %s
+                            ORDER BY y.opens_at, n.platform_id""", [month])  # nosec B608 - constants
+            written += cur.rowcount
+        for _, definition in indexes:
+            cur.execute(definition)
+    return written

@@ -6,8 +6,8 @@ occurrences). At each size, in one run: the whole page through the Django test c
 the page's per-clause figures, as a ratio.
 
 The first platform's year is materialized by the sweep; the others are copies of it made by
-SQL (their obligations copied by common.clone_platforms, their occurrences by one INSERT …
-SELECT per thousand platforms), which is what lets 10,000 platforms' history exist in minutes.
+SQL (their obligations copied by common.clone_platforms, their occurrences by common.copy_history,
+month by month with the platforms interleaved), which is what lets 10,000 platforms' history exist in minutes.
 
     .venv/bin/python bench/dashboard.py [--sizes 1,500,10000]
         (PostgreSQL: DATABASE_URL, default pledge_bench; the database is dropped and made again)
@@ -18,7 +18,7 @@ import statistics
 import time
 from datetime import timedelta
 
-from common import pg_settings_line, platforms, setup_database, sizes_argument
+from common import copy_history, pg_settings_line, platforms, setup_database, sizes_argument
 
 parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
 sizes_argument(parser, "1,500", "10000 takes some minutes to set up")
@@ -66,29 +66,11 @@ def first_year():
     """The first platform's year, by the sweep, with plausible states: most done, some
     late, a few missed."""
     obligations_materialize(now=NOW, horizon=timedelta(0))
-    with connection.cursor() as cur:
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("SET LOCAL session_replication_role = replica")  # history written below the app's guards
         cur.execute("""UPDATE obligations_occurrence SET state = CASE WHEN id %% 10 < 7 THEN 'done'
                        WHEN id %% 10 < 8 THEN 'done_late' WHEN id %% 10 < 9 THEN 'missed' ELSE 'open' END
                        WHERE due_at < %s AND state = 'open'""", [NOW])
-
-
-def copy_year(first, last):
-    """Platforms p{first} … p{last} get the first platform's year, obligation by obligation
-    (matched on the key). Foreign-key triggers are off for the copy (the rows point to
-    obligations, clauses and platforms that exist by construction)."""
-    columns = ", ".join(COPIED)
-    with transaction.atomic(), connection.cursor() as cur:
-        cur.execute("SET LOCAL session_replication_role = replica")
-        cur.execute(f"""
-            INSERT INTO {TABLE} (obligation_id, platform_id, clause_id, {columns})
-            SELECT nb.id, nb.platform_id, nb.clause_id, {", ".join(f"o.{c}" for c in COPIED)}
-            FROM {TABLE} o
-            JOIN obligations_obligation tb ON tb.id = o.obligation_id
-            JOIN obligations_platform tp ON tp.id = tb.platform_id AND tp.slug = 'p00000'
-            JOIN obligations_platform np ON np.slug BETWEEN %s AND %s
-            JOIN obligations_obligation nb ON nb.platform_id = np.id AND nb.key = tb.key
-            WHERE o.case_id IS NULL""", [f"p{first:05d}", f"p{last:05d}"])
-        return cur.rowcount
 
 
 def populate(size):
@@ -99,9 +81,7 @@ def populate(size):
         first_year()
         have = 1
     platforms(size, SIGNED)
-    copied = 0
-    for first in range(have, size, 1000):
-        copied += copy_year(first, min(first + 999, size - 1))
+    copied = copy_history(have, size - 1, COPIED) if size > have else 0
     if copied:
         with connection.cursor() as cur:
             cur.execute("VACUUM ANALYZE")

@@ -74,6 +74,9 @@ class Occurrence(models.Model):
             # with nothing new reads a few rows, not every missed task of the look-back.
             models.Index(fields=["due_at"], condition=Q(state__in=("open", "missed"), told__lt=12),
                          name="occurrence_untold_idx"),
+            # The escalations' candidates (alerts/candidates.py): tasks still to do (TODO_STATES), by due
+            # time. Without it each plan reads the whole history, done tasks and all (docs/architecture.md).
+            models.Index(fields=["due_at"], condition=Q(state__in=["open", "missed"]), name="occurrence_todo_due_idx"),
         ]
 
     def __str__(self):
