@@ -139,9 +139,8 @@ def test_the_fanned_sweep_equals_the_sweep_in_one_process(signed_letter):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_four_workers_on_the_same_ranges_at_once_create_no_duplicate():
-    demo_setup(now=SIGNED_AT)
-    Occurrence.objects.all().delete()
+def test_four_workers_on_the_same_ranges_at_once_create_no_duplicate(signed_letter):
+    Occurrence.objects.all().delete()  # the signing's tasks: the four workers raise them again
     Obligation.objects.update(materialized_until=None)
     now = SIGNED_AT + timedelta(days=1)
     ranges = materialize_batches(now=now, batch=3)
