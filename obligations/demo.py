@@ -63,7 +63,10 @@ def demo_values(sign_date):
 
 
 @transaction.atomic
-def demo_setup(*, now) -> Platform:
+def demo_setup(*, now, lived: bool = False) -> Platform:
+    """The demo platform, its people and its signed letter. `lived`: as the `demo` command makes it,
+    signed on the last quarter's first day and lived through to `now` (a finished quarter to review);
+    otherwise signed at `now` with the periods under way owed, the plain start tests build on."""
     platform, _ = Platform.objects.get_or_create(slug="demo", defaults={"name": "示范线上服务平台",
                                                                        "public_intake": True})
     User = get_user_model()
@@ -77,7 +80,11 @@ def demo_setup(*, now) -> Platform:
         Membership.objects.get_or_create(user=user, platform=platform,
                                          defaults={"role": role, "full_name": full_name, "post": post})
         users[username] = user
-    if current_letter(platform) is None:
+    if current_letter(platform) is None and not lived:
+        letter = letter_create(platform=platform, values=demo_values(now.astimezone(platform.tz).date()),
+                               user=users["officer"], now=now)
+        letter_sign(letter=letter, user=users["officer"], now=now, first_period=Letter.FirstPeriod.CURRENT)
+    elif current_letter(platform) is None:
         last_quarter = period_containing(PeriodKind.QUARTERLY, now, platform.tz).start - timedelta(days=1)
         began = period_containing(PeriodKind.QUARTERLY, last_quarter, platform.tz).start
         signed_at = began + timedelta(hours=9)  # 09:00 on the last quarter's first day

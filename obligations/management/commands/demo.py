@@ -10,7 +10,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         now = timezone.now()
-        platform = demo_setup(now=now)
+        platform = demo_setup(now=now, lived=True)
         result = run_sweeps(now=now)
         self.stdout.write(f"platform={platform.slug} created={result['created']} missed={result['missed']}")
         self.stdout.write("logins: " + ", ".join(f"{u}/{DEMO_PASSWORD}" for u in DEMO_USERS))
