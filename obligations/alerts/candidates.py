@@ -149,13 +149,15 @@ def candidate_querysets(*, now) -> dict:
     }
 
 
-def pairs_sql(querysets: dict, column: str = "pk") -> tuple[str, list]:
-    """A SELECT of (kind, occurrence_id) of the candidates, or (kind, `column`), each kind's
-    queryset compiled as it stands."""
+def pairs_sql(querysets: dict, column: str = "pk", extra: tuple = ()) -> tuple[str, list]:
+    """A SELECT of (kind, occurrence_id) of the candidates, or (kind, `column`), and the
+    `extra` columns, each kind's queryset compiled as it stands."""
     parts, params = [], []
     outer = "occurrence_id" if column == "pk" else column
+    more = "".join(f", c.extra_{name} AS {name}" for name in extra)
     for kind, queryset in querysets.items():
-        sql, p = queryset.order_by().values(pick=F(column)).query.sql_with_params()
-        parts.append(f"SELECT CAST(%s AS varchar(24)) AS kind, c.pick AS {outer} FROM ({sql}) c")  # nosec B608 - compiled by the ORM
+        values = {"pick": F(column), **{f"extra_{name}": F(name) for name in extra}}
+        sql, p = queryset.order_by().values(**values).query.sql_with_params()
+        parts.append(f"SELECT CAST(%s AS varchar(24)) AS kind, c.pick AS {outer}{more} FROM ({sql}) c")  # nosec B608 - compiled by the ORM
         params += [str(kind), *p]
     return " UNION ALL ".join(parts), params

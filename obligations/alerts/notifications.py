@@ -59,6 +59,7 @@ from .candidates import (  # noqa: F401 - the rules, as this module has always o
 from .catch_up import OWED, create_owed, fold
 from .outbox import insert_notifications, json_rows
 
+LATE = "pledge_late"  # the temporary table of one plan's late candidates: (kind, occurrence_id, platform_id)
 SQL_WORDING = True  # catch-up lines of calendar tasks worded in SQL on PostgreSQL (late_rows.py); tests compare it off
 
 
@@ -182,25 +183,35 @@ def _worded(plans: dict) -> list[dict]:
 
 def _plan_late(late: dict, now) -> int:
     """Mark the late candidates told and fold them into catch-ups, a transaction per batch of
-    platforms: their people found in SQL, the lines a catch-up names worded in SQL on
-    PostgreSQL (late_rows.py), in Python for a case's clock and on SQLite."""
-    with connection.cursor() as cursor:  # the platforms concerned
-        sql, params = pairs_sql(late, "platform_id")
-        cursor.execute(f"SELECT DISTINCT c.platform_id FROM ({sql}) c", params)  # nosec B608 - compiled by the ORM
-        ids = sorted(pk for (pk,) in cursor.fetchall())
+    platforms: the candidates read once (LATE), their people found in SQL, the lines a
+    catch-up names worded in SQL on PostgreSQL (late_rows.py), in Python for a case's clock and
+    on SQLite. A candidate told, done or waived since it was read is dropped by the claim."""
+    with connection.cursor() as cursor:
+        sql, params = pairs_sql(late, extra=("platform_id",))
+        cursor.execute(f"DROP TABLE IF EXISTS {LATE}")  # nosec B608 - names from the code
+        cursor.execute(f"CREATE TEMP TABLE {LATE} AS {sql}", params)  # nosec B608 - compiled by the ORM
+        if not cursor.rowcount:
+            cursor.execute(f"DROP TABLE {LATE}")  # nosec B608 - names from the code
+            return 0
+        told.analyze(cursor, LATE)
+        cursor.execute(f"SELECT DISTINCT platform_id FROM {LATE} ORDER BY platform_id")  # nosec B608 - names from the code
+        ids = [pk for (pk,) in cursor.fetchall()]
     written, step = 0, settings.PLEDGE_PLAN_BATCH
     for i in range(0, len(ids), step):
-        batch = {kind: q.filter(platform_id__in=ids[i:i + step]) for kind, q in late.items()}
-        sql, params = pairs_sql(batch)
+        batch = ids[i:i + step]
         with transaction.atomic(), connection.cursor() as cursor:
-            if told.claim(cursor, sql, params):
+            if told.claim(cursor, f"SELECT kind, occurrence_id FROM {LATE} WHERE platform_id IN ({_in(batch)})",  # nosec B608 - names from the code
+                          batch):
                 create_owed(cursor)
                 recipients, params = late_rows.recipients_sql(told.TOLD)
                 cursor.execute(f"INSERT INTO {OWED} (recipient_id, kind, occurrence_id, due_at) {recipients}",  # nosec B608 - names from the code
                                params)
+                told.analyze(cursor, OWED)
                 written += fold(cursor, now, _lines)
                 cursor.execute(f"DROP TABLE {OWED}")  # nosec B608 - names from the code
             told.drop(cursor)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE {LATE}")  # nosec B608 - names from the code
     return written
 
 

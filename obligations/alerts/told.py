@@ -36,16 +36,26 @@ def claim(cursor, source: str, params: list) -> int:
                    f"FROM ({source}) s", [*bit_params, *params])
     if not cursor.rowcount:
         return 0
+    analyze(cursor, TOLD)
     if connection.vendor == "postgresql":
         cursor.execute(f"SELECT o.id FROM {table} o WHERE o.id IN (SELECT occurrence_id FROM {TOLD}) "  # nosec B608 - names from the model and this module
                        "ORDER BY o.id FOR UPDATE OF o")
+    # Told meanwhile, or no longer to do (done or waived since the candidates were read).
     cursor.execute(f"DELETE FROM {TOLD} WHERE EXISTS (SELECT 1 FROM {table} o "  # nosec B608 - names from the model and this module
-                   f"WHERE o.id = {TOLD}.occurrence_id AND (o.told & {TOLD}.bit) <> 0)")
+                   f"WHERE o.id = {TOLD}.occurrence_id AND ((o.told & {TOLD}.bit) <> 0 OR o.state NOT IN (%s, %s)))",
+                   list(Occurrence.TODO_STATES))
     # sum(DISTINCT) of distinct powers of two is their bitwise or, on PostgreSQL and SQLite alike.
     cursor.execute(f"UPDATE {table} SET told = told | t.bits FROM (SELECT occurrence_id, sum(DISTINCT bit) AS bits "  # nosec B608 - names from the model and this module
                    f"FROM {TOLD} GROUP BY occurrence_id) t WHERE {table}.id = t.occurrence_id")
     cursor.execute(f"SELECT count(*) FROM {TOLD}")  # nosec B608 - names from the model and this module
     return cursor.fetchone()[0]
+
+
+def analyze(cursor, table: str) -> None:
+    """Statistics of a temporary table just filled (autovacuum never sees one), so the joins
+    on it are planned for its real size (PostgreSQL)."""
+    if connection.vendor == "postgresql":
+        cursor.execute(f"ANALYZE {table}")
 
 
 def drop(cursor) -> None:
