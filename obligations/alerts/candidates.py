@@ -24,7 +24,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest, Least
 
 from ..models import Membership, Notification, Obligation, Occurrence, Role
-from .told import BITS, ESCALATED
+from .told import BITS, ESCALATED, UNREMINDED
 
 LOOKBACK = timedelta(days=35)  # escalations reach back this far after downtime
 MINUTE = timedelta(minutes=1)
@@ -134,7 +134,9 @@ def candidate_querysets(*, now) -> dict:
     overdue = Occurrence.objects.filter(state__in=Occurrence.TODO_STATES, due_at__lte=now, due_at__gt=now - LOOKBACK,
                                         told__lt=ESCALATED)
     max_lead = timedelta(minutes=max(settings.PLEDGE_REMINDER_LEAD.values()))
-    reminded = open_.filter(_has_doers(), opens_at__lte=now, due_at__gt=now)
+    # told in UNREMINDED follows from either reminder's bit unset; said, it lets the planner
+    # read occurrence_unreminded_idx (opened tasks not reminded of both), not every open one.
+    reminded = open_.filter(_has_doers(), opens_at__lte=now, due_at__gt=now, told__in=UNREMINDED)
     return {
         K.OPENED: _unplanned(K.OPENED, reminded.filter(opens_at__gt=now - timedelta(days=1))),
         K.DUE_SOON: _unplanned(K.DUE_SOON, reminded.filter(due_at__lte=now + max_lead).alias(

@@ -16,6 +16,9 @@ from ..models import Notification, Occurrence
 K = Notification.Kind
 BITS = {K.OPENED: 1, K.DUE_SOON: 2, K.ESCALATE_OFFICER: 4, K.ESCALATE_GROUP: 8}
 ESCALATED = BITS[K.ESCALATE_OFFICER] | BITS[K.ESCALATE_GROUP]  # 12: a task told < 12 lacks one of them
+REMINDED = BITS[K.OPENED] | BITS[K.DUE_SOON]
+# The values of a task that lacks a reminder's bit: the predicate of occurrence_unreminded_idx.
+UNREMINDED = [told for told in range(1 << len(BITS)) if told & REMINDED != REMINDED]
 TOLD = "pledge_told"  # the temporary table of one claim: (kind, occurrence_id, bit)
 
 

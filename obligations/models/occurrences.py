@@ -74,6 +74,11 @@ class Occurrence(models.Model):
             # with nothing new reads a few rows, not every missed task of the look-back.
             models.Index(fields=["due_at"], condition=Q(state__in=("open", "missed"), told__lt=12),
                          name="occurrence_untold_idx"),
+            # The same for reminders: open tasks whose opening or due-soon bit (1, 2) is unset
+            # (alerts/told.UNREMINDED), by when they opened, so a quiet minute reads the few just
+            # opened, not every open task.
+            models.Index(fields=["opens_at"], condition=Q(state="open", told__in=[0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14]),
+                         name="occurrence_unreminded_idx"),
         ]
 
     def __str__(self):
