@@ -24,7 +24,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest, Least
 
 from ..models import Membership, Notification, Obligation, Occurrence, Role
-from .told import BITS, ESCALATED, UNREMINDED
+from .told import ESCALATED, UNREMINDED, untold
 
 LOOKBACK = timedelta(days=35)  # escalations reach back this far after downtime
 MINUTE = timedelta(minutes=1)
@@ -120,8 +120,9 @@ def _moment_sql(kind):
 
 
 def _unplanned(kind, queryset):
-    """Those of `queryset` whose message of `kind` nobody planned yet (told.py)."""
-    return queryset.alias(told_bit=F("told").bitand(BITS[kind])).filter(told_bit=0).alias(moment=_moment_sql(kind))
+    """Those of `queryset` whose message of `kind` nobody planned yet (told.py): the values of
+    `told` without its bit, a list an index on `told` can seek (occurrence_unreminded_idx)."""
+    return queryset.filter(told__in=untold(kind)).alias(moment=_moment_sql(kind))
 
 
 def candidate_querysets(*, now) -> dict:

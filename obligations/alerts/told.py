@@ -22,6 +22,11 @@ UNREMINDED = [told for told in range(1 << len(BITS)) if told & REMINDED != REMIN
 TOLD = "pledge_told"  # the temporary table of one claim: (kind, occurrence_id, bit)
 
 
+def untold(kind) -> list[int]:
+    """The values of `told` of a task not told of `kind`."""
+    return [told for told in range(1 << len(BITS)) if not told & BITS[kind]]
+
+
 def bit_sql(column: str) -> tuple[str, list]:
     """The bit of the kind in `column`, as SQL."""
     whens = " ".join("WHEN %s THEN %s" for _kind in BITS)
