@@ -121,7 +121,7 @@ def _moment_sql(kind):
 
 def _unplanned(kind, queryset):
     """Those of `queryset` whose message of `kind` nobody planned yet (told.py): the values of
-    `told` without its bit, a list an index on `told` can seek (occurrence_unreminded_idx)."""
+    `told` without its bit."""
     return queryset.filter(told__in=untold(kind)).alias(moment=_moment_sql(kind))
 
 

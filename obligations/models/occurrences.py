@@ -75,9 +75,9 @@ class Occurrence(models.Model):
             models.Index(fields=["due_at"], condition=Q(state__in=("open", "missed"), told__lt=12),
                          name="occurrence_untold_idx"),
             # The same for reminders: open tasks whose opening or due-soon bit (1, 2) is unset
-            # (alerts/told.UNREMINDED), by when they opened and what they were told, so a quiet
-            # minute reads the few just opened and not told of it, not every open task.
-            models.Index(fields=["opens_at", "told"],
+            # (alerts/told.UNREMINDED), by when they opened, so a quiet minute reads the tasks
+            # opened and not yet reminded, not every open task.
+            models.Index(fields=["opens_at"],
                          condition=Q(state="open", told__in=[0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14]),
                          name="occurrence_unreminded_idx"),
         ]
