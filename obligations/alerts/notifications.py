@@ -5,8 +5,10 @@ its recipient's language (trust/preferences.py), its links absolute (links.py).
 (told.py), set in the transaction that writes its messages, and only tasks whose bit is unset
 are candidates. Its lead-time and threshold tests run in SQL, and only on occurrences somebody
 would hear of: a platform without a supervisor has no group escalation to plan, so its overdue
-tasks are not reloaded every minute; tasks whose escalations are both told leave the partial
-index the planner reads, so a minute with nothing new reads next to nothing.
+tasks are not reloaded every minute. The candidates of every kind are read once per plan, in
+one statement (into DUE); tasks whose escalations are both told leave the partial index of
+escalations, and tasks told of both reminders that of reminders, so a minute with nothing new
+reads only the tasks opened and not yet reminded.
 
 A message due within PLEDGE_CATCH_UP_MINUTES is worded in Python (once per language) and
 written to be mailed alone (one row per recipient, unique per occurrence, kind and recipient).

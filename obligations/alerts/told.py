@@ -5,8 +5,8 @@ without a row per task and kind to look for, and a late one needs no row of its 
 
 `claim` takes the bits as healthchecks' sendalerts claims a check: it locks the tasks (in id
 order, as every writer of tasks does, so two planners never wait on each other in a circle),
-drops what another planner told meanwhile (read after the lock, by a new statement, so it
-sees that planner's commit), and sets the rest. What is left in its table is this planner's
+drops what another planner told meanwhile and what is no longer to do (read after the lock,
+by a new statement, so it sees that planner's commit, or the completion), and sets the rest. What is left in its table is this planner's
 alone to tell."""
 
 from django.db import connection
