@@ -144,7 +144,7 @@ def test_the_check_catches_a_query_of_every_tenant(two_platforms):
     joined = (f"SELECT c.number, count(*) FROM obligations_occurrence o JOIN obligations_obligation b "
               f"ON b.id = o.obligation_id JOIN obligations_clause c ON c.id = b.clause_id "
               f"WHERE o.platform_id = {two_platforms.pk} GROUP BY c.number")
-    # A sequential scan, or the whole of occurrence_todo_due_idx (which holds every platform's missed tasks).
+    # A sequential scan, or the whole of a partial index of tasks still to do (every platform's missed tasks).
     (found,) = unrestricted(everyone)
     assert found.split(" where ")[0] in ("Seq Scan on obligations_occurrence", "Bitmap Heap Scan on obligations_occurrence")
     assert unrestricted(ours) == []
@@ -231,7 +231,7 @@ def test_escalations_reach_the_tasks_of_their_window_by_due_time_not_through_the
     platforms bench/scale.py saw a sequential scan of the whole history, 1.2 M rows, for the
     11,000 tasks of the window). With that loop made costly (enable_nestloop = off, a cost,
     not a ban), every read of the task table goes through an index led by due time
-    (occurrence_todo_due_idx), never the whole table."""
+    (occurrence_untold_idx), never the whole table."""
     from obligations.alerts.candidates import candidate_querysets
 
     K = Notification.Kind

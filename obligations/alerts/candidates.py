@@ -24,7 +24,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest, Least
 
 from ..models import Membership, Notification, Obligation, Occurrence, Role
-from .told import BITS, ESCALATED
+from .told import ESCALATED, UNREMINDED, untold
 
 LOOKBACK = timedelta(days=35)  # escalations reach back this far after downtime
 MINUTE = timedelta(minutes=1)
@@ -120,8 +120,9 @@ def _moment_sql(kind):
 
 
 def _unplanned(kind, queryset):
-    """Those of `queryset` whose message of `kind` nobody planned yet (told.py)."""
-    return queryset.alias(told_bit=F("told").bitand(BITS[kind])).filter(told_bit=0).alias(moment=_moment_sql(kind))
+    """Those of `queryset` whose message of `kind` nobody planned yet (told.py): the values of
+    `told` without its bit."""
+    return queryset.filter(told__in=untold(kind)).alias(moment=_moment_sql(kind))
 
 
 def candidate_querysets(*, now) -> dict:
@@ -134,7 +135,9 @@ def candidate_querysets(*, now) -> dict:
     overdue = Occurrence.objects.filter(state__in=Occurrence.TODO_STATES, due_at__lte=now, due_at__gt=now - LOOKBACK,
                                         told__lt=ESCALATED)
     max_lead = timedelta(minutes=max(settings.PLEDGE_REMINDER_LEAD.values()))
-    reminded = open_.filter(_has_doers(), opens_at__lte=now, due_at__gt=now)
+    # told in UNREMINDED follows from either reminder's bit unset; said, it lets the planner
+    # read occurrence_unreminded_idx (opened tasks not reminded of both), not every open one.
+    reminded = open_.filter(_has_doers(), opens_at__lte=now, due_at__gt=now, told__in=UNREMINDED)
     return {
         K.OPENED: _unplanned(K.OPENED, reminded.filter(opens_at__gt=now - timedelta(days=1))),
         K.DUE_SOON: _unplanned(K.DUE_SOON, reminded.filter(due_at__lte=now + max_lead).alias(
@@ -149,13 +152,15 @@ def candidate_querysets(*, now) -> dict:
     }
 
 
-def pairs_sql(querysets: dict, column: str = "pk") -> tuple[str, list]:
-    """A SELECT of (kind, occurrence_id) of the candidates, or (kind, `column`), each kind's
-    queryset compiled as it stands."""
+def pairs_sql(querysets: dict, column: str = "pk", extra: tuple = ()) -> tuple[str, list]:
+    """A SELECT of (kind, occurrence_id) of the candidates, or (kind, `column`), and the
+    `extra` columns, each kind's queryset compiled as it stands."""
     parts, params = [], []
     outer = "occurrence_id" if column == "pk" else column
+    more = "".join(f", c.extra_{name} AS {name}" for name in extra)
     for kind, queryset in querysets.items():
-        sql, p = queryset.order_by().values(pick=F(column)).query.sql_with_params()
-        parts.append(f"SELECT CAST(%s AS varchar(24)) AS kind, c.pick AS {outer} FROM ({sql}) c")  # nosec B608 - compiled by the ORM
+        values = {"pick": F(column), **{f"extra_{name}": F(name) for name in extra}}
+        sql, p = queryset.order_by().values(**values).query.sql_with_params()
+        parts.append(f"SELECT CAST(%s AS varchar(24)) AS kind, c.pick AS {outer}{more} FROM ({sql}) c")  # nosec B608 - compiled by the ORM
         params += [str(kind), *p]
     return " UNION ALL ".join(parts), params

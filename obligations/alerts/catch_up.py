@@ -32,8 +32,7 @@ from ..trust.preferences import languages_of
 from .outbox import json_rows
 
 CATCH_UP_LINES = 20  # the first tasks a catch-up names; the rest are counted
-OWED = "pledge_owed"  # temporary tables of one fold: the notices owed, each person's catch-up
-TARGET = "pledge_catch_up"
+OWED = "pledge_owed"  # the temporary table of one fold: the notices owed
 PENDING = "c.claimed_at IS NULL AND c.sent_at IS NULL AND c.cancelled_at IS NULL"
 
 
@@ -86,30 +85,39 @@ def fold(cursor, now, word) -> int:
     cursor.execute(new + f"SELECT p.recipient_id, %s, %s, '', '', %s, 0, %s FROM ({people}) p WHERE true "  # nosec B608 - names from the model and this module
                    "ORDER BY p.recipient_id ON CONFLICT DO NOTHING", [kind, on, at, False])
     written = cursor.rowcount
+    day_of_people = (f"FROM {table} c WHERE c.kind = %s AND c.occurrence_id IS NULL "  # nosec B608 - names from the model and this module
+                     "AND (c.digest_date = %s OR (c.digest_date IS NULL AND c.created_at >= %s)) "
+                     f"AND c.recipient_id IN ({people})")
     if connection.vendor == "postgresql":
         # Every catch-up of the day of these people, locked in id order, as senders lock the rows
-        # they mark (notifications._update_ids): no circle of waits. Sent ones too: the day's
-        # first, sent, is still the turn that keeps two sweeps from writing two "one more".
-        cursor.execute(f"SELECT id FROM {table} c WHERE c.kind = %s AND c.occurrence_id IS NULL "  # nosec B608 - names from the model and this module
-                       "AND (c.digest_date = %s OR (c.digest_date IS NULL AND c.created_at >= %s)) "
-                       f"AND c.recipient_id IN ({people}) ORDER BY c.id FOR UPDATE", [kind, on, adapt(midnight)])
-    waiting = (f"FROM {table} c WHERE c.kind = %s AND c.occurrence_id IS NULL AND {PENDING} "
-               "AND (c.digest_date = %s OR (c.digest_date IS NULL AND c.created_at >= %s))")
-    # Whose day's catch-up went out already, with no later one waiting: one more, after it.
-    cursor.execute(new + f"SELECT p.recipient_id, %s, NULL, '', '', %s, 0, %s FROM ({people}) p "  # nosec B608 - names from the model and this module
-                   f"WHERE NOT EXISTS (SELECT 1 {waiting} AND c.recipient_id = p.recipient_id)",
-                   [kind, at, False, kind, on, adapt(midnight)])
-    written += cursor.rowcount
-    cursor.execute(f"CREATE TEMP TABLE {TARGET} AS SELECT c.recipient_id, max(c.id) AS catch_up_id {waiting} "  # nosec B608 - names from the model and this module
-                   f"AND c.recipient_id IN ({people}) GROUP BY c.recipient_id", [kind, on, adapt(midnight)])
-    folded = _reword(cursor, word)
-    cursor.execute(f"DROP TABLE {TARGET}")
-    return folded + written
+        # they mark (notifications._update_ids): no circle of waits, and none is claimed while
+        # this transaction decides. Sent ones too: the day's first, sent, is still the turn that
+        # keeps two sweeps from writing two "one more".
+        cursor.execute(f"SELECT c.id {day_of_people} ORDER BY c.id FOR UPDATE", [kind, on, adapt(midnight)])
+    # Which still wait to be sent: read after the lock by a new statement, which sees the "one
+    # more" a sweep that held the turn before committed, and locks it too: no sender claims a
+    # catch-up between this reading and the rewording.
+    lock = " ORDER BY c.id FOR UPDATE" if connection.vendor == "postgresql" else ""
+    cursor.execute(f"SELECT c.id, c.recipient_id, CASE WHEN {PENDING} THEN 1 ELSE 0 END {day_of_people}{lock}",
+                   [kind, on, adapt(midnight)])
+    targets = {}  # each person's latest catch-up still waiting
+    for catch_up_id, user_id, waiting in cursor.fetchall():
+        if waiting:
+            targets[user_id] = max(catch_up_id, targets.get(user_id, 0))
+    cursor.execute(people)
+    more = sorted({user_id for (user_id,) in cursor.fetchall()} - targets.keys())
+    if more:  # whose day's catch-up went out already, with no later one waiting: one more, after it
+        source, params = json_rows([{"recipient_id": user_id} for user_id in more], ("recipient_id",))
+        cursor.execute(new + f"SELECT r.recipient_id, %s, NULL, '', '', %s, 0, %s FROM {source} "  # nosec B608 - names from the model and this module
+                       "RETURNING id, recipient_id", [kind, at, False, *params])
+        targets.update({user_id: catch_up_id for catch_up_id, user_id in cursor.fetchall()})
+        written += len(more)
+    return _reword(cursor, word, targets) + written
 
 
-def _reword(cursor, word) -> int:
-    """Merge each person's notices into their catch-up's summary and word it anew, in their
-    language, in one UPDATE. Returns the notices folded."""
+def _reword(cursor, word, targets: dict) -> int:
+    """Merge each person's notices into their catch-up (`targets`: {recipient_id: catch-up id})
+    summary and word it anew, in their language, in one UPDATE. Returns the notices folded."""
     table = Notification._meta.db_table
     ids = ("string_agg(occurrence_id::text, ',')" if connection.vendor == "postgresql"
            else "group_concat(occurrence_id, ',')")
@@ -126,8 +134,9 @@ def _reword(cursor, word) -> int:
     lines = defaultdict(list)
     for user_id, kind, pk, due in first:
         lines[user_id].append([due, kind, pk, texts[(user_id, kind, pk)]])
-    cursor.execute(f"SELECT t.recipient_id, t.catch_up_id, c.summary FROM {TARGET} t "  # nosec B608 - names from the model and this module
-                   f"JOIN {table} c ON c.id = t.catch_up_id")
+    ids = sorted(targets.values())
+    cursor.execute(f"SELECT recipient_id, id, summary FROM {table} WHERE id IN ({', '.join(['%s'] * len(ids))})",  # nosec B608 - names from the model, values as parameters
+                   ids)
     targets = cursor.fetchall()
     languages = languages_of({user_id for user_id, _id, _summary in targets})
     rows = []

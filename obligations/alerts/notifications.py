@@ -5,8 +5,10 @@ its recipient's language (trust/preferences.py), its links absolute (links.py).
 (told.py), set in the transaction that writes its messages, and only tasks whose bit is unset
 are candidates. Its lead-time and threshold tests run in SQL, and only on occurrences somebody
 would hear of: a platform without a supervisor has no group escalation to plan, so its overdue
-tasks are not reloaded every minute; tasks whose escalations are both told leave the partial
-index the planner reads, so a minute with nothing new reads next to nothing.
+tasks are not reloaded every minute. The candidates of every kind are read once per plan, in
+one statement (into DUE); tasks whose escalations are both told leave the partial index of
+escalations, and tasks told of both reminders that of reminders, so a minute with nothing new
+reads only the tasks opened and not yet reminded.
 
 A message due within PLEDGE_CATCH_UP_MINUTES is worded in Python (once per language) and
 written to be mailed alone (one row per recipient, unique per occurrence, kind and recipient).
@@ -35,6 +37,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import connection, transaction
+from django.db.models import Case, Value, When
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -59,6 +62,7 @@ from .candidates import (  # noqa: F401 - the rules, as this module has always o
 from .catch_up import OWED, create_owed, fold
 from .outbox import insert_notifications, json_rows
 
+DUE = "pledge_due"  # the temporary table of one plan's candidates: (kind, occurrence_id, platform_id, late)
 SQL_WORDING = True  # catch-up lines of calendar tasks worded in SQL on PostgreSQL (late_rows.py); tests compare it off
 
 
@@ -127,13 +131,44 @@ def notifications_plan(*, now, digests: bool = True) -> int:
     on its own). A message due within PLEDGE_CATCH_UP_MINUTES is written to be mailed alone;
     older ones (downtime) are counted and named in their person's catch-up (catch_up.py), a
     transaction per PLEDGE_PLAN_BATCH platforms: a plan cut short keeps the batches it
-    finished, and the next plan, finding their tasks told, does the rest. Returns the rows
+    finished, and the next plan, finding their tasks told, does the rest. The candidates are
+    read once, into DUE; a minute with nothing due reads them and is done. Returns the rows
     really written and the late notices folded into catch-ups."""
     stale_before = now - timedelta(minutes=settings.PLEDGE_CATCH_UP_MINUTES)
-    querysets = candidate_querysets(now=now)
-    created = _plan_fresh({kind: _load(q.filter(moment__gte=stale_before)) for kind, q in querysets.items()}, now)
-    created += _plan_late({kind: q.filter(moment__lt=stale_before) for kind, q in querysets.items()}, now)
+    created = 0
+    if _read_due(candidate_querysets(now=now), stale_before):
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT kind, occurrence_id FROM {DUE} WHERE late = 0")  # nosec B608 - names from the code
+            fresh = cursor.fetchall()
+        if fresh:
+            occs = {o.pk: o for o in _load(Occurrence.objects.filter(pk__in={pk for _kind, pk in fresh}))}
+            plans = defaultdict(list)
+            for kind, pk in sorted((row for row in fresh if row[1] in occs), key=lambda row: (occs[row[1]].due_at, row[1])):
+                plans[kind].append(occs[pk])
+            created += _plan_fresh(plans, now)
+        created += _plan_due_late(now)
+    _drop_due()
     return created + (notifications_digest(now=now) if digests else 0)
+
+
+def _read_due(querysets: dict, stale_before) -> bool:
+    """Fill DUE with the candidates (kind, occurrence_id, platform_id, late: due before
+    `stale_before`, for the catch-up; every one if None). Returns whether there are any."""
+    late = Value(1) if stale_before is None else Case(When(moment__lt=stale_before, then=Value(1)), default=Value(0))
+    marked = {kind: q.alias(late=late) for kind, q in querysets.items()}
+    sql, params = pairs_sql(marked, extra=("platform_id", "late"))
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {DUE}")  # nosec B608 - names from the code
+        cursor.execute(f"CREATE TEMP TABLE {DUE} AS {sql}", params)  # nosec B608 - compiled by the ORM
+        if connection.vendor == "postgresql" and not cursor.rowcount:
+            return False
+        told.analyze(cursor, DUE)
+    return True
+
+
+def _drop_due() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {DUE}")  # nosec B608 - names from the code
 
 
 def _plan_fresh(plans: dict, now) -> int:
@@ -181,23 +216,32 @@ def _worded(plans: dict) -> list[dict]:
 
 
 def _plan_late(late: dict, now) -> int:
-    """Mark the late candidates told and fold them into catch-ups, a transaction per batch of
-    platforms: their people found in SQL, the lines a catch-up names worded in SQL on
-    PostgreSQL (late_rows.py), in Python for a case's clock and on SQLite."""
-    with connection.cursor() as cursor:  # the platforms concerned
-        sql, params = pairs_sql(late, "platform_id")
-        cursor.execute(f"SELECT DISTINCT c.platform_id FROM ({sql}) c", params)  # nosec B608 - compiled by the ORM
-        ids = sorted(pk for (pk,) in cursor.fetchall())
+    """Plan `late` (per kind, candidates all due long ago) as notifications_plan plans the late ones."""
+    _read_due(late, None)
+    written = _plan_due_late(now)
+    _drop_due()
+    return written
+
+
+def _plan_due_late(now) -> int:
+    """Mark the late candidates in DUE told and fold them into catch-ups, a transaction per
+    batch of platforms: their people found in SQL, the lines a catch-up names worded in SQL on
+    PostgreSQL (late_rows.py), in Python for a case's clock and on SQLite. A candidate told,
+    done or waived since it was read is dropped by the claim."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT DISTINCT platform_id FROM {DUE} WHERE late = 1 ORDER BY platform_id")  # nosec B608 - names from the code
+        ids = [pk for (pk,) in cursor.fetchall()]
     written, step = 0, settings.PLEDGE_PLAN_BATCH
     for i in range(0, len(ids), step):
-        batch = {kind: q.filter(platform_id__in=ids[i:i + step]) for kind, q in late.items()}
-        sql, params = pairs_sql(batch)
+        batch = ids[i:i + step]
         with transaction.atomic(), connection.cursor() as cursor:
-            if told.claim(cursor, sql, params):
+            if told.claim(cursor, f"SELECT kind, occurrence_id FROM {DUE} "  # nosec B608 - names from the code
+                          f"WHERE late = 1 AND platform_id IN ({_in(batch)})", batch):
                 create_owed(cursor)
                 recipients, params = late_rows.recipients_sql(told.TOLD)
                 cursor.execute(f"INSERT INTO {OWED} (recipient_id, kind, occurrence_id, due_at) {recipients}",  # nosec B608 - names from the code
                                params)
+                told.analyze(cursor, OWED)
                 written += fold(cursor, now, _lines)
                 cursor.execute(f"DROP TABLE {OWED}")  # nosec B608 - names from the code
             told.drop(cursor)

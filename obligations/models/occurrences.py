@@ -29,7 +29,7 @@ class Occurrence(models.Model):
     period_end = models.DateTimeField(_("周期结束"))
     sequence = models.PositiveIntegerField(_("序号"), default=1)  # for a case: the deadline step, 1-based
     case = models.ForeignKey("obligations.Case", on_delete=models.PROTECT, null=True, blank=True,
-                             related_name="clocks")
+                             related_name="clocks", db_index=False)  # indexed where set (Meta)
     opens_at = models.DateTimeField(_("开始时间"))
     due_at = models.DateTimeField(_("到期时间"))
     # due_at + the obligation's grace: past it an open occurrence is missed.
@@ -41,7 +41,8 @@ class Occurrence(models.Model):
     waived_reason = models.TextField(_("豁免理由"), blank=True)
     completed_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     completed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        db_index=False,  # indexed where set (Meta)
     )
     created_at = models.DateTimeField(auto_now_add=True)
     # Which messages about this task were planned, a bit per kind (alerts/told.py): set in the
@@ -69,14 +70,23 @@ class Occurrence(models.Model):
             # Used by the close-out sweep (sweeps.close_out): open rows past close_at.
             models.Index(fields=["close_at"], condition=Q(state="open"), name="occurrence_open_close_idx"),
             models.Index(fields=["platform", "due_at"], name="occurrence_platform_due_idx"),
+            # Most tasks have no case and, until done, no doer: their foreign keys are indexed
+            # only where set, so a task written while these stay empty (marked told, missed)
+            # adds no entry to them. A lookup by case or doer (PROTECT's check) names a value.
+            models.Index(fields=["case"], condition=Q(case__isnull=False), name="occurrence_case_idx"),
+            models.Index(fields=["completed_by"], condition=Q(completed_by__isnull=False),
+                         name="occurrence_completed_by_idx"),
             # Used by the planner (alerts/candidates.py): tasks still to do whose escalations are not
             # both planned (told < 12: the officer's bit 4 or the group's bit 8 unset), so a minute
             # with nothing new reads a few rows, not every missed task of the look-back.
             models.Index(fields=["due_at"], condition=Q(state__in=("open", "missed"), told__lt=12),
                          name="occurrence_untold_idx"),
-            # The escalations' candidates (alerts/candidates.py): tasks still to do (TODO_STATES), by due
-            # time. Without it each plan reads the whole history, done tasks and all (docs/architecture.md).
-            models.Index(fields=["due_at"], condition=Q(state__in=["open", "missed"]), name="occurrence_todo_due_idx"),
+            # The same for reminders: open tasks whose opening or due-soon bit (1, 2) is unset
+            # (alerts/told.UNREMINDED), by when they opened, so a quiet minute reads the tasks
+            # opened and not yet reminded, not every open task.
+            models.Index(fields=["opens_at"],
+                         condition=Q(state="open", told__in=[0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14]),
+                         name="occurrence_unreminded_idx"),
         ]
 
     def __str__(self):

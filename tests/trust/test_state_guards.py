@@ -5,6 +5,7 @@ install function the migration runs. (The services that make the allowed changes
 tested in tests/work, tests/cases and tests/oversight, under these guards.)"""
 
 import importlib
+import re
 
 import psycopg2
 import pytest
@@ -19,6 +20,7 @@ from tests.oversight.review_sample import closed_review
 from tests.trust.test_trail_states import a_closed_case, signed_three_days_back
 
 guards = importlib.import_module("obligations.migrations.0014_state_guards")
+narrowed = importlib.import_module("obligations.migrations.0025_guard_skips_untouched")
 REFUSED = "not a change Pledge makes|permanent"
 
 
@@ -73,6 +75,22 @@ def test_a_task_moves_only_as_the_services_move_it(missed):
         refused(statement, [missed.pk])
     refused("TRUNCATE obligations_occurrence CASCADE", match=NO_TRUNCATE)
     assert Occurrence.objects.get(pk=missed.pk).state == "missed"
+
+
+@pytest.mark.postgres
+def test_the_task_guard_skips_only_changes_it_would_allow(missed):
+    """Migration 0024 runs the guard only when a column it reads changes: its trigger's
+    condition names every column the guard's rule reads, so a change it skips is one the rule
+    allows (marking a task told); a told mark beside a refused change is still refused."""
+    read = set(re.findall(r"NEW\.(\w+)", guards.allowed_update("occurrence", "postgresql")))
+    assert read <= set(narrowed.OCCURRENCE_GUARDED)
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgname = 'pledge_occurrence_update'")
+        (definition,) = cur.fetchone()
+    assert all(f"new.{column}" in definition.lower() for column in read)
+    assert run("UPDATE obligations_occurrence SET told = told | 12 WHERE id = %s", [missed.pk]) == 1
+    refused("UPDATE obligations_occurrence SET told = 0, missed_at = NULL WHERE id = %s", [missed.pk])
+    assert Occurrence.objects.get(pk=missed.pk).told == 12
 
 
 @pytest.mark.postgres
