@@ -215,7 +215,7 @@ def test_an_officer_types_a_phoned_in_code_on_the_board_reaches_the_case_and_ass
 
         Select(driver.find_element(By.CSS_SELECTOR, "#assign-form select")).select_by_visible_text("carol")
         driver.find_element(By.CSS_SELECTOR, "#assign-form button").click()
-        wait(driver).until(lambda d: "carol" in d.find_element(By.ID, "case-assignee").text)
+        wait(driver).until(EC.text_to_be_present_in_element((By.ID, "case-assignee"), "carol"))  # stale-safe across the reload
         wanted.refresh_from_db()
         others.refresh_from_db()
         assert wanted.assignee.username == "carol" and others.assignee is None
