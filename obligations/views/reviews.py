@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_POST
 
 from ..errors import DomainError
@@ -14,13 +13,12 @@ from ..forms.reviews import ExplanationForm, FindingForm, RectificationForm, Ref
 from ..models import Occurrence, Platform, Review, ReviewFinding
 from ..oversight import reviews
 from ..oversight.period_status import as_of_text
-from ..oversight.report_documents import case_list_rows, letter_basis, shows_pending
+from ..oversight.report_documents import EXCEPTION_KINDS, case_list_rows, letter_basis, shows_pending
 from ..oversight.review_snapshot import review_snapshot
 from ..oversight.seal import seal_name, seal_note
 from ..trust import access
 
 READERS = access.OVERSIGHT_ROLES
-EXCEPTION_KINDS = {"missed": _l("未完成"), "late": _l("逾期完成"), "waived": _l("已豁免"), "breached": _l("时限违约")}
 
 
 def _labelled(snapshot: dict) -> dict:
