@@ -102,7 +102,9 @@ def mark_for_translation(model, fields):
     opts.verbose_name_plural = _(str(opts.verbose_name_plural))
     for name in fields:
         field = opts.get_field(name)
-        field.verbose_name, field.help_text = _(str(field.verbose_name)), _(str(field.help_text))
+        field.verbose_name = _(str(field.verbose_name))
+        if field.help_text:  # gettext("") is the catalogue's header
+            field.help_text = _(str(field.help_text))
 
 
 for model in (TOTPDevice, StaticDevice):
