@@ -18,6 +18,8 @@ from . import (
 from .admin_audit import AuditedAdmin
 from .models.calendar import CalendarYear
 
+admin.site.site_header = admin.site.site_title = _("Pledge 管理后台")
+
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     """For append-only records: listed and readable, never added, changed or deleted here."""

@@ -7,10 +7,15 @@ kept hashed anyway: trust/second_factor.py). Devices are enrolled by their users
 here; renaming, unconfirming and deleting one (the lost-phone procedure of docs/signin.md)
 write admin.change / admin.delete records like every AuditedAdmin. Lockout records are
 read-only; deleting one (lifting a lockout) is recorded, and the form data axes kept is not
-shown. The failed sign-ins counted per window are read-only."""
+shown. The failed sign-ins counted per window are read-only.
+
+The admin speaks the reader's language here too: django-otp names its models and fields in English it
+leaves unmarked, so they are marked below with the same words, and locale/zh_Hans translates them and
+axes' own marked English (a name is no part of a migration, and makemigrations runs untranslated)."""
 
 from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.apps import apps
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -60,7 +65,12 @@ class LockoutRecordAdmin(AuditedAdmin):
 
 
 class AuditedAccessAttemptAdmin(LockoutRecordAdmin, AccessAttemptAdmin):
-    pass
+    # axes' "status" column has no name of its own (it would read "Status" in every language)
+    list_display = [("lock_status" if name == "status" else name) for name in AccessAttemptAdmin.list_display]
+
+    @admin.display(description=_("状态"))
+    def lock_status(self, obj):
+        return self.status(obj)
 
 
 class AuditedAccessLogAdmin(LockoutRecordAdmin, AccessLogAdmin):
@@ -84,6 +94,24 @@ class FailedSignInsAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+
+def mark_for_translation(model, fields):
+    """The model's names and the fields' labels and help, as django-otp wrote them, marked for translation."""
+    opts = model._meta
+    opts.verbose_name = _(str(opts.verbose_name))  # their English: locale/zh_Hans
+    opts.verbose_name_plural = _(str(opts.verbose_name_plural))
+    for name in fields:
+        field = opts.get_field(name)
+        field.verbose_name = _(str(field.verbose_name))
+        if field.help_text:  # gettext("") is the catalogue's header
+            field.help_text = _(str(field.help_text))
+
+
+for model in (TOTPDevice, StaticDevice):
+    mark_for_translation(model, DEVICE_FIELDS)
+for label, name in (("axes", _("登录锁定")), ("otp_totp", _("两步验证:验证器应用")),
+                    ("otp_static", _("两步验证:恢复码"))):
+    apps.get_app_config(label).verbose_name = name
 
 for model, model_admin in ((TOTPDevice, DeviceAdmin), (StaticDevice, RecoveryCodesAdmin),
                            (AccessAttempt, AuditedAccessAttemptAdmin), (AccessLog, AuditedAccessLogAdmin),

@@ -1,6 +1,7 @@
 """The code's own rules, checked in CI: ruff (pinned) with ruff.toml, no model change without its migration,
 the English catalogue complete and compiled, and the installed packages consistent (`pip check`)."""
 
+import ast
 import os
 import re
 import shutil
@@ -9,6 +10,7 @@ import sys
 from pathlib import Path
 
 import polib
+import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 CATALOGUE = REPO / "locale" / "en" / "LC_MESSAGES"
@@ -53,14 +55,28 @@ def test_the_english_catalogue_holds_every_message_of_the_code(tmp_path):
     assert not untranslated, f"{len(untranslated)} message(s) without English: {untranslated[:20]}"
 
 
-def test_the_compiled_catalogue_is_the_catalogue():
-    """django.mo holds exactly the translations of django.po (msgfmt -o django.mo django.po after each edit)."""
+@pytest.mark.parametrize("catalogue", [CATALOGUE, REPO / "locale" / "zh_Hans" / "LC_MESSAGES"])
+def test_the_compiled_catalogue_is_the_catalogue(catalogue):
+    """django.mo holds exactly the translations of django.po (msgfmt -o django.mo django.po after each edit):
+    the English of our messages, and the Chinese of what Django and the apps we install leave in English."""
     source = {(e.msgctxt, e.msgid): (e.msgstr, tuple(sorted(e.msgstr_plural.items())))
-              for e in polib.pofile(str(CATALOGUE / "django.po")).translated_entries()}
+              for e in polib.pofile(str(catalogue / "django.po")).translated_entries()}
     compiled = {(e.msgctxt, e.msgid): (e.msgstr, tuple(sorted(e.msgstr_plural.items())))
-                for e in polib.mofile(str(CATALOGUE / "django.mo")) if e.msgid}
+                for e in polib.mofile(str(catalogue / "django.mo")) if e.msgid}
     stale = {key for key in source.keys() | compiled.keys() if source.get(key) != compiled.get(key)}
     assert not stale, f"django.mo differs from django.po on {len(stale)} message(s): {sorted(stale)[:10]}"
+
+
+def test_translation_functions_go_by_names_makemessages_reads():
+    """makemessages finds a message by the function's name (_, gettext_lazy, pgettext …): one imported as
+    another name (gettext_lazy as _l) is never collected, and its message is never translated."""
+    renamed = []
+    for path in (REPO / "obligations").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module == "django.utils.translation":
+                renamed += [f"{path.relative_to(REPO)}: {a.name} as {a.asname}" for a in node.names
+                            if a.asname not in (None, "_")]
+    assert not renamed
 
 
 def test_the_installed_packages_are_consistent():

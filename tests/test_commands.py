@@ -121,11 +121,28 @@ def test_export_csv_names_its_columns_and_states_in_chinese_unless_codes_are_ask
     assert [r["due_at"] for r in codes] == [r["到期时间"] for r in named] and {r["state"] for r in codes} <= {"open"}
 
 
-def test_export_refuses_an_unknown_platform_and_bad_dates(db):
-    with pytest.raises(CommandError, match="no platform"):
+def test_export_refuses_an_unknown_platform_and_bad_dates_in_the_sites_language_or_the_one_asked(db):
+    with pytest.raises(CommandError, match="没有标识为 nope 的平台"):
         run("export_occurrences", "--platform", "nope")
-    with pytest.raises(CommandError):
+    with pytest.raises(CommandError, match="no platform with slug nope"):
+        run("export_occurrences", "--platform", "nope", "--language", "en")
+    with pytest.raises(CommandError, match="不是日期"):
         run("export_occurrences", "--platform", "nope", "--from", "yesterday")
+    with pytest.raises(CommandError, match="not a date"):
+        run("export_occurrences", "--platform", "nope", "--from", "yesterday", "--language", "en")
+
+
+@pytest.mark.parametrize("command", ["demo", "sweep", "export_occurrences", "load_calendar", "parse_letter",
+                                     "templates", "verify_audit", "verify_review"])
+def test_every_command_of_ours_speaks_the_sites_language_unless_asked(command):
+    """A refusal or a verdict reads in LANGUAGE_CODE (zh-hans) by default, in --language's when given."""
+    from django.core.management import load_command_class
+
+    from obligations.management.spoken import SpokenCommand
+
+    parser = load_command_class("obligations", command).create_parser("manage.py", command)
+    assert isinstance(load_command_class("obligations", command), SpokenCommand)
+    assert parser.get_default("language") == "zh-hans"
 
 
 def test_admin_lists_every_model(admin_client):

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from ..alerts.case_notices import assignment_notice, case_notice_kinds, case_notices
@@ -29,6 +30,7 @@ from ..schedule.workdays import (
 )
 from ..trust import access
 from ..trust.audit import audit_record
+from ..wording import enumeration
 from ..work.occurrences import occurrence_waive
 from .assignment import check_handler, default_handler
 from .lookup import public_ref_of
@@ -116,8 +118,10 @@ def case_open(*, platform, kind, description, received_at, now, user=None, chann
                 submission_key=submission_key, consent_at=consent_at,
             )
             clocks = _start_clocks(case)
+            # The clocks as started, by their steps' codes: the timeline words them for its reader.
             CaseEvent.objects.create(case=case, at=now, actor=user, action="opened",
-                                     note=", ".join(f"{c.step_label} {c.due_at.astimezone(platform.tz):%Y-%m-%d %H:%M}" for c in clocks))
+                                     note=", ".join(f"{c.step} {c.due_at.astimezone(platform.tz):%Y-%m-%d %H:%M}"
+                                                    for c in clocks))
             audit_record(at=now, action="case.open", obj=case, actor=user, platform=platform,
                          data={"number": case.number, "clocks": [c.pk for c in clocks],
                                "assignee": assignee.get_username() if assignee else None,
@@ -156,7 +160,7 @@ def case_close(*, case: Case, user, note: str, waivers: dict[int, str], now) -> 
         raise DomainError(_("仍有时限在进行;只有合规负责人可以豁免时限,请先完成各项时限再办结。"))
     unexplained = [c for c in open_clocks if not waivers.get(c.pk, "").strip()]
     if unexplained:
-        names = "、".join(f"{c.obligation.title}({c.step_label})" for c in unexplained)
+        names = enumeration(f"{c.obligation.title}({c.step_label})" for c in unexplained)
         raise DomainError(_("以下时限仍在进行:%(names)s。请先完成,或逐项填写理由予以豁免。") % {"names": names},
                           field="waivers")
     for clock in open_clocks:
@@ -189,11 +193,24 @@ def public_outcome(case: Case) -> dict:
             "decided_at": decided.completed_at if decided else None, "decision": live.note if live else ""}
 
 
+def opening_note(note: str) -> str:
+    """The clocks a case started with ("respond 2026-11-03 10:00, decide …", by step code; older rows
+    name the steps in Chinese), each step named in the reader's language."""
+    with translation.override("zh-hans"):
+        by_chinese = {str(label): step for step, label in Occurrence.STEP_LABELS.items()}
+    parts = []
+    for part in filter(None, note.split(", ")):
+        name, _space, due = part.partition(" ")
+        step = name if name in Occurrence.STEP_LABELS else by_chinese.get(name)
+        parts.append(f"{Occurrence.STEP_LABELS[step]} {due}" if step else part)
+    return enumeration(parts)
+
+
 def case_timeline(case: Case, clocks) -> list[tuple]:
     """The case's history, oldest first: its events and the completion of each clock,
     as (at, label, actor, note)."""
     labels = {"opened": _("受理"), "closed": _("办结"), "assigned": _("指定负责人")}
-    events = [(e.at, labels.get(e.action, e.action), e.actor, e.note)
+    events = [(e.at, labels.get(e.action, e.action), e.actor, opening_note(e.note) if e.action == "opened" else e.note)
               for e in CaseEvent.objects.filter(case=case).select_related("actor")]
     completions = [(c.completed_at, _("完成%(step)s") % {"step": c.step_label}, c.completed_by, "")
                    for c in clocks if c.is_completed]

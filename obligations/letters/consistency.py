@@ -10,6 +10,7 @@ import re
 from django.utils.translation import gettext as _
 
 from ..models import Obligation
+from ..wording import enumeration
 from . import template as tpl
 from .clause_reading import read_clause
 from .intake import FREQUENCIES, UNITS
@@ -44,7 +45,7 @@ def _stated(text: str, amount: int, unit: str) -> bool:
 
 
 def _words(values, phrase) -> str:
-    return "、".join(sorted(phrase(v) for v in values))
+    return enumeration(sorted(phrase(v) for v in values))
 
 
 def clause_disagreements(text: str, obligations: list[dict]) -> list[str]:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from ..errors import DomainError
 from ..models import Clause, Letter, Obligation
 from ..trust.audit import audit_record
+from ..wording import enumeration
 from . import template as tpl
 from .clocks import steps_problem
 from .services import render_clause
@@ -31,7 +32,7 @@ def _check_text(letter: Letter, text: str, field: str) -> None:
                           field=field) from None
     unknown = [n for n in names if n not in {b["name"] for b in letter.blanks}]
     if unknown:
-        raise DomainError(_("条款引用了不存在的填空:%(names)s") % {"names": "、".join(unknown)}, field=field)
+        raise DomainError(_("条款引用了不存在的填空:%(names)s") % {"names": enumeration(unknown)}, field=field)
 
 
 @transaction.atomic

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from ..models import Letter, Obligation, Occurrence
 from ..schedule.workdays import step_deadline
+from ..wording import enumeration
 from . import template as tpl
 
 UNITS = {"minutes": gettext_lazy("分钟"), "hours": gettext_lazy("小时"), "days": gettext_lazy("日"),
@@ -47,11 +48,13 @@ def obligation_line(spec: dict) -> str:
         period = dict(Obligation.Period.choices).get(spec["period"], spec["period"] or "?")
         if spec.get("due_days_after_period"):
             period = _("%(period)s结束后%(days)s日内") % {"period": period, "days": spec["due_days_after_period"]}
-        times = f" @ {'、'.join(spec['times_of_day'])}" if spec.get("times_of_day") else ""
-        return f"{spec['title']}({period} × {spec['count']}{times})"
+        times = f" @ {enumeration(spec['times_of_day'])}" if spec.get("times_of_day") else ""
+        return _("%(title)s(%(period)s × %(count)s%(times)s)") % {
+            "title": spec["title"], "period": period, "count": spec["count"], "times": times}
     if kind == "event":
-        steps = "、".join(duration(d.get("amount"), d.get("unit")) for d in spec["deadlines"])
-        return f"{spec['title']}({dict(Obligation.Trigger.choices).get(spec['trigger'], '')}:{steps})"
+        steps = enumeration(duration(d.get("amount"), d.get("unit")) for d in spec["deadlines"])
+        return _("%(title)s(%(trigger)s:%(steps)s)") % {
+            "title": spec["title"], "trigger": dict(Obligation.Trigger.choices).get(spec["trigger"], ""), "steps": steps}
     return _("%(title)s(签订后%(days)s日内)") % {"title": spec["title"], "days": spec["one_time_days"]}
 
 

@@ -15,6 +15,7 @@ from ..errors import DomainError
 from ..models import Clause, Letter, Membership, Obligation, Occurrence, Role
 from ..schedule.periods import PeriodKind, local_midnight, period_containing
 from ..trust.audit import audit_record
+from ..wording import enumeration
 from . import template as tpl
 from .clocks import steps_problem
 from .values import values_problems
@@ -117,7 +118,7 @@ def letter_sign(*, letter: Letter, user=None, now, past_periods: str | None = No
     _refuse_if_frozen(letter)
     problems = values_problems(letter.blanks, letter.values)
     if problems:
-        raise DomainError(_("以下填空尚未填写或填写有误:%(names)s") % {"names": "、".join(problems)})
+        raise DomainError(_("以下填空尚未填写或填写有误:%(names)s") % {"names": enumeration(problems)})
     unschedulable = [_("%(number)s“%(title)s”:%(problem)s") % {"number": clause.number, "title": fields["title"],
                                                                  "problem": problem}
                      for clause, fields in letter_obligation_fields(letter)

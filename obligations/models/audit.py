@@ -16,14 +16,16 @@ class AuditEvent(models.Model):
     (migration 0008)."""
 
     at = models.DateTimeField(_("时间"))
-    platform = models.ForeignKey("obligations.Platform", on_delete=models.PROTECT, null=True, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True)
+    platform = models.ForeignKey("obligations.Platform", on_delete=models.PROTECT, null=True, blank=True,
+                                 verbose_name=_("平台"))
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                              verbose_name=_("操作人"))
     action = models.CharField(_("动作"), max_length=64)
-    object_type = models.CharField(max_length=64)
-    object_id = models.CharField(max_length=64)
-    data = models.JSONField(default=dict, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    object_type = models.CharField(_("对象类型"), max_length=64)
+    object_id = models.CharField(_("对象编号"), max_length=64)
+    data = models.JSONField(_("详情"), default=dict, blank=True)
+    prev_hash = models.CharField(_("前一条记录的哈希"), max_length=64)
+    hash = models.CharField(_("哈希"), max_length=64, unique=True)
 
     class Meta:
         verbose_name = _("审计记录")
@@ -60,3 +62,6 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("audit events are append-only")
+
+    def __str__(self):
+        return f"#{self.pk} {self.action}"

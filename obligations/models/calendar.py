@@ -11,8 +11,9 @@ class CalendarDay(models.Model):
     date = models.DateField(_("日期"), unique=True)
     is_workday = models.BooleanField(_("是否工作日"))
     note = models.CharField(_("说明"), max_length=64, blank=True)
-    loaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
-    loaded_at = models.DateTimeField(auto_now_add=True)
+    loaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                  verbose_name=_("载入人"))
+    loaded_at = models.DateTimeField(_("载入时间"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("法定节假日与调休")
@@ -20,7 +21,7 @@ class CalendarDay(models.Model):
         ordering = ["date"]
 
     def __str__(self):
-        return f"{self.date} {'班' if self.is_workday else '休'} {self.note}"
+        return f"{self.date} {_('班') if self.is_workday else _('休')} {self.note}"
 
 
 class CalendarYear(models.Model):
@@ -30,7 +31,8 @@ class CalendarYear(models.Model):
 
     year = models.PositiveSmallIntegerField(_("年度"), unique=True)
     complete = models.BooleanField(_("完整的年度安排"), default=False)
-    loaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    loaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                  verbose_name=_("载入人"))
     loaded_at = models.DateTimeField(_("载入时间"))
 
     class Meta:

@@ -44,7 +44,7 @@ class Case(models.Model):
 
     PREFIX = {Kind.COMPLAINT: "TS", Kind.INCIDENT: "SJ", Kind.FINDING: "FX"}
 
-    platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="cases")
+    platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="cases", verbose_name=_("平台"))
     kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
     number = models.CharField(_("编号"), max_length=32)
     channel = models.CharField(_("来源渠道"), max_length=16, choices=Channel.choices, default=Channel.OTHER)
@@ -59,16 +59,16 @@ class Case(models.Model):
     closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
     close_note = models.TextField(_("办结说明"), blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="+")
+                                   related_name="+", verbose_name=_("登记人"))
     # What the public sees and looks the case up by: random, so it tells nobody how many
     # complaints the platform received (the number above stays internal).
     public_ref = models.CharField(_("查询码"), max_length=16, unique=True, default=new_public_ref)
     # The form's one-time key: a double submission finds the case made by the first.
-    submission_key = models.CharField(max_length=64, null=True, blank=True)
+    submission_key = models.CharField(_("提交标识"), max_length=64, null=True, blank=True)
     # When the reporter agreed, on the public page, to the processing of their contact
     # details as its notice describes (个人信息保护法 第十七条); empty for a case staff registered.
     consent_at = models.DateTimeField(_("同意个人信息处理时间"), null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("案件")
@@ -87,23 +87,34 @@ class Case(models.Model):
 class CaseCounter(models.Model):
     """The last number given per platform, kind and year (locked while numbering)."""
 
-    platform = models.ForeignKey(Platform, on_delete=models.CASCADE)
-    kind = models.CharField(max_length=16)
-    year = models.PositiveIntegerField()
-    last = models.PositiveIntegerField(default=0)
+    platform = models.ForeignKey(Platform, on_delete=models.CASCADE, verbose_name=_("平台"))
+    kind = models.CharField(_("类型"), max_length=16, choices=Case.Kind.choices)
+    year = models.PositiveIntegerField(_("年度"))
+    last = models.PositiveIntegerField(_("最后编号"), default=0)
 
     class Meta:
+        verbose_name = _("案件编号计数")
+        verbose_name_plural = _("案件编号计数")
         constraints = [models.UniqueConstraint(fields=["platform", "kind", "year"], name="case_counter_unique")]
+
+    def __str__(self):
+        return f"{self.platform} {self.get_kind_display()} {self.year}: {self.last}"
 
 
 class CaseEvent(models.Model):
     """One step in a case's timeline."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", verbose_name=_("案件"))
     at = models.DateTimeField(_("时间"))
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                              verbose_name=_("操作人"))
     action = models.CharField(_("动作"), max_length=64)
     note = models.TextField(_("说明"), blank=True)
 
     class Meta:
+        verbose_name = _("案件记录")
+        verbose_name_plural = _("案件记录")
         ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.case} {self.action}"

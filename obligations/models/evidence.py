@@ -32,20 +32,23 @@ class Evidence(models.Model):
     """A file proving a completion: stored under a generated name, with its SHA-256,
     size and the content type read from its bytes. Kept at least until keep_until."""
 
-    platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="evidence")
-    occurrence = models.ForeignKey(Occurrence, on_delete=models.PROTECT, related_name="evidence")
-    completion = models.ForeignKey(Completion, on_delete=models.PROTECT, related_name="evidence")
-    file = models.FileField(storage=evidence_storage, max_length=255)
+    platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="evidence", verbose_name=_("平台"))
+    occurrence = models.ForeignKey(Occurrence, on_delete=models.PROTECT, related_name="evidence", verbose_name=_("任务"))
+    completion = models.ForeignKey(Completion, on_delete=models.PROTECT, related_name="evidence",
+                                   verbose_name=_("完成记录"))
+    file = models.FileField(_("文件"), storage=evidence_storage, max_length=255)
     original_name = models.CharField(_("文件名"), max_length=255)
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     size = models.PositiveBigIntegerField(_("大小(字节)"))
     content_type = models.CharField(_("类型"), max_length=128)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("上传人"))
     uploaded_at = models.DateTimeField(_("上传时间"))
     period_start = models.DateTimeField(_("覆盖周期开始"))
     period_end = models.DateTimeField(_("覆盖周期结束"))
     keep_until = models.DateField(_("留存至"))
-    corrects = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections")
+    corrects = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections",
+                                 verbose_name=_("更正的材料"))
 
     objects = EvidenceQuerySet.as_manager()
 
@@ -74,11 +77,11 @@ class EvidenceDisposal(models.Model):
     file removed (file_removed_at). The Evidence row itself, with its SHA-256, size and
     type, stays for good: the database refuses to change it."""
 
-    evidence = models.OneToOneField(Evidence, on_delete=models.PROTECT, related_name="disposal")
-    platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="+")
+    evidence = models.OneToOneField(Evidence, on_delete=models.PROTECT, related_name="disposal", verbose_name=_("佐证材料"))
+    platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="+", verbose_name=_("平台"))
     listed_at = models.DateTimeField(_("列入销毁清单时间"))
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                    related_name="+")
+                                    related_name="+", verbose_name=_("批准人"))
     approved_at = models.DateTimeField(_("批准销毁时间"), null=True, blank=True)
     file_removed_at = models.DateTimeField(_("文件删除时间"), null=True, blank=True)
 

@@ -12,9 +12,9 @@ class SweepRun(models.Model):
     finished_at = models.DateTimeField(_("上次结束"))
     duration_ms = models.PositiveIntegerField(_("耗时(毫秒)"), default=0)
     runs = models.PositiveBigIntegerField(_("运行次数"), default=0)
-    result = models.JSONField(default=dict, blank=True)
+    result = models.JSONField(_("结果"), default=dict, blank=True)
     # Set when the site administrator was told of a silence; cleared by the next run.
-    silence_alerted_at = models.DateTimeField(null=True, blank=True)
+    silence_alerted_at = models.DateTimeField(_("停摆告警时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("调度心跳")
@@ -30,7 +30,7 @@ class WorkerBeat(models.Model):
     tells a dead worker from a silent beat by it."""
 
     hostname = models.CharField(_("工作进程"), max_length=255, primary_key=True)
-    pid = models.PositiveIntegerField(default=0)
+    pid = models.PositiveIntegerField(_("进程号"), default=0)
     started_at = models.DateTimeField(_("启动时间"))
     seen_at = models.DateTimeField(_("上次心跳"))
 

@@ -12,23 +12,23 @@ class Invitation(models.Model):
     token is kept: the link itself is only in the invitee's mail. Used once; revoked, or
     past `expires_at`, it is refused (trust/invitations.py)."""
 
-    platform = models.ForeignKey(Platform, on_delete=models.CASCADE, related_name="invitations")
+    platform = models.ForeignKey(Platform, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("平台"))
     email = models.EmailField(_("邮箱"))
     role = models.CharField(_("角色"), max_length=16, choices=Role.choices)
     # Copied onto the membership when accepted (models.Membership.full_name, post).
     full_name = models.CharField(_("姓名"), max_length=100, blank=True)
     post = models.CharField(_("职务"), max_length=100, blank=True)
-    token_hash = models.CharField(max_length=64, unique=True)  # sha256 hex of the link's token
+    token_hash = models.CharField(_("令牌哈希"), max_length=64, unique=True)  # sha256 hex of the link's token
     invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                                   related_name="+")
-    created_at = models.DateTimeField()
-    expires_at = models.DateTimeField()
-    accepted_at = models.DateTimeField(null=True, blank=True)
+                                   related_name="+", verbose_name=_("邀请人"))
+    created_at = models.DateTimeField(_("创建时间"))
+    expires_at = models.DateTimeField(_("过期时间"))
+    accepted_at = models.DateTimeField(_("接受时间"), null=True, blank=True)
     accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                    related_name="+")
-    revoked_at = models.DateTimeField(null=True, blank=True)
+                                    related_name="+", verbose_name=_("接受人"))
+    revoked_at = models.DateTimeField(_("撤回时间"), null=True, blank=True)
     revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
+                                   related_name="+", verbose_name=_("撤回人"))
 
     class Meta:
         verbose_name = _("成员邀请")

@@ -22,7 +22,7 @@ class Letter(models.Model):
         SIGNED = "signed", _("已签署")
         SUPERSEDED = "superseded", _("已被修订")
 
-    platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="letters")
+    platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="letters", verbose_name=_("平台"))
     template = models.CharField(_("模板"), max_length=64)
     version = models.PositiveIntegerField(_("版本"), default=1)
     title = models.CharField(_("标题"), max_length=200)
@@ -42,10 +42,12 @@ class Letter(models.Model):
     state = models.CharField(_("状态"), max_length=16, choices=State.choices, default=State.DRAFT)
     signed_at = models.DateTimeField(_("签署时间"), null=True, blank=True)
     signed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("签署人")
     )
-    amends = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="amendments")
-    created_at = models.DateTimeField(auto_now_add=True)
+    amends = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="amendments",
+                               verbose_name=_("修订的版本"))
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("承诺书")
@@ -69,12 +71,12 @@ class Letter(models.Model):
 class Clause(models.Model):
     """条款: one numbered clause of a letter version, with its blanks filled."""
 
-    letter = models.ForeignKey(Letter, on_delete=models.PROTECT, related_name="clauses")
+    letter = models.ForeignKey(Letter, on_delete=models.PROTECT, related_name="clauses", verbose_name=_("承诺书"))
     section = models.CharField(_("部分"), max_length=32)
     section_title = models.CharField(_("部分标题"), max_length=64, blank=True)
     number = models.CharField(_("编号"), max_length=16)  # e.g. 三.2
     title = models.CharField(_("条款标题"), max_length=100, blank=True)
-    ordinal = models.PositiveIntegerField(default=0)
+    ordinal = models.PositiveIntegerField(_("顺序"), default=0)
     # `source` and `addendum_source` hold {placeholders}; `text` and `addendum` are them
     # filled with the letter's values. The addendum (补充约定) is a term the letter's own
     # words do not state but a task needs, such as a deadline.

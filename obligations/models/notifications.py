@@ -33,31 +33,33 @@ class Notification(models.Model):
         # To the platform's officers, once per file: a download found an evidence file changed or missing.
         EVIDENCE_MISMATCH = "evidence_mismatch", _("佐证文件被改动")
 
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications",
+                                  verbose_name=_("收件人"))
     kind = models.CharField(_("类型"), max_length=24, choices=Kind.choices)
     occurrence = models.ForeignKey(Occurrence, on_delete=models.CASCADE, null=True, blank=True,
-                                   related_name="notifications")
+                                   related_name="notifications", verbose_name=_("任务"))
     case = models.ForeignKey("obligations.Case", on_delete=models.CASCADE, null=True, blank=True,
-                             related_name="notifications")
+                             related_name="notifications", verbose_name=_("案件"))
     evidence = models.ForeignKey("obligations.Evidence", on_delete=models.CASCADE, null=True, blank=True,
-                                 related_name="notifications")
-    digest_date = models.DateField(null=True, blank=True)
+                                 related_name="notifications", verbose_name=_("佐证材料"))
+    digest_date = models.DateField(_("汇总日期"), null=True, blank=True)
     subject = models.CharField(_("标题"), max_length=200, blank=True)
     body = models.TextField(_("内容"), blank=True)
-    created_at = models.DateTimeField()
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"))
+    claimed_at = models.DateTimeField(_("领取发送时间"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("发送次数"), default=0)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
     repeat = models.BooleanField(_("重复发送"), default=False)
-    cancelled_at = models.DateTimeField(null=True, blank=True)
-    read_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("取消时间"), null=True, blank=True)
+    read_at = models.DateTimeField(_("阅读时间"), null=True, blank=True)
     # Before migration 0023, a message planned too late to go out alone was a row of its own,
     # delivered in the app and folded into this catch-up; now the catch-up's summary tells of it.
-    catch_up = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="folded")
+    catch_up = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="folded",
+                                 verbose_name=_("补发汇总"))
     # A catch-up's content, what its wording is made from (alerts/catch_up.py): the tasks it tells
     # of per kind ({"tasks": {kind: [occurrence ids]}}) and its first lines ({"lines": [[due, kind,
     # occurrence id, text]]}). Late notices are not rows of their own: this is their record.
-    summary = models.JSONField(null=True, blank=True)
+    summary = models.JSONField(_("汇总内容"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("通知")
@@ -93,11 +95,15 @@ def new_token():
 class CalendarFeed(models.Model):
     """A private, revocable iCalendar link of a user's open tasks."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feeds")
-    token = models.CharField(max_length=64, unique=True, default=new_token)
-    created_at = models.DateTimeField(auto_now_add=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feeds",
+                             verbose_name=_("用户"))
+    token = models.CharField(_("令牌"), max_length=64, unique=True, default=new_token)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("日历订阅")
         verbose_name_plural = _("日历订阅")
+
+    def __str__(self):
+        return _("%(user)s 的日历订阅") % {"user": self.user}

@@ -22,32 +22,34 @@ class Occurrence(models.Model):
     # Still to do: completable, listed, reminded and escalated. A missed task can still be done (late).
     TODO_STATES = (State.OPEN, State.MISSED)
 
-    obligation = models.ForeignKey(Obligation, on_delete=models.PROTECT, related_name="occurrences")
-    platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="occurrences")
-    clause = models.ForeignKey(Clause, on_delete=models.PROTECT, related_name="occurrences")
+    obligation = models.ForeignKey(Obligation, on_delete=models.PROTECT, related_name="occurrences",
+                                   verbose_name=_("义务"))
+    platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="occurrences", verbose_name=_("平台"))
+    clause = models.ForeignKey(Clause, on_delete=models.PROTECT, related_name="occurrences", verbose_name=_("条款"))
     period_start = models.DateTimeField(_("周期开始"))
     period_end = models.DateTimeField(_("周期结束"))
     sequence = models.PositiveIntegerField(_("序号"), default=1)  # for a case: the deadline step, 1-based
     case = models.ForeignKey("obligations.Case", on_delete=models.PROTECT, null=True, blank=True,
-                             related_name="clocks", db_index=False)  # indexed where set (Meta)
+                             related_name="clocks", db_index=False, verbose_name=_("案件"))  # indexed where set (Meta)
     opens_at = models.DateTimeField(_("开始时间"))
     due_at = models.DateTimeField(_("到期时间"))
     # due_at + the obligation's grace: past it an open occurrence is missed.
     close_at = models.DateTimeField(_("截止时间"))
     provisional = models.BooleanField(_("临时日历"), default=False)
     state = models.CharField(_("状态"), max_length=16, choices=State.choices, default=State.OPEN)
-    state_changed_at = models.DateTimeField(null=True, blank=True)
+    state_changed_at = models.DateTimeField(_("状态变更时间"), null=True, blank=True)
     missed_at = models.DateTimeField(_("判定未完成时间"), null=True, blank=True)
     waived_reason = models.TextField(_("豁免理由"), blank=True)
     completed_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     completed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
         db_index=False,  # indexed where set (Meta)
+        verbose_name=_("完成人"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     # Which messages about this task were planned, a bit per kind (alerts/told.py): set in the
     # transaction that writes the message, or the catch-up that counts it, so each is planned once.
-    told = models.PositiveSmallIntegerField(default=0, db_default=0)
+    told = models.PositiveSmallIntegerField(_("已通知"), default=0, db_default=0)
 
     class Meta:
         verbose_name = _("任务")
@@ -122,17 +124,21 @@ class Completion(models.Model):
     """Who completed an occurrence, when, with what note. Never edited: a reopen marks
     it reopened and a new completion follows, pointing to the one it corrects."""
 
-    occurrence = models.ForeignKey(Occurrence, on_delete=models.PROTECT, related_name="completions")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    occurrence = models.ForeignKey(Occurrence, on_delete=models.PROTECT, related_name="completions",
+                                   verbose_name=_("任务"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                             verbose_name=_("完成人"))
     completed_at = models.DateTimeField(_("完成时间"))
     note = models.TextField(_("说明"), blank=True)
     late = models.BooleanField(_("逾期"), default=False)
-    corrects = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections")
-    reopened_at = models.DateTimeField(null=True, blank=True)
+    corrects = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections",
+                                 verbose_name=_("更正的记录"))
+    reopened_at = models.DateTimeField(_("重新打开时间"), null=True, blank=True)
     reopened_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("重新打开人")
     )
-    reopen_reason = models.TextField(blank=True)
+    reopen_reason = models.TextField(_("重新打开原因"), blank=True)
 
     class Meta:
         verbose_name = _("完成记录")
@@ -145,3 +151,6 @@ class Completion(models.Model):
                 fields=["occurrence"], condition=Q(reopened_at__isnull=True), name="one_live_completion"
             )
         ]
+
+    def __str__(self):
+        return f"{self.occurrence} · {self.user}"

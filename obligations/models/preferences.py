@@ -10,9 +10,9 @@ class UserPreferences(models.Model):
     in. Empty: not chosen, the site's default (settings.LANGUAGE_CODE)."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True,
-                                related_name="preferences")
+                                related_name="preferences", verbose_name=_("用户"))
     language = models.CharField(_("界面语言"), max_length=16, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
         verbose_name = _("个人偏好")

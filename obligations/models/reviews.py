@@ -18,7 +18,7 @@ class Review(models.Model):
         OPEN = "open", _("进行中")
         CLOSED = "closed", _("已签署关闭")
 
-    platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="reviews")
+    platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="reviews", verbose_name=_("平台"))
     year = models.PositiveIntegerField(_("年度"))
     quarter = models.PositiveSmallIntegerField(_("季度"))
     period_start = models.DateTimeField(_("季度开始"))
@@ -55,10 +55,11 @@ class ReviewExplanation(models.Model):
     """The officer's explanation (说明) of one exception of the quarter: a missed, late or
     waived task, or a breached case clock. Explaining again adds a newer row."""
 
-    review = models.ForeignKey(Review, on_delete=models.PROTECT, related_name="explanations")
-    occurrence = models.ForeignKey(Occurrence, on_delete=models.PROTECT, related_name="+")
+    review = models.ForeignKey(Review, on_delete=models.PROTECT, related_name="explanations", verbose_name=_("季度审查"))
+    occurrence = models.ForeignKey(Occurrence, on_delete=models.PROTECT, related_name="+", verbose_name=_("任务"))
     text = models.TextField(_("说明"))
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("说明人"))
     at = models.DateTimeField(_("时间"))
 
     class Meta:
@@ -66,27 +67,35 @@ class ReviewExplanation(models.Model):
         verbose_name_plural = _("异常说明")
         ordering = ["at", "id"]
 
+    def __str__(self):
+        return f"{self.review} · {self.occurrence}"
+
 
 class Rectification(models.Model):
     """整改措施: an action with an owner and a deadline. It is a task like any other (its
     own one-time obligation, assigned to the owner), and it is carried into the next
     quarter's review while still open."""
 
-    review = models.ForeignKey(Review, on_delete=models.PROTECT, related_name="rectifications")
+    review = models.ForeignKey(Review, on_delete=models.PROTECT, related_name="rectifications", verbose_name=_("季度审查"))
     occurrence = models.ForeignKey(Occurrence, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
                                    verbose_name=_("针对的异常"))
     title = models.CharField(_("整改措施"), max_length=200)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                               verbose_name=_("责任人"))
     due_date = models.DateField(_("整改期限"))
-    obligation = models.OneToOneField(Obligation, on_delete=models.PROTECT, related_name="rectification")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField()
+    obligation = models.OneToOneField(Obligation, on_delete=models.PROTECT, related_name="rectification",
+                                      verbose_name=_("义务"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("创建人"))
+    created_at = models.DateTimeField(_("创建时间"))
 
     class Meta:
         verbose_name = _("整改措施")
         verbose_name_plural = _("整改措施")
         ordering = ["due_date", "id"]
+
+    def __str__(self):
+        return self.title
 
 
 class ReviewFinding(models.Model):
@@ -97,16 +106,20 @@ class ReviewFinding(models.Model):
         MEDIUM = "medium", _("中")
         HIGH = "high", _("高")
 
-    review = models.ForeignKey(Review, on_delete=models.PROTECT, related_name="findings")
+    review = models.ForeignKey(Review, on_delete=models.PROTECT, related_name="findings", verbose_name=_("季度审查"))
     text = models.TextField(_("风险排查结果"))
     severity = models.CharField(_("严重程度"), max_length=16, choices=Severity.choices)
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("记录人"))
+    at = models.DateTimeField(_("时间"))
 
     class Meta:
         verbose_name = _("风险排查结果")
         verbose_name_plural = _("风险排查结果")
         ordering = ["at", "id"]
+
+    def __str__(self):
+        return self.text[:40]
 
 
 class ReviewSignature(models.Model):
@@ -117,12 +130,13 @@ class ReviewSignature(models.Model):
         SIGN = "sign", _("签署")
         REFUSE = "refuse", _("拒绝签署")
 
-    review = models.ForeignKey(Review, on_delete=models.PROTECT, related_name="signatures")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    review = models.ForeignKey(Review, on_delete=models.PROTECT, related_name="signatures", verbose_name=_("季度审查"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                             verbose_name=_("签署人"))
     decision = models.CharField(_("决定"), max_length=8, choices=Decision.choices)
     reason = models.TextField(_("理由"), blank=True)
-    at = models.DateTimeField()
-    voided_at = models.DateTimeField(null=True, blank=True)
+    at = models.DateTimeField(_("时间"))
+    voided_at = models.DateTimeField(_("作废时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("审查签署")
@@ -133,6 +147,9 @@ class ReviewSignature(models.Model):
                                     name="one_live_signature_per_member"),
             models.CheckConstraint(condition=Q(decision="sign") | ~Q(reason=""), name="refusal_has_reason"),
         ]
+
+    def __str__(self):
+        return f"{self.review} · {self.user} · {self.get_decision_display()}"
 
 
 class ExportJob(models.Model):
@@ -152,18 +169,19 @@ class ExportJob(models.Model):
         DONE = "done", _("已完成")
         FAILED = "failed", _("失败")
 
-    platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="export_jobs")
+    platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="export_jobs", verbose_name=_("平台"))
     kind = models.CharField(_("类型"), max_length=32, choices=Kind.choices)
     params = models.JSONField(_("参数"), default=dict)  # review id, or period start/end dates
     state = models.CharField(_("状态"), max_length=16, choices=State.choices, default=State.QUEUED)
     progress = models.PositiveSmallIntegerField(_("进度"), default=0)  # percent
     error = models.TextField(_("失败原因"), blank=True)
-    file = models.FileField(upload_to="exports/", blank=True, max_length=255)
-    filename = models.CharField(max_length=255, blank=True)
-    sha256 = models.CharField(max_length=64, blank=True)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    requested_at = models.DateTimeField()
-    finished_at = models.DateTimeField(null=True, blank=True)
+    file = models.FileField(_("文件"), upload_to="exports/", blank=True, max_length=255)
+    filename = models.CharField(_("文件名"), max_length=255, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("申请人"))
+    requested_at = models.DateTimeField(_("申请时间"))
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     # The language the file is written in (oversight/export_jobs.export_language); empty: the site's default.
     language = models.CharField(_("语言"), max_length=16, blank=True)
 
@@ -171,6 +189,9 @@ class ExportJob(models.Model):
         verbose_name = _("导出任务")
         verbose_name_plural = _("导出任务")
         ordering = ["-requested_at", "-id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} #{self.pk}"
 
     @property
     def language_code(self) -> str:

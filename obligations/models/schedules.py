@@ -40,9 +40,9 @@ class Obligation(models.Model):
 
     Trigger = Trigger
 
-    platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="obligations")
+    platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="obligations", verbose_name=_("平台"))
     key = models.CharField(_("标识"), max_length=32)
-    clause = models.ForeignKey(Clause, on_delete=models.PROTECT, related_name="obligations")
+    clause = models.ForeignKey(Clause, on_delete=models.PROTECT, related_name="obligations", verbose_name=_("条款"))
     title = models.CharField(_("义务"), max_length=200)
     kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
     # calendar
@@ -78,9 +78,9 @@ class Obligation(models.Model):
     # life
     starts_at = models.DateTimeField(_("生效时间"))
     ends_at = models.DateTimeField(_("终止时间"), null=True, blank=True)
-    anchor_year = models.PositiveIntegerField(default=2000)  # for 每两年
+    anchor_year = models.PositiveIntegerField(_("起算年度"), default=2000)  # for 每两年
     # Occurrences opening before this instant exist; the materialize sweep moves it on.
-    materialized_until = models.DateTimeField(null=True, blank=True)
+    materialized_until = models.DateTimeField(_("任务已生成至"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("义务")

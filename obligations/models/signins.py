@@ -17,7 +17,7 @@ class FailedSignIns(models.Model):
     refused = models.PositiveIntegerField(_("其中被拒绝"), default=0)
     first_at = models.DateTimeField(_("首次"))
     last_at = models.DateTimeField(_("最近"))
-    agent = models.CharField(max_length=200, blank=True)
+    agent = models.CharField(_("浏览器标识"), max_length=200, blank=True)
     audited_at = models.DateTimeField(_("写入审计日志"), null=True, blank=True)
 
     class Meta:

@@ -16,7 +16,7 @@ class Platform(models.Model):
     public_intake = models.BooleanField(_("开放公开投诉页面"), default=False)
     # Signatures that close a quarterly review; empty: every supervisory-group member.
     review_quorum = models.PositiveSmallIntegerField(_("季度审查签署法定人数"), null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("承诺主体")
@@ -43,8 +43,9 @@ class Role(models.TextChoices):
 class Membership(models.Model):
     """A user's one role on one platform."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
-    platform = models.ForeignKey(Platform, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships",
+                             verbose_name=_("用户"))
+    platform = models.ForeignKey(Platform, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("平台"))
     role = models.CharField(_("角色"), max_length=16, choices=Role.choices)
     # How this platform's records name the member: the documents they sign (a sealed review,
     # the report to the regulator) print the full name and post held here, per platform,

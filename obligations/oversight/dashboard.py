@@ -38,6 +38,7 @@ from ..schedule.periods import (
     month_starts,
     period_containing,
 )
+from ..wording import enumeration
 from ..work.sweeps import unraised_slots
 from .drilldown import SOON_DAYS
 from .period_status import as_of_text, period_status
@@ -120,7 +121,7 @@ def clause_figures(platform, *, now, tz) -> tuple[list[ClauseRow], object, objec
             figures.due += 1
             figures.pending += 1
     for number, item in result.items():
-        item.title = "、".join(titles[number])
+        item.title = enumeration(titles[number])
     return sorted(result.values(), key=lambda row: ordinals[row.number]), month, quarter
 
 

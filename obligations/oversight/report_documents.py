@@ -27,6 +27,7 @@ from ..errors import DomainError
 from ..models import Case, Occurrence, ReviewFinding, ReviewSignature
 from ..schedule.local_time import naive_local, stamp, zone_name
 from ..trust.audit_head import head_text
+from ..wording import enumeration
 from .period_status import as_of_text
 from .seal import seal_name, seal_note
 
@@ -128,7 +129,7 @@ def letter_basis(versions: list[dict]) -> str:
         return ""
     parts = [(_("第 %(version)s 版(%(date)s 签署)") if i == 0 else _("第 %(version)s 版(%(date)s 起)"))
              % {"version": v["version"], "date": v["signed_on"]} for i, v in enumerate(versions)]
-    return _("依据承诺书%(versions)s") % {"versions": "、".join(parts)}
+    return _("依据承诺书%(versions)s") % {"versions": enumeration(parts)}
 
 
 def choice_label(choices, value) -> str:

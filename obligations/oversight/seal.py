@@ -16,6 +16,7 @@ import json
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from ..models import AuditEvent, Evidence, Review
 from ..models.evidence import evidence_storage
@@ -67,7 +68,16 @@ class Difference:
     detail: str
 
     def __str__(self):
-        return f"{self.what} {self.ident} {self.change}: {self.detail}"
+        return _("%(what)s %(id)s %(change)s:%(detail)s") % {
+            "what": DIFFERENCE_WORDS.get(self.what, self.what), "id": self.ident,
+            "change": DIFFERENCE_WORDS.get(self.change, self.change), "detail": self.detail}
+
+
+DIFFERENCE_WORDS = {
+    "seal": pgettext_lazy("seal difference", "封签"), "evidence": pgettext_lazy("seal difference", "佐证材料"),
+    "completion": pgettext_lazy("seal difference", "完成记录"), "changed": pgettext_lazy("seal difference", "已改动"),
+    "removed": pgettext_lazy("seal difference", "已删除"), "added": pgettext_lazy("seal difference", "新增"),
+}
 
 
 def _file_hash(evidence: Evidence) -> str | None:
@@ -93,14 +103,16 @@ def seal_differences(review: Review) -> list[Difference]:
     snapshot, found = review.snapshot, []
     if seal_of(snapshot) != review.seal or snapshot.get("seal") != review.seal:
         found.append(Difference("seal", "changed", review.pk,
-                                f"{review.seal} is not the {seal_algorithm(snapshot)} seal of the stored snapshot"))
+                                _("%(seal)s 不是所存快照的 %(algorithm)s 封签")
+                                % {"seal": review.seal, "algorithm": seal_algorithm(snapshot)}))
     record = (AuditEvent.objects.filter(action="review.close", object_type="Review", object_id=str(review.pk))
               .order_by("-id").first())
     if record is None or record.compute_hash(audit_key()) != record.hash:
-        found.append(Difference("seal", "removed", review.pk, "no intact review.close record holds the seal"))
+        found.append(Difference("seal", "removed", review.pk, _("没有完好的 review.close 记录持有该封签")))
     elif record.data.get("seal") != review.seal or record.data.get("algorithm", LEGACY) != seal_algorithm(snapshot):
         found.append(Difference("seal", "changed", review.pk,
-                                f"sealed {record.data.get('seal')} at closing (record #{record.pk}), {review.seal} now"))
+                                _("关闭时封存的是 %(then)s(记录 #%(record)s),现在是 %(now)s")
+                                % {"then": record.data.get("seal"), "record": record.pk, "now": review.seal}))
     return found
 
 
@@ -119,9 +131,9 @@ def review_verify(review: Review) -> tuple[bool, list[Difference]]:
             continue
         actual = _file_hash(files[ident])
         if actual is None:
-            differences.append(Difference("evidence", "removed", ident, f"{e['file']}: the file is gone"))
+            differences.append(Difference("evidence", "removed", ident, _("%(file)s:文件已不存在") % {"file": e["file"]}))
         elif actual != e["sha256"]:
-            detail = f"{e['file']}: sha256 {e['sha256']} → {actual}"
+            detail = _("%(file)s:SHA-256 %(then)s → %(now)s") % {"file": e["file"], "then": e["sha256"], "now": actual}
             differences.append(Difference("evidence", "changed", ident, detail))
     for ident in now_rows.keys() - then.keys():
         differences.append(Difference("evidence", "added", ident, now_rows[ident]["file"]))
@@ -129,11 +141,13 @@ def review_verify(review: Review) -> tuple[bool, list[Difference]]:
     current = {c["id"]: _comparable(c) for c in completion_rows(review)}
     for ident, c in before.items():
         if ident not in current:
-            differences.append(Difference("completion", "removed", ident, f"task {c['occurrence']}"))
+            differences.append(Difference("completion", "removed", ident, _("任务 %(task)s") % {"task": c["occurrence"]}))
         elif current[ident] != c:
             changed = [k for k in c if current[ident].get(k) != c[k]]
             differences.append(Difference("completion", "changed", ident,
-                                          f"task {c['occurrence']}: {', '.join(changed)}"))
+                                          _("任务 %(task)s:%(fields)s")
+                                          % {"task": c["occurrence"], "fields": ", ".join(changed)}))
     for ident in current.keys() - before.keys():
-        differences.append(Difference("completion", "added", ident, f"task {current[ident]['occurrence']}"))
+        differences.append(Difference("completion", "added", ident,
+                                      _("任务 %(task)s") % {"task": current[ident]["occurrence"]}))
     return intact, differences

@@ -13,6 +13,7 @@ from ..errors import DomainError
 from ..models import CalendarDay, Obligation, Occurrence
 from ..models.calendar import CalendarYear
 from ..trust.audit import audit_record
+from ..wording import enumeration
 from .periods import Period, slot_on_workday, slots_in_period
 from .workdays import DeadlineUnit, WorkCalendar, deadline_after, slot_is_provisional, step_deadline
 
@@ -49,7 +50,7 @@ def parse_calendar_lines(text: str) -> dict[date, tuple[bool, str]]:
     for day, by_kind in sorted(lines.items()):
         if len(by_kind) > 1:
             errors.append(_("第%(lines)s行矛盾:%(date)s 既标为“休”又标为“班”。") % {
-                "lines": "、".join(str(n) for n in sorted(by_kind[False] + by_kind[True])),
+                "lines": enumeration(str(n) for n in sorted(by_kind[False] + by_kind[True])),
                 "date": day.isoformat()})
     if errors:
         raise DomainError("\n".join(errors), field="days")
@@ -65,7 +66,7 @@ def complete_year(days: dict[date, tuple[bool, str]], year: int | None = None) -
     years = sorted({d.year for d in days})
     if len(years) != 1:
         raise DomainError(_("所填日期跨越多个年度(%(years)s),请填写哪一年的安排是完整的。") % {
-            "years": "、".join(map(str, years))}, field="year")
+            "years": enumeration(map(str, years))}, field="year")
     return years[0]
 
 
@@ -81,7 +82,7 @@ def calendar_load_days(*, days: dict[date, tuple[bool, str]], complete_years=(),
     empty = sorted(complete_years - years - stored)
     if empty:
         raise DomainError(_("%(years)s年没有载入任何日期,不能标为完整的年度安排。") % {
-            "years": "、".join(map(str, empty))}, field="complete")
+            "years": enumeration(map(str, empty))}, field="complete")
     for day, (is_workday, note) in days.items():
         CalendarDay.objects.update_or_create(date=day, defaults={"is_workday": is_workday, "note": note,
                                                                  "loaded_by": user})

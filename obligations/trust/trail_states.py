@@ -19,6 +19,8 @@ constant number of queries, memory for the rows the trail names.
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from ..models import AuditEvent, Case, Occurrence, Review
 
 GONE = "gone"
@@ -61,7 +63,8 @@ class StateDifference:
     by_trail: str  # the state its audit records give
 
     def __str__(self):
-        return f"{self.kind} #{self.ident}: state {self.current}, by the audit trail {self.by_trail}"
+        return _("%(kind)s #%(id)s:现在的状态 %(current)s,审计记录给出的状态 %(by_trail)s") % {
+            "kind": self.kind, "id": self.ident, "current": self.current, "by_trail": self.by_trail}
 
 
 def trail_states() -> dict:

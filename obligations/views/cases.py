@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ..cases.assignment import case_assign, may_assign
@@ -94,8 +94,9 @@ def _clocks_by_case(cases, now):
 
 CSV_COLUMNS = ["platform", "number", "public_ref", "kind", "severity", "state", "channel", "received_at", "next_due",
                "assignee", "next_step", "overdue", "breached_steps"]
-CSV_HEADERS = [_l("平台"), _l("编号"), _l("查询码"), _l("类型"), _l("严重程度"), _l("状态"), _l("来源渠道"), _l("受理时间"),
-               _l("最近时限"), _l("负责人"), _l("下一步"), _l("已逾期"), _l("超时步骤")]
+CSV_HEADERS = [gettext_lazy("平台"), gettext_lazy("编号"), gettext_lazy("查询码"), gettext_lazy("类型"), gettext_lazy("严重程度"),
+               gettext_lazy("状态"), gettext_lazy("来源渠道"), gettext_lazy("受理时间"), gettext_lazy("最近时限"),
+               gettext_lazy("负责人"), gettext_lazy("下一步"), gettext_lazy("已逾期"), gettext_lazy("超时步骤")]
 
 
 def _csv(cases, by_case, now, *, codes=False):

@@ -113,7 +113,9 @@ def _editor_page(request, letter: Letter, row: ClauseRow | None = None, add_form
     return render(request, "obligations/drafting/editor.html", {
         "letter": letter, "platform": letter.platform, "sections": list(sections.values()),
         "add_form": add_form or ClauseAddForm(sections=letter.sections),
-        "blanks": [{"ref": "{%s}" % b["name"], "label": b["label"], "value": letter.values.get(b["name"])}
+        # Each value as the letter's text reads it (a period by its name, not its code).
+        "blanks": [{"ref": "{%s}" % b["name"], "label": b["label"],
+                    "value": tpl.blank_display(b, letter.values[b["name"]]) if letter.values.get(b["name"]) else None}
                    for b in letter.blanks],
         "active": "clauses",
     }, status=status)

@@ -20,6 +20,7 @@ from ..letters.presentation import duration, letter_page, obligation_line
 from ..models import Letter, Obligation, Occurrence, Platform, Role
 from ..oversight.task_lines import weekday
 from ..trust import access
+from ..wording import enumeration
 from ..work.preview import letter_preview
 
 STATUS = {"added": gettext_lazy("新增"), "removed": gettext_lazy("删除"), "changed": gettext_lazy("修改"),
@@ -99,7 +100,7 @@ def value_text(name: str, value) -> str:
     if name in CHOICES:
         return str(CHOICES[name].get(value, value))
     if name == "times_of_day":
-        return "、".join(value)
+        return enumeration(value)
     if name == "deadlines":
         return deadline_text(value)
     return str(value)

@@ -8,7 +8,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
@@ -26,13 +25,12 @@ from ..models import Membership, Occurrence, Platform, Review, ReviewFinding, Ro
 from ..oversight import reviews
 from ..oversight.exception_list import ExceptionFilter, exception_panel
 from ..oversight.period_status import as_of_text
-from ..oversight.report_documents import case_list_rows, letter_basis, shows_pending
+from ..oversight.report_documents import EXCEPTION_KINDS, case_list_rows, letter_basis, shows_pending
 from ..oversight.review_snapshot import exceptions, review_snapshot
 from ..oversight.seal import seal_name, seal_note
 from ..trust import access
 
 READERS = access.OVERSIGHT_ROLES
-EXCEPTION_KINDS = {"missed": _l("未完成"), "late": _l("逾期完成"), "waived": _l("已豁免"), "breached": _l("时限违约")}
 
 
 def _labelled(snapshot: dict) -> dict:

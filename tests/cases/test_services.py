@@ -2,12 +2,14 @@
 
 
 import pytest
+from django.utils import translation
 
 from obligations.cases.services import (
     REGISTERED_CHANNELS,
     case_close,
     case_open,
     case_timeline,
+    opening_note,
     public_outcome,
     public_terms,
 )
@@ -159,3 +161,16 @@ def test_the_timeline_lists_events_and_completions_in_order(signed_letter, staff
     occurrence_complete(occurrence=c["respond"], user=staff, note="已回电", now=at(2026, 11, 2, 11))
     timeline = case_timeline(case, list(case.clocks.select_related("obligation", "completed_by")))
     assert [(label, actor) for _at, label, actor, _note in timeline] == [("受理", None), ("完成响应", staff)]
+
+
+def test_the_clocks_a_case_opened_with_are_named_in_the_readers_language(signed_letter):
+    case = open_case(signed_letter.platform)
+    [note] = CaseEvent.objects.filter(case=case, action="opened").values_list("note", flat=True)
+    assert note.startswith("respond 2026-11-")  # stored by code
+    with translation.override("zh-hans"):
+        assert opening_note(note).startswith("响应 2026-11-") and "、处理意见 2026-11-" in opening_note(note)
+    with translation.override("en"):
+        assert opening_note(note).startswith("respond 2026-11-") and ", decide 2026-11-" in opening_note(note)
+        # a case opened before: its steps stored in Chinese
+        assert opening_note("响应 2026-11-03 10:00, 处理意见 2026-11-09 10:00") == \
+            "respond 2026-11-03 10:00, decide 2026-11-09 10:00"

@@ -243,7 +243,7 @@ def test_command_table_and_refusal(tmp_path):
     from django.core.management.base import CommandError
 
     out = StringIO()
-    call_command("parse_letter", str(FIXTURES / "letter2.txt"), stdout=out)
+    call_command("parse_letter", str(FIXTURES / "letter2.txt"), "--language", "en", stdout=out)
     assert "二.2.3" in out.getvalue() and "21 clauses" in out.getvalue()
     empty = tmp_path / "empty.txt"
     empty.write_bytes(b"")
@@ -259,7 +259,7 @@ def test_command_takes_any_letter_of_a_page():
     call_command("parse_letter", str(FIXTURES / "seed_page.txt"), "--letter", "2", "--json", stdout=out)
     assert json.loads(out.getvalue()) == seed("letter2.txt")
     out = StringIO()
-    call_command("parse_letter", str(FIXTURES / "seed_page.txt"), stdout=out)
+    call_command("parse_letter", str(FIXTURES / "seed_page.txt"), "--language", "en", stdout=out)
     assert "letter 1 of 2; 20 lines left out" in out.getvalue() and "四.4" in out.getvalue()
     with pytest.raises(CommandError, match="共有 2 篇"):
         call_command("parse_letter", str(FIXTURES / "seed_page.txt"), "--letter", "3")

@@ -34,7 +34,7 @@ def test_verify_review_names_a_changed_a_removed_and_an_added_file(quarter, grou
     quarter.platform.review_quorum = 1
     quarter.platform.save()
     closed = review_sign(review=quarter, user=group[0], password="pw-sue", now=AFTER_Q4)
-    call_command("verify_review", "alpha", "2026Q4")
+    call_command("verify_review", "alpha", "2026Q4", "--language", "en")
     assert "nothing changed" in capsys.readouterr().out
     first, second = Evidence.objects.filter(pk__in=[e["id"] for e in closed.snapshot["evidence"]])[:2]
     storage = evidence_storage()
@@ -44,7 +44,7 @@ def test_verify_review_names_a_changed_a_removed_and_an_added_file(quarter, grou
     added = evidence_add(occurrence=Occurrence.objects.get(pk=closed.snapshot["evidence"][2]["occurrence"]),
                          user=staff, files=[pdf("extra.pdf")], now=AFTER_Q4)[0]
     with pytest.raises(CommandError, match="3 difference"):
-        call_command("verify_review", "alpha", "2026Q4")
+        call_command("verify_review", "alpha", "2026Q4", "--language", "en")
     out = capsys.readouterr().out
     assert f"evidence {first.pk} changed" in out and f"evidence {second.pk} removed" in out
     assert f"evidence {added.pk} added" in out
@@ -146,7 +146,7 @@ def test_a_snapshot_rewritten_with_its_seal_recomputed_is_named(sealed, settings
         owner_execute("UPDATE obligations_review SET snapshot = %s, seal = %s WHERE id = %s",
                       [json.dumps({**snapshot, "seal": seal}), seal, sealed.pk])
         with pytest.raises(CommandError):
-            call_command("verify_review", "alpha", "2026Q4")
+            call_command("verify_review", "alpha", "2026Q4", "--language", "en")
         out = capsys.readouterr().out
         assert "DOES NOT hold" in out
         assert f"seal {sealed.pk} changed: sealed {original} at closing (record #{close_record(sealed).pk}), " \
@@ -164,7 +164,7 @@ def test_a_review_sealed_before_the_key_is_checked_as_sealed_and_against_its_rec
     legacy = closed_review(platform, sealed_as_before())
     assert seal_algorithm(legacy.snapshot) == LEGACY
     assert flat("封签(SHA-256)") in flat(pdf_text(review_pdf(legacy.snapshot)))  # named as it was sealed
-    assert [d.detail for d in seal_differences(legacy)] == ["no intact review.close record holds the seal"]
+    assert [d.detail for d in seal_differences(legacy)] == ["没有完好的 review.close 记录持有该封签"]
     audit_record(at=AFTER_Q4, action="review.close", obj=legacy, actor=officer, platform=platform,
                  data={"seal": legacy.seal})
     assert seal_differences(legacy) == []

@@ -52,7 +52,7 @@ def chain(signed_letter, platform, officer, django_capture_on_commit_callbacks):
 
 def verify_command():
     out = io.StringIO()
-    call_command("verify_audit", stdout=out)
+    call_command("verify_audit", "--language", "en", stdout=out)
     return out.getvalue()
 
 

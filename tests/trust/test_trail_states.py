@@ -42,7 +42,7 @@ def a_closed_case(platform, officer):
 def verify_audit_output():
     out = io.StringIO()
     with pytest.raises(CommandError) as failed:
-        call_command("verify_audit", stdout=out)
+        call_command("verify_audit", "--language", "en", stdout=out)
     return out.getvalue(), str(failed.value)
 
 

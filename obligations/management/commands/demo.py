@@ -1,11 +1,11 @@
-from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from obligations.demo import DEMO_PASSWORD, DEMO_USERS, demo_setup
+from obligations.management.spoken import SpokenCommand
 from obligations.tasks import run_sweeps
 
 
-class Command(BaseCommand):
+class Command(SpokenCommand):
     help = "Create (or keep) the demo platform with the seed letter filled and signed. Idempotent."
 
     def handle(self, *args, **options):

@@ -1,16 +1,17 @@
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 
 from obligations.errors import DomainError
+from obligations.management.spoken import SpokenCommand
 from obligations.schedule.official_calendar import (
     calendar_load_days,
     parse_calendar_lines,
 )
 
 
-class Command(BaseCommand):
+class Command(SpokenCommand):
     help = ("Load official holidays and make-up working days from a file (lines: 2027-10-01 休 国庆节). "
             "Each day overrides that day only; --complete YEAR says the file holds the whole of YEAR.")
 
@@ -18,7 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("path")
         parser.add_argument("--complete", type=int, action="append", default=[], metavar="YEAR",
                             help="the file holds the whole official calendar of YEAR (repeatable); "
-                                 "a year chinese-calendar does not know stays provisional without it")
+                                 "a year the built-in holiday data does not cover stays provisional without it")
 
     def handle(self, *args, path, complete, **options):
         try:

@@ -1,12 +1,14 @@
 from datetime import datetime
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from obligations.management.spoken import SpokenCommand
 from obligations.tasks import run_sweeps
 
 
-class Command(BaseCommand):
+class Command(SpokenCommand):
     help = "Run the sweeps once: materialize due occurrences, then mark overdue ones missed."
 
     def add_arguments(self, parser):
@@ -17,7 +19,7 @@ class Command(BaseCommand):
             try:
                 at = datetime.fromisoformat(now)
             except ValueError:
-                raise CommandError(f"--now: not an ISO 8601 instant: {now!r}") from None
+                raise CommandError(_("--now 不是 ISO 8601 时刻:%(value)s") % {"value": now}) from None
             if timezone.is_naive(at):
                 at = timezone.make_aware(at)
         else:

@@ -1,11 +1,13 @@
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
 
 from obligations.letters import template as tpl
+from obligations.management.spoken import SpokenCommand
 
 
-class Command(BaseCommand):
+class Command(SpokenCommand):
     help = "List the registered letter templates, or check template files (--check FILE ...)."
 
     def add_arguments(self, parser):
@@ -15,7 +17,7 @@ class Command(BaseCommand):
         try:
             templates = [tpl.load_template(Path(f)) for f in check] if check else list(tpl.registry().values())
         except tpl.TemplateError as exc:
-            raise CommandError(f"模板文件有误 / template refused: {exc}") from None
+            raise CommandError(_("模板文件有误:%(error)s") % {"error": exc}) from None
         for t in templates:
-            self.stdout.write(f"{t.key}\t{t.name}\t{len(t.clauses)} clauses\t{t.obligation_count} obligations\t"
-                              f"{len(t.blanks)} blanks\t{t.file}")
+            self.stdout.write(f"{t.key}\t{t.name}\tclauses={len(t.clauses)}\tobligations={t.obligation_count}\t"
+                              f"blanks={len(t.blanks)}\t{t.file}")

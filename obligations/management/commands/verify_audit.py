@@ -1,14 +1,16 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from obligations.errors import DomainError
+from obligations.management.spoken import SpokenCommand
 from obligations.trust.audit import audit_verify
 from obligations.trust.audit_head import audit_head, audit_reanchor, head_problem, last_reanchor, parse_head
 from obligations.trust.check_log import CheckResult, check_keep
 from obligations.trust.trail_states import trail_differences
 
 
-class Command(BaseCommand):
+class Command(SpokenCommand):
     help = ("Verify the audit trail: every record's keyed hash, every link to the record before, the head against "
             "its anchor outside the database (a chain with records and no anchor is an error), a head someone kept "
             "(--head N:HASH), and each task's, case's and review's state against the state its records give. "
@@ -28,7 +30,8 @@ class Command(BaseCommand):
             kept = [parse_head(text) for text in head]
             if reanchor:
                 event = audit_reanchor(reason=reason, now=timezone.now())
-                self.stdout.write(f"re-anchored at #{event.pk} (audit.reanchor): {reason.strip()}")
+                self.stdout.write(_("已在 #%(id)s 重新锚定(audit.reanchor):%(reason)s")
+                                  % {"id": event.pk, "reason": reason.strip()})
                 return
         except DomainError as exc:
             raise CommandError(str(exc)) from None
@@ -44,10 +47,12 @@ class Command(BaseCommand):
         if not check.ok:
             raise CommandError(f"{check.describe()} [{check.reason}, #{check.broken_id}]")
         if differences or problems:
-            raise CommandError(f"{len(differences)} row(s) differ from their audit trail; "
-                               f"{len(problems)} kept head(s) no longer held")
+            raise CommandError(_("%(rows)d 条记录的状态与其审计记录不符;%(heads)d 个保存的链头已不成立")
+                               % {"rows": len(differences), "heads": len(problems)})
         again = last_reanchor()
         when = timezone.localtime(again.at).isoformat(timespec="minutes") if again else ""  # local, with its offset
-        note = f"; re-anchored at #{again.pk} on {when}: {again.data.get('reason')}" if again else ""
-        self.stdout.write(f"OK {check.count} records, head #{check.head_id}, anchored at #{check.anchor_id}{note}; "
-                          f"keep the head {audit_head()}")
+        note = _(";曾于 %(when)s 在 #%(id)s 重新锚定:%(reason)s") % {
+            "id": again.pk, "when": when, "reason": again.data.get("reason")} if again else ""
+        self.stdout.write(_("完好:%(count)d 条记录,链头 #%(head)s,锚点 #%(anchor)s%(note)s;请保存链头 %(kept)s") % {
+            "count": check.count, "head": check.head_id, "anchor": check.anchor_id, "note": note,
+            "kept": audit_head()})

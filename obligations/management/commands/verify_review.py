@@ -1,12 +1,14 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
 
 from obligations.errors import DomainError
+from obligations.management.spoken import SpokenCommand
 from obligations.models import Platform, Review
 from obligations.oversight.reviews import quarter_of
 from obligations.oversight.seal import review_verify
 
 
-class Command(BaseCommand):
+class Command(SpokenCommand):
     help = ("Recompute a closed review's seal, check it against its review.close audit record, and name each evidence file or completion changed, removed or "
             "added since it closed. Exits 1 when anything differs.")
 
@@ -22,15 +24,16 @@ class Command(BaseCommand):
         review = Review.objects.filter(platform__slug=platform, year=year, quarter=q).first()
         if review is None:
             if not Platform.objects.filter(slug=platform).exists():
-                raise CommandError(f"没有标识为 {platform} 的平台。")
-            raise CommandError(f"{platform} 没有 {quarter} 的季度审查。")
+                raise CommandError(_("没有标识为 %(slug)s 的平台。") % {"slug": platform})
+            raise CommandError(_("%(slug)s 没有 %(quarter)s 的季度审查。") % {"slug": platform, "quarter": quarter})
         if review.state != Review.State.CLOSED:
-            raise CommandError(f"{platform} {review.label} 的审查尚未关闭,没有封签可核对。")
+            raise CommandError(_("%(slug)s %(quarter)s 的审查尚未关闭,没有封签可核对。")
+                               % {"slug": platform, "quarter": review.label})
         intact, differences = review_verify(review)
-        verdict = "holds (the snapshot's, and the one sealed at closing)" if intact else "DOES NOT hold"
-        self.stdout.write(f"seal {review.seal} {verdict}")
+        verdict = _("成立(即快照的封签,也是关闭时封存的封签)") if intact else _("不成立")
+        self.stdout.write(_("封签 %(seal)s %(verdict)s") % {"seal": review.seal, "verdict": verdict})
         for d in differences:
             self.stdout.write(str(d))
         if not intact or differences:
-            raise CommandError(f"{len(differences)} difference(s) since {review.label} was sealed")
-        self.stdout.write("nothing changed since the review was sealed")
+            raise CommandError(_("%(quarter)s 封存以来有 %(n)d 处不同") % {"n": len(differences), "quarter": review.label})
+        self.stdout.write(_("审查封存以来没有任何改动"))
