@@ -242,10 +242,22 @@ def _value(key, value, tz) -> str:
     return str(value)
 
 
+def _choice_label(model, key, value):
+    """A stored choice (a state, a severity: "missed", "low") as its model names it, or None."""
+    try:
+        choices = dict(model._meta.get_field(key).flatchoices) if model else {}
+    except Exception:  # not a field of that model (FieldDoesNotExist), or one without choices
+        return None
+    return str(choices[value]) if isinstance(value, str) and value in choices else None
+
+
 def detail_fields(event, tz) -> list[tuple[str, str]]:
-    """The record's data as (label, value) pairs, then its action code and full hash."""
+    """The record's data as (label, value) pairs, then its action code and full hash. A value
+    that is one of its model's choices reads as the model names it; other codes stay codes."""
     data = event.data if isinstance(event.data, dict) else {}
-    rows = [(str(FIELD_LABELS.get(k, k)), _value(k, v, tz)) for k, v in sorted(data.items())]
+    model = _models().get(TYPE_ALIASES.get(event.object_type, event.object_type))
+    rows = [(str(FIELD_LABELS.get(k, k)), _choice_label(model, k, v) or _value(k, v, tz))
+            for k, v in sorted(data.items())]
     return rows + [(gettext("动作代码"), event.action), (gettext("哈希"), event.hash)]
 
 

@@ -528,7 +528,7 @@ def test_an_officer_finds_a_case_by_its_code_however_it_is_read_out(client, sign
     assert 'data-count="0"' in client.get(reverse("case-board"), {"code": ref, "state": "open"}).content.decode()
     # The code on the board, on the case page and in both CSVs.
     assert other.public_ref in client.get(reverse("case-board")).content.decode()
-    assert f'id="case-ref">{ref}<' in client.get(reverse("case-detail", args=[wanted.pk])).content.decode()
+    assert f'id="case-ref" lang="zxx">{ref}<' in client.get(reverse("case-detail", args=[wanted.pk])).content.decode()
     people = client.get(reverse("case-board"), {"code": ref, "format": "csv"}).content.decode("utf-8-sig")
     scripts = client.get(reverse("case-board"), {"code": ref, "format": "csv-codes"}).content.decode("utf-8-sig")
     assert [r["查询码"] for r in csv.DictReader(io.StringIO(people))] == [ref]
