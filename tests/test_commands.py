@@ -77,7 +77,7 @@ def test_the_demo_holds_the_last_quarters_open_review_lived_through_by_the_apps_
     # The current quarter goes on: a complaint still waiting for its decision.
     assert Case.objects.filter(platform=platform, state=Case.State.OPEN).count() == 1
     anchor_as_committed()
-    assert run("verify_audit").startswith("OK")  # the chain, and every row's state as its records give it
+    assert run("verify_audit", "--language", "en").startswith("OK")  # the chain, and every row's state as its records give it
 
 
 def test_sweep_command_accepts_an_instant_and_refuses_garbage(signed_letter):
