@@ -110,11 +110,11 @@ def test_a_backup_restores_into_a_new_installation_that_verifies(sealed_quarter,
     restored = run(REPO / "bin" / "restore", backup, env=target)
     assert restored.returncode == 0, restored.stdout + restored.stderr
     # bin/restore ends with verify_audit on the new installation: the chain intact and anchored.
-    assert "OK" in restored.stdout and "anchored at" in restored.stdout
+    assert "完好" in restored.stdout and "锚点 #" in restored.stdout  # in the site's language, zh-hans
     for name in evidence:
         assert (fresh / name).read_bytes() == (backup / name).read_bytes()
     assert (fresh / "exports" / "2027" / "report.pdf").read_bytes() == b"%PDF-1.4 report"
-    verified = run(os.sys.executable, "manage.py", "verify_review", "alpha", "2026Q4", env=target)
+    verified = run(os.sys.executable, "manage.py", "verify_review", "alpha", "2026Q4", "--language", "en", env=target)
     assert verified.returncode == 0 and "nothing changed" in verified.stdout, verified.stdout + verified.stderr
 
     # Tampered: one evidence file changed; then the manifest rewritten to match. Refused, nothing restored.
