@@ -143,7 +143,9 @@ def test_kill_9_of_the_worker_while_planning_loses_and_doubles_nothing(tmp_path)
         holdup.release()
     folded_at_kill = len(told_in_messages())
     assert consistent() == (0, 0) and 0 < folded_at_kill < len(owed)  # two batches kept, the third undone
-    assert not Notification.objects.filter(recipient=blocked).exists()
+    # Its late notices were not told: no catch-up (a message due just now goes alone, planned apart
+    # from the late ones, so near a local midnight the officer may have one already).
+    assert not Notification.objects.filter(recipient=blocked, kind=K.CATCH_UP).exists()
     catch_ups, folded = finish_and_check(owed, url, extra, mails)
     print(f"\n[kill -9 while planning] {len(owed)} notices owed, {folded_at_kill} folded when killed; after the "
           f"restart {folded} folded into {catch_ups} catch-ups, each mailed once")
@@ -171,7 +173,9 @@ def test_a_soft_time_limit_while_planning_loses_and_doubles_nothing(tmp_path):
         holdup.release()
     folded_at_limit = len(told_in_messages())
     assert consistent() == (0, 0) and 0 < folded_at_limit < len(owed)
-    assert not Notification.objects.filter(recipient=blocked).exists()  # its batch rolled back
+    # Its late notices were not told: no catch-up (a message due just now goes alone, planned apart
+    # from the late ones, so near a local midnight the officer may have one already).
+    assert not Notification.objects.filter(recipient=blocked, kind=K.CATCH_UP).exists()
     catch_ups, folded = finish_and_check(owed, url, extra, mails)
     print(f"\n[soft time limit while planning] {len(owed)} notices owed, {folded_at_limit} folded when the limit "
           f"struck; after it {folded} folded into {catch_ups} catch-ups, each mailed once")
