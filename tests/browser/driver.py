@@ -6,7 +6,7 @@ import tempfile
 import pytest
 from django.contrib.auth import get_user_model
 from selenium import webdriver
-from selenium.common.exceptions import WebDriverException
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
@@ -49,7 +49,9 @@ def make_driver(width=1280, height=900, download_dir=None):
 
 
 def wait(driver, timeout=15):
-    return WebDriverWait(driver, timeout)
+    # A condition that reads an element of a page being replaced (after a click that submits)
+    # meets a stale element: the new page is not there yet, so it is tried again, not failed.
+    return WebDriverWait(driver, timeout, ignored_exceptions=(StaleElementReferenceException,))
 
 
 def login(driver, base, username, password, *, second_factor=True):
