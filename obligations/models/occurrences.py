@@ -21,6 +21,8 @@ class Occurrence(models.Model):
 
     # Still to do: completable, listed, reminded and escalated. A missed task can still be done (late).
     TODO_STATES = (State.OPEN, State.MISSED)
+    # Done, on time or not: what a period's figures count as kept.
+    DONE_STATES = (State.DONE, State.DONE_LATE)
 
     obligation = models.ForeignKey(Obligation, on_delete=models.PROTECT, related_name="occurrences",
                                    verbose_name=_("义务"))

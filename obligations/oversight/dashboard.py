@@ -42,7 +42,7 @@ from ..wording import enumeration
 from ..work.sweeps import unraised_slots
 from .drilldown import SOON_DAYS
 from .period_status import as_of_text, period_status
-from .task_lines import DONE_STATES, Lines, TaskLine, belongs_to, stamp, task_groups
+from .task_lines import Lines, TaskLine, belongs_to, stamp, task_groups
 
 S = Occurrence.State
 STATES = ("done", "done_late", "missed", "open", "waived")
@@ -147,7 +147,7 @@ def late_clocks(now):
 def _series(platform, trunc, since, until):
     rows = (Occurrence.objects.filter(platform=platform, due_at__gt=since, due_at__lte=until)
             .annotate(bucket=trunc).values("bucket")
-            .annotate(due=Count("id"), done=Count("id", filter=Q(state__in=DONE_STATES)),
+            .annotate(due=Count("id"), done=Count("id", filter=Q(state__in=Occurrence.DONE_STATES)),
                       missed=Count("id", filter=Q(state=S.MISSED)))
             .order_by("bucket"))
     return {(r["bucket"].date() if hasattr(r["bucket"], "date") else r["bucket"]): r for r in rows}
@@ -204,7 +204,7 @@ def heatmap_and_trend(platform, *, now, tz, days=90, months=12) -> tuple[list[Ce
             .annotate(bucket=bucket, daily=Choose(When(by_day, then=Value(1)), default=Value(0),
                                                   output_field=IntegerField()))
             .values("bucket", "daily")
-            .annotate(due=Count("id"), done=Count("id", filter=Q(state__in=DONE_STATES)),
+            .annotate(due=Count("id"), done=Count("id", filter=Q(state__in=Occurrence.DONE_STATES)),
                       missed=Count("id", filter=Q(state=S.MISSED)))
             .order_by())
     per_day = {}

@@ -20,7 +20,6 @@ from ..schedule import local_time
 
 S = Occurrence.State
 ONE_MICROSECOND = timedelta(microseconds=1)
-DONE_STATES = (S.DONE, S.DONE_LATE)
 
 
 def stamp(value, tz, now, *, time=True) -> str:

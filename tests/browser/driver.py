@@ -2,6 +2,7 @@
 
 import shutil
 import tempfile
+import time
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -14,7 +15,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from obligations.trust.second_factor import has_second_factor, must_use
 from tests.conftest import IN_CI
-from tests.trust.signin_support import enrolled_app, fresh_code
+from tests.trust.signin_support import code_of, enrolled_app, fresh_code
 
 
 def chromium_paths():
@@ -52,6 +53,31 @@ def wait(driver, timeout=15):
     # A condition that reads an element of a page being replaced (after a click that submits)
     # meets a stale element: the new page is not there yet, so it is tried again, not failed.
     return WebDriverWait(driver, timeout, ignored_exceptions=(StaleElementReferenceException,))
+
+
+def click(driver, element):
+    """Scroll at once, then click: Bootstrap scrolls smoothly, and a click aimed while the page
+    still moves lands on another element (or one below the fold is not clickable)."""
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", element)
+    element.click()
+
+
+def next_step_code(device):
+    """A code of a 30-second step after the one the sign-in used: a code is taken once."""
+    device.refresh_from_db()
+    while int((time.time() - device.t0) // device.step) <= device.last_t:
+        time.sleep(0.5)
+    return code_of(device)
+
+
+def sign_review(driver, base, review, user, password):
+    """The signed-in `user` signs `review` on its page: the signature re-asks for the password
+    and a fresh second-factor code."""
+    driver.get(f"{base}/reviews/{review.pk}/")
+    form = driver.find_element(By.ID, "sign-form")
+    form.find_element(By.NAME, "password").send_keys(password)
+    form.find_element(By.NAME, "otp").send_keys(next_step_code(enrolled_app(user)))
+    click(driver, driver.find_element(By.ID, "review-sign"))
 
 
 def login(driver, base, username, password, *, second_factor=True):

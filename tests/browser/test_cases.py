@@ -9,15 +9,10 @@ from selenium.webdriver.support.ui import Select
 
 from obligations.demo import DEMO_PASSWORD, demo_setup
 from obligations.models import Case, Platform
-from tests.browser.driver import login, logout, make_driver, open_row, wait
+from tests.browser.driver import click, login, logout, make_driver, open_row, wait
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
-
-def click(driver, element):
-    """Click an element that may sit below the fold (the consent box under the notice)."""
-    driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", element)
-    element.click()
 
 
 def test_public_complaint_to_response_to_status(live_server):

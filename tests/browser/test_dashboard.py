@@ -15,7 +15,7 @@ from selenium.webdriver.support import expected_conditions as EC
 from obligations.demo import DEMO_PASSWORD, demo_setup
 from obligations.models import Occurrence
 from obligations.tasks import run_sweeps as sweep
-from tests.browser.driver import login, make_driver, wait
+from tests.browser.driver import click, login, make_driver, wait
 from tests.work.state_support import put_in_state
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -88,10 +88,6 @@ def drilled(driver):
     wait(driver).until(EC.presence_of_element_located((By.CSS_SELECTOR, "#result-count, #case-count")))
     return int(driver.find_element(By.CSS_SELECTOR, "#result-count, #case-count").get_attribute("data-count"))
 
-
-def click(driver, element):
-    driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", element)
-    element.click()
 
 
 def test_officer_follows_each_kind_of_figure_to_as_many_rows(live_server):

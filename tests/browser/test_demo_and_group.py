@@ -17,10 +17,8 @@ from obligations.oversight.report_documents import EXCEPTION_KINDS
 from obligations.oversight.review_snapshot import review_snapshot
 from obligations.oversight.reviews import review_explain, review_open
 from obligations.tasks import run_sweeps
-from tests.browser.driver import gone, login, wait
-from tests.browser.test_review_signoff import click, next_step_code
+from tests.browser.driver import click, gone, login, sign_review, wait
 from tests.conftest import make_user
-from tests.trust.signin_support import enrolled_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -106,11 +104,7 @@ def test_an_officer_sets_the_quorum_and_names_the_signer(live_server, driver, si
 
     driver.delete_all_cookies()
     login(driver, live_server.url, "sue", "sue-pw-2026")
-    driver.get(f"{live_server.url}/reviews/{review.pk}/")
-    form = driver.find_element(By.ID, "sign-form")
-    form.find_element(By.NAME, "password").send_keys("sue-pw-2026")
-    form.find_element(By.NAME, "otp").send_keys(next_step_code(enrolled_app(sue)))
-    click(driver, driver.find_element(By.ID, "review-sign"))
+    sign_review(driver, live_server.url, review, sue, "sue-pw-2026")
     wait(driver, 60).until(EC.text_to_be_present_in_element((By.ID, "review-state"), "已签署关闭"))  # one is the quorum
     assert "苏珊(监督小组组长)" in driver.find_element(By.ID, "review-signatures").text
     review.refresh_from_db()

@@ -8,7 +8,7 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select
 
 from obligations.models import Letter, Obligation, Occurrence, Platform, Role
-from tests.browser.driver import login, make_driver, wait
+from tests.browser.driver import click, login, make_driver, wait
 from tests.conftest import make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -25,11 +25,6 @@ OWN_LETTER = """丙平台运营承诺书
 签订日期:__________
 """
 
-
-def click(driver, element):
-    # Bootstrap scrolls smoothly: jump at once, or the click lands before the scroll ends.
-    driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", element)
-    element.click()
 
 
 def test_paste_correct_accept_sign_and_tasks_are_raised(live_server):

@@ -14,7 +14,7 @@ from selenium.webdriver.support.ui import Select
 from obligations.demo import demo_values
 from obligations.letters.services import letter_create
 from obligations.models import Letter, Obligation, Platform, Role
-from tests.browser.driver import login, wait
+from tests.browser.driver import click, login, wait
 from tests.conftest import make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -30,12 +30,6 @@ def morning():
                              tick=True):
         yield tz
 
-
-def click(driver, element):
-    """Scroll at once, then click: Bootstrap scrolls smoothly, and a click aimed while the
-    page still moves lands on another element."""
-    driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", element)
-    element.click()
 
 
 def test_officer_adds_an_obligation_previews_signs_and_the_tasks_appear(live_server, morning, driver):

@@ -15,7 +15,7 @@ from obligations.models import AuditEvent, Case, Occurrence, Role
 from obligations.oversight.reviews import review_open
 from obligations.tasks import run_sweeps
 from obligations.trust.audit import audit_record
-from tests.browser.driver import login, make_driver, wait
+from tests.browser.driver import click, login, make_driver, wait
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -38,11 +38,6 @@ return [names, Array.from(row.cells, (td) => {
 })];
 """
 
-
-def click(driver, element):
-    """Click an element below the fold."""
-    driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", element)
-    element.click()
 
 
 def phone():

@@ -16,26 +16,13 @@ from obligations.models import ExportJob, Occurrence, Review, Role
 from obligations.oversight.review_snapshot import review_snapshot
 from obligations.oversight.reviews import review_explain, review_open
 from obligations.tasks import run_sweeps
-from tests.browser.driver import login, make_driver, wait
+from tests.browser.driver import click, login, make_driver, sign_review, wait
 from tests.conftest import make_user
 from tests.oversight.export_support import exports_root  # noqa: F401 (a fixture)
-from tests.trust.signin_support import code_of, enrolled_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True),
               pytest.mark.usefixtures("exports_root")]
 
-
-def next_step_code(device):
-    """A code of a 30-second step after the one the sign-in used: a code is taken once."""
-    device.refresh_from_db()
-    while int((time.time() - device.t0) // device.step) <= device.last_t:
-        time.sleep(0.5)
-    return code_of(device)
-
-
-def click(driver, element):
-    driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", element)
-    element.click()
 
 
 def test_supervisor_signs_the_review_closes_and_the_officer_downloads_its_pdf(live_server, signed_letter, officer,
@@ -56,11 +43,7 @@ def test_supervisor_signs_the_review_closes_and_the_officer_downloads_its_pdf(li
     driver = make_driver(download_dir=tmp_path)
     try:
         login(driver, live_server.url, "sue", "pw-sue-long-enough")
-        driver.get(f"{live_server.url}/reviews/{review.pk}/")
-        form = driver.find_element(By.ID, "sign-form")
-        form.find_element(By.NAME, "password").send_keys("pw-sue-long-enough")
-        form.find_element(By.NAME, "otp").send_keys(next_step_code(enrolled_app(sue)))  # the signature re-asks for it
-        click(driver, driver.find_element(By.ID, "review-sign"))
+        sign_review(driver, live_server.url, review, sue, "pw-sue-long-enough")
         seal = wait(driver, 60).until(EC.presence_of_element_located((By.ID, "review-seal"))).text
         review.refresh_from_db()
         assert review.state == "closed" and seal == review.seal

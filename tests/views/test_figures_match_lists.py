@@ -21,7 +21,6 @@ from tests.oversight.test_dashboard import drilled_count, figures_of
 from tests.work.state_support import put_in_state
 
 SECTIONS = ("today", "overdue", "tomorrow", "week", "month", "quarter")
-TODO, DONE = ("open", "missed"), ("done", "done_late")
 
 
 @pytest.fixture(params=["Asia/Shanghai", "Asia/Tokyo"])
@@ -86,7 +85,7 @@ def test_every_dashboard_figure_equals_its_list_and_the_lines_add_up(client, off
         assert figure["due-soon"] == expected_soon.count() == sum(line_counts(html, "due-soon-list"))
         assert expected_soon.filter(due_at__in=[edges["now"], edges["end"], edges["midnight"]]).count() == 3
         assert figure["overdue"] == sum(line_counts(html, "overdue-list"))  # a week: no line left off
-        assert figure["overdue"] == Occurrence.objects.filter(platform=platform, state__in=TODO,
+        assert figure["overdue"] == Occurrence.objects.filter(platform=platform, state__in=Occurrence.TODO_STATES,
                                                               due_at__lt=now).count()
         soon = html[html.index('id="due-soon-list"'):]
         last = soon[:soon.index("</ul>")].split("<li")[-1]
@@ -124,8 +123,8 @@ def test_every_my_tasks_figure_equals_its_list_in_the_platforms_days(client, sta
         lists = {key: section_states(client, key) for key in SECTIONS}
     for key, (card, heading, done, waived) in figures.items():
         states = [state for _pk, state in lists[key]]
-        assert card == heading == sum(s in TODO for s in states), key
-        assert done == sum(s in DONE for s in states) and waived == states.count("waived"), key
+        assert card == heading == sum(s in Occurrence.TODO_STATES for s in states), key
+        assert done == sum(s in Occurrence.DONE_STATES for s in states) and waived == states.count("waived"), key
         assert len(states) == len(set(lists[key])), key  # no row twice
     where = {int(pk): key for key, rows in lists.items() for pk, _state in rows}
     due = dict(Occurrence.objects.filter(platform=platform, obligation__key="三.2").values_list("due_at", "pk"))
