@@ -85,6 +85,7 @@ def test_an_officer_sets_the_quorum_and_names_the_signer(live_server, driver, si
     form = driver.find_element(By.ID, "quorum-form")
     form.find_element(By.NAME, "quorum").send_keys("3")
     click(driver, form.find_element(By.ID, "quorum-save"))
+    wait(driver).until(gone(form))  # the answer's page, not the one typed in
     box = wait(driver).until(EC.presence_of_element_located((By.CSS_SELECTOR, "#quorum-form input[name=quorum]")))
     assert box.get_attribute("value") == "3"  # refused, kept in its box with the reason
     assert "签署人数须在 1 到监督小组人数 2 之间" in driver.find_element(By.ID, "quorum-form").text
