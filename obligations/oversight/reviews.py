@@ -3,6 +3,7 @@ exceptions explained by the officer, rectification actions and findings recorded
 signed by the group, closed at quorum with its figures frozen and sealed. Closing
 completes the quarter's 四.1 task with the report as its evidence."""
 
+import itertools
 import operator
 from datetime import UTC, date, datetime, time, timedelta
 from functools import reduce
@@ -51,22 +52,38 @@ def quarter_of(label: str) -> tuple[int, int]:
     return year, quarter
 
 
-def _review_task(platform, start) -> Occurrence | None:
-    """The quarter's 四.1 task: the group's quarterly report of that period."""
-    return (Occurrence.objects.filter(platform=platform, period_start=start, case__isnull=True,
-                                      obligation__responsible_role=Role.SUPERVISOR,
-                                      obligation__period=PeriodKind.QUARTERLY, obligation__from_review=False)
-            .order_by("obligation__clause__ordinal").first())
+def _review_tasks(quarters) -> dict:
+    """The 四.1 task (the group's quarterly report) of each (platform, quarter's start) in
+    `quarters`, in one query: {(platform id, start): occurrence}; a pair without one is absent."""
+    platforms, starts = {p.pk for p, _s in quarters}, {s for _p, s in quarters}
+    tasks = {}
+    for task in (Occurrence.objects.filter(platform__in=platforms, period_start__in=starts, case__isnull=True,
+                                           obligation__responsible_role=Role.SUPERVISOR,
+                                           obligation__period=PeriodKind.QUARTERLY, obligation__from_review=False)
+                 .order_by("obligation__clause__ordinal", "pk")):
+        tasks.setdefault((task.platform_id, task.period_start), task)  # the first clause's
+    return tasks
+
+
+def _quarter_bounds(platform, year, quarter) -> tuple[datetime, datetime]:
+    first = date(year, 3 * quarter - 2, 1)
+    return (local_midnight(first, platform.tz),
+            local_midnight(next_start_date(PeriodKind.QUARTERLY, first), platform.tz))
 
 
 @transaction.atomic
-def review_open(*, platform: Platform, year: int, quarter: int, now) -> tuple[Review, bool]:
-    tz = platform.tz
-    first = date(year, 3 * quarter - 2, 1)
-    start, end = local_midnight(first, tz), local_midnight(next_start_date(PeriodKind.QUARTERLY, first), tz)
+def review_open(*, platform: Platform, year: int, quarter: int, now, tasks=None) -> tuple[Review, bool]:
+    """The quarter's review, opened if it is not yet. `tasks`: the 四.1 tasks looked up
+    beforehand for many platforms (`_review_tasks`), as the sweep does."""
+    start, end = _quarter_bounds(platform, year, quarter)
+
+    def task():  # looked up only when the review is created
+        found = tasks if tasks is not None else _review_tasks([(platform, start)])
+        return found.get((platform.pk, start))
+
     review, created = Review.objects.get_or_create(
         platform=platform, year=year, quarter=quarter,
-        defaults={"period_start": start, "period_end": end, "opened_at": now, "task": _review_task(platform, start)})
+        defaults={"period_start": start, "period_end": end, "opened_at": now, "task": task})
     if created:
         audit_record(at=now, action="review.open", obj=review, platform=platform, data={"quarter": review.label})
     return review, created
@@ -81,6 +98,7 @@ def _quarter_before(day: date) -> tuple[int, int]:
 # The extreme offsets from UTC of any time zone: at any instant, every platform's local
 # date is the UTC one moved by at most these.
 ZONE_OFFSETS = (timedelta(hours=-12), timedelta(hours=14))
+REVIEWS_PER_BATCH = 200
 
 
 def reviews_open(*, now) -> int:
@@ -104,7 +122,7 @@ def reviews_open(*, now) -> int:
                .annotate(first_signed=Subquery(signed.order_by("signed_at").values("signed_at")[:1]),
                          **{f"has_{i}": flag for i, flag in enumerate(has.values())})
                .filter(reduce(operator.or_, (Q(**{f"has_{i}": False}) for i in range(len(has))))))
-    opened = 0
+    due = []
     for platform in lacking:
         current = period_containing(PeriodKind.QUARTERLY, now, platform.tz)
         last = (current.start.astimezone(platform.tz) - timedelta(days=1)).date()
@@ -113,8 +131,17 @@ def reviews_open(*, now) -> int:
             continue  # its zone's last quarter has its review; the other candidate is not its own
         if platform.first_signed >= current.start:
             continue  # the letter was signed after that quarter ended
-        _review, created = review_open(platform=platform, year=label[0], quarter=label[1], now=now)
-        opened += created
+        due.append((platform, label))
+    opened = 0
+    # A transaction and a lookup of the 四.1 tasks per batch of platforms, not per review: at a
+    # quarter's end every platform opens one (bench/scale.py). A failure rolls back its batch
+    # only; the next sweep opens what is still missing.
+    for batch in itertools.batched(due, REVIEWS_PER_BATCH):
+        with transaction.atomic():
+            tasks = _review_tasks([(platform, _quarter_bounds(platform, *label)[0]) for platform, label in batch])
+            for platform, (year, quarter) in batch:
+                _review, created = review_open(platform=platform, year=year, quarter=quarter, now=now, tasks=tasks)
+                opened += created
     return opened
 
 
