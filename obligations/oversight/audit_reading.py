@@ -43,6 +43,7 @@ ACTIONS = {
     "audit.reanchor": Action(_("重新锚定审计链"), _("审计链已重新锚定(理由:%(reason)s)")),
     "calendar.load": Action(_("载入节假日安排"), _("%(actor)s 载入了 %(years)s 年的法定节假日安排")),
     "case.open": Action(_("受理案件"), _("%(actor)s 受理了案件 %(number)s"), alone=_("收到案件 %(number)s")),
+    "case.assign": Action(_("指派案件负责人"), _("%(actor)s 将%(object)s的负责人由 %(from)s 改为 %(to)s")),
     "case.close": Action(_("办结案件"), _("%(actor)s 办结了%(object)s")),
     "clause.add": Action(_("新增条款"), _("%(actor)s 新增了条款 %(number)s")),
     "clause.remove": Action(_("删除条款"), _("%(actor)s 删除了条款 %(number)s(理由:%(reason)s)")),
@@ -90,6 +91,7 @@ ACTIONS = {
     "review.finding": Action(_("记录风险排查结果"), _(
         "%(actor)s 在%(object)s中记录了一项风险排查结果(严重程度:%(severity)s)")),
     "review.open": Action(_("开启审查"), _("季度审查 %(quarter)s 已开启")),
+    "review.quorum": Action(_("设定签署人数"), _("%(actor)s 将季度审查的签署人数由“%(from)s”改为“%(to)s”")),
     "review.rectification": Action(_("提出整改措施"), _("%(actor)s 提出整改措施,由 %(owner)s 在 %(due)s 前完成")),
     "review.refuse": Action(_("拒绝签署审查"), _("%(actor)s 拒绝签署%(object)s(理由:%(reason)s)")),
     "review.sign": Action(_("签署审查"), _("%(actor)s 签署了%(object)s")),
@@ -197,6 +199,9 @@ def _fields(event, actor: str) -> _Fields:
     })
     if event.action == "membership.role":
         fields["from"], fields["to"] = _choice(Role.choices, data.get("from")), _choice(Role.choices, data.get("to"))
+    if event.action == "review.quorum":  # None: all of the group signs
+        fields["from"], fields["to"] = (gettext("%(n)s 人") % {"n": n} if isinstance(n, int) else gettext("监督小组全体")
+                                        for n in (data.get("from"), data.get("to")))
     return fields
 
 

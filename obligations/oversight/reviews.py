@@ -256,8 +256,14 @@ def group_size(platform_id) -> int:
     return Membership.objects.filter(platform_id=platform_id, role=Role.SUPERVISOR).count()
 
 
+def platform_quorum(platform: Platform, size: int | None = None) -> int:
+    """The signatures that close a review: the officer's setting, else the whole group.
+    (A group that shrinks below the setting brings it down with it: trust/membership.py.)"""
+    return platform.review_quorum or (group_size(platform.pk) if size is None else size)
+
+
 def quorum(review: Review) -> int:
-    return review.platform.review_quorum or group_size(review.platform_id)
+    return platform_quorum(review.platform)
 
 
 @transaction.atomic

@@ -83,6 +83,18 @@ def _is_last_officer(current) -> bool:
             .exclude(pk=current.pk).exists())
 
 
+def _quorum_within_group(platform, *, actor, now) -> None:
+    """A supervisory group that shrank below the signatures its reviews need could never close
+    one: the quorum comes down to the group's size, on record (review.quorum). `platform` is locked."""
+    size = Membership.objects.filter(platform=platform, role=Role.SUPERVISOR).count()
+    if platform.review_quorum is None or platform.review_quorum <= size:
+        return
+    audit_record(at=now, action="review.quorum", obj=platform, actor=actor, platform=platform,
+                 data={"from": platform.review_quorum, "to": size or None, "group": size})
+    platform.review_quorum = size or None
+    platform.save(update_fields=["review_quorum"])
+
+
 @transaction.atomic
 def membership_change_role(*, membership, role, actor, now) -> Membership:
     """Give a member another role; the platform's last officer keeps theirs."""
@@ -101,6 +113,7 @@ def membership_change_role(*, membership, role, actor, now) -> Membership:
     current.save(update_fields=["role"])
     audit_record(at=now, action="membership.role", obj=current, actor=actor, platform=platform,
                  data={"user": current.user.get_username(), "user_id": current.user_id, "from": old, "to": role})
+    _quorum_within_group(platform, actor=actor, now=now)
     forget_roles(actor, _cached_user(membership))
     return current
 
@@ -153,4 +166,5 @@ def membership_remove(*, membership, actor, now) -> None:
                        "unassigned": unassigned})
     named.delete()
     current.delete()
+    _quorum_within_group(platform, actor=actor, now=now)
     forget_roles(actor, _cached_user(membership))

@@ -69,7 +69,7 @@ def _review_list(request, platform, *, quorum_form=None, status=200):
              .order_by("user__username"))
     return render(request, "obligations/reviews/review_list.html", {
         "platform": platform, "reviews": Review.objects.filter(platform=platform).order_by("-year", "-quarter"),
-        "group": group, "quorum": platform.review_quorum or len(group),
+        "group": group, "quorum": reviews.platform_quorum(platform, size=len(group)),
         "quorum_form": (quorum_form or QuorumForm(initial={"quorum": platform.review_quorum}))
         if role == Role.OFFICER else None,
     }, status=status)

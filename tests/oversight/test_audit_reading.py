@@ -1,11 +1,14 @@
 """The audit trail as people read it: a sentence per record in the reader's language, the
 details as labelled fields, object types by their names; unknown codes still read as a sentence."""
 
+import re
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import translation
 
+import obligations
 from obligations.models import AuditEvent
 from obligations.oversight.audit_reading import ACTIONS, action_label, detail_fields, sentence, type_label
 
@@ -37,6 +40,11 @@ def record(action, data=None, object_type="", object_id="", hash="ab" * 32):
      "2 项任务到期未完成,记为未完成", "2 tasks passed their deadline undone and were marked missed"),
     (record("obligation.assign", {"assignees": []}, "Obligation", "9"), "officer",
      "officer 将义务 #9指派给 无人", "officer assigned Obligation #9 to no one"),
+    (record("case.assign", {"from": None, "to": "staff"}, "Case", "7"), "officer",
+     "officer 将案件 #7的负责人由 — 改为 staff", "officer changed the handler of Case #7 from — to staff"),
+    (record("review.quorum", {"from": 3, "to": None, "group": 2}, "Platform", "1"), "officer",
+     "officer 将季度审查的签署人数由“3 人”改为“监督小组全体”",
+     "officer changed the signatures that close a quarterly review from “3 people” to “the whole supervisory group”"),
 ])
 def test_a_record_reads_as_a_sentence_in_each_language(event, actor, chinese, english):
     with translation.override("zh-hans"):
@@ -46,13 +54,20 @@ def test_a_record_reads_as_a_sentence_in_each_language(event, actor, chinese, en
 
 
 def test_an_unknown_code_still_reads_as_a_sentence_naming_the_code():
-    event = record("case.assign", {"to": "staff"}, "Case", "7")
+    event = record("case.transfer", {"to": "staff"}, "Case", "7")
     with translation.override("zh-hans"):
-        assert sentence(event, "officer") == "officer 对案件 #7执行了操作“case.assign”"
-        assert action_label("case.assign") == "case.assign"
+        assert sentence(event, "officer") == "officer 对案件 #7执行了操作“case.transfer”"
+        assert action_label("case.transfer") == "case.transfer"
     with translation.override("en"):
-        assert sentence(event, "officer") == "officer performed “case.assign” on Case #7"
+        assert sentence(event, "officer") == "officer performed “case.transfer” on Case #7"
         assert sentence(record("x.y"), "") == "System performed “x.y”"
+
+
+def test_every_action_the_code_records_has_its_sentence():
+    """An action written without its entry would read as a bare code to every auditor."""
+    recorded = {m for path in Path(obligations.__file__).parent.rglob("*.py")
+                for m in re.findall(r'action="([a-z_]+(?:\.[a-z_]+)+)"', path.read_text())}
+    assert "case.assign" in recorded and not recorded - ACTIONS.keys()
 
 
 def test_a_field_an_older_record_lacks_reads_as_a_dash_not_an_error():

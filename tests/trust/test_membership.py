@@ -80,6 +80,25 @@ def test_the_officer_changes_a_role(platform, people):
     assert len(audits("membership.role")) == 1  # no change, no record
 
 
+def test_a_group_that_shrinks_below_its_quorum_brings_the_quorum_down_on_record(platform, people):
+    """Else a review needing three signatures of a group of two could never close."""
+    make_user("sam", platform, Role.SUPERVISOR)
+    make_user("sid", platform, Role.SUPERVISOR)
+    platform.review_quorum = 3
+    platform.save()
+    sid = Membership.objects.get(user__username="sid")
+    membership_change_role(membership=sid, role=Role.STAFF, actor=people["officer"], now=NOW)
+    platform.refresh_from_db()
+    assert platform.review_quorum == 2
+    membership_remove(membership=Membership.objects.get(user__username="sam"), actor=people["officer"], now=NOW)
+    platform.refresh_from_db()
+    assert platform.review_quorum == 1  # sue alone
+    assert [(r.data["from"], r.data["to"], r.actor) for r in audits("review.quorum", platform=platform)] == [
+        (3, 2, people["officer"]), (2, 1, people["officer"])]
+    membership_remove(membership=Membership.objects.get(user=people["staff"]), actor=people["officer"], now=NOW)
+    assert len(audits("review.quorum")) == 2  # no supervisor left: nothing to bring down
+
+
 def test_the_last_officer_is_neither_demoted_nor_removed(platform, people):
     alice = Membership.objects.get(user=people["officer"])
     with pytest.raises(DomainError) as exc:

@@ -113,6 +113,7 @@ def section_states(client, key):
                              r'data-state="(\w+)"', html)
         if f'page={page + 1}"' not in html:
             return states
+        page += 1
 
 
 def test_every_my_tasks_figure_equals_its_list_in_the_platforms_days(client, staff, week):
