@@ -88,6 +88,8 @@ ACTIONS = {
         "%(count)s 份佐证已过保存期限,列入待销毁清单", "%(count)s 份佐证已过保存期限,列入待销毁清单", "count")),
     "review.close": Action(_("审查关闭"), _("%(object)s 已签署关闭,封签 %(seal)s")),
     "review.explain": Action(_("说明异常"), _("%(actor)s 说明了任务 #%(occurrence)s 的异常")),
+    "review.explain_many": Action(_("批量说明异常"), ngettext_lazy(
+        "%(actor)s 以同一说明说明了 %(count)s 项异常", "%(actor)s 以同一说明说明了 %(count)s 项异常", "count")),
     "review.finding": Action(_("记录风险排查结果"), _(
         "%(actor)s 在%(object)s中记录了一项风险排查结果(严重程度:%(severity)s)")),
     "review.open": Action(_("开启审查"), _("季度审查 %(quarter)s 已开启")),
@@ -104,7 +106,8 @@ ACTIONS = {
 
 # What each count-bearing sentence counts: a list's length or a number the record holds.
 COUNTS = {"auth.login_failed": "count", "evidence.add": "evidence", "evidence.dispose": "evidence",
-          "evidence.dispose.approve": "evidence", "occurrences.waive": "occurrences", "retention.list": "listed",
+          "evidence.dispose.approve": "evidence", "occurrences.waive": "occurrences",
+          "review.explain_many": "occurrences", "retention.list": "listed",
           "sweep.close_out": "missed"}
 
 # The details' labels, for the keys records carry; a key not listed shows as it is.

@@ -178,8 +178,9 @@ def review_explain(*, review: Review, occurrence: Occurrence, text: str, user, n
 
 @transaction.atomic
 def review_explain_many(*, review: Review, occurrence_ids, text: str, user, now) -> list[ReviewExplanation]:
-    """One explanation for several exceptions (all of them or none): a row and an audit
-    record per exception, as when each is explained alone."""
+    """One explanation for several exceptions (all of them or none): a row per exception and
+    one audit record naming them all (one record per row would take the site's audit lock
+    hundreds of times for a quarter's exceptions)."""
     require_writer(user, review, "explain")
     review = _open(review)
     if not text.strip():
@@ -196,9 +197,12 @@ def review_explain_many(*, review: Review, occurrence_ids, text: str, user, now)
                           _("所选任务中有 %(n)d 项不是本季度的异常,均未保存。") % {"n": len(ids) - len(found)})
     explanations = ReviewExplanation.objects.bulk_create(
         ReviewExplanation(review=review, occurrence_id=pk, text=text.strip(), author=user, at=now) for pk in ids)
-    for pk in ids:
+    if len(ids) == 1:
         audit_record(at=now, action="review.explain", obj=review, actor=user, platform=review.platform,
-                     data={"occurrence": pk})
+                     data={"occurrence": ids[0]})
+    else:
+        audit_record(at=now, action="review.explain_many", obj=review, actor=user, platform=review.platform,
+                     data={"occurrences": ids})
     return explanations
 
 

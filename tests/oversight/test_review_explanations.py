@@ -5,9 +5,11 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.utils import translation
 
 from obligations.errors import DomainError
 from obligations.models import AuditEvent, Occurrence, Review, ReviewExplanation
+from obligations.oversight.audit_reading import sentence
 from obligations.oversight.review_snapshot import exceptions
 from obligations.oversight.reviews import review_explain, review_explain_many
 from tests.oversight.conftest import AFTER_Q4
@@ -17,15 +19,17 @@ def missed_checks(review):
     return [e["occurrence"] for e in exceptions(review) if e["kind"] == "missed"]
 
 
-def test_one_explanation_for_many_writes_a_row_and_an_audit_record_each(quarter, officer):
+def test_one_explanation_for_many_writes_a_row_each_and_one_audit_record_naming_them(quarter, officer):
     ids = missed_checks(quarter)[:12]
-    before = AuditEvent.objects.filter(action="review.explain").count()
+    before = AuditEvent.objects.count()
     saved = review_explain_many(review=quarter, occurrence_ids=ids + ids[:3], text="  值班调整,漏检  ", user=officer,
                                 now=AFTER_Q4)
     assert sorted(e.occurrence_id for e in saved) == sorted(ids)  # each once, though ticked twice
-    records = AuditEvent.objects.filter(action="review.explain").order_by("id")[before:]
-    assert sorted(r.data["occurrence"] for r in records) == sorted(ids)
-    assert {r.actor_id for r in records} == {officer.pk} and {r.object_id for r in records} == {str(quarter.pk)}
+    [record] = AuditEvent.objects.order_by("id")[before:]
+    assert record.action == "review.explain_many" and record.data["occurrences"] == sorted(ids)
+    assert (record.actor_id, record.object_id) == (officer.pk, str(quarter.pk))
+    with translation.override("zh-hans"):
+        assert sentence(record, "alice") == "alice 以同一说明说明了 12 项异常"
     explained = {e["occurrence"]: e for e in exceptions(quarter)}
     assert all(explained[pk]["explanation"] == "值班调整,漏检" and explained[pk]["explained_by"] == "alice"
                for pk in ids)
