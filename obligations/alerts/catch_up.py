@@ -26,7 +26,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from ..links import absolute_url
-from ..models import Notification
+from ..models import Notification, Occurrence
 from ..schedule.periods import local_midnight
 from ..trust.preferences import languages_of
 from .outbox import json_rows
@@ -45,10 +45,21 @@ def catch_up_text(counts: dict, lines: list[str]) -> tuple[str, str]:
     body += [_("%(kind)s:%(n)d 条") % {"kind": Notification.Kind(kind).label, "n": n}
              for kind, n in sorted(counts.items())]
     body += [" ".join(line.split()) for line in lines]  # one line each
-    if total > len(lines):
-        body.append(_("……另有 %(n)d 条,见我的任务") % {"n": total - len(lines)})
+    if total > len(lines):  # My tasks need not list them (another's task, one done since): the inbox does
+        body.append(_("……另有 %(n)d 条,站内通知中列出全部:%(link)s") % {
+            "n": total - len(lines), "link": absolute_url("notifications")})
     body.append(_("我的任务:%(link)s") % {"link": absolute_url("my-tasks")})
     return subject, "\n".join(body)
+
+
+def catch_up_tasks(notifications) -> dict[int, list]:
+    """{catch-up id: every task it tells of, earliest due first} for the catch-ups among
+    `notifications`, in one query: what the inbox lists under each."""
+    wanted = {n.pk: {pk for _kind, pk in summary_tasks(n.summary)} for n in notifications
+              if n.kind == Notification.Kind.CATCH_UP}
+    found = (Occurrence.objects.filter(pk__in=set().union(*wanted.values()))
+             .select_related("obligation", "platform", "case").order_by("due_at", "pk")) if wanted else []
+    return {n: [o for o in found if o.pk in ids] for n, ids in wanted.items()}
 
 
 def summary_tasks(summary: dict | None) -> set[tuple[str, int]]:

@@ -2,10 +2,12 @@
 transaction that marks their tasks told: counts per kind, the first lines by name, the link
 to My tasks; no row per late notice."""
 
+import re
 from datetime import timedelta
 
 import pytest
 from django.db import connection, transaction
+from django.urls import reverse
 
 from obligations.alerts import catch_up, notifications
 from obligations.alerts.catch_up import CATCH_UP_LINES, OWED, create_owed, fold, summary_tasks
@@ -78,7 +80,20 @@ def test_a_long_list_names_the_earliest_due_and_counts_the_rest(team, tasks):
     assert [line for line in lines if line.startswith("检查 ")] == [f"检查 {o.pk}" for o in tasks[:CATCH_UP_LINES]]
     assert " 35 " in message.subject and len(told_of(message)) == 35
     assert "逾期上报合规负责人:20 条" in lines and "逾期上报监督小组:15 条" in lines
-    assert f"……另有 {35 - CATCH_UP_LINES} 条,见我的任务" in lines
+    assert any(line.startswith(f"……另有 {35 - CATCH_UP_LINES} 条,站内通知中列出全部:http") for line in lines)
+
+
+def test_the_inbox_lists_every_task_a_catch_up_tells_of(client, team, tasks):
+    """Beyond the lines a message names, the rest are listed where the reader can open each:
+    My tasks need not show them (a task of the group's, one done since)."""
+    staff, at = team["staff"], SIGNED_AT + 30 * H
+    fold_late(staff, tasks[:35], at)
+    Notification.objects.filter(kind=K.CATCH_UP).update(sent_at=at)
+    client.force_login(staff)
+    html = client.get(reverse("notifications")).content.decode()
+    listed = re.findall(r'<li><a href="/occurrences/(\d+)/">', html.split('class="small mt-1 catch-up-tasks"')[1])
+    assert listed == [str(o.pk) for o in sorted(tasks[:35], key=lambda o: (o.due_at, o.pk))]
+    assert "全部 35 项任务" in html
 
 
 def test_a_catch_up_is_worded_in_its_recipients_language(team, tasks):
