@@ -119,7 +119,7 @@ class Occurrence(models.Model):
 
     @property
     def is_completed(self):
-        return self.state in (self.State.DONE, self.State.DONE_LATE)
+        return self.state in self.DONE_STATES
 
 
 class Completion(models.Model):

@@ -111,7 +111,7 @@ def my_tasks(user, *, now, titles, scope=Scope.MINE, limit=None, only=None, per_
     keys = [only] if only else list(SECTION_KEYS)
     base = task_scope(user, scope)
     todo = Q(state__in=Occurrence.TODO_STATES)
-    done = Q(state__in=(Occurrence.State.DONE, Occurrence.State.DONE_LATE))
+    done = Q(state__in=Occurrence.DONE_STATES)
     counts = base.aggregate(**{f"{k}_total": Count("pk", filter=filters[k]) for k in keys},
                             **{f"{k}_open": Count("pk", filter=filters[k] & todo) for k in keys},
                             **{f"{k}_done": Count("pk", filter=filters[k] & done) for k in keys})

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from obligations.models import Membership, Platform, Role
 from obligations.tasks import run_sweeps
+from obligations.templatetags import navigation
 from obligations.trust import access
 from tests.conftest import SIGNED_AT, make_user
 from tests.trust.people_support import make_site_admin
@@ -76,6 +77,11 @@ def test_each_role_is_offered_exactly_the_platform_pages_it_may_open(people, who
     links = set(nav_links(signed_in(people[who]).get(reverse("my-tasks")).content.decode()))
     offered = {page for page in access.PLATFORM_PAGES if reverse(page, args=["alpha"]) in links}
     assert offered == OFFERED[who] == access.platform_pages(getattr(Role, who.upper()))
+
+
+def test_the_menu_labels_every_platform_page_access_knows_and_no_other():
+    """A page added to trust/access.PLATFORM_PAGES without its label would never be offered."""
+    assert sorted(page for page, _label in navigation.PAGES) == sorted(access.PLATFORM_PAGES)
 
 
 def test_only_the_site_administrator_is_offered_the_holiday_calendar_and_new_platforms(people):
