@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from ..links import absolute_url
 from ..models import Case, Membership, Notification, Role
 from ..schedule.local_time import zoned
+from ..trust.membership import person_name
 from ..trust.preferences import languages_of
 from .notifications import task_name
 from .outbox import insert_notifications
@@ -38,7 +39,7 @@ def _case_message(kind, case, clocks) -> tuple[str, str]:
         _("受理时间:%(at)s") % {"at": zoned(case.received_at, tz)},
     ]
     lines += _clock_lines(case, clocks)
-    lines.append(_("负责人:%(name)s") % {"name": case.assignee.get_username()} if case.assignee_id else
+    lines.append(_("负责人:%(name)s") % {"name": person_name(case.platform_id, case.assignee)} if case.assignee_id else
                  _("负责人:待分配(请在案件页指定)"))
     # Nothing of the reporter or the complaint itself: that stays behind the sign-in.
     lines.append(_("详情:%(link)s") % {"link": absolute_url("case-detail", case.pk)})
@@ -56,7 +57,7 @@ def _assignment_message(case, clocks, by) -> tuple[str, str]:
         "kind": case.get_kind_display(), "number": case.number, "severity": case.get_severity_display()}
     lines = [f"{case.platform.name} · {subject}",
              _("受理时间:%(at)s") % {"at": zoned(case.received_at, case.platform.tz)}]
-    lines.append(_("指定人:%(name)s") % {"name": by.get_username()} if by is not None else
+    lines.append(_("指定人:%(name)s") % {"name": person_name(case.platform_id, by)} if by is not None else
                  _("指定:本平台该类义务只指定了您为执行人"))
     lines += _clock_lines(case, clocks)
     lines.append(_("详情:%(link)s") % {"link": absolute_url("case-detail", case.pk)})

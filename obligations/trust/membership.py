@@ -131,6 +131,13 @@ def member_names(platform_id) -> dict[int, str]:
                 .values_list("user_id", "full_name"))
 
 
+def person_name(platform_id, user) -> str:
+    """How a message or a page names one person on a platform: their full name there, else
+    their username (as member_names, for one person). One query."""
+    name = Membership.objects.filter(platform_id=platform_id, user=user).values_list("full_name", flat=True).first()
+    return name or user.get_username()
+
+
 @transaction.atomic
 def membership_describe(*, membership, full_name: str, post: str, actor, now) -> Membership:
     """Set how the platform's records name a member: full name and post."""

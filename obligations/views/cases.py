@@ -25,6 +25,7 @@ from ..oversight.dashboard import late_clocks
 from ..oversight.task_lines import stamp
 from ..schedule.local_time import safe_iso
 from ..trust import access
+from ..trust.membership import member_names, person_name
 
 WRITERS = (Role.OFFICER, Role.STAFF)
 S = Occurrence.State
@@ -108,6 +109,7 @@ def _csv(cases, by_case, now, *, codes=False):
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS if codes else [str(h) for h in CSV_HEADERS])
     clock_states = dict(Occurrence.State.choices)
+    full_names = {}  # platform id -> {user id: full name}: people read a handler by name (codes: username)
     for c in cases:
         tz = c.platform.tz
         clocks = by_case.get(c.pk, [])
@@ -125,7 +127,12 @@ def _csv(cases, by_case, now, *, codes=False):
             breached = ";".join(f"{k.label}:{_('已超时') if k.state == S.OPEN else clock_states[k.state]}"
                                 for k in clocks if k.breached)
             overdue_text = _("是") if overdue else _("否")
-            handler = c.assignee.get_username() if c.assignee else (_("待分配") if c.state == Case.State.OPEN else "")
+            if c.assignee is None:
+                handler = _("待分配") if c.state == Case.State.OPEN else ""
+            else:
+                if c.platform_id not in full_names:
+                    full_names[c.platform_id] = member_names(c.platform_id)
+                handler = full_names[c.platform_id].get(c.assignee_id) or c.assignee.get_username()
         writer.writerow([c.platform.slug, c.number, c.public_ref, *named,
                          safe_iso(c.received_at, tz), safe_iso(c.next_due, tz) if c.next_due else "",
                          handler, next_step, overdue_text, breached])
@@ -226,7 +233,7 @@ def case_assign_view(request, pk):
         before = case.assignee_id
         case = case_assign(case=case, assignee=form.cleaned_data["assignee"], user=request.user, now=timezone.now())
         if case.assignee_id != before:
-            messages.success(request, _("负责人已改为 %(name)s,已通知本人。") % {"name": case.assignee.get_username()})
+            messages.success(request, _("负责人已改为 %(name)s,已通知本人。") % {"name": person_name(case.platform_id, case.assignee)})
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("case-detail", pk=case.pk)

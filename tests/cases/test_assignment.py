@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from obligations.cases.assignment import case_assign, default_handler
 from obligations.cases.services import case_close, case_timeline
 from obligations.errors import DomainError
-from obligations.models import AuditEvent, CaseEvent, Notification, Obligation, Platform, Role
+from obligations.models import AuditEvent, CaseEvent, Membership, Notification, Obligation, Platform, Role
 from obligations.trust.preferences import language_choose
 from tests.cases.support import at, open_case, public_complaint
 from tests.conftest import make_user
@@ -54,6 +54,7 @@ def test_an_officer_assigns_and_reassigns_each_change_audited_and_the_new_handle
     platform = signed_letter.platform
     carol = make_user("carol", platform, Role.STAFF)
     language_choose(carol, "en")
+    Membership.objects.filter(user=officer).update(full_name="王敏")  # a message names people as pages do
     case = public_complaint(platform, at(2026, 11, 2, 10))
     assert case.assignee is None
 
@@ -64,7 +65,7 @@ def test_an_officer_assigns_and_reassigns_each_change_audited_and_the_new_handle
     assert (record.actor, record.data) == (officer, {"from": None, "to": "carol"})
     [told] = assigned_notices(case)
     assert told.recipient == carol and told.subject.startswith("You now handle") and case.number in told.subject
-    assert "alice" in told.body and "respond within 24 hours" in told.body  # who assigned it, what still runs
+    assert "王敏" in told.body and "alice" not in told.body and "respond within 24 hours" in told.body  # who assigned it, what still runs
 
     case_assign(case=case, assignee=carol, user=officer, now=NOW)  # the double click changes nothing
     assert AuditEvent.objects.filter(action="case.assign").count() == 1 and len(assigned_notices(case)) == 1
