@@ -17,6 +17,7 @@ from ..forms.webhooks import WebhookEndpointForm
 from ..models import Platform, WebhookDelivery, WebhookEndpoint
 from ..tasks import MINUTE_TASK, send_webhooks
 from ..trust import access
+from ..wording import enumeration
 
 PAGE_SIZE = 50
 
@@ -48,10 +49,12 @@ def webhook_list(request, slug):
             status = 400
         else:
             form = WebhookEndpointForm()
+    endpoints = list(WebhookEndpoint.objects.filter(platform=platform).select_related("created_by"))
+    for endpoint in endpoints:
+        endpoint.events_text = enumeration(endpoint.event_labels())
     return render(request, "obligations/webhooks/list.html", {
-        "platform": platform, "form": form, "created": created,
-        "endpoints": WebhookEndpoint.objects.filter(platform=platform).select_related("created_by"),
-        "schedule": [int(w.total_seconds() // 60) for w in schedule()],
+        "platform": platform, "form": form, "created": created, "endpoints": endpoints,
+        "schedule": enumeration(int(w.total_seconds() // 60) for w in schedule()),
     }, status=status)
 
 
