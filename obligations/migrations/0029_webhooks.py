@@ -32,8 +32,8 @@ class Migration(migrations.Migration):
                 ('delivered_at', models.DateTimeField(blank=True, null=True, verbose_name='送达时间')),
             ],
             options={
-                'verbose_name': 'Webhook 投递',
-                'verbose_name_plural': 'Webhook 投递',
+                'verbose_name': '事件推送投递',
+                'verbose_name_plural': '事件推送投递',
                 'ordering': ['-created_at', '-id'],
             },
         ),
@@ -49,8 +49,8 @@ class Migration(migrations.Migration):
                 ('created_at', models.DateTimeField(verbose_name='创建时间')),
             ],
             options={
-                'verbose_name': 'Webhook 接收地址',
-                'verbose_name_plural': 'Webhook 接收地址',
+                'verbose_name': '推送接收地址',
+                'verbose_name_plural': '推送接收地址',
                 'ordering': ['created_at', 'id'],
             },
         ),

@@ -38,8 +38,8 @@ class WebhookEndpoint(models.Model):
     created_at = models.DateTimeField(_("创建时间"))
 
     class Meta:
-        verbose_name = _("Webhook 接收地址")
-        verbose_name_plural = _("Webhook 接收地址")
+        verbose_name = _("推送接收地址")
+        verbose_name_plural = _("推送接收地址")
         ordering = ["created_at", "id"]
 
     def __str__(self):
@@ -78,8 +78,8 @@ class WebhookDelivery(models.Model):
     delivered_at = models.DateTimeField(_("送达时间"), null=True, blank=True)
 
     class Meta:
-        verbose_name = _("Webhook 投递")
-        verbose_name_plural = _("Webhook 投递")
+        verbose_name = _("事件推送投递")
+        verbose_name_plural = _("事件推送投递")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["endpoint", "event", "subject_id"], name="webhook_delivery_once"),
