@@ -133,3 +133,18 @@ def test_a_signature_verifies_only_for_its_body_secret_and_a_recent_time(hooked)
     assert not verify("whsec_other", header, body, now=now)  # another secret
     assert not verify(hooked.secret, header, body, now=now + 301)  # replayed later
     assert not verify(hooked.secret, "", body, now=now)
+
+
+def test_the_docs_example_verifies_what_pledge_signs(hooked):
+    """docs/webhooks.md's receiver code, run as it stands, against a body and header Pledge makes."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "webhooks.md").read_text()
+    code = text.split("```python\n", 1)[1].split("```", 1)[0]
+    scope = {}
+    exec(code, scope)  # noqa: S102 - the repository's own documentation
+    body, now = body_of(WebhookDelivery(pk=3, payload={"event": "review.sealed"})), int(time.time())
+    header = signature_header(hooked.secret, now, body)
+    assert scope["verified"](hooked.secret, header, body)
+    assert not scope["verified"](hooked.secret, header, body.replace(b"3", b"4"))
+    assert not scope["verified"](hooked.secret, signature_header(hooked.secret, now - 600, body), body)
