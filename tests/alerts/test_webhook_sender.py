@@ -145,3 +145,27 @@ def test_the_celery_worker_sends_retries_and_delivers(settings):
     assert (row.status, row.attempts, row.last_status_code) == ("delivered", 3, 200)
     assert [verify(row.endpoint.secret, g.headers["X-Pledge-Signature"], g.body, now=time.time()) for g in r.got] == [
         True] * 3
+
+
+def test_https_connects_to_the_checked_address_and_checks_the_certificate_for_the_host(monkeypatch):
+    from obligations.alerts.webhook_targets import Target
+
+    seen = {}
+
+    def connect(address, timeout):
+        seen["address"], seen["timeout"] = address, timeout
+        return "socket"
+
+    class Context:
+        def wrap_socket(self, sock, server_hostname):
+            seen["wrapped"], seen["server_hostname"] = sock, server_hostname
+            return "tls"
+
+    monkeypatch.setattr(webhook_sender.socket, "create_connection", connect)
+    conn = webhook_sender._PinnedTLS(Target("https", "hooks.example.cn", 8443, "/x", "93.184.215.14"), 10)
+    conn._context = Context()
+    conn.connect()
+    assert seen == {"address": ("93.184.215.14", 8443), "timeout": 10, "wrapped": "socket",
+                    "server_hostname": "hooks.example.cn"}
+    assert conn.sock == "tls" and conn.host == "hooks.example.cn"  # the Host header names the host
+    assert webhook_sender._PinnedTLS(Target("https", "h.cn", 443, "/", "1.1.1.1"), 10)._context.check_hostname
