@@ -108,6 +108,7 @@ def beat_schedule(scale: float = 1.0) -> dict:
         "plan-notifications": every(60, "obligations.tasks.plan_notifications", 50),
         "send-notifications": every(60, "obligations.tasks.send_notifications", 50),
         "signin-audit": every(60, "obligations.tasks.signin_audit", 50),
+        "send-webhooks": every(60, "obligations.tasks.send_webhooks", 50),
         "daily-digest": {"task": "obligations.tasks.daily_digest", "schedule": crontab(minute=2),
                          "options": {"expires": 3000}},  # hourly: the digest goes out once past the digest hour
         # Integrity and retention, daily at 19:40 UTC (03:40 in Shanghai, a quiet hour).

@@ -335,6 +335,17 @@ PLEDGE_SEND_RETRY_MINUTES = env_int("PLEDGE_SEND_RETRY_MINUTES", 10)  # a claim 
 PLEDGE_CATCH_UP_MINUTES = env_int("PLEDGE_CATCH_UP_MINUTES", 30)
 # Platforms whose late messages one planning transaction folds into catch-ups (a plan cut short keeps its batches).
 PLEDGE_PLAN_BATCH = env_int("PLEDGE_PLAN_BATCH", 500)
+# Outbound webhooks (docs/webhooks.md): each delivery is tried at most PLEDGE_WEBHOOK_MAX_ATTEMPTS
+# times, waiting PLEDGE_WEBHOOK_BACKOFF_SECONDS, then twice as long after each failure; each
+# attempt waits PLEDGE_WEBHOOK_TIMEOUT seconds for the receiver. Missed tasks and breached clocks
+# are found by a sweep that looks PLEDGE_WEBHOOK_LOOKBACK_HOURS back. Addresses that are not public
+# (loopback, private, link-local: the worker's own network) are refused unless
+# PLEDGE_WEBHOOK_ALLOW_PRIVATE is set (a test, or a receiver on the company's own network).
+PLEDGE_WEBHOOK_MAX_ATTEMPTS = env_int("PLEDGE_WEBHOOK_MAX_ATTEMPTS", 8)
+PLEDGE_WEBHOOK_BACKOFF_SECONDS = env_int("PLEDGE_WEBHOOK_BACKOFF_SECONDS", 60)
+PLEDGE_WEBHOOK_TIMEOUT = env_float("PLEDGE_WEBHOOK_TIMEOUT", 10.0)
+PLEDGE_WEBHOOK_LOOKBACK_HOURS = env_int("PLEDGE_WEBHOOK_LOOKBACK_HOURS", 24)
+PLEDGE_WEBHOOK_ALLOW_PRIVATE = env_bool("PLEDGE_WEBHOOK_ALLOW_PRIVATE", False)
 # /healthz answers 503 when no sweep finished within this many seconds; the officer's
 # pages show a red banner and the site administrator is mailed once per silence.
 PLEDGE_HEALTH_MAX_SWEEP_AGE = env_int("PLEDGE_HEALTH_MAX_SWEEP_AGE", 300)

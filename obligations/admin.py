@@ -244,3 +244,19 @@ class EvidenceDisposalAdmin(ReadOnlyAdmin):
 
     list_display = ("evidence", "platform", "listed_at", "approved_by", "approved_at", "file_removed_at")
     list_filter = ("platform",)
+
+
+@admin.register(models.WebhookEndpoint)
+class WebhookEndpointAdmin(ReadOnlyAdmin):
+    """Kept on the platform's webhook page by its officer (audited there); the signing secret is never shown."""
+
+    list_display = ("url", "platform", "enabled", "created_by", "created_at")
+    list_filter = ("platform", "enabled")
+    exclude = ("secret",)
+
+
+@admin.register(models.WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
+    list_display = ("event", "endpoint", "platform", "status", "attempts", "last_status_code", "created_at",
+                    "delivered_at")
+    list_filter = ("platform", "event", "status")

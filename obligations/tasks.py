@@ -27,7 +27,10 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
+from .alerts.evidence_notices import evidence_webhooks
 from .alerts.notifications import notifications_digest, notifications_plan, notifications_send
+from .alerts.webhook_sender import webhooks_send
+from .alerts.webhooks import webhooks_plan
 from .oversight import export_jobs
 from .oversight.reviews import reviews_open
 from .trust.failed_signins import failures_audit
@@ -77,6 +80,7 @@ def run_sweeps(*, now: datetime) -> dict:
         ("planned", "plan", lambda: notifications_plan(now=now)),
         ("sent", "send", lambda: notifications_send(now=now)),
         ("reviews", "reviews", lambda: reviews_open(now=now)),
+        ("webhooks", "webhooks", lambda: webhooks_run(now=now)),
     ):
         with heartbeat(name) as figures:
             result[key] = figures[key] = step()
@@ -132,6 +136,22 @@ def send_notifications():
     return figures["sent"]
 
 
+def webhooks_run(*, now) -> int:
+    """Record the tasks missed and clocks breached lately (alerts/webhooks.py), then send the
+    deliveries due (alerts/webhook_sender.py). Returns how many were delivered."""
+    webhooks_plan(now=now)
+    return webhooks_send(now=now)
+
+
+@task("send_webhooks", MINUTE_TASK)
+def send_webhooks():
+    """Every minute; a receiver's failure is the delivery's (retried with backoff by its own
+    schedule), not the task's."""
+    with heartbeat("webhooks") as figures:
+        figures["delivered"] = webhooks_run(now=timezone.now())
+    return figures["delivered"]
+
+
 @task("daily_digest", HOURLY_TASK)
 def daily_digest():
     with heartbeat("digest") as figures:
@@ -144,6 +164,8 @@ def daily_digest():
 def _integrity(now) -> dict:
     """The audit chain verified, a seventh of the evidence files re-hashed (trust/integrity.py)."""
     report = integrity_check(now=now)
+    for m in report.mismatches:  # the platform's webhooks hear of a changed file once, however found
+        evidence_webhooks(m.evidence, found=m.found, now=now)
     return {"chain": report.chain.reason or "ok", "broken": report.chain.broken_id, "checked": report.checked,
             "mismatched": [m.evidence.pk for m in report.mismatches], "notified": report.notified}
 

@@ -22,6 +22,7 @@ from .views import (
     retention,
     reviews,
     tasks,
+    webhooks,
 )
 
 urlpatterns = [
@@ -104,4 +105,13 @@ urlpatterns += [
     path("exports/<int:pk>/", exports.export_detail, name="export-detail"),
     path("exports/<int:pk>/retry/", exports.export_retry, name="export-retry"),
     path("exports/<int:pk>/download/", exports.export_download, name="export-download"),
+]
+
+# Outbound webhooks: a platform's endpoints and their delivery log, its officer's (docs/webhooks.md).
+urlpatterns += [
+    path("platforms/<slug:slug>/webhooks/", webhooks.webhook_list, name="webhook-list"),
+    path("platforms/<slug:slug>/webhooks/<int:pk>/enable/", webhooks.webhook_enable, name="webhook-enable"),
+    path("platforms/<slug:slug>/webhooks/<int:pk>/delete/", webhooks.webhook_delete, name="webhook-delete"),
+    path("platforms/<slug:slug>/webhooks/deliveries/", webhooks.webhook_deliveries, name="webhook-deliveries"),
+    path("platforms/<slug:slug>/webhooks/deliveries/<int:pk>/retry/", webhooks.webhook_retry, name="webhook-retry"),
 ]

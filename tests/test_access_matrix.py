@@ -55,7 +55,8 @@ PK = {
     "clause-remove": "clause", "clause-restore": "clause", "obligation-spec-new": "clause",
     "obligation-spec-edit": "clause", "obligation-spec-remove": "clause",
     "export-detail": "export", "export-retry": "export", "export-download": "export",
-    "invitation-revoke": "invitation",
+    "invitation-revoke": "invitation", "webhook-enable": "webhook", "webhook-delete": "webhook",
+    "webhook-retry": "delivery",
 }
 
 
@@ -166,6 +167,12 @@ EXPECTED = {
     "review-refuse": ("nnnnnl", "ddodhl"),
     "review-sign": ("nnnnnl", "ddodhl"),
     "review-settings": ("nnnnnl", "odddhl"),
+    # A platform's webhooks: its officer's alone.
+    "webhook-list": ("odddhl", "odddhl"),
+    "webhook-enable": ("nnnnnl", "odddhl"),
+    "webhook-delete": ("nnnnnl", "odddhl"),
+    "webhook-deliveries": ("odddhl", "nnnnnl"),
+    "webhook-retry": ("nnnnnl", "odddhl"),
     # The second factor's pages (a force_login session counts as past the factor, no app enrolled).
     "second-factor": ("oooool", "nnnnnl"),
     "second-factor-codes": ("oooool", "oooool"),

@@ -51,12 +51,13 @@ FILTERS = {  # url name: the filter's fields
     "export-list": ["page"],
     "review-list": ["page"],
     "notifications": ["page"],
+    "webhook-deliveries": ["status", "page"],
 }
 
 
 def filter_url(name, args):
     return reverse(name, args=[args["slug"]]) if name in {"occurrence-list", "audit-log", "dashboard", "export-list",
-                                                          "review-list"} else reverse(name)
+                                                          "review-list", "webhook-deliveries"} else reverse(name)
 
 
 @pytest.mark.parametrize("name", sorted(FILTERS))

@@ -21,7 +21,7 @@ from tests.conftest import SIGNED_AT
 
 REPO = Path(__file__).resolve().parent.parent
 ENTRIES = {"materialize", "close-out", "plan-notifications", "send-notifications", "daily-digest",
-           "integrity-daily", "open-reviews", "signin-audit"}
+           "integrity-daily", "open-reviews", "signin-audit", "send-webhooks"}
 
 
 def seconds(schedule):
@@ -117,6 +117,7 @@ def test_each_task_records_its_heartbeat(settings):
     for task, name in ((tasks.close_out, "close_out"), (tasks.plan_notifications, "plan"),
                        (tasks.send_notifications, "send"), (tasks.daily_digest, "digest"),
                        (tasks.open_reviews, "reviews"), (tasks.integrity, "integrity_retention"),
+                       (tasks.send_webhooks, "webhooks"),
                        (tasks.materialize, "materialize")):
         task.run()
         assert SweepRun.objects.filter(name=name, runs=1).exists(), name

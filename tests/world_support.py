@@ -23,7 +23,18 @@ from django.utils import timezone, translation
 from obligations.cases.services import case_open
 from obligations.demo import demo_values
 from obligations.letters.services import letter_amend, letter_create, letter_sign
-from obligations.models import CalendarFeed, ExportJob, Letter, Membership, Obligation, Occurrence, Platform, Role
+from obligations.models import (
+    CalendarFeed,
+    ExportJob,
+    Letter,
+    Membership,
+    Obligation,
+    Occurrence,
+    Platform,
+    Role,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from obligations.oversight.export_jobs import export_run
 from obligations.oversight.reviews import review_open
 from obligations.tasks import run_sweeps
@@ -78,8 +89,13 @@ def _build_world():
     export = ExportJob.objects.create(platform=platform, kind=ExportJob.Kind.REVIEW_PDF, params={"review": review.pk},
                                       requested_by=officer, requested_at=now)
     assert export_run(export.pk).state == ExportJob.State.DONE
+    webhook = WebhookEndpoint.objects.create(platform=platform, url="https://hooks.example.cn/pledge", events=["case.opened"],
+                                             description="运维系统", created_by=officer, created_at=now)
+    delivery = WebhookDelivery.objects.create(endpoint=webhook, platform=platform, event="case.opened", subject_id=case.pk,
+                                              payload={}, status="failed", attempts=8, last_status_code=500,
+                                              last_error="HTTP 500", created_at=now, next_attempt_at=now)
     args = {
-        "slug": platform.slug, "occurrence": occ.pk, "evidence": done.evidence.get().pk, "case": case.pk,
+        "slug": platform.slug, "webhook": webhook.pk, "delivery": delivery.pk, "occurrence": occ.pk, "evidence": done.evidence.get().pk, "case": case.pk,
         "letter": draft.pk, "clause": draft.clauses.get(number="三.2").pk, "review": review.pk,
         "obligation": Obligation.objects.get(platform=platform, key="三.2").pk,
         "member": Membership.objects.get(user=staff, platform=platform).pk, "token": feed.token, "index": 0,

@@ -13,6 +13,7 @@ from ..schedule.local_time import zoned
 from ..trust.preferences import languages_of
 from .notifications import task_name
 from .outbox import insert_notifications
+from .webhooks import E, evidence_payload, record
 
 
 def _message(evidence: Evidence, found: str | None, by) -> tuple[str, str]:
@@ -35,7 +36,9 @@ def _message(evidence: Evidence, found: str | None, by) -> tuple[str, str]:
 def evidence_mismatch_notices(evidence: Evidence, *, found: str | None, by, now) -> int:
     """Tell the platform's officers that `evidence` no longer matches its SHA-256 (`found`: the
     hash found, None for a missing file), in the app and by mail (the send sweep mails the rows).
-    Returns the rows really written: 0 when they were told of this file already."""
+    Returns the rows really written: 0 when they were told of this file already. The platform's
+    webhooks hear of it too, once per file (`evidence_webhooks`)."""
+    evidence_webhooks(evidence, found=found, now=now)
     officers = list(Membership.objects.filter(platform_id=evidence.platform_id, role=Role.OFFICER)
                     .values_list("user_id", flat=True))
     languages = languages_of(officers)
@@ -46,3 +49,10 @@ def evidence_mismatch_notices(evidence: Evidence, *, found: str | None, by, now)
         rows.append(Notification(recipient_id=user_id, kind=Notification.Kind.EVIDENCE_MISMATCH, evidence=evidence,
                                  subject=subject, body=body, created_at=now))
     return len(insert_notifications(rows))
+
+
+def evidence_webhooks(evidence: Evidence, *, found: str | None, now) -> int:
+    """The platform's webhook endpoints told of the file once (whether a download or the daily
+    re-hash found it first)."""
+    return record(E.EVIDENCE_MISMATCH, platform_id=evidence.platform_id, subject_id=evidence.pk,
+                  payload=lambda: evidence_payload(evidence, found, now), now=now)

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from ..alerts import webhooks
 from ..alerts.case_notices import assignment_notice, case_notice_kinds, case_notices
 from ..errors import DomainError
 from ..letters.presentation import deadline_phrase
@@ -127,6 +128,8 @@ def case_open(*, platform, kind, description, received_at, now, user=None, chann
                                "assignee": assignee.get_username() if assignee else None,
                                "consent_at": consent_at.isoformat() if consent_at else None})
             case_notices(case, now=now, clocks=clocks)
+            webhooks.record(webhooks.E.CASE_OPENED, platform_id=platform.pk, subject_id=case.pk, now=now,
+                            payload=lambda: webhooks.case_payload(case, clocks, now))
             # Its handler hears of it, unless an officer who was just told of it as one.
             if case.assignee_id and not (case_notice_kinds(case) and
                                          access.roles_of(case.assignee).get(platform.pk) == Role.OFFICER):

@@ -12,6 +12,7 @@ from .reviews import ExportJob, Rectification, Review, ReviewExplanation, Review
 from .schedules import Obligation, Trigger
 from .signins import FailedSignIns
 from .tenancy import Membership, Platform, Role
+from .webhooks import WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 __all__ = [
     "AuditEvent",
@@ -44,4 +45,7 @@ __all__ = [
     "Role",
     "Trigger",
     "UserPreferences",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
 ]

@@ -91,6 +91,8 @@ class Occurrence(models.Model):
             models.Index(fields=["opens_at"],
                          condition=Q(state="open", told__in=[0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14]),
                          name="occurrence_unreminded_idx"),
+            # Used by the webhook sweep (alerts/webhooks.py): the tasks marked missed lately.
+            models.Index(fields=["missed_at"], condition=Q(missed_at__isnull=False), name="occurrence_missed_idx"),
         ]
 
     def __str__(self):

@@ -99,6 +99,11 @@ ACTIONS = {
     "review.sign": Action(_("签署审查"), _("%(actor)s 签署了%(object)s")),
     "sweep.close_out": Action(_("到期未完成"), ngettext_lazy(
         "%(count)s 项任务到期未完成,记为未完成", "%(count)s 项任务到期未完成,记为未完成", "count")),
+    "webhook.create": Action(_("添加推送接收地址"), _("%(actor)s 添加了推送接收地址 %(url)s")),
+    "webhook.disable": Action(_("停用推送接收地址"), _("%(actor)s 停用了推送接收地址 %(url)s")),
+    "webhook.enable": Action(_("启用推送接收地址"), _("%(actor)s 启用了推送接收地址 %(url)s")),
+    "webhook.delete": Action(_("删除推送接收地址"), _("%(actor)s 删除了推送接收地址 %(url)s")),
+    "webhook.retry": Action(_("重试事件推送"), _("%(actor)s 重试了发往 %(url)s 的事件推送")),
     "admin.add": Action(_("管理后台新增"), _("%(actor)s 在管理后台新增了%(model)s“%(target)s”")),
     "admin.change": Action(_("管理后台修改"), _("%(actor)s 在管理后台修改了%(model)s“%(target)s”")),
     "admin.delete": Action(_("管理后台删除"), _("%(actor)s 在管理后台删除了%(model)s“%(target)s”")),
@@ -113,10 +118,10 @@ COUNTS = {"auth.login_failed": "count", "evidence.add": "evidence", "evidence.di
 # The details' labels, for the keys records carry; a key not listed shows as it is.
 FIELD_LABELS = {
     "agent": _("浏览器"), "algorithm": _("算法"), "amends": _("修订自"), "approved_by": _("批准人"),
-    "assignees": _("执行人"), "by": _("发现途径"), "changes": _("修改内容"), "clauses": _("条款数"),
-    "clocks": _("时限任务"), "complete": _("完整年份"), "completion": _("完成记录"), "consent_at": _("同意时间"),
-    "corrects": _("更正"), "count": _("次数"), "created": _("新建任务数"), "days": _("天数"), "due": _("期限"),
-    "email": _("邮箱"), "evidence": _("佐证"), "expected": _("应有 SHA-256"), "fields": _("字段"),
+    "assignees": _("执行人"), "attempts": _("尝试次数"), "by": _("发现途径"), "changes": _("修改内容"), "clauses": _("条款数"),
+    "clocks": _("时限任务"), "code": _("响应码"), "complete": _("完整年份"), "completion": _("完成记录"), "consent_at": _("同意时间"),
+    "corrects": _("更正"), "count": _("次数"), "created": _("新建任务数"), "days": _("天数"), "deliveries": _("投递记录数"), "due": _("期限"),
+    "email": _("邮箱"), "event": _("事件"), "events": _("事件"), "evidence": _("佐证"), "expected": _("应有 SHA-256"), "fields": _("字段"),
     "file": _("文件"), "finding": _("风险排查结果"), "first_at": _("首次时间"), "first_period": _("首个周期"),
     "found": _("实际 SHA-256"), "from": _("原值"), "full_name": _("姓名"), "head": _("链头"),
     "head_hash": _("链头哈希"), "invitation": _("邀请"), "invited_by": _("邀请人"), "ip": _("IP 地址"),
@@ -129,7 +134,7 @@ FIELD_LABELS = {
     "refused": _("被拒次数"), "replaces": _("取代的邀请"), "role": _("角色"), "seal": _("封签"),
     "severity": _("严重程度"), "sha256": _("SHA-256"), "slug": _("标识"), "state": _("状态"),
     "supersedes": _("取代的版本"), "template": _("模板"), "timezone": _("时区"), "to": _("新值"),
-    "unassigned": _("取消指派的义务"), "user": _("用户名"), "user_id": _("用户编号"), "values": _("填写内容"),
+    "unassigned": _("取消指派的义务"), "url": _("接收地址"), "user": _("用户名"), "user_id": _("用户编号"), "values": _("填写内容"),
     "version": _("版本"), "voided": _("作废的签署"), "waived": _("豁免"), "window": _("统计时段"), "years": _("年份"),
 }
 ISO_INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
 
+from ..alerts import webhooks
 from ..errors import DomainError
 from ..letters.services import current_letter
 from ..models import (
@@ -366,6 +367,8 @@ def review_close(*, review: Review, user, now: datetime) -> Review:
     review.save(update_fields=["snapshot", "seal", "state", "closed_at"])
     audit_record(at=now, action="review.close", obj=review, actor=user, platform=review.platform,
                  data={"seal": review.seal, "algorithm": KEYED})
+    webhooks.record(webhooks.E.REVIEW_SEALED, platform_id=review.platform_id, subject_id=review.pk, now=now,
+                    payload=lambda: webhooks.review_payload(review, now))
     if review.task_id:
         task = Occurrence.objects.get(pk=review.task_id)
         report = report_file(snapshot)

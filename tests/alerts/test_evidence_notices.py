@@ -86,3 +86,27 @@ def test_a_missing_file_is_told_too_and_each_file_once(files, staff):
     assert {n.evidence_id for n in notices} == {first.pk, second.pk}
     missing = next(n for n in notices if n.evidence_id == first.pk and n.recipient.username == "alice")
     assert "已缺失" in missing.subject
+
+
+def test_the_platforms_webhooks_hear_of_a_changed_file_once_whether_a_download_or_the_daily_check_finds_it(
+        files, staff, officer, monkeypatch):
+    from obligations import tasks
+    from obligations.models import WebhookDelivery, WebhookEndpoint
+    from obligations.trust.integrity import IntegrityReport, Mismatch
+
+    WebhookEndpoint.objects.create(platform=files[0].platform, url="https://hooks.example.cn/x",
+                                   events=["evidence.mismatch"], created_by=officer, created_at=SIGNED_AT)
+    victim = files[0]
+    with open(evidence_storage().path(victim.file.name), "wb") as f:
+        f.write(FORGED)
+    found = hashlib.sha256(FORGED).hexdigest()
+    client = Client()
+    client.force_login(staff)
+    assert client.get(f"/evidence/{victim.pk}/download/").status_code == 409
+    chain = type("Chain", (), {"reason": "", "broken_id": None})()
+    daily = IntegrityReport(chain=chain, mismatches=[Mismatch(victim, found), Mismatch(files[1], None)])
+    monkeypatch.setattr(tasks, "integrity_check", lambda now: daily)
+    tasks._integrity(SIGNED_AT)
+    rows = {r.subject_id: r.payload["data"]["evidence"] for r in WebhookDelivery.objects.all()}
+    assert set(rows) == {victim.pk, files[1].pk}  # the download's file once, the missing one from the daily check
+    assert rows[victim.pk]["found_sha256"] == found and rows[files[1].pk]["missing"] is True

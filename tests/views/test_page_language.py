@@ -46,14 +46,15 @@ ROLES = ("officer", "staff", "supervisor", "auditor", "site admin")
 # Latin words a Chinese page may hold: the product's name and the names of formats, standards and
 # apps people know by these letters (a file's type, the authenticator's standard, the zone's name).
 PROPER_TERMS = {"Pledge", "CSV", "PDF", "Excel", "Word", "ZIP", "TOTP", "SHA", "UTC", "IP",
-                "Microsoft", "Google", "Authenticator", "FreeOTP"}
+                "Microsoft", "Google", "Authenticator", "FreeOTP", "Webhook", "JSON", "HMAC", "HTTP", "HTTPS"}
 
 # Pages each role must reach from the menu (the walk would pass silently by a page a broken link hides).
 REACHED = {
     "officer": {"my-tasks", "case-board", "case-detail", "case-new", "dashboard", "occurrence-list",
                 "occurrence-detail", "review-list", "review-detail", "export-list", "letter-detail",
                 "letter-versions", "clause-editor", "letter-preview", "letter-changes", "obligation-list",
-                "platform-members", "notifications", "calendar-feed", "retention"},
+                "platform-members", "notifications", "calendar-feed", "retention", "webhook-list",
+                "webhook-deliveries"},
     "staff": {"my-tasks", "case-board", "case-detail", "occurrence-detail", "letter-detail", "obligation-list"},
     "supervisor": {"dashboard", "review-list", "review-detail", "export-list", "letter-detail"},
     "auditor": {"dashboard", "review-list", "review-detail", "letter-detail", "audit-log"},
@@ -84,6 +85,7 @@ USER_DATA = {
     models.ReviewSignature: ("reason",),
     models.ExportJob: ("filename", "sha256"),
     models.CalendarDay: ("note",),
+    models.WebhookEndpoint: ("url", "description"),
 }
 
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]+")

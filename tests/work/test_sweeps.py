@@ -156,7 +156,7 @@ def test_every_sweep_of_run_sweeps_records_its_heartbeat(signed_letter):
 
     sweep(now=SIGNED_AT)
     runs = {r.name: r for r in SweepRun.objects.all()}
-    assert set(runs) == {"materialize", "close_out", "plan", "send", "reviews"}
+    assert set(runs) == {"materialize", "close_out", "plan", "send", "reviews", "webhooks"}
     assert runs["materialize"].result["created"] > 0 and runs["materialize"].runs == 1
 
 
