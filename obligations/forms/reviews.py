@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from ..models import ReviewFinding, Role
+from ..oversight.exception_list import CAUSES
 from ..trust import second_factor
 from ..trust.membership import member_names
 from .bounds import BoundedDateField, CleanCharField
@@ -48,8 +49,7 @@ class ExceptionFilterForm(forms.Form):
 
     obligation = CleanCharField(label=_("义务"), required=False, max_length=400)
     cause = forms.ChoiceField(label=_("原因"), required=False,
-                              choices=[("", _("— 全部原因 —")), ("missed", _("未完成")), ("late", _("逾期完成")),
-                                       ("breached", _("时限违约")), ("waived", _("已豁免"))])
+                              choices=[("", _("— 全部原因 —")), *CAUSES.items()])
     day = BoundedDateField(label=_("到期日"), required=False,
                            error_messages={"invalid": _("请输入有效日期,格式为 2026-11-29。")})
     waiting = forms.BooleanField(label=_("仅待说明"), required=False)

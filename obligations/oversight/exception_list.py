@@ -10,10 +10,19 @@ Works on the snapshot's rows, so a sealed review's frozen list reads the same wa
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.utils.translation import gettext_lazy
+
 from ..schedule.local_time import local
 
 ONE_MICROSECOND = timedelta(microseconds=1)
-CAUSES = ("missed", "late", "breached", "waived")
+# Why a task is an exception, in the list's order, each with its name (pages, filter, both reports).
+CAUSES = {"missed": gettext_lazy("未完成"), "late": gettext_lazy("逾期完成"), "breached": gettext_lazy("超出时限"),
+          "waived": gettext_lazy("已豁免")}
+
+
+def labelled(rows: list[dict]) -> list[dict]:
+    """Exception rows with their cause's name beside its code (`kind_label`)."""
+    return [{**row, "kind_label": str(CAUSES.get(row["kind"], row["kind"]))} for row in rows]
 
 
 def obligation_of(row: dict) -> str:

@@ -28,6 +28,7 @@ from ..models import Case, Occurrence, ReviewFinding, ReviewSignature
 from ..schedule.local_time import naive_local, stamp, zone_name
 from ..trust.audit_head import head_text
 from ..wording import enumeration
+from .exception_list import labelled
 from .period_status import as_of_text
 from .seal import seal_name, seal_note
 
@@ -39,12 +40,6 @@ FONT_FILES = (
     (SANS, "bold", "NotoSansCJK-Bold.ttc"),
     (SERIF, "bold", "NotoSerifCJK-Bold.ttc"),
 )
-EXCEPTION_KINDS = {
-    "missed": gettext_lazy("未完成"),
-    "late": gettext_lazy("逾期完成"),
-    "waived": gettext_lazy("已豁免"),
-    "breached": gettext_lazy("超出时限"),
-}
 TASK_COLUMNS = (
     ("due", gettext_lazy("应办")), ("done", gettext_lazy("按时完成")), ("done_late", gettext_lazy("逾期完成")),
     ("missed", gettext_lazy("未完成")), ("waived", gettext_lazy("豁免")), ("open", gettext_lazy("待办")),
@@ -141,8 +136,7 @@ def choice_label(choices, value) -> str:
 
 def exception_rows(rows: list[dict], tz) -> list[dict]:
     """A review's exceptions with their kind and due time in words (both reports print them)."""
-    return [{**row, "kind_label": str(EXCEPTION_KINDS.get(row["kind"], row["kind"])),
-             "due_text": when(row.get("due_at"), tz)} for row in rows]
+    return [{**row, "due_text": when(row.get("due_at"), tz)} for row in labelled(rows)]
 
 
 def case_list_rows(rows: list[dict], tz) -> list[dict]:

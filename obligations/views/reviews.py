@@ -23,9 +23,9 @@ from ..forms.reviews import (
 )
 from ..models import Membership, Occurrence, Platform, Review, ReviewFinding, Role
 from ..oversight import reviews
-from ..oversight.exception_list import ExceptionFilter, exception_panel
+from ..oversight.exception_list import ExceptionFilter, exception_panel, labelled
 from ..oversight.period_status import as_of_text
-from ..oversight.report_documents import EXCEPTION_KINDS, case_list_rows, letter_basis, shows_pending
+from ..oversight.report_documents import case_list_rows, letter_basis, shows_pending
 from ..oversight.review_snapshot import exceptions, review_snapshot
 from ..oversight.seal import seal_name, seal_note
 from ..trust import access
@@ -37,13 +37,9 @@ def _labelled(snapshot: dict) -> dict:
     """The snapshot with the names people read beside its codes (the stored one stays as is)."""
     severities = dict(ReviewFinding.Severity.choices)
     return {**snapshot,
-            "exceptions": [{**e, "kind_label": EXCEPTION_KINDS.get(e["kind"], e["kind"])} for e in snapshot["exceptions"]],
+            "exceptions": labelled(snapshot["exceptions"]),
             "findings": [{**f, "severity_label": severities.get(f["severity"], f["severity"])}
                          for f in snapshot["findings"]]}
-
-
-def _kinds_labelled(rows: list[dict]) -> list[dict]:
-    return [{**e, "kind_label": EXCEPTION_KINDS.get(e["kind"], e["kind"])} for e in rows]
 
 
 def _filter(data) -> tuple[ExceptionFilterForm, ExceptionFilter]:
@@ -59,7 +55,7 @@ def _panel_context(request, review, role, rows, data, *, selected=None, explain_
     """What the exceptions panel shows: the filtered rows, waiting first, and the form that explains the ticked ones."""
     filter_form, chosen = _filter(data)
     return {"review": review, "role": role, "tz": review.platform.tz, "is_open": review.state == Review.State.OPEN,
-            "panel": exception_panel(_kinds_labelled(rows), review.platform.tz, chosen, selected),
+            "panel": exception_panel(labelled(rows), review.platform.tz, chosen, selected),
             "filter_form": filter_form, "explain_form": explain_form or ExplanationForm(), "notice": notice}
 
 
