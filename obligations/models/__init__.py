@@ -1,3 +1,4 @@
+from .api_tokens import ApiToken
 from .audit import AuditEvent
 from .calendar import CalendarDay
 from .cases import Case, CaseCounter, CaseEvent
@@ -14,6 +15,7 @@ from .signins import FailedSignIns
 from .tenancy import Membership, Platform, Role
 
 __all__ = [
+    "ApiToken",
     "AuditEvent",
     "CalendarFeed",
     "Case",
