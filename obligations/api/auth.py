@@ -12,8 +12,8 @@ from rest_framework.throttling import BaseThrottle
 
 from ..models import ApiToken
 from ..trust import ratelimit
-from ..wording import enumeration
 from ..trust.api_tokens import TokenRefused, token_for_secret
+from ..wording import enumeration
 
 
 class TokenAuthentication(BaseAuthentication):

@@ -4,7 +4,6 @@ and answers JSON. Refusals are the domain's own words (errors.DomainError) with 
 import re
 from datetime import date, timedelta
 
-from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import trans_real
