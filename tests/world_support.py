@@ -87,7 +87,7 @@ def _build_world():
         "invitation": invitation_create(platform=platform, email="i@example.com", role=Role.STAFF, actor=officer,
                                         now=now)[0].pk,
         "export": export.pk,
-        "api_token": token_create(platform=platform, user=officer, name="monitoring", scopes=["read"],
+        "api_token": token_create(platform=platform, user=officer, name="监控系统", scopes=["read"],
                                   expires_at=now + timedelta(days=30), now=now)[0].pk,
     }
     return people, args, signed_in(people)

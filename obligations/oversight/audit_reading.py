@@ -35,6 +35,8 @@ class Action:
 
 
 ACTIONS = {
+    "api_token.create": Action(_("创建接口令牌"), _("%(actor)s 创建了接口令牌“%(name)s”")),
+    "api_token.revoke": Action(_("撤销接口令牌"), _("%(actor)s 撤销了接口令牌“%(name)s”")),
     "auth.login": Action(_("登录"), _("%(actor)s 登录")),
     "auth.logout": Action(_("退出登录"), _("%(actor)s 退出登录")),
     "auth.login_failed": Action(_("登录失败"), ngettext_lazy(
@@ -107,7 +109,8 @@ COUNTS = {"auth.login_failed": "count", "evidence.add": "evidence", "evidence.di
 
 # The details' labels, for the keys records carry; a key not listed shows as it is.
 FIELD_LABELS = {
-    "agent": _("浏览器"), "algorithm": _("算法"), "amends": _("修订自"), "approved_by": _("批准人"),
+    "agent": _("浏览器"), "algorithm": _("算法"), "expires_at": _("过期时间"), "prefix": _("令牌前缀"),
+    "scopes": _("权限范围"), "via": _("经由接口令牌"), "amends": _("修订自"), "approved_by": _("批准人"),
     "assignees": _("执行人"), "by": _("发现途径"), "changes": _("修改内容"), "clauses": _("条款数"),
     "clocks": _("时限任务"), "complete": _("完整年份"), "completion": _("完成记录"), "consent_at": _("同意时间"),
     "corrects": _("更正"), "count": _("次数"), "created": _("新建任务数"), "days": _("天数"), "due": _("期限"),
@@ -223,6 +226,8 @@ def _value(key, value, tz) -> str:
         return gettext("是") if value else gettext("否")
     if key == "agent":
         return short_agent(str(value))
+    if key == "via" and isinstance(value, dict):  # an API token (trust/api_tokens.via): its name and number
+        return f"{value.get('name', '')} #{value.get('api_token', '')}"
     if key == "role" or (key in ("from", "to") and value in Role.values):
         return _choice(Role.choices, value)
     if key == "changes" and isinstance(value, dict):

@@ -45,7 +45,7 @@ def token_create(*, platform, user, name: str, scopes, expires_at, now) -> tuple
         raise DomainError(_("过期时间必须晚于现在。"), field="expires_at")
     if expires_at > now + timedelta(days=MAX_DAYS):
         raise DomainError(_("令牌有效期最长 %(days)d 天。") % {"days": MAX_DAYS}, field="expires_at")
-    secret = PREFIX + secrets.token_urlsafe(32)
+    secret = PREFIX + secrets.token_hex(32)  # lower case: its prefix reads as a code on the pages
     token = ApiToken.objects.create(platform=platform, name=name, prefix=secret[:12], secret_hash=secret_hash(secret),
                                     scopes=" ".join(scopes), created_by=user, created_at=now, expires_at=expires_at)
     audit_record(at=now, action="api_token.create", obj=token, actor=user, platform=platform,
