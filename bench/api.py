@@ -29,7 +29,7 @@ from common import pg_settings_line, platforms, setup_database  # noqa: E402
 parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
 parser.add_argument("--per-round", type=int, default=40, help="check-offs per path and round")
 parser.add_argument("--rounds", type=int, default=3)
-parser.add_argument("--days", type=int, default=60, help="days of the letter's history (3 tasks of 三.2 a day)")
+parser.add_argument("--days", type=int, default=150, help="days of the letter's history (3 tasks of 三.2 a day)")
 args = parser.parse_args()
 setup_database()
 

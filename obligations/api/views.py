@@ -4,6 +4,7 @@ and answers JSON. Refusals are the domain's own words (errors.DomainError) with 
 import re
 from datetime import date, timedelta
 
+from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import trans_real
@@ -58,6 +59,9 @@ class TokenView(APIView):
 
     def finalize_response(self, request, response, *args, **kwargs):
         timezone.deactivate()
+        # The caller is a token, not a person's session: the middleware after the view (the language cookie of a
+        # signed-in user) must not take the token's maker for someone browsing.
+        request._request.user = AnonymousUser()
         response = super().finalize_response(request, response, *args, **kwargs)
         response["Content-Language"] = translation.get_language()
         return response
@@ -72,10 +76,10 @@ def platform_of(request, slug) -> Platform:
 
 
 def occurrence_of(request, pk) -> Occurrence:
-    occ = Occurrence.objects.filter(pk=pk, platform_id=request.auth.platform_id).first()
-    if occ is None:
+    occ = access.occurrence_for(request.user, pk)  # its maker's role checked, as every page checks it
+    if occ.platform_id != request.auth.platform_id:  # the maker's other platforms are not the token's
         raise exceptions.NotFound(_("未找到,或不属于此令牌的平台。"))
-    return access.occurrence_for(request.user, pk)  # and its maker's role, as every page checks it
+    return occ
 
 
 def case_of(request, pk) -> Case:
@@ -149,7 +153,7 @@ def complete(request, occ, *, code_of_refusal=None) -> Response:
         if occ.opens_at > now:
             raise refused(exc, code="not_open", status_code=status.HTTP_409_CONFLICT) from None
         raise refused(exc) from None
-    occ = access.occurrence_for(request.user, occ.pk)
+    # `occ` as it now stands: occurrence_complete wrote its new state onto it.
     return Response({"occurrence": s.OccurrenceDetailSerializer(occ).data, "completion": completion.pk,
                      "late": completion.late}, status=status.HTTP_201_CREATED)
 
