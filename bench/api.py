@@ -6,7 +6,7 @@ is still to do (the demo letter signed --days ago, its past checks missed: each 
 allows), stores the file with its SHA-256 and writes its audit records. The rounds alternate the two paths, so
 a busy moment of the shared machine falls on both; the figures are the medians of the rounds.
 
-    .venv/bin/python bench/api.py [--per-round 40] [--rounds 3]
+    .venv/bin/python bench/api.py [--per-round 40] [--rounds 5]
         (PostgreSQL: DATABASE_URL, default pledge_bench; the database is dropped and made again)
 """
 
@@ -14,6 +14,7 @@ import argparse
 import http.cookiejar
 import os
 import re
+import socket
 import statistics
 import threading
 import time
@@ -28,8 +29,8 @@ from common import pg_settings_line, platforms, setup_database  # noqa: E402
 
 parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
 parser.add_argument("--per-round", type=int, default=40, help="check-offs per path and round")
-parser.add_argument("--rounds", type=int, default=3)
-parser.add_argument("--days", type=int, default=150, help="days of the letter's history (3 tasks of 三.2 a day)")
+parser.add_argument("--rounds", type=int, default=5)
+parser.add_argument("--days", type=int, default=200, help="days of the letter's history (3 tasks of 三.2 a day)")
 args = parser.parse_args()
 setup_database()
 
@@ -47,6 +48,13 @@ NOTE = "每日安全检查:无异常"
 
 
 class Quiet(WSGIRequestHandler):
+    def setup(self):
+        super().setup()
+        # As gunicorn's sockets are (TCP_NODELAY): wsgiref writes a response's headers and its body apart, and
+        # Nagle's algorithm would hold the body back for the client's delayed ACK, which a 302 without a body
+        # never meets (the API measured 0.84x of the form path so, 0.98x with it).
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def log_message(self, *args):
         pass
 
