@@ -8,6 +8,21 @@ from rest_framework import serializers
 
 from ..cases.services import REGISTERED_CHANNELS
 from ..models import Case, Evidence, Occurrence
+from ..schedule.bounds import EARLIEST, LATEST, OUT_OF_BOUNDS, check_bounds
+
+
+class BoundedDateTimeField(serializers.DateTimeField):
+    """A time whose date lies within schedule/bounds.py's limits, as the pages' fields (forms/bounds.py): Python
+    parses 0001-01-01 and 9999-12-31 but cannot move them to UTC."""
+
+    default_validators = [check_bounds]
+
+    def to_internal_value(self, value):
+        try:
+            return super().to_internal_value(value)
+        except OverflowError:
+            raise serializers.ValidationError(OUT_OF_BOUNDS % {"earliest": EARLIEST.isoformat(),
+                                                               "latest": LATEST.isoformat()}) from None
 
 
 class EvidenceSerializer(serializers.ModelSerializer):
@@ -77,7 +92,7 @@ class CaseCreateSerializer(serializers.Serializer):
     severity = serializers.ChoiceField(choices=Case.Severity.choices, default=Case.Severity.ORDINARY)
     reporter_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     reporter_contact = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    received_at = serializers.DateTimeField(required=False, help_text="When it came in; now if left out.")
+    received_at = BoundedDateTimeField(required=False, help_text="When it came in; now if left out.")
 
 
 class ClockSerializer(serializers.ModelSerializer):
