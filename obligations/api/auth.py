@@ -67,7 +67,8 @@ class TokenRateLimit(BaseThrottle):
         token = request.auth
         if not isinstance(token, ApiToken):
             return True
-        self.seconds = ratelimit.wait_for("api", str(token.pk), limit=settings.PLEDGE_API_RATE,
+        # Counted by the secret's hash, unique to the token in any database (a restored copy, a test's) sharing the cache.
+        self.seconds = ratelimit.wait_for("api", token.secret_hash, limit=settings.PLEDGE_API_RATE,
                                           window=settings.PLEDGE_API_RATE_WINDOW)
         return self.seconds == 0
 
