@@ -92,6 +92,9 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "axes",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # the API docs page's Swagger UI, served from our own static files
     "obligations",
 ]
 
@@ -300,6 +303,36 @@ SECURE_CSP = {
     "base-uri": [CSP.SELF],
     "object-src": [CSP.NONE],
 }
+
+# The REST API (obligations/api/, docs/api.md): bearer tokens of a platform only, JSON only (no browsable
+# API: its pages need inline scripts), errors as {"code", "detail"} in the caller's language.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["obligations.api.auth.TokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["obligations.api.auth.HasScope"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser", "rest_framework.parsers.MultiPartParser",
+                               "rest_framework.parsers.FormParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["obligations.api.auth.TokenRateLimit"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "obligations.api.errors.api_exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Pledge API",
+    "DESCRIPTION": "Pledge for other systems: tasks, check-offs with evidence, cases, figures. Read docs/api.md.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"OccurrenceStateEnum": "obligations.models.Occurrence.State",
+                            "CaseStateEnum": "obligations.models.Case.State"},
+}
+# Requests a token may make per window (trust/ratelimit.py), then 429 with Retry-After.
+PLEDGE_API_RATE = env_int("PLEDGE_API_RATE", 600)
+PLEDGE_API_RATE_WINDOW = env_int("PLEDGE_API_RATE_WINDOW", 60)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -14,6 +14,8 @@ urlpatterns = [
     path("accounts/second-factor/verify/", signin.verify, name="second-factor-verify"),
     path("accounts/second-factor/codes/", signin.codes, name="second-factor-codes"),
     path("accounts/", include("django.contrib.auth.urls")),
+    # The REST API for other systems (docs/api.md): bearer tokens, not sessions.
+    path("api/", include("obligations.api.urls")),
     path("", include("obligations.urls")),
 ]
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from .views import (
+    api_tokens,
     audit_log,
     calendar,
     cases,
@@ -62,6 +63,8 @@ urlpatterns = [
     path("platforms/<slug:slug>/members/invite/", people.member_invite, name="member-invite"),
     path("platforms/<slug:slug>/members/invitations/<int:pk>/revoke/", people.invitation_withdraw,
          name="invitation-revoke"),
+    path("platforms/<slug:slug>/api-tokens/", api_tokens.api_tokens, name="api-tokens"),
+    path("platforms/<slug:slug>/api-tokens/<int:pk>/revoke/", api_tokens.api_token_revoke, name="api-token-revoke"),
     path("invitations/<str:token>/", invitations.invitation_page, name="invitation"),
     path("platforms/<slug:slug>/members/<int:pk>/role/", people.member_role, name="member-role"),
     path("platforms/<slug:slug>/members/<int:pk>/name/", people.member_name, name="member-name"),

@@ -17,7 +17,8 @@ from django.utils import timezone
 from obligations.trust.heartbeat import worker_beat
 from tests.world_support import ROLES, evidence_root_of_the_module, module_world_fixture
 
-SKIP_NAMESPACES = {"admin"}
+# The API (namespace "api") answers bearer tokens, not sessions: its own table is tests/api/test_access.py.
+SKIP_NAMESPACES = {"admin", "api"}
 # Django's own auth and i18n pages are not ours to table; everything under obligations.urls is.
 SKIP_NAMES = {"login", "logout", "password_change", "password_change_done", "password_reset",
               "password_reset_done", "password_reset_confirm", "password_reset_complete", "set_language"}
@@ -56,7 +57,7 @@ PK = {
     "obligation-spec-edit": "clause", "obligation-spec-remove": "clause",
     "export-detail": "export", "export-retry": "export", "export-download": "export",
     "invitation-revoke": "invitation", "webhook-enable": "webhook", "webhook-delete": "webhook",
-    "webhook-retry": "delivery",
+    "webhook-retry": "delivery", "api-token-revoke": "api_token",
 }
 
 
@@ -96,6 +97,8 @@ def observe(name, method, clients, args):
 
 # GET, POST outcomes per role: officer, staff, supervisor, auditor, stranger, anonymous.
 EXPECTED = {
+    "api-tokens": ("odddhl", "odddhl"),
+    "api-token-revoke": ("nnnnnl", "odddhl"),
     "audit-log": ("oddohl", "nnnnnl"),
     "calendar-days": ("dddddl", "dddddl"),
     "calendar-feed": ("oooool", "oooool"),

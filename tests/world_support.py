@@ -38,6 +38,7 @@ from obligations.models import (
 from obligations.oversight.export_jobs import export_run
 from obligations.oversight.reviews import review_open
 from obligations.tasks import run_sweeps
+from obligations.trust.api_tokens import token_create
 from obligations.trust.invitations import invitation_create
 from obligations.work.evidence import completion_with_evidence
 from tests.conftest import PDF_BYTES, SIGNED_AT, make_user
@@ -102,6 +103,8 @@ def _build_world():
         "invitation": invitation_create(platform=platform, email="i@example.com", role=Role.STAFF, actor=officer,
                                         now=now)[0].pk,
         "export": export.pk,
+        "api_token": token_create(platform=platform, user=officer, name="监控系统", scopes=["read"],
+                                  expires_at=now + timedelta(days=30), now=now)[0].pk,
     }
     return people, args, signed_in(people)
 

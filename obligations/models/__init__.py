@@ -1,3 +1,4 @@
+from .api_tokens import ApiToken
 from .audit import AuditEvent
 from .calendar import CalendarDay
 from .cases import Case, CaseCounter, CaseEvent
@@ -15,6 +16,7 @@ from .tenancy import Membership, Platform, Role
 from .webhooks import WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 __all__ = [
+    "ApiToken",
     "AuditEvent",
     "CalendarFeed",
     "Case",

@@ -35,6 +35,8 @@ class Action:
 
 
 ACTIONS = {
+    "api_token.create": Action(_("创建接口令牌"), _("%(actor)s 创建了接口令牌“%(name)s”")),
+    "api_token.revoke": Action(_("撤销接口令牌"), _("%(actor)s 撤销了接口令牌“%(name)s”")),
     "auth.login": Action(_("登录"), _("%(actor)s 登录")),
     "auth.logout": Action(_("退出登录"), _("%(actor)s 退出登录")),
     "auth.login_failed": Action(_("登录失败"), ngettext_lazy(
@@ -121,7 +123,8 @@ FIELD_LABELS = {
     "assignees": _("执行人"), "attempts": _("尝试次数"), "by": _("发现途径"), "changes": _("修改内容"), "clauses": _("条款数"),
     "clocks": _("时限任务"), "code": _("响应码"), "complete": _("完整年份"), "completion": _("完成记录"), "consent_at": _("同意时间"),
     "corrects": _("更正"), "count": _("次数"), "created": _("新建任务数"), "days": _("天数"), "deliveries": _("投递记录数"), "due": _("期限"),
-    "email": _("邮箱"), "event": _("事件"), "events": _("事件"), "evidence": _("佐证"), "expected": _("应有 SHA-256"), "fields": _("字段"),
+    "email": _("邮箱"), "event": _("事件"), "events": _("事件"), "evidence": _("佐证"), "expected": _("应有 SHA-256"),
+    "expires_at": _("过期时间"), "fields": _("字段"), "prefix": _("令牌前缀"), "scopes": _("权限范围"), "via": _("经由接口令牌"),
     "file": _("文件"), "finding": _("风险排查结果"), "first_at": _("首次时间"), "first_period": _("首个周期"),
     "found": _("实际 SHA-256"), "from": _("原值"), "full_name": _("姓名"), "head": _("链头"),
     "head_hash": _("链头哈希"), "invitation": _("邀请"), "invited_by": _("邀请人"), "ip": _("IP 地址"),
@@ -236,6 +239,8 @@ def _value(key, value, tz) -> str:
         return gettext("是") if value else gettext("否")
     if key == "agent":
         return short_agent(str(value))
+    if key == "via" and isinstance(value, dict):  # an API token (trust/api_tokens.via): its name and number
+        return f"{value.get('name', '')} #{value.get('api_token', '')}"
     if key == "role" or (key in ("from", "to") and value in Role.values):
         return _choice(Role.choices, value)
     if key == "changes" and isinstance(value, dict):

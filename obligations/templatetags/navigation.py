@@ -23,6 +23,7 @@ PAGES = [
     ("audit-log", _("审计日志")),
     ("platform-members", _("成员管理")),
     ("webhook-list", _("事件推送")),
+    ("api-tokens", _("接口令牌")),
 ]
 
 

@@ -29,6 +29,7 @@ PLATFORM_PAGES = {
     "audit-log": (Role.OFFICER, Role.AUDITOR),
     "platform-members": (Role.OFFICER,),  # and the site administrator (trust/membership.py)
     "webhook-list": (Role.OFFICER,),  # and its delivery log (views/webhooks.py)
+    "api-tokens": (Role.OFFICER,),  # a token acts as the officer who made it (trust/api_tokens.py)
 }
 
 

@@ -27,6 +27,7 @@ import logging
 import os
 import tempfile
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -53,8 +54,26 @@ def audit_key() -> bytes:
     return settings.PLEDGE_AUDIT_KEY.encode()
 
 
+# What a change came through, when not a person's own session: an API token (obligations/api/). Every record
+# written meanwhile names it under "via", the domain's own records (occurrence.complete, case.open) included.
+_through: ContextVar[dict | None] = ContextVar("pledge_audit_through", default=None)
+
+
+@contextmanager
+def acting_through(via: dict):
+    """Every audit record written inside names `via` (e.g. {"api_token": 7, "name": "monitoring"})."""
+    token = _through.set(via)
+    try:
+        yield
+    finally:
+        _through.reset(token)
+
+
 def audit_record(*, at, action, obj=None, actor=None, platform=None, data=None, reanchor=False) -> AuditEvent:
     """Append a record. `reanchor`: it may anchor a chain whose anchor is lost (audit_reanchor only)."""
+    via = _through.get()
+    if via is not None:
+        data = {**(data or {}), "via": via}
     # No savepoint of its own: a failed record fails the change it records, as it must.
     with transaction.atomic(savepoint=False):
         if connection.vendor == "postgresql":

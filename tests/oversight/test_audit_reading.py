@@ -26,6 +26,10 @@ def record(action, data=None, object_type="", object_id="", hash="ab" * 32):
      "王敏 登录", "王敏 signed in"),
     (record("case.open", {"number": "TS-2026-0007"}, "Case", "7"), "",
      "收到案件 TS-2026-0007", "Case TS-2026-0007 was received"),
+    (record("api_token.create", {"name": "监控系统", "prefix": "plg_0a1b2c3d"}, "ApiToken", "3"), "王敏",
+     "王敏 创建了接口令牌“监控系统”", "王敏 made the API token “监控系统”"),
+    (record("api_token.revoke", {"name": "监控系统"}, "ApiToken", "3"), "王敏",
+     "王敏 撤销了接口令牌“监控系统”", "王敏 revoked the API token “监控系统”"),
     (record("case.open", {"number": "TS-2026-0007"}, "Case", "7"), "staff",
      "staff 受理了案件 TS-2026-0007", "staff opened case TS-2026-0007"),
     (record("occurrence.complete", {"late": True}, "Occurrence", "12"), "staff",
@@ -95,6 +99,15 @@ def test_details_are_labelled_fields_with_the_agent_shortened_and_times_local():
     with translation.override("en"):
         fields = dict(detail_fields(event, SHANGHAI))
         assert fields["Browser"] == "Chrome 120 · Windows 10" and fields["Action code"] == "auth.login_failed"
+
+
+def test_a_change_through_an_api_token_names_the_token_in_its_details():
+    event = record("occurrence.complete", {"late": False, "via": {"api_token": 7, "name": "监控系统",
+                                                                  "prefix": "plg_0a1b2c3d"}}, "Occurrence", "12")
+    with translation.override("zh-hans"):
+        assert dict(detail_fields(event, SHANGHAI))["经由接口令牌"] == "监控系统 #7"
+    with translation.override("en"):
+        assert dict(detail_fields(event, SHANGHAI))["Through API token"] == "监控系统 #7"
 
 
 def test_object_types_are_named_by_their_models_in_the_readers_language():

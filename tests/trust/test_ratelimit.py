@@ -122,3 +122,14 @@ def test_a_broken_cache_fails_open(settings, rf, caplog):
     with caplog.at_level("WARNING"):
         assert ratelimit.allow("complaint", rf.get("/"), limit=0, window=60)
     assert "rate limit cache unavailable" in caplog.text
+
+
+def test_a_named_counter_says_how_long_until_its_window_ends(any_cache):
+    """API tokens (obligations/api/auth.py): windows aligned on the clock, so a refusal can say when to retry."""
+    from obligations.trust.ratelimit import wait_for
+
+    start = 1_800_000_000 - 1_800_000_000 % 60 + 45  # 45 s into a minute
+    waits = [wait_for("api", "token-a", limit=2, window=60, now=start + i) for i in range(3)]
+    assert waits == [0, 0, 13]  # the third, at 47 s, waits out the 13 s left
+    assert wait_for("api", "token-b", limit=2, window=60, now=start + 2) == 0  # per name
+    assert wait_for("api", "token-a", limit=2, window=60, now=start + 15) == 0  # the next minute starts fresh

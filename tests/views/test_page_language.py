@@ -86,6 +86,7 @@ USER_DATA = {
     models.ExportJob: ("filename", "sha256"),
     models.CalendarDay: ("note",),
     models.WebhookEndpoint: ("url", "description"),
+    models.ApiToken: ("name", "prefix"),
 }
 
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]+")
