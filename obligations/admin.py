@@ -260,3 +260,13 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
     list_display = ("event", "endpoint", "platform", "status", "attempts", "last_status_code", "created_at",
                     "delivered_at")
     list_filter = ("platform", "event", "status")
+
+
+@admin.register(models.ApiToken)
+class ApiTokenAdmin(ReadOnlyAdmin):
+    """Made and revoked on the platform's token page by its officer (audited there); the
+    secret's hash is never shown."""
+
+    list_display = ("name", "prefix", "platform", "scopes", "created_by", "expires_at", "last_used_at", "revoked_at")
+    list_filter = ("platform",)
+    exclude = ("secret_hash",)
