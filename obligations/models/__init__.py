@@ -1,5 +1,6 @@
 from .audit import AuditEvent
 from .calendar import CalendarDay
+from .channels import Delivery, Robot
 from .cases import Case, CaseCounter, CaseEvent
 from .evidence import Evidence, EvidenceDisposal, EvidenceImmutable
 from .health import SweepRun, WorkerBeat
@@ -22,6 +23,7 @@ __all__ = [
     "CalendarDay",
     "Clause",
     "Completion",
+    "Delivery",
     "Evidence",
     "EvidenceDisposal",
     "EvidenceImmutable",
@@ -39,6 +41,7 @@ __all__ = [
     "ReviewExplanation",
     "ReviewFinding",
     "ReviewSignature",
+    "Robot",
     "SweepRun",
     "WorkerBeat",
     "Role",
