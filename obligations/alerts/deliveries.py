@@ -96,7 +96,7 @@ class Routes:
             error = channels.error_of(exc)
         now = timezone.now()
         if error:
-            logger.warning("channel %s failed for notification %s: %s", delivery, n.pk, error)
+            logger.warning("channel %s failed for notification %s: %s", delivery.robot or delivery.channel, n.pk, error)
             Delivery.objects.filter(pk=delivery.pk).update(failed_at=now, error=error)
             return True
         Delivery.objects.filter(pk=delivery.pk).update(sent_at=now)

@@ -2,6 +2,7 @@
 chats its people read (WeCom 企业微信, DingTalk 钉钉, Feishu 飞书), and each delivery of an outbox
 row to one channel, so a message is sent at most once per channel (alerts/deliveries.py)."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -43,6 +44,14 @@ class Robot(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} · {self.name}"
+
+    @property
+    def topic_labels(self) -> list[str]:
+        return [label for value, label in self.Topic.choices if value in self.topics]
+
+    @property
+    def language_name(self) -> str:
+        return str(dict(settings.LANGUAGES).get(self.language, self.language))
 
 
 class Delivery(models.Model):

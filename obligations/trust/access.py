@@ -28,6 +28,7 @@ PLATFORM_PAGES = {
     "obligation-list": tuple(READ_ROLES),
     "audit-log": (Role.OFFICER, Role.AUDITOR),
     "platform-members": (Role.OFFICER,),  # and the site administrator (trust/membership.py)
+    "platform-channels": (Role.OFFICER,),  # group robots (views/channels.py)
 }
 
 
