@@ -30,6 +30,7 @@ from django.conf import settings
 
 from ..models import Robot
 
+
 class DingTalkSigned(NotifyDingTalk):
     def get_signature(self):
         timestamp = str(round(time.time() * 1000))

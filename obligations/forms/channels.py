@@ -30,7 +30,7 @@ def webhook_token(kind: str, value: str) -> str:
 
 
 class RobotForm(forms.ModelForm):
-    token = forms.CharField(label=_("Webhook 地址或令牌"), max_length=500)
+    token = forms.CharField(label=_("机器人地址或令牌"), max_length=500)
     secret = forms.CharField(label=_("加签密钥"), required=False, max_length=200,
                              widget=forms.PasswordInput(render_value=False),
                              help_text=_("保存后不再显示;修改时留空则保留原密钥。企业微信群机器人无需密钥。"))

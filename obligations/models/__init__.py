@@ -1,7 +1,7 @@
 from .audit import AuditEvent
 from .calendar import CalendarDay
-from .channels import Delivery, Robot
 from .cases import Case, CaseCounter, CaseEvent
+from .channels import Delivery, Robot
 from .evidence import Evidence, EvidenceDisposal, EvidenceImmutable
 from .health import SweepRun, WorkerBeat
 from .invitations import Invitation

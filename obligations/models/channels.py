@@ -30,7 +30,7 @@ class Robot(models.Model):
     platform = models.ForeignKey(Platform, on_delete=models.CASCADE, related_name="robots", verbose_name=_("平台"))
     kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
     name = models.CharField(_("名称"), max_length=60)
-    token = models.CharField(_("Webhook 令牌"), max_length=200)
+    token = models.CharField(_("机器人令牌"), max_length=200)
     secret = models.CharField(_("加签密钥"), max_length=200, blank=True)
     topics = models.JSONField(_("消息类型"), default=list)
     language = models.CharField(_("消息语言"), max_length=16, default="zh-hans")

@@ -15,6 +15,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 HOUR_MS = 3600 * 1000
+WECOM_KEY = "693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa"
+DINGTALK = ("b0d9a6e1c2f34a5b", "SEC1f2e3d4c5b6a79881a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6")
+FEISHU = ("2a3b4c5d-6e7f-8091-a2b3-c4d5e6f70819", "qkZ3pTx9fWv2LmN7")
+SMS_KEY = "0123456789abcdef0123456789abcdef-01234567-89ab-cdef-0123-456789abcdef"
 
 
 @dataclass

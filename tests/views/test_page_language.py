@@ -53,7 +53,8 @@ REACHED = {
     "officer": {"my-tasks", "case-board", "case-detail", "case-new", "dashboard", "occurrence-list",
                 "occurrence-detail", "review-list", "review-detail", "export-list", "letter-detail",
                 "letter-versions", "clause-editor", "letter-preview", "letter-changes", "obligation-list",
-                "platform-members", "notifications", "calendar-feed", "retention"},
+                "platform-members", "notifications", "calendar-feed", "retention", "platform-channels",
+                "my-channels"},
     "staff": {"my-tasks", "case-board", "case-detail", "occurrence-detail", "letter-detail", "obligation-list"},
     "supervisor": {"dashboard", "review-list", "review-detail", "export-list", "letter-detail"},
     "auditor": {"dashboard", "review-list", "review-detail", "letter-detail", "audit-log"},
@@ -84,6 +85,8 @@ USER_DATA = {
     models.ReviewSignature: ("reason",),
     models.ExportJob: ("filename", "sha256"),
     models.CalendarDay: ("note",),
+    models.Robot: ("name", "token"),
+    models.Delivery: ("error",),
 }
 
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]+")
