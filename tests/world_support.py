@@ -23,7 +23,17 @@ from django.utils import timezone, translation
 from obligations.cases.services import case_open
 from obligations.demo import demo_values
 from obligations.letters.services import letter_amend, letter_create, letter_sign
-from obligations.models import CalendarFeed, ExportJob, Letter, Membership, Obligation, Occurrence, Platform, Role
+from obligations.models import (
+    CalendarFeed,
+    ExportJob,
+    Letter,
+    Membership,
+    Obligation,
+    Occurrence,
+    Platform,
+    Robot,
+    Role,
+)
 from obligations.oversight.export_jobs import export_run
 from obligations.oversight.reviews import review_open
 from obligations.tasks import run_sweeps
@@ -86,6 +96,8 @@ def _build_world():
         "invitation": invitation_create(platform=platform, email="i@example.com", role=Role.STAFF, actor=officer,
                                         now=now)[0].pk,
         "export": export.pk,
+        "robot": Robot.objects.create(platform=platform, kind="dingtalk", name="值班群", token="b0d9a6e1c2f34a5b",
+                                      secret="SEC0123456789", topics=["reminders"], created_at=now).pk,
     }
     return people, args, signed_in(people)
 

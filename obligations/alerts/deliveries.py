@@ -16,10 +16,12 @@ import logging
 import re
 from collections import defaultdict
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
 from ..models import Delivery, Notification, Occurrence, Robot, UserPreferences
+from ..trust.preferences import supported
 from . import channels
 from .catch_up import CATCH_UP_LINES, catch_up_text, summary_tasks
 
@@ -48,7 +50,11 @@ class Routes:
         self.robots = defaultdict(list)
         for robot in Robot.objects.filter(platform_id__in=platforms, removed_at__isnull=True):
             self.robots[robot.platform_id].append(robot)
-        self.prefs = {p.user_id: p for p in UserPreferences.objects.filter(user_id__in={n.recipient_id for n in rows})}
+        people = {n.recipient_id for n in rows}
+        self.prefs = {p.user_id: p for p in UserPreferences.objects.filter(user_id__in=people)}
+        # Each person's language, from the same rows (trust/preferences.languages_of says it for others).
+        self.languages = {pk: supported(getattr(self.prefs.get(pk), "language", None)) or settings.LANGUAGE_CODE
+                          for pk in people}
 
     def deliver(self, n: Notification, mail) -> None:
         """Send `n` to its robots and its person's channels; `mail()` mails it (the person

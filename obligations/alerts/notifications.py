@@ -399,8 +399,8 @@ def send_batch(rows: list[Notification], now) -> int:
     """Deliver a claimed batch, then mark it in one statement; on a mail error the
     delivered ones are marked, the rest released, and the error raised."""
     delivered, cancelled, tried = [], [], set()
-    languages = languages_of({n.recipient_id for n in rows})
-    routes = Routes(rows)
+    routes = Routes(rows)  # the rows' channels, and their people's languages
+    languages = routes.languages
     try:
         for n in rows:
             with translation.override(languages[n.recipient_id]):  # the recipient's language
