@@ -8,6 +8,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Robot
+from ..models.channels import LANGUAGE_NAMES
 
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{6,200}$")
 SECRET = re.compile(r"^[A-Za-z0-9]{6,200}$")
@@ -36,7 +37,7 @@ class RobotForm(forms.ModelForm):
                              help_text=_("保存后不再显示;修改时留空则保留原密钥。企业微信群机器人无需密钥。"))
     topics = forms.MultipleChoiceField(label=_("发送的消息类型"), choices=Robot.Topic.choices,
                                        widget=forms.CheckboxSelectMultiple)
-    language = forms.ChoiceField(label=_("消息语言"), choices=settings.LANGUAGES)
+    language = forms.ChoiceField(label=_("消息语言"), choices=list(LANGUAGE_NAMES.items()))
 
     class Meta:
         model = Robot

@@ -2,13 +2,15 @@
 chats its people read (WeCom 企业微信, DingTalk 钉钉, Feishu 飞书), and each delivery of an outbox
 row to one channel, so a message is sent at most once per channel (alerts/deliveries.py)."""
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .notifications import Notification
 from .tenancy import Platform
+
+# A group's language, named in the reader's language (settings.LANGUAGES names each in its own).
+LANGUAGE_NAMES = {"zh-hans": _("中文"), "en": _("英文")}
 
 
 class Robot(models.Model):
@@ -51,7 +53,7 @@ class Robot(models.Model):
 
     @property
     def language_name(self) -> str:
-        return str(dict(settings.LANGUAGES).get(self.language, self.language))
+        return str(LANGUAGE_NAMES.get(self.language, self.language))
 
 
 class Delivery(models.Model):
