@@ -1,11 +1,15 @@
 """Sending through apprise (a well-kept notification library) to the work chats' group robots
 and by SMS. Apprise 2.3.0 serves WeCom (wecombot), DingTalk (dingtalk, 加签 included) and Feishu
-(feishu) robots and many SMS services; two small gaps are filled here, each the least code:
+(feishu) robots and many SMS services; three gaps are filled here, each with the least code, the
+plugins kept for their settings, checks, throttle and logging:
 
 - DingTalk: apprise percent-encodes the sign and then hands it to requests as a query
   parameter, which encodes it again, so DingTalk reads `…%2B…` where it computed `…+…` and
   refuses it (310000 sign not match). `DingTalkSigned` hands requests the plain base64.
 - Feishu: apprise's plugin has no 加签. `FeishuSigned` adds the timestamp and sign to the body.
+- DingTalk and WeCom refuse a message (a wrong sign, a deleted robot) with HTTP 200 and an
+  `errcode`, which apprise does not read: it would count the message sent and nobody would get
+  the email instead. Their `send` reads the reply (`_post`).
 
 SMS goes to the service named by settings.PLEDGE_SMS_URL (an apprise URL, `{phone}` where the
 number goes; e.g. Infobip, which delivers to mainland numbers with a registered 签名).
@@ -19,7 +23,7 @@ import hmac
 import logging
 import re
 import time
-from json import dumps, loads
+from json import dumps
 
 import apprise
 import requests
@@ -31,11 +35,47 @@ from django.conf import settings
 from ..models import Robot
 
 
+def _post(plugin, url, payload, params=None) -> bool:
+    """POST a robot's message as its apprise plugin would (its throttle, timeout and logger),
+    and read the reply: DingTalk and WeCom refuse with HTTP 200 and an `errcode`, Feishu with a
+    `code`. False, with a warning `send` reports, when the service did not take it."""
+    plugin.throttle()
+    try:
+        r = requests.post(url, params=params, data=dumps(payload, ensure_ascii=False).encode(),
+                          headers={"User-Agent": plugin.app_id, "Content-Type": "application/json"},
+                          timeout=plugin.request_timeout, verify=plugin.verify_certificate)
+        reply = r.json() if r.status_code == 200 else {}
+    except (requests.RequestException, ValueError) as e:
+        plugin.logger.warning("Failed to send %s notification: %s", plugin.service_name, e)
+        return False
+    reply = reply if isinstance(reply, dict) else {}
+    code = reply.get("errcode") or reply.get("code")
+    if r.status_code != 200 or code:
+        plugin.logger.warning("Failed to send %s notification: HTTP %s %s", plugin.service_name, r.status_code,
+                              f"{code} {reply.get('errmsg') or reply.get('msg') or ''}" if code else "")
+        return False
+    return True
+
+
+def _text(title, body) -> str:
+    return f"{title}\r\n{body}" if title else body
+
+
 class DingTalkSigned(NotifyDingTalk):
     def get_signature(self):
         timestamp = str(round(time.time() * 1000))
         digest = hmac.new(self.secret.encode(), f"{timestamp}\n{self.secret}".encode(), hashlib.sha256).digest()
         return timestamp, base64.b64encode(digest).decode()  # requests encodes it, once
+
+    def send(self, body, title="", notify_type=None, **kwargs):
+        params = dict(zip(("timestamp", "sign"), self.get_signature(), strict=True)) if self.secret else None
+        return _post(self, self.notify_url.format(token=self.token),
+                     {"msgtype": "text", "text": {"content": _text(title, body)}}, params)
+
+
+class WeComChecked(NotifyWeComBot):
+    def send(self, body, title="", notify_type=None, **kwargs):
+        return _post(self, self.api_url, {"msgtype": "text", "text": {"content": _text(title, body)}})
 
 
 def feishu_sign(timestamp: str, secret: str) -> str:
@@ -50,22 +90,9 @@ class FeishuSigned(NotifyFeishu):
 
     def send(self, body, title="", notify_type=None, **kwargs):
         timestamp = str(int(time.time()))
-        payload = {"timestamp": timestamp, "sign": feishu_sign(timestamp, self.secret), "msg_type": "text",
-                   "content": {"text": f"{title}\r\n{body}" if title else body}}
-        self.throttle()
-        try:
-            r = requests.post(self.notify_url.format(token=self.token), timeout=self.request_timeout,
-                              data=dumps(payload, ensure_ascii=False).encode(), headers={
-                                  "User-Agent": self.app_id, "Content-Type": "application/json"})
-            reply = loads(r.content or b"{}") if r.status_code == 200 else {}
-        except (requests.RequestException, ValueError) as e:
-            self.logger.warning("Failed to send Feishu notification: %s", e)
-            return False
-        if r.status_code != 200 or (isinstance(reply, dict) and reply.get("code")):
-            self.logger.warning("Failed to send Feishu notification: HTTP %s %s", r.status_code,
-                                (reply or {}).get("msg", "") if isinstance(reply, dict) else "")
-            return False
-        return True
+        return _post(self, self.notify_url.format(token=self.token), {
+            "timestamp": timestamp, "sign": feishu_sign(timestamp, self.secret), "msg_type": "text",
+            "content": {"text": _text(title, body)}})
 
 
 def robot_plugin(robot: Robot):
@@ -73,7 +100,7 @@ def robot_plugin(robot: Robot):
         return DingTalkSigned(token=robot.token, secret=robot.secret or None)
     if robot.kind == Robot.Kind.FEISHU:
         return FeishuSigned(token=robot.token, secret=robot.secret) if robot.secret else NotifyFeishu(token=robot.token)
-    return NotifyWeComBot(key=robot.token)
+    return WeComChecked(key=robot.token)
 
 
 def sms_plugin(phone: str):

@@ -33,3 +33,12 @@ def test_a_wecom_robot_is_its_key_and_a_bad_token_is_a_readable_error(receiver):
 def test_sms_goes_to_the_configured_apprise_service_with_the_number(receiver):
     assert channels.send(channels.sms_plugin("+8613900139000"), "", "【Pledge】测试") == ""
     assert receiver.received[-1].service == "sms" and receiver.received[-1].detail["to"] == "8613900139000"
+
+
+def test_a_refusal_inside_http_200_is_a_failure_with_the_services_words(receiver):
+    """DingTalk and WeCom answer a wrong sign or key with HTTP 200 and an errcode: not sent."""
+    wrong = channels.send(channels.robot_plugin(Robot(kind="dingtalk", token=DINGTALK[0], secret="SECwrong0")), "t", "b")
+    assert "310000 sign not match" in wrong
+    assert "93000" in channels.send(channels.robot_plugin(Robot(kind="wecom", token="deleted-robot")), "t", "b")
+    assert channels.send(channels.robot_plugin(Robot(kind="wecom", token=WECOM_KEY)), "标题", "正文") == ""
+    assert receiver.received[-1].signed and receiver.received[-1].text == "标题\r\n正文"
