@@ -103,7 +103,14 @@ def robot_plugin(robot: Robot):
     return WeComChecked(key=robot.token)
 
 
+def international(phone: str) -> str:
+    """A number as SMS services take it: a mainland mobile (11 digits from 1) with China's 86 before it."""
+    digits = phone.lstrip("+")
+    return "86" + digits if re.fullmatch(r"1\d{10}", digits) and not phone.startswith("+") else digits
+
+
 def sms_plugin(phone: str):
+    phone = international(phone)
     url = settings.PLEDGE_SMS_URL
     if not url:
         raise ValueError("PLEDGE_SMS_URL is not set")

@@ -7,7 +7,9 @@ inserting its Delivery (unique per row and channel; per robot and reason, so a g
 a task once however many people's rows carry it), committed before anything is sent, and marked
 sent or failed after. A channel that failed, or whose earlier try has no outcome (the worker
 died while sending), is not tried again: its person gets the message by email instead, and the
-failure is logged and listed on the platform's channels page (views/channels.py).
+failure is logged and listed on the platform's channels page (views/channels.py). (A sender
+that finds a group's delivery claimed by another sender and not yet done mails its own person
+too: at worst an email more, never one fewer.)
 
 A group's message is worded in the group's language, anew from the task or case it tells of."""
 

@@ -33,6 +33,10 @@ def test_a_wecom_robot_is_its_key_and_a_bad_token_is_a_readable_error(receiver):
 def test_sms_goes_to_the_configured_apprise_service_with_the_number(receiver):
     assert channels.send(channels.sms_plugin("+8613900139000"), "", "【Pledge】测试") == ""
     assert receiver.received[-1].service == "sms" and receiver.received[-1].detail["to"] == "8613900139000"
+    # A mainland mobile as people type it gets China's code; others are taken as given.
+    assert channels.send(channels.sms_plugin("13900139000"), "", "【Pledge】测试") == ""
+    assert receiver.received[-1].detail["to"] == "8613900139000"
+    assert channels.international("+85291234567") == "85291234567"
 
 
 def test_a_refusal_inside_http_200_is_a_failure_with_the_services_words(receiver):
