@@ -25,9 +25,11 @@ from obligations.demo import demo_values
 from obligations.letters.services import letter_amend, letter_create, letter_sign
 from obligations.models import (
     CalendarFeed,
+    Delivery,
     ExportJob,
     Letter,
     Membership,
+    Notification,
     Obligation,
     Occurrence,
     Platform,
@@ -99,6 +101,12 @@ def _build_world():
         "robot": Robot.objects.create(platform=platform, kind="dingtalk", name="值班群", token="b0d9a6e1c2f34a5b",
                                       secret="SEC0123456789", topics=["reminders"], created_at=now).pk,
     }
+    # A group's message that failed, as the channels page lists it.
+    told = Notification.objects.create(recipient=staff, kind="opened", occurrence=occ, subject="任务已开始", body="",
+                                       created_at=now, sent_at=now)
+    Delivery.objects.create(notification=told,
+                            channel="robot", robot_id=args["robot"], reason="opened:1", platform=platform,
+                            started_at=now, failed_at=now, error="HTTP 500")
     return people, args, signed_in(people)
 
 
