@@ -44,9 +44,10 @@ class Routes:
     """The channels of a batch of rows, read once: the robots of their platforms, their people's choices."""
 
     def __init__(self, rows: list[Notification]):
-        self.tasks = {n.pk: summary_tasks(n.summary) for n in rows if n.kind == K.CATCH_UP}
-        told = _occurrences({pk for tasks in self.tasks.values() for _kind, pk in tasks})
-        self.caught = {n: [(kind, told[pk]) for kind, pk in tasks if pk in told] for n, tasks in self.tasks.items()}
+        tasks = {n.pk: summary_tasks(n.summary) for n in rows if n.kind == K.CATCH_UP}
+        told = _occurrences({pk for pairs in tasks.values() for _kind, pk in pairs})
+        # Per catch-up, the (kind, task) it tells of: each group hears of its platform's.
+        self.caught = {pk: [(kind, told[o]) for kind, o in pairs if o in told] for pk, pairs in tasks.items()}
         platforms = {n.occurrence.platform_id for n in rows if n.occurrence_id} | {
             n.case.platform_id for n in rows if n.case_id} | {o.platform_id for o in told.values()}
         self.robots = defaultdict(list)
@@ -83,23 +84,30 @@ class Routes:
 
     def _robot(self, n, robot, platform_id, tasks) -> bool:
         """Tell `robot` of n's reason unless it heard of it; True when n's person must be mailed instead."""
-        with translation.override(robot.language):
-            reason, subject, body = group_message(n, tasks)
-        return self._send(n, Delivery(notification=n, channel=Delivery.Channel.ROBOT, robot=robot, reason=reason,
-                                      platform_id=platform_id), lambda: channels.robot_plugin(robot), subject, body)
+        tasks = sorted(tasks or [], key=lambda t: (t[1].due_at, t[1].pk, t[0]))
+
+        def worded():
+            with translation.override(robot.language):
+                return group_message(n, tasks)
+
+        return self._send(n, Delivery(notification=n, channel=Delivery.Channel.ROBOT, robot=robot,
+                                      reason=reason_of(n, tasks), platform_id=platform_id),
+                          lambda: channels.robot_plugin(robot), worded)
 
     def _sms(self, n, phone) -> bool:
         occ_or_case = n.occurrence or n.case
         return self._send(n, Delivery(notification=n, channel=Delivery.Channel.SMS,
                                       platform_id=occ_or_case.platform_id if occ_or_case else None),
-                          lambda: channels.sms_plugin(phone), "", sms_text(n))
+                          lambda: channels.sms_plugin(phone), lambda: ("", sms_text(n)))
 
-    def _send(self, n, delivery, plugin, subject, body) -> bool:
+    def _send(self, n, delivery, plugin, message) -> bool:
+        """Claim `delivery`, then send `message()` (subject, body) through `plugin()`; True when
+        n's person must be mailed instead (it failed now, or before, or its outcome is unknown)."""
         claimed = _claim(delivery)
         if claimed is not delivery:  # tried before: sent, or failed / no outcome (then mail instead)
             return claimed.sent_at is None
         try:
-            error = channels.send(plugin(), subject, body)
+            error = channels.send(plugin(), *message())
         except Exception as exc:  # a bad address or URL is this channel's failure, not the batch's
             error = channels.error_of(exc)
         now = timezone.now()
@@ -125,24 +133,32 @@ def _claim(delivery: Delivery) -> Delivery:
                                     robot__isnull=True)
 
 
-def group_message(n: Notification, tasks) -> tuple[str, str, str]:
-    """(reason, subject, body) of n as a group reads it, in the active language: a task's
-    reminder or escalation, a case's notice, or a catch-up of the platform's tasks (`tasks`)."""
+def reason_of(n: Notification, tasks) -> str:
+    """What a group hears of once: a task's reminder or escalation, a case's notice, a catch-up
+    telling of just these tasks (people told of the same ones share it)."""
+    if n.occurrence_id:
+        return f"{n.kind}:{n.occurrence_id}"
+    if n.case_id:
+        return f"{n.kind}:{n.case_id}"
+    return "catch_up:" + hashlib.sha256(repr([(kind, occ.pk) for kind, occ in tasks]).encode()).hexdigest()[:32]
+
+
+def group_message(n: Notification, tasks) -> tuple[str, str]:
+    """(subject, body) of n as a group reads it, in the active language, worded anew: a task's
+    reminder or escalation, a case's notice, or a catch-up of the platform's `tasks` (sorted)."""
     from .case_notices import _case_message  # these send through this module
     from .notifications import _message, task_name
 
     if n.occurrence_id:
-        return f"{n.kind}:{n.occurrence_id}", *_message(n.kind, n.occurrence)
+        return _message(n.kind, n.occurrence)
     if n.case_id:
         clocks = n.case.clocks.filter(state__in=Occurrence.TODO_STATES).select_related("obligation", "case")
-        return f"{n.kind}:{n.case_id}", *_case_message(n.kind, n.case, list(clocks))
-    tasks = sorted(tasks, key=lambda t: (t[1].due_at, t[1].pk, t[0]))
+        return _case_message(n.kind, n.case, list(clocks))
     counts = defaultdict(int)
     for kind, _occ in tasks:
         counts[kind] += 1
     lines = [f"{occ.clause.number} {task_name(occ)}" for _kind, occ in tasks[:CATCH_UP_LINES]]
-    key = hashlib.sha256(repr([(kind, occ.pk) for kind, occ in tasks]).encode()).hexdigest()[:32]
-    return f"catch_up:{key}", *catch_up_text(dict(counts), lines)
+    return catch_up_text(dict(counts), lines)
 
 
 def sms_text(n: Notification) -> str:

@@ -12,11 +12,11 @@ from django.core import mail
 from django.urls import reverse
 
 from obligations.alerts import notifications
-from obligations.models import Delivery, Robot, UserPreferences
+from obligations.models import Delivery, Robot, Role, UserPreferences
 from obligations.tasks import run_sweeps
 from tests.alerts.robot_receiver import DINGTALK, FEISHU, WECOM_KEY
 from tests.cases.support import public_complaint
-from tests.conftest import SIGNED_AT
+from tests.conftest import SIGNED_AT, make_user
 
 
 def robots(platform, language, topics=("reminders", "escalations", "catch_ups", "cases")):
@@ -57,10 +57,12 @@ def test_the_groups_read_each_reminder_once_signed_and_in_chinese(team, receiver
 def test_the_groups_read_english_when_set_so_and_a_case_notice_too(team, receiver):
     platform = team["officer"].memberships.get().platform
     robots(platform, "en", topics=("cases", "escalations"))
+    make_user("olga", platform, Role.OFFICER)
     case = public_complaint(platform, SIGNED_AT)
+    assert notifications.Notification.objects.filter(case=case, kind="public_complaint").count() == 2
     notifications.notifications_send(now=SIGNED_AT)
     for service in ("wecom", "dingtalk", "feishu"):
-        [text] = receiver.texts(service)  # the officers' notice, once; the handler's assignment is personal
+        [text] = receiver.texts(service)  # two officers' notices, one group message; the assignment is personal
         assert case.number in text and "New public complaint" in text and "投诉" not in text
     assert all(r.signed for r in receiver.received)
     receiver.received.clear()
