@@ -364,6 +364,11 @@ PLEDGE_PUBLIC_LOOKUP_LIMIT = env_int("PLEDGE_PUBLIC_LOOKUP_LIMIT", 20)
 PLEDGE_PUBLIC_WINDOW_SECONDS = env_int("PLEDGE_PUBLIC_WINDOW_SECONDS", 600)
 PLEDGE_DIGEST_HOUR = env_int("PLEDGE_DIGEST_HOUR", 8)  # local hour of the daily digest
 PLEDGE_SEND_RETRY_MINUTES = env_int("PLEDGE_SEND_RETRY_MINUTES", 10)  # a claim older than this is retried once
+# SMS (alerts/channels.py): an apprise URL with {phone} where the number goes, e.g.
+# infobip://APIKEY@xxxxx.api.infobip.com/{phone}?from=Pledge; empty: nobody can choose SMS.
+PLEDGE_SMS_URL = env_str("PLEDGE_SMS_URL", "")
+# Tests only: send every channel's request to this base (a local receiver) instead of the service's host.
+PLEDGE_CHANNEL_API_BASE = env_str("PLEDGE_CHANNEL_API_BASE", "")
 # A message due longer ago than this (beat or the workers were down) goes into one catch-up message per person.
 PLEDGE_CATCH_UP_MINUTES = env_int("PLEDGE_CATCH_UP_MINUTES", 30)
 # Platforms whose late messages one planning transaction folds into catch-ups (a plan cut short keeps its batches).

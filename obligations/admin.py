@@ -136,6 +136,22 @@ class NotificationAdmin(ReadOnlyAdmin):
     list_filter = ("kind",)
 
 
+@admin.register(models.Robot)
+class RobotAdmin(ReadOnlyAdmin):
+    """Set on the platform's channels page (views/channels.py), every change audited; the token and
+    the secret are never shown."""
+
+    list_display = ("name", "kind", "platform", "language", "created_at", "removed_at")
+    list_filter = ("platform", "kind")
+    exclude = ("token", "secret")
+
+
+@admin.register(models.Delivery)
+class DeliveryAdmin(ReadOnlyAdmin):
+    list_display = ("notification", "channel", "robot", "platform", "started_at", "sent_at", "failed_at")
+    list_filter = ("channel", "platform")
+
+
 @admin.register(models.Invitation)
 class InvitationAdmin(ReadOnlyAdmin):
     """Read here; sent, revoked and accepted on the members page (trust/invitations.py), each on the

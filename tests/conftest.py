@@ -1,5 +1,6 @@
 import importlib
 import os
+import socket
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
@@ -107,6 +108,15 @@ def anchor_as_committed():
 
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture(autouse=True)
+def _no_real_chat_services(settings):
+    """No test reaches WeCom, DingTalk, Feishu or an SMS service: their requests go to a local
+    port nobody listens on (refused at once), unless a test points them at its receiver."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        settings.PLEDGE_CHANNEL_API_BASE = f"http://127.0.0.1:{s.getsockname()[1]}"
 
 
 @pytest.fixture(autouse=True)

@@ -58,6 +58,7 @@ PK = {
     "export-detail": "export", "export-retry": "export", "export-download": "export",
     "invitation-revoke": "invitation", "webhook-enable": "webhook", "webhook-delete": "webhook",
     "webhook-retry": "delivery", "api-token-revoke": "api_token",
+    "robot-edit": "robot", "robot-test": "robot", "robot-remove": "robot",
 }
 
 
@@ -141,6 +142,7 @@ EXPECTED = {
     "member-remove": ("nnnnnl", "odddhl"),
     "member-role": ("nnnnnl", "odddhl"),
     "member-name": ("nnnnnl", "odddhl"),
+    "my-channels": ("oooool", "oooool"),
     "my-tasks": ("oooool", "nnnnnl"),
     "notifications": ("oooool", "nnnnnl"),
     "notifications-read": ("nnnnnl", "oooool"),
@@ -155,12 +157,16 @@ EXPECTED = {
     "occurrence-list": ("odoohl", "nnnnnl"),
     "occurrence-reopen": ("nnnnnl", "odddhl"),
     "occurrence-waive": ("nnnnnl", "odddhl"),
+    "platform-channels": ("odddhl", "odddhl"),
     "platform-members": ("odddhl", "nnnnnl"),
     "platform-new": ("dddddl", "dddddl"),
     "platform-overview": ("oooool", "nnnnnl"),
     "public-complaint": ("oooooo", "oooooo"),
     "public-status": ("oooooo", "oooooo"),
     "review-detail": ("odoohl", "nnnnnl"),
+    "robot-edit": ("odddhl", "odddhl"),
+    "robot-remove": ("nnnnnl", "odddhl"),
+    "robot-test": ("nnnnnl", "odddhl"),
     "review-exceptions": ("odoohl", "nnnnnl"),
     "review-explain": ("nnnnnl", "odddhl"),
     "review-finding": ("nnnnnl", "ddodhl"),

@@ -25,12 +25,15 @@ from obligations.demo import demo_values
 from obligations.letters.services import letter_amend, letter_create, letter_sign
 from obligations.models import (
     CalendarFeed,
+    Delivery,
     ExportJob,
     Letter,
     Membership,
+    Notification,
     Obligation,
     Occurrence,
     Platform,
+    Robot,
     Role,
     WebhookDelivery,
     WebhookEndpoint,
@@ -105,7 +108,15 @@ def _build_world():
         "export": export.pk,
         "api_token": token_create(platform=platform, user=officer, name="监控系统", scopes=["read"],
                                   expires_at=now + timedelta(days=30), now=now)[0].pk,
+        "robot": Robot.objects.create(platform=platform, kind="dingtalk", name="值班群", token="b0d9a6e1c2f34a5b",
+                                      secret="SEC0123456789", topics=["reminders"], created_at=now).pk,
     }
+    # A group's message that failed, as the channels page lists it.
+    told = Notification.objects.create(recipient=staff, kind="opened", occurrence=occ, subject="任务已开始", body="",
+                                       created_at=now, sent_at=now)
+    Delivery.objects.create(notification=told,
+                            channel="robot", robot_id=args["robot"], reason="opened:1", platform=platform,
+                            started_at=now, failed_at=now, error="HTTP 500")
     return people, args, signed_in(people)
 
 

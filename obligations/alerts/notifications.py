@@ -28,7 +28,8 @@ a new case are in case_notices.py.
 (locked rows skipped) and marks the delivered ones sent with another. A claim whose
 worker died is retried once after PLEDGE_SEND_RETRY_MINUTES, marked as a repeat: a
 message goes out at most twice. A mail server error releases the unsent rest of the
-batch and raises, so the Celery task retries with backoff.
+batch and raises, so the Celery task retries with backoff. Besides email, a row goes to its
+platform's group robots and its person's SMS, each at most once (deliveries.py).
 """
 
 from collections import defaultdict
@@ -60,6 +61,7 @@ from .candidates import (  # noqa: F401 - the rules, as this module has always o
     reminder_lead,
 )
 from .catch_up import OWED, create_owed, fold
+from .deliveries import Routes
 from .outbox import insert_notifications, json_rows
 
 DUE = "pledge_due"  # the temporary table of one plan's candidates: (kind, occurrence_id, platform_id, late)
@@ -340,18 +342,24 @@ def claim(*, now, batch=200) -> list[Notification]:
         ids = [pk for pk, cancelled in cursor.fetchall() if cancelled is None]
     if not ids:
         return []
-    return list(Notification.objects.filter(pk__in=ids).select_related("recipient", "occurrence")
+    return list(Notification.objects.filter(pk__in=ids).select_related("recipient", "occurrence", "case")
                 .order_by("created_at", "id"))
 
 
-def deliver(n: Notification) -> bool:
-    """Send one claimed row by email; False if its task no longer needs it."""
+def deliver(n: Notification, routes: Routes | None = None) -> bool:
+    """Send one claimed row to its channels (deliveries.py): its platform's group robots, its
+    person's SMS, and email when they chose it or a channel failed; False if its task no
+    longer needs it."""
     occ = n.occurrence
     if occ is not None and occ.state not in Occurrence.TODO_STATES:
         return False
-    if n.recipient.email:
-        prefix = _("[重复] ") if n.repeat else ""
-        send_mail(f"【Pledge】{prefix}{n.subject}", n.body, None, [n.recipient.email])
+
+    def mail():
+        if n.recipient.email:
+            prefix = _("[重复] ") if n.repeat else ""
+            send_mail(f"【Pledge】{prefix}{n.subject}", n.body, None, [n.recipient.email])
+
+    (routes or Routes([n])).deliver(n, mail)
     return True
 
 
@@ -391,11 +399,12 @@ def send_batch(rows: list[Notification], now) -> int:
     """Deliver a claimed batch, then mark it in one statement; on a mail error the
     delivered ones are marked, the rest released, and the error raised."""
     delivered, cancelled, tried = [], [], set()
-    languages = languages_of({n.recipient_id for n in rows})
+    routes = Routes(rows)  # the rows' channels, and their people's languages
+    languages = routes.languages
     try:
         for n in rows:
             with translation.override(languages[n.recipient_id]):  # the recipient's language
-                (delivered if deliver(n) else cancelled).append(n.pk)
+                (delivered if deliver(n, routes) else cancelled).append(n.pk)
             tried.add(n.pk)
     except Exception:
         notifications_release([n.pk for n in rows if n.pk not in tried])

@@ -2,6 +2,7 @@ from .api_tokens import ApiToken
 from .audit import AuditEvent
 from .calendar import CalendarDay
 from .cases import Case, CaseCounter, CaseEvent
+from .channels import Delivery, Robot
 from .evidence import Evidence, EvidenceDisposal, EvidenceImmutable
 from .health import SweepRun, WorkerBeat
 from .invitations import Invitation
@@ -25,6 +26,7 @@ __all__ = [
     "CalendarDay",
     "Clause",
     "Completion",
+    "Delivery",
     "Evidence",
     "EvidenceDisposal",
     "EvidenceImmutable",
@@ -42,6 +44,7 @@ __all__ = [
     "ReviewExplanation",
     "ReviewFinding",
     "ReviewSignature",
+    "Robot",
     "SweepRun",
     "WorkerBeat",
     "Role",

@@ -22,6 +22,7 @@ PAGES = [
     ("obligation-list", _("义务与执行人")),
     ("audit-log", _("审计日志")),
     ("platform-members", _("成员管理")),
+    ("platform-channels", _("群机器人")),
     ("webhook-list", _("事件推送")),
     ("api-tokens", _("接口令牌")),
 ]

@@ -28,6 +28,7 @@ PLATFORM_PAGES = {
     "obligation-list": tuple(READ_ROLES),
     "audit-log": (Role.OFFICER, Role.AUDITOR),
     "platform-members": (Role.OFFICER,),  # and the site administrator (trust/membership.py)
+    "platform-channels": (Role.OFFICER,),  # group robots (views/channels.py)
     "webhook-list": (Role.OFFICER,),  # and its delivery log (views/webhooks.py)
     "api-tokens": (Role.OFFICER,),  # a token acts as the officer who made it (trust/api_tokens.py)
 }

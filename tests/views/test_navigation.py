@@ -63,7 +63,8 @@ def test_every_navigation_link_answers_200(people, who):
 # What each offers, beside the pages everyone has: the table of access.PLATFORM_PAGES, no more, no less.
 OFFERED = {
     "officer": {"dashboard", "occurrence-list", "review-list", "retention", "export-list", "letter-detail",
-                "obligation-list", "audit-log", "platform-members", "webhook-list", "api-tokens"},
+                "obligation-list", "audit-log", "platform-members", "webhook-list", "api-tokens",
+                "platform-channels"},
     "staff": {"letter-detail", "obligation-list"},
     "supervisor": {"dashboard", "occurrence-list", "review-list", "retention", "export-list", "letter-detail",
                    "obligation-list"},

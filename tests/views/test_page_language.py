@@ -54,7 +54,7 @@ REACHED = {
                 "occurrence-detail", "review-list", "review-detail", "export-list", "letter-detail",
                 "letter-versions", "clause-editor", "letter-preview", "letter-changes", "obligation-list",
                 "platform-members", "notifications", "calendar-feed", "retention", "webhook-list",
-                "webhook-deliveries"},
+                "webhook-deliveries", "platform-channels", "my-channels"},
     "staff": {"my-tasks", "case-board", "case-detail", "occurrence-detail", "letter-detail", "obligation-list"},
     "supervisor": {"dashboard", "review-list", "review-detail", "export-list", "letter-detail"},
     "auditor": {"dashboard", "review-list", "review-detail", "letter-detail", "audit-log"},
@@ -87,6 +87,8 @@ USER_DATA = {
     models.CalendarDay: ("note",),
     models.WebhookEndpoint: ("url", "description"),
     models.ApiToken: ("name", "prefix"),
+    models.Robot: ("name", "token"),
+    models.Delivery: ("error",),
 }
 
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]+")
