@@ -3,7 +3,6 @@ so that a fresh checkout runs at once on SQLite and a server-less Celery broker.
 
 import hashlib
 import hmac
-import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -13,50 +12,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-
-
-def _read_local_env(path: Path) -> None:
-    """A checkout's own settings (KEY=VALUE lines), written by bin/run with DEBUG on and a random key,
-    so that every manage.py command works after it. The environment wins; a deployment has no such file,
-    and the tests name none (PLEDGE_LOCAL_ENV= empty, bin/test)."""
-    if not path.is_file():
-        return
-    for line in path.read_text().splitlines():
-        key, sep, value = line.strip().partition("=")
-        if sep and key and not key.startswith("#"):
-            os.environ.setdefault(key.strip(), value.strip())
-
-
-if os.environ.get("PLEDGE_LOCAL_ENV", ".env.local"):
-    _read_local_env(BASE_DIR / os.environ.get("PLEDGE_LOCAL_ENV", ".env.local"))
-VAR_DIR = Path(os.environ.get("PLEDGE_VAR_DIR", BASE_DIR / "var"))
-VAR_DIR.mkdir(parents=True, exist_ok=True)  # the embedded default keeps its files here
-
-
-def env_str(name, default=""):
-    return os.environ.get(name, default)
-
-
-def env_bool(name, default=False):
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def env_int(name, default):
-    return int(os.environ.get(name, default))
-
-
-def env_float(name, default):
-    return float(os.environ.get(name, default))
-
-
-def env_list(name, default):
-    value = os.environ.get(name)
-    return [v.strip() for v in value.split(",") if v.strip()] if value else default
-
+# First: a checkout's .env.local is read into the environment (compliance/env.py).
+from .env import BASE_DIR, VAR_DIR, env_bool, env_float, env_int, env_list, env_str  # noqa: F401
 
 DEV_SECRET_KEY = "dev-only-insecure-key-change-me-in-production"
 SECRET_KEY = env_str("SECRET_KEY", DEV_SECRET_KEY)
@@ -337,56 +294,6 @@ PLEDGE_API_RATE_WINDOW = env_int("PLEDGE_API_RATE_WINDOW", 60)
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
-# Scheduling: how far ahead occurrences exist, and how long after due before "missed".
-PLEDGE_HORIZON_DAYS = env_int("PLEDGE_HORIZON_DAYS", 14)
-PLEDGE_SWEEP_BATCH = env_int("PLEDGE_SWEEP_BATCH", 1000)
-# Reminder lead time before due, in minutes, per period kind (plus "event" and "one_time");
-# PLEDGE_REMINDER_LEAD='{"daily": 30}' overrides some of them.
-PLEDGE_REMINDER_LEAD = {
-    "daily": 60, "weekly": 24 * 60, "tenday": 2 * 24 * 60, "monthly": 3 * 24 * 60,
-    "quarterly": 7 * 24 * 60, "halfyear": 14 * 24 * 60, "yearly": 30 * 24 * 60, "biennial": 30 * 24 * 60,
-    "event": 2 * 60, "one_time": 3 * 24 * 60,
-    **json.loads(env_str("PLEDGE_REMINDER_LEAD", "{}")),
-}
-# Minutes after due before the officer is told of an unfinished task, per period kind (capped
-# by the obligation's grace; an obligation may set its own). PLEDGE_ESCALATE_OFFICER='{"daily": 60}'.
-PLEDGE_ESCALATE_OFFICER = {
-    "daily": 30, "weekly": 4 * 60, "tenday": 4 * 60, "monthly": 12 * 60, "quarterly": 24 * 60,
-    "halfyear": 24 * 60, "yearly": 2 * 24 * 60, "biennial": 2 * 24 * 60, "event": 60, "one_time": 24 * 60,
-    **json.loads(env_str("PLEDGE_ESCALATE_OFFICER", "{}")),
-}
-# Extra folders of letter templates (*.toml), beside obligations/letters/library/.
-PLEDGE_TEMPLATE_DIRS = [d for d in env_str("PLEDGE_TEMPLATE_DIRS", "").split(":") if d]
-PLEDGE_CASE_TEXT_MAX = env_int("PLEDGE_CASE_TEXT_MAX", 2000)  # characters of a complaint
-# Public complaint page: submissions and status lookups per client address per window.
-PLEDGE_PUBLIC_SUBMIT_LIMIT = env_int("PLEDGE_PUBLIC_SUBMIT_LIMIT", 5)
-PLEDGE_PUBLIC_LOOKUP_LIMIT = env_int("PLEDGE_PUBLIC_LOOKUP_LIMIT", 20)
-PLEDGE_PUBLIC_WINDOW_SECONDS = env_int("PLEDGE_PUBLIC_WINDOW_SECONDS", 600)
-PLEDGE_DIGEST_HOUR = env_int("PLEDGE_DIGEST_HOUR", 8)  # local hour of the daily digest
-PLEDGE_SEND_RETRY_MINUTES = env_int("PLEDGE_SEND_RETRY_MINUTES", 10)  # a claim older than this is retried once
-# SMS (alerts/channels.py): an apprise URL with {phone} where the number goes, e.g.
-# infobip://APIKEY@xxxxx.api.infobip.com/{phone}?from=Pledge; empty: nobody can choose SMS.
-PLEDGE_SMS_URL = env_str("PLEDGE_SMS_URL", "")
-# Tests only: send every channel's request to this base (a local receiver) instead of the service's host.
-PLEDGE_CHANNEL_API_BASE = env_str("PLEDGE_CHANNEL_API_BASE", "")
-# A message due longer ago than this (beat or the workers were down) goes into one catch-up message per person.
-PLEDGE_CATCH_UP_MINUTES = env_int("PLEDGE_CATCH_UP_MINUTES", 30)
-# Platforms whose late messages one planning transaction folds into catch-ups (a plan cut short keeps its batches).
-PLEDGE_PLAN_BATCH = env_int("PLEDGE_PLAN_BATCH", 500)
-# Outbound webhooks (docs/webhooks.md): each delivery is tried at most PLEDGE_WEBHOOK_MAX_ATTEMPTS
-# times, waiting PLEDGE_WEBHOOK_BACKOFF_SECONDS, then twice as long after each failure; each
-# attempt waits PLEDGE_WEBHOOK_TIMEOUT seconds for the receiver. Missed tasks and breached clocks
-# are found by a sweep that looks PLEDGE_WEBHOOK_LOOKBACK_HOURS back. Addresses that are not public
-# (loopback, private, link-local: the worker's own network) are refused unless
-# PLEDGE_WEBHOOK_ALLOW_PRIVATE is set (a test, or a receiver on the company's own network).
-PLEDGE_WEBHOOK_MAX_ATTEMPTS = env_int("PLEDGE_WEBHOOK_MAX_ATTEMPTS", 8)
-PLEDGE_WEBHOOK_BACKOFF_SECONDS = env_int("PLEDGE_WEBHOOK_BACKOFF_SECONDS", 60)
-PLEDGE_WEBHOOK_TIMEOUT = env_float("PLEDGE_WEBHOOK_TIMEOUT", 10.0)
-PLEDGE_WEBHOOK_LOOKBACK_HOURS = env_int("PLEDGE_WEBHOOK_LOOKBACK_HOURS", 24)
-PLEDGE_WEBHOOK_ALLOW_PRIVATE = env_bool("PLEDGE_WEBHOOK_ALLOW_PRIVATE", False)
-# /healthz answers 503 when no sweep finished within this many seconds; the officer's
-# pages show a red banner and the site administrator is mailed once per silence.
-PLEDGE_HEALTH_MAX_SWEEP_AGE = env_int("PLEDGE_HEALTH_MAX_SWEEP_AGE", 300)
 # The audit trail's HMAC key (trust/audit.py). It lives outside the database, so whoever can
 # rewrite the database cannot recompute the chain. Set PLEDGE_AUDIT_KEY in production: the
 # default is derived from SECRET_KEY (also from the environment, never in the database), so
@@ -397,61 +304,6 @@ PLEDGE_AUDIT_KEY = env_str("PLEDGE_AUDIT_KEY") or hmac.new(
 # so that a rewritten database is caught even when its tail was cut. Keep it on a volume.
 PLEDGE_AUDIT_ANCHOR = Path(env_str("PLEDGE_AUDIT_ANCHOR", str(VAR_DIR / "audit-anchor.json")))
 
-# Celery: Redis when REDIS_URL is set, else a server-less filesystem broker.
-REDIS_URL = env_str("REDIS_URL")
-if REDIS_URL:
-    CELERY_BROKER_URL = REDIS_URL
-    CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", REDIS_URL)
-    # The minute sweeps and the materialize batches are acknowledged late: one whose worker
-    # died (kill -9) is delivered again after the visibility timeout. The timeout must outlast
-    # the longest time such a message stays unacknowledged with a live worker, or a second
-    # worker would start it while the first still runs it: a retry's countdown (at most
-    # obligations.tasks.RETRY_BACKOFF_MAX, 60 s), a wait in the worker behind a batch (a batch's
-    # hard limit, BATCH_TASK, 300 s), then its own run (300 s): 660 s, so 720 s. Longer tasks
-    # (hourly, daily, exports: up to 1,900 s) are acknowledged when they start and do not count
-    # (obligations/tasks.py; tests/test_celery.py checks this sum against the tasks).
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": env_int("PLEDGE_BROKER_VISIBILITY_TIMEOUT", 720),
-        "unacked_restore_interval": env_int("PLEDGE_BROKER_RESTORE_INTERVAL", 10),
-        "unacked_restore_throttle": env_int("PLEDGE_BROKER_RESTORE_THROTTLE", 10),
-        "socket_timeout": 10, "socket_connect_timeout": 5,
-    }
-else:
-    _broker_dir = VAR_DIR / "broker"
-    for _d in (_broker_dir / "out", _broker_dir / "processed", VAR_DIR / "results"):
-        _d.mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_URL = "filesystem://"
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_broker_dir / "out"),
-        "data_folder_out": str(_broker_dir / "out"),
-        # The exchange table; kombu's default is ./control, in whatever folder the worker starts.
-        "control_folder": str(_broker_dir / "control"),
-        "processed_folder": str(_broker_dir / "processed"),
-        "store_processed": False,
-    }
-    CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", f"file://{VAR_DIR / 'results'}")
-# The cache holds rate-limit counters: Redis when configured, so every web process shares them.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-          if REDIS_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
-CELERY_TASK_IGNORE_RESULT = True
-CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # a long batch does not hold queued ones back from the other workers
-CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# A worker whose broker went away keeps trying to reconnect, however long the outage (Celery's
-# default gives up after 100 tries, about 50 minutes, and the worker exits).
-CELERY_BROKER_CONNECTION_RETRY = True
-CELERY_BROKER_CONNECTION_MAX_RETRIES = None
-# The worker writes its own heartbeat (obligations/trust/worker_heartbeat.py) every this many
-# seconds (times PLEDGE_BEAT_SCALE, which the fault tests shrink); /healthz fails its "worker"
-# check when no worker wrote one within PLEDGE_HEALTH_WORKER_AGE seconds: one beat interval
-# (the close-out sweep's minute) by default.
-PLEDGE_WORKER_HEARTBEAT = env_float("PLEDGE_WORKER_HEARTBEAT", 15)
-PLEDGE_HEALTH_WORKER_AGE = env_int("PLEDGE_HEALTH_WORKER_AGE", 60)
-# /healthz fails its "evidence_store" check when the evidence folder has less free space than
-# this (MB), or a probe file cannot be written there.
-PLEDGE_HEALTH_MIN_FREE_MB = env_int("PLEDGE_HEALTH_MIN_FREE_MB", 1024)
-CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # Console mail in the embedded default; set EMAIL_BACKEND (and EMAIL_HOST etc.) for SMTP.
 _email_backend = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -474,3 +326,7 @@ LOGGING = {
     # WeasyPrint narrates every step of every PDF at INFO; its warnings are what matter.
     "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
+
+# Pledge's own rules, and the broker, cache and workers: their own modules, settings all the same.
+from .celery_settings import *  # noqa: E402, F403
+from .rules_settings import *  # noqa: E402, F403
