@@ -34,13 +34,11 @@ def check_handler(platform, user) -> None:
 
 def default_handler(platform, kind):
     """The one person who does the clocks of a case of this kind, or None when several or nobody do."""
-    obligations = Obligation.objects.filter(platform=platform, kind=Obligation.Kind.EVENT, trigger=kind,
-                                            ends_at__isnull=True).prefetch_related("assignees")
-    roles = dict(Membership.objects.filter(platform=platform).values_list("user_id", "role"))
-    doers = set()
-    for ob in obligations:
-        named = [u.pk for u in ob.assignees.all()]
-        doers |= set(named) if named else {pk for pk, role in roles.items() if role == ob.responsible_role}
+    obligations = list(Obligation.objects.filter(platform=platform, kind=Obligation.Kind.EVENT, trigger=kind,
+                                                 ends_at__isnull=True))
+    who = access.Doers.of_obligations(obligations)
+    doers = {pk for ob in obligations for pk in who.obligation_doers(ob)}
+    roles = dict(Membership.objects.filter(platform=platform, user_id__in=doers).values_list("user_id", "role"))
     able = [pk for pk in doers if roles.get(pk) in HANDLER_ROLES]
     return get_user_model().objects.get(pk=able[0]) if len(able) == 1 else None
 

@@ -98,11 +98,12 @@ def assigned_to(user) -> Q:
 
 
 class Doers:
-    """The rule above for a batch of occurrences (their obligations loaded), in two queries."""
+    """The rule above for a batch of occurrences (their obligations loaded), in two queries;
+    `Doers.of_obligations` for a batch of obligations."""
 
-    def __init__(self, occurrences):
-        obligation_ids = {o.obligation_id for o in occurrences}
-        platform_ids = {o.platform_id for o in occurrences}
+    def __init__(self, occurrences, *, obligations=()):
+        obligation_ids = {o.obligation_id for o in occurrences} | {ob.pk for ob in obligations}
+        platform_ids = {o.platform_id for o in occurrences} | {ob.platform_id for ob in obligations}
         self.assignees = defaultdict(list)
         for ob_id, user_id in Obligation.assignees.through.objects.filter(
                 obligation_id__in=obligation_ids).values_list("obligation_id", "user_id"):
@@ -112,8 +113,16 @@ class Doers:
                 "platform_id", "role", "user_id"):
             self.members[(platform_id, role)].append(user_id)
 
+    @classmethod
+    def of_obligations(cls, obligations) -> "Doers":
+        return cls((), obligations=obligations)
+
     def doers(self, occ) -> list[int]:
         return self.assignees.get(occ.obligation_id) or self.members[(occ.platform_id, occ.obligation.responsible_role)]
+
+    def obligation_doers(self, ob) -> list[int]:
+        """Who does an obligation's tasks (an obligation of the batch)."""
+        return self.assignees.get(ob.pk) or self.members[(ob.platform_id, ob.responsible_role)]
 
     def role(self, occ, role) -> list[int]:
         """The members holding `role` on the occurrence's platform (whom escalations reach)."""
