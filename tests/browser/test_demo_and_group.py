@@ -13,7 +13,7 @@ from selenium.webdriver.support import expected_conditions as EC
 
 from obligations.demo import DEMO_PASSWORD
 from obligations.models import AuditEvent, Occurrence, Review, Role
-from obligations.oversight.report_documents import EXCEPTION_KINDS
+from obligations.oversight.exception_list import CAUSES
 from obligations.oversight.review_snapshot import review_snapshot
 from obligations.oversight.reviews import review_explain, review_open
 from obligations.tasks import run_sweeps
@@ -56,7 +56,7 @@ def test_the_supervisor_reads_the_demos_review_right_after_the_demo(live_server,
     due, done, late, missed = cell_numbers(checks)[:4]
     assert due == done + late + missed and done > late > missed > 0
     kinds = [b.text for b in driver.find_elements(By.CSS_SELECTOR, "#review-exceptions .badge")]
-    assert {str(EXCEPTION_KINDS[k]) for k in ("late", "missed", "breached")} <= set(kinds)
+    assert {str(CAUSES[k]) for k in ("late", "missed", "breached")} <= set(kinds)
     waiting = driver.find_elements(By.CSS_SELECTOR, "#review-exceptions .list-group-item-warning")
     assert len(waiting) == 2 and re.search(r"待说明 2", driver.find_element(By.ID, "unexplained").text)
     cases = {r.get_attribute("data-kind"): r.text for r in driver.find_elements(By.CSS_SELECTOR, "#review-cases tr[data-kind]")}

@@ -15,11 +15,11 @@ from tests.trust.people_support import make_site_admin
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
-USER_MENU = ["日历订阅", "修改密码", "两步验证", "退出登录"]
+USER_MENU = ["日历订阅", "通知渠道", "修改密码", "两步验证", "退出登录"]
 PLATFORM_MENU = {
     "staff": ["承诺书", "义务与执行人"],
     "officer": ["合规看板", "任务明细", "季度审查", "留存期满的佐证材料", "报告与导出", "承诺书", "义务与执行人",
-                "审计日志", "成员管理"],
+                "审计日志", "成员管理", "群机器人", "事件推送", "接口令牌"],
     "supervisor": ["合规看板", "任务明细", "季度审查", "留存期满的佐证材料", "报告与导出", "承诺书", "义务与执行人"],
 }
 
