@@ -161,19 +161,24 @@ def _windows(*, now) -> dict:
 def candidate_querysets(*, now) -> dict:
     """Per kind, the occurrences due a message now that nobody got yet, every test in SQL, not
     evaluated; each with the alias `moment` (when its message became due, as moment() says)."""
+    return _starting_by(now=now, until=now)
+
+
+def wake_querysets(*, now, until) -> dict:
+    """Per kind, the tasks of its window whose start comes by `until`, with the alias `start`:
+    none is due a message of the kind before the earliest start, until a write changes them
+    (alerts/wake.py)."""
+    return _starting_by(now=now, until=until)
+
+
+def _starting_by(*, now, until) -> dict:
     K = Notification.Kind
     max_lead = timedelta(minutes=max(settings.PLEDGE_REMINDER_LEAD.values()))
-    # What start <= now implies, said, so each is read through its partial index by time.
-    implied = {K.OPENED: Q(opens_at__lte=now), K.DUE_SOON: Q(opens_at__lte=now, due_at__lte=now + max_lead),
-               K.ESCALATE_OFFICER: Q(due_at__lte=now), K.ESCALATE_GROUP: Q(due_at__lte=now)}
-    return {kind: _unplanned(kind, queryset.filter(implied[kind]).alias(start=start).filter(start__lte=now))
+    # What start <= until implies, said, so each is read through its partial index by time.
+    implied = {K.OPENED: Q(opens_at__lte=until), K.DUE_SOON: Q(opens_at__lte=until, due_at__lte=until + max_lead),
+               K.ESCALATE_OFFICER: Q(due_at__lte=until), K.ESCALATE_GROUP: Q(due_at__lte=until)}
+    return {kind: _unplanned(kind, queryset.filter(implied[kind]).alias(start=start).filter(start__lte=until))
             for kind, (queryset, start) in _windows(now=now).items()}
-
-
-def wake_querysets(*, now) -> dict:
-    """Per kind, the tasks of its window with the alias `start`: none is due a message of the
-    kind before the earliest start, until a write changes them (alerts/wake.py)."""
-    return {kind: _unplanned(kind, queryset.alias(start=start)) for kind, (queryset, start) in _windows(now=now).items()}
 
 
 def pairs_sql(querysets: dict, column: str = "pk", extra: tuple = ()) -> tuple[str, list]:

@@ -32,6 +32,7 @@ On SQLite there are no triggers and every minute plans."""
 
 import hashlib
 import json
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -39,6 +40,11 @@ from django.db import connection
 
 from ..models import PlannerWake
 from .candidates import LOOKBACK, pairs_sql, wake_querysets
+
+# How far ahead a wake looks: past it the planner looks again, whatever it found. It bounds what
+# settling reads (the tasks whose start comes within it, through the partial indexes by time),
+# at the cost of at most one plan per HORIZON with nothing to do.
+HORIZON = timedelta(hours=6)
 
 _SOURCES = hashlib.sha256(b"".join((Path(__file__).parent / name).read_bytes()
                                    for name in ("candidates.py", "told.py"))).hexdigest()
@@ -63,7 +69,7 @@ def asleep(now) -> bool:
     at = connection.ops.adapt_datetimefield_value(now)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT count(*) FILTER (WHERE planned_at IS NOT NULL) > 0 AND bool_and("  # nosec B608 - the model's table
-                       "(at IS NULL OR at > %s) AND (planned_at IS NULL OR (planned_at <= %s AND rules = %s))) "
+                       "at > %s AND (planned_at IS NULL OR (planned_at <= %s AND rules = %s))) "
                        f"FROM {_table()}", [at, at, rules()])
         return bool(cursor.fetchone()[0])
 
@@ -72,11 +78,14 @@ def settle(now) -> None:
     """After a plan: the wake anew, in one statement (module docstring: why one)."""
     if connection.vendor != "postgresql":
         return
-    sql, params = pairs_sql(wake_querysets(now=now), column="start")
+    until = now + HORIZON
+    sql, params = pairs_sql(wake_querysets(now=now, until=until), column="start")
+    adapt = connection.ops.adapt_datetimefield_value
     with connection.cursor() as cursor:
         cursor.execute(f"WITH seen AS (DELETE FROM {_table()} RETURNING id) "  # nosec B608 - the model's table, the compiled querysets
-                       f"INSERT INTO {_table()} (at, planned_at, rules) SELECT (SELECT min(w.start) FROM ({sql}) w), "
-                       "%s, %s", [*params, connection.ops.adapt_datetimefield_value(now), rules()])
+                       f"INSERT INTO {_table()} (at, planned_at, rules) "
+                       f"SELECT least((SELECT min(w.start) FROM ({sql}) w), %s), %s, %s",
+                       [*params, adapt(until), adapt(now), rules()])
 
 
 def wake_now(cursor) -> None:

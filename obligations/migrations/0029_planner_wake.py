@@ -94,7 +94,7 @@ class Migration(migrations.Migration):
             name='PlannerWake',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(blank=True, null=True, verbose_name='最早可能到期')),
+                ('at', models.DateTimeField(verbose_name='最早可能到期')),
                 ('planned_at', models.DateTimeField(blank=True, null=True, verbose_name='规划时间')),
                 ('rules', models.CharField(blank=True, max_length=64, verbose_name='规则指纹')),
             ],

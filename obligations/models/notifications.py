@@ -114,7 +114,7 @@ class PlannerWake(models.Model):
     finishes (`planned_at` set) and those the database's triggers add when a write may make a
     task due a message sooner. The planner sleeps while every row says later than now."""
 
-    at = models.DateTimeField(_("最早可能到期"), null=True, blank=True)  # null: never, until a write says sooner
+    at = models.DateTimeField(_("最早可能到期"))
     planned_at = models.DateTimeField(_("规划时间"), null=True, blank=True)  # null: a row a trigger added
     rules = models.CharField(_("规则指纹"), max_length=64, blank=True)
 
