@@ -7,8 +7,10 @@ are candidates. Its lead-time and threshold tests run in SQL, and only on occurr
 would hear of: a platform without a supervisor has no group escalation to plan, so its overdue
 tasks are not reloaded every minute. The candidates of every kind are read once per plan, in
 one statement (into DUE); tasks whose escalations are both told leave the partial index of
-escalations, and tasks told of both reminders that of reminders, so a minute with nothing new
-reads only the tasks opened and not yet reminded.
+escalations, and tasks told of both reminders that of reminders. And they are read only once
+the wake has come (wake.py: the earliest instant an untold task can become due a message,
+lowered by the database whenever a write may bring one sooner): a minute before it reads one
+row of a tiny table and plans nothing.
 
 A message due within PLEDGE_CATCH_UP_MINUTES is worded in Python (once per language) and
 written to be mailed alone (one row per recipient, unique per occurrence, kind and recipient).

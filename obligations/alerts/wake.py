@@ -7,9 +7,9 @@ The wake is kept in models.PlannerWake by the planner and the database together:
 
 - the planner, when a plan has finished, replaces the rows it sees by one (`settle`): the
   earliest start (candidates._windows: for each kind, the instant a task of its window becomes a
-  candidate) over the tasks as that one statement sees them, with the `now` it was computed
-  for and the rules it was computed by (`rules`: candidates.py, told.py and the settings they
-  read);
+  candidate) over the tasks as that one statement sees them, or HORIZON ahead if none starts
+  sooner, with the `now` it was computed for and the rules it was computed by (`rules`:
+  candidates.py, told.py and the settings they read);
 - the database adds a row whenever a write may make a task due a message sooner (migration
   0029's triggers): tasks inserted, or changed in state, opening, due or close time, or a told
   bit cleared (a row per statement, at the earliest opening among them: every kind's start is
@@ -19,7 +19,13 @@ The wake is kept in models.PlannerWake by the planner and the database together:
 A minute sleeps (`asleep`) when the planner's row is there and every row says later: its
 instant is after now, the planner's row was computed at or before now (windows only close as
 time goes on, so the wake holds forward, never backward) and by the rules in force. Whatever
-else, the minute plans, and the plan settles the wake again.
+else, the minute plans, and the plan settles the wake again. The rules compare instants only:
+a platform's zone, a local midnight or a clock change moved the instants the schedule wrote
+into the tasks, which the triggers watch. The daily digest is not the wake's: it runs as before.
+
+Rows, not one row updated: a writer adds its row without waiting for anyone (a single row
+would make every writer of tasks queue behind the last one's commit, and wait in a circle with
+one that holds the audit chain's lock).
 
 Why nothing is missed: `settle` is one statement, so one snapshot: the rows it deletes are
 those whose writes it sees, and it counts those tasks; a write committed after its snapshot
@@ -82,9 +88,12 @@ def settle(now) -> None:
     sql, params = pairs_sql(wake_querysets(now=now, until=until), column="start")
     adapt = connection.ops.adapt_datetimefield_value
     with connection.cursor() as cursor:
-        cursor.execute(f"WITH seen AS (DELETE FROM {_table()} RETURNING id) "  # nosec B608 - the model's table, the compiled querysets
+        # The rows this transaction's triggers wrote are among those deleted: it forgets them
+        # (migration 0029: a transaction writes a row only below the earliest it wrote).
+        cursor.execute(f"WITH seen AS (DELETE FROM {_table()} RETURNING id), "  # nosec B608 - the model's table, the compiled querysets
+                       "forgot AS (SELECT set_config('pledge.wake_written', '', true)) "
                        f"INSERT INTO {_table()} (at, planned_at, rules) "
-                       f"SELECT least((SELECT min(w.start) FROM ({sql}) w), %s), %s, %s",
+                       f"SELECT least((SELECT min(w.start) FROM ({sql}) w), %s), %s, %s FROM forgot",
                        [*params, adapt(until), adapt(now), rules()])
 
 

@@ -11,9 +11,9 @@ TODO = "('open', 'missed')"
 ALL_TOLD = 15  # alerts/told.py: the four bits
 EPOCH = "timestamptz '1970-01-01 00:00+00'"  # before any planner's now: plan at once
 
-# Each trigger adds one row per statement (a statement-level trigger reads its rows as a
-# transition table, min() once), at the earliest opening of the rows concerned: every kind's
-# start (alerts/candidates._windows) is at or after a task's opening. A row, not an update of
+# A trigger adds a row at the earliest opening of the tasks concerned (every kind's start,
+# alerts/candidates._windows, is at or after a task's opening): for an insert, one per statement
+# (a statement-level trigger reads its rows as a transition table, min() once). A row, not an update of
 # one row, so writers never wait on each other or on the planner for it.
 UP = f"""
 CREATE FUNCTION pledge_wake_tasks_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -26,20 +26,27 @@ END $$;
 CREATE TRIGGER occurrence_wake_inserted AFTER INSERT ON obligations_occurrence
     REFERENCING NEW TABLE AS pledge_new FOR EACH STATEMENT EXECUTE FUNCTION pledge_wake_tasks_inserted();
 
--- Raised again or reopened (state), moved (opening, due, close), a told bit cleared.
-CREATE FUNCTION pledge_wake_tasks_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Raised again or reopened (state), moved (opening, due, close), a told bit cleared: a row
+-- trigger whose WHEN is tested in the executor, so the planner's told UPDATE (bits set only)
+-- calls nothing and keeps no transition table; a row per transaction at most, unless a later
+-- row opened earlier (the transaction remembers the earliest it wrote).
+CREATE FUNCTION pledge_wake_task_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    written text := current_setting('pledge.wake_written', true);
 BEGIN
-    INSERT INTO {WAKE} (at, planned_at, rules)
-    SELECT min(n.opens_at), NULL, '' FROM pledge_new n JOIN pledge_old o ON o.id = n.id
-    WHERE n.state IN {TODO} AND n.told <> {ALL_TOLD}
-      AND (o.state <> n.state OR o.opens_at <> n.opens_at OR o.due_at <> n.due_at OR o.close_at <> n.close_at
-           OR (o.told & ~n.told) <> 0 OR o.obligation_id <> n.obligation_id OR o.platform_id <> n.platform_id)
-    HAVING count(*) > 0;
+    IF written IS NULL OR written = '' OR NEW.opens_at < written::timestamptz THEN
+        INSERT INTO {WAKE} (at, planned_at, rules) VALUES (NEW.opens_at, NULL, '');
+        PERFORM set_config('pledge.wake_written', NEW.opens_at::text, true);
+    END IF;
     RETURN NULL;
 END $$;
-CREATE TRIGGER occurrence_wake_changed AFTER UPDATE ON obligations_occurrence
-    REFERENCING OLD TABLE AS pledge_old NEW TABLE AS pledge_new
-    FOR EACH STATEMENT EXECUTE FUNCTION pledge_wake_tasks_changed();
+CREATE TRIGGER occurrence_wake_changed AFTER UPDATE ON obligations_occurrence FOR EACH ROW
+    WHEN (NEW.state IN {TODO} AND NEW.told <> {ALL_TOLD}
+          AND (OLD.state IS DISTINCT FROM NEW.state OR OLD.opens_at IS DISTINCT FROM NEW.opens_at
+               OR OLD.due_at IS DISTINCT FROM NEW.due_at OR OLD.close_at IS DISTINCT FROM NEW.close_at
+               OR (OLD.told & ~NEW.told) <> 0 OR OLD.obligation_id IS DISTINCT FROM NEW.obligation_id
+               OR OLD.platform_id IS DISTINCT FROM NEW.platform_id))
+    EXECUTE FUNCTION pledge_wake_task_changed();
 
 -- Who hears of a task (its doers, the officers, the supervisors) or an obligation's thresholds
 -- changed: plan at once, and the plan computes the wake anew.
@@ -68,7 +75,7 @@ DROP TRIGGER membership_wake ON obligations_membership;
 DROP TRIGGER assignees_wake ON obligations_obligation_assignees;
 DROP TRIGGER obligation_wake ON obligations_obligation;
 DROP FUNCTION pledge_wake_tasks_inserted();
-DROP FUNCTION pledge_wake_tasks_changed();
+DROP FUNCTION pledge_wake_task_changed();
 DROP FUNCTION pledge_wake_now();
 """
 

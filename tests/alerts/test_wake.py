@@ -154,3 +154,20 @@ def test_a_task_committed_while_the_planner_settles_is_not_lost(team):
     plan(at + 2 * M)
     plan(at + 3 * M)
     assert told_once(K.OPENED, Occurrence.objects.get(pk=twin))
+
+
+def test_a_transaction_that_plans_between_two_changes_wakes_for_the_second(team):
+    """A transaction writes a wake row only below the earliest it wrote (migration 0029); a plan
+    in that transaction deletes the row, and the transaction forgets it, so a change after the
+    plan writes its own. (The test runs in one transaction.)"""
+    obligations_materialize(now=SIGNED_AT + 24 * H)
+    at = SIGNED_AT + 1 * H
+    opened = Occurrence.objects.get(obligation__key="三.2", sequence=2, opens_at__lte=at, due_at__gt=at)
+    Occurrence.objects.filter(pk=opened.pk).update(due_at=opened.due_at - M)  # a row, remembered
+    quiet(at)
+    assert told_once(K.OPENED, opened)
+    Notification.objects.filter(occurrence=opened).delete()
+    Occurrence.objects.filter(pk=opened.pk).update(told=0)  # its bits cleared: to tell again
+    assert not wake.asleep(at + M)
+    plan(at + M)
+    assert told_once(K.OPENED, opened)
