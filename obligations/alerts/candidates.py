@@ -3,7 +3,9 @@ supervisory group), each rule said once in Python (`moment`, `reminder_lead`,
 `officer_threshold`, `group_due`) and once in SQL (`candidate_querysets`), which the planner
 runs; tests/alerts/test_notifications.py and test_late_rows.py hold the two equal. Each
 candidate carries `moment`, when its message became due: long ago (downtime) means late, for
-the catch-up."""
+the catch-up. In SQL each kind is a window of tasks and the instant each becomes a candidate
+(`_windows`): the candidates are those whose instant has come, and the earliest instant still
+to come is the planner's wake (wake.py)."""
 
 from datetime import timedelta
 
