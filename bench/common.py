@@ -276,4 +276,7 @@ def copy_history(first, last, columns):
             written += cur.rowcount
         for _, definition in indexes:
             cur.execute(definition)
+        from obligations.alerts.wake import wake_now
+
+        wake_now(cur)  # written below the triggers, which would have woken the planner
     return written

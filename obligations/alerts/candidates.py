@@ -3,7 +3,9 @@ supervisory group), each rule said once in Python (`moment`, `reminder_lead`,
 `officer_threshold`, `group_due`) and once in SQL (`candidate_querysets`), which the planner
 runs; tests/alerts/test_notifications.py and test_late_rows.py hold the two equal. Each
 candidate carries `moment`, when its message became due: long ago (downtime) means late, for
-the catch-up."""
+the catch-up. In SQL each kind is a window of tasks and the instant each becomes a candidate
+(`_windows`): the candidates are those whose instant has come, and the earliest instant still
+to come is the planner's wake (wake.py)."""
 
 from datetime import timedelta
 
@@ -125,31 +127,60 @@ def _unplanned(kind, queryset):
     return queryset.filter(told__in=untold(kind)).alias(moment=_moment_sql(kind))
 
 
+def _windows(*, now) -> dict:
+    """Per kind, (queryset, start): the tasks not yet told of the kind that are due its
+    message at `now` or may become so later (every test but time's: `now` only closes windows,
+    never opens one), and `start`, the instant each becomes a candidate. So the candidates at
+    `now` are those whose start has come (candidate_querysets), and no task of a window is a
+    candidate before the earliest start (wake_querysets, which alerts/wake.py keeps)."""
+    K, S = Notification.Kind, Occurrence.State
+    # told < ESCALATED follows from either escalation's bit unset; said, it lets the planner read
+    # the partial index of such tasks (occurrence_untold_idx), not every overdue one.
+    overdue = Occurrence.objects.filter(state__in=Occurrence.TODO_STATES, due_at__gt=now - LOOKBACK,
+                                        told__lt=ESCALATED)
+    # told in UNREMINDED follows from either reminder's bit unset; said, it lets the planner
+    # read occurrence_unreminded_idx (opened tasks not reminded of both), not every open one.
+    reminded = Occurrence.objects.filter(_has_doers(), state=S.OPEN, due_at__gt=now, told__in=UNREMINDED)
+    # The group hears of a missed task at once (its due time is past), of an overdue one past
+    # the second threshold if the obligation sets one, else never while it stays open.
+    group_start = Case(When(state=S.MISSED, then=F("due_at")),
+                       When(obligation__escalate_group_minutes__isnull=False, then=Greatest(F("due_at"), F("group_at"))),
+                       default=None, output_field=DateTimeField())
+    return {
+        K.OPENED: (reminded.filter(opens_at__gt=now - timedelta(days=1)), F("opens_at")),
+        K.DUE_SOON: (reminded.alias(
+            remind_at=_plus_minutes("due_at", -1 * _per_schedule_key(settings.PLEDGE_REMINDER_LEAD)),
+        ), Greatest(F("opens_at"), F("remind_at"))),
+        K.ESCALATE_OFFICER: (overdue.filter(_has_role(Role.OFFICER)).alias(
+            escalate_at=_plus_minutes("due_at", _officer_threshold_sql()),
+        ), Greatest(F("due_at"), F("escalate_at"))),
+        K.ESCALATE_GROUP: (overdue.filter(_has_role(Role.SUPERVISOR)).alias(
+            group_at=_plus_minutes("due_at", F("obligation__escalate_group_minutes")),
+        ), group_start),
+    }
+
+
 def candidate_querysets(*, now) -> dict:
     """Per kind, the occurrences due a message now that nobody got yet, every test in SQL, not
     evaluated; each with the alias `moment` (when its message became due, as moment() says)."""
-    K, S = Notification.Kind, Occurrence.State
-    open_ = Occurrence.objects.filter(state=S.OPEN)
-    # told < ESCALATED follows from either escalation's bit unset; said, it lets the planner read
-    # the partial index of such tasks (occurrence_untold_idx), not every overdue one.
-    overdue = Occurrence.objects.filter(state__in=Occurrence.TODO_STATES, due_at__lte=now, due_at__gt=now - LOOKBACK,
-                                        told__lt=ESCALATED)
+    return _starting_by(now=now, until=now)
+
+
+def wake_querysets(*, now, until) -> dict:
+    """Per kind, the tasks of its window whose start comes by `until`, with the alias `start`:
+    none is due a message of the kind before the earliest start, until a write changes them
+    (alerts/wake.py)."""
+    return _starting_by(now=now, until=until)
+
+
+def _starting_by(*, now, until) -> dict:
+    K = Notification.Kind
     max_lead = timedelta(minutes=max(settings.PLEDGE_REMINDER_LEAD.values()))
-    # told in UNREMINDED follows from either reminder's bit unset; said, it lets the planner
-    # read occurrence_unreminded_idx (opened tasks not reminded of both), not every open one.
-    reminded = open_.filter(_has_doers(), opens_at__lte=now, due_at__gt=now, told__in=UNREMINDED)
-    return {
-        K.OPENED: _unplanned(K.OPENED, reminded.filter(opens_at__gt=now - timedelta(days=1))),
-        K.DUE_SOON: _unplanned(K.DUE_SOON, reminded.filter(due_at__lte=now + max_lead).alias(
-            remind_at=_plus_minutes("due_at", -1 * _per_schedule_key(settings.PLEDGE_REMINDER_LEAD)),
-        ).filter(remind_at__lte=now)),
-        K.ESCALATE_OFFICER: _unplanned(K.ESCALATE_OFFICER, overdue.filter(_has_role(Role.OFFICER)).alias(
-            escalate_at=_plus_minutes("due_at", _officer_threshold_sql()),
-        ).filter(escalate_at__lte=now)),
-        K.ESCALATE_GROUP: _unplanned(K.ESCALATE_GROUP, overdue.filter(_has_role(Role.SUPERVISOR)).alias(
-            group_at=_plus_minutes("due_at", F("obligation__escalate_group_minutes")),
-        ).filter(Q(state=S.MISSED) | Q(obligation__escalate_group_minutes__isnull=False, group_at__lte=now))),
-    }
+    # What start <= until implies, said, so each is read through its partial index by time.
+    implied = {K.OPENED: Q(opens_at__lte=until), K.DUE_SOON: Q(opens_at__lte=until, due_at__lte=until + max_lead),
+               K.ESCALATE_OFFICER: Q(due_at__lte=until), K.ESCALATE_GROUP: Q(due_at__lte=until)}
+    return {kind: _unplanned(kind, queryset.filter(implied[kind]).alias(start=start).filter(start__lte=until))
+            for kind, (queryset, start) in _windows(now=now).items()}
 
 
 def pairs_sql(querysets: dict, column: str = "pk", extra: tuple = ()) -> tuple[str, list]:

@@ -7,8 +7,10 @@ are candidates. Its lead-time and threshold tests run in SQL, and only on occurr
 would hear of: a platform without a supervisor has no group escalation to plan, so its overdue
 tasks are not reloaded every minute. The candidates of every kind are read once per plan, in
 one statement (into DUE); tasks whose escalations are both told leave the partial index of
-escalations, and tasks told of both reminders that of reminders, so a minute with nothing new
-reads only the tasks opened and not yet reminded.
+escalations, and tasks told of both reminders that of reminders. And they are read only once
+the wake has come (wake.py: the earliest instant an untold task can become due a message,
+lowered by the database whenever a write may bring one sooner): a minute before it reads one
+row of a tiny table and plans nothing.
 
 A message due within PLEDGE_CATCH_UP_MINUTES is worded in Python (once per language) and
 written to be mailed alone (one row per recipient, unique per occurrence, kind and recipient).
@@ -50,7 +52,7 @@ from ..schedule.periods import PeriodKind, period_containing
 from ..trust import access
 from ..trust.audit_head import audit_head
 from ..trust.preferences import languages_of
-from . import late_rows, told
+from . import late_rows, told, wake
 from .candidates import (  # noqa: F401 - the rules, as this module has always offered them
     LOOKBACK,
     candidate_querysets,
@@ -134,8 +136,17 @@ def notifications_plan(*, now, digests: bool = True) -> int:
     older ones (downtime) are counted and named in their person's catch-up (catch_up.py), a
     transaction per PLEDGE_PLAN_BATCH platforms: a plan cut short keeps the batches it
     finished, and the next plan, finding their tasks told, does the rest. The candidates are
-    read once, into DUE; a minute with nothing due reads them and is done. Returns the rows
-    really written and the late notices folded into catch-ups."""
+    read once, into DUE, and only once the wake has come (wake.py): a minute before it reads
+    one row and plans nothing. Returns the rows really written and the late notices folded
+    into catch-ups."""
+    created = 0
+    if not wake.asleep(now):
+        created = _plan(now)
+        wake.settle(now)
+    return created + (notifications_digest(now=now) if digests else 0)
+
+
+def _plan(now) -> int:
     stale_before = now - timedelta(minutes=settings.PLEDGE_CATCH_UP_MINUTES)
     created = 0
     if _read_due(candidate_querysets(now=now), stale_before):
@@ -150,7 +161,7 @@ def notifications_plan(*, now, digests: bool = True) -> int:
             created += _plan_fresh(plans, now)
         created += _plan_due_late(now)
     _drop_due()
-    return created + (notifications_digest(now=now) if digests else 0)
+    return created
 
 
 def _read_due(querysets: dict, stale_before) -> bool:

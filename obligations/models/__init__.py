@@ -7,7 +7,7 @@ from .evidence import Evidence, EvidenceDisposal, EvidenceImmutable
 from .health import SweepRun, WorkerBeat
 from .invitations import Invitation
 from .letters import Clause, Letter
-from .notifications import CalendarFeed, Notification
+from .notifications import CalendarFeed, Notification, PlannerWake
 from .occurrences import Completion, Occurrence
 from .preferences import UserPreferences
 from .reviews import ExportJob, Rectification, Review, ReviewExplanation, ReviewFinding, ReviewSignature
@@ -39,6 +39,7 @@ __all__ = [
     "Obligation",
     "Occurrence",
     "Platform",
+    "PlannerWake",
     "Rectification",
     "Review",
     "ReviewExplanation",

@@ -107,3 +107,20 @@ class CalendarFeed(models.Model):
 
     def __str__(self):
         return _("%(user)s 的日历订阅") % {"user": self.user}
+
+
+class PlannerWake(models.Model):
+    """When the planner must next look (alerts/wake.py): the rows the planner writes when a plan
+    finishes (`planned_at` set) and those the database's triggers add when a write may make a
+    task due a message sooner. The planner sleeps while every row says later than now."""
+
+    at = models.DateTimeField(_("最早可能到期"))
+    planned_at = models.DateTimeField(_("规划时间"), null=True, blank=True)  # null: a row a trigger added
+    rules = models.CharField(_("规则指纹"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("通知规划唤醒时刻")
+        verbose_name_plural = _("通知规划唤醒时刻")
+
+    def __str__(self):
+        return f"{self.at} ({self.planned_at})"
