@@ -286,3 +286,10 @@ class ApiTokenAdmin(ReadOnlyAdmin):
     list_display = ("name", "prefix", "platform", "scopes", "created_by", "expires_at", "last_used_at", "revoked_at")
     list_filter = ("platform",)
     exclude = ("secret_hash",)
+
+
+@admin.register(models.PlannerWake)
+class PlannerWakeAdmin(ReadOnlyAdmin):
+    """When the planner next looks (alerts/wake.py): for an operator asking why nothing was planned."""
+
+    list_display = ("at", "planned_at", "rules")
