@@ -11,7 +11,7 @@ from ..models import Case, Membership, Notification, Role
 from ..schedule.local_time import zoned
 from ..trust.membership import person_name
 from ..trust.preferences import languages_of
-from .notifications import task_name
+from .messages import task_name
 from .outbox import insert_notifications
 
 

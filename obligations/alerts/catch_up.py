@@ -101,7 +101,7 @@ def fold(cursor, now, word) -> int:
                      f"AND c.recipient_id IN ({people})")
     if connection.vendor == "postgresql":
         # Every catch-up of the day of these people, locked in id order, as senders lock the rows
-        # they mark (notifications._update_ids): no circle of waits, and none is claimed while
+        # they mark (sending._update_ids): no circle of waits, and none is claimed while
         # this transaction decides. Sent ones too: the day's first, sent, is still the turn that
         # keeps two sweeps from writing two "one more".
         cursor.execute(f"SELECT c.id {day_of_people} ORDER BY c.id FOR UPDATE", [kind, on, adapt(midnight)])

@@ -26,6 +26,7 @@ from ..models import Delivery, Notification, Occurrence, Robot, UserPreferences
 from ..trust.preferences import supported
 from . import channels
 from .catch_up import CATCH_UP_LINES, catch_up_text, summary_tasks
+from .messages import message, task_name
 
 logger = logging.getLogger(__name__)
 
@@ -146,11 +147,10 @@ def reason_of(n: Notification, tasks) -> str:
 def group_message(n: Notification, tasks) -> tuple[str, str]:
     """(subject, body) of n as a group reads it, in the active language, worded anew: a task's
     reminder or escalation, a case's notice, or a catch-up of the platform's `tasks` (sorted)."""
-    from .case_notices import _case_message  # these send through this module
-    from .notifications import _message, task_name
+    from .case_notices import _case_message  # it sends through this module
 
     if n.occurrence_id:
-        return _message(n.kind, n.occurrence)
+        return message(n.kind, n.occurrence)
     if n.case_id:
         clocks = n.case.clocks.filter(state__in=Occurrence.TODO_STATES).select_related("obligation", "case")
         return _case_message(n.kind, n.case, list(clocks))

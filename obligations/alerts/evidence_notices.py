@@ -11,7 +11,7 @@ from ..links import absolute_url
 from ..models import Evidence, Membership, Notification, Role
 from ..schedule.local_time import zoned
 from ..trust.preferences import languages_of
-from .notifications import task_name
+from .messages import task_name
 from .outbox import insert_notifications
 from .webhooks import E, evidence_payload, record
 

@@ -4,7 +4,7 @@ the lines a catch-up names, worded in each recipient's language (`lines_sql`) fr
 per kind and language that notifications.py words once with gettext. So a long outage's
 thousands of late notices are planned without loading a task into Python or wording a line
 there but the few a catch-up names (alerts/catch_up.py folds them);
-tests/alerts/test_late_rows.py holds the wording equal to notifications._message.
+tests/alerts/test_late_rows.py holds the wording equal to messages.message.
 
 A case's clock (its name needs the case and the step) and every line on SQLite are worded in
 Python instead."""

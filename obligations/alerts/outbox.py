@@ -44,6 +44,11 @@ def json_rows(rows: list[dict], columns) -> tuple[str, list]:
     return f"(SELECT {picks} FROM json_each(%s)) r", [data]  # nosec B608 - column names from the code
 
 
+def placeholders(values) -> str:
+    """"%s, %s, …": one parameter per value, for an IN (…) of a raw statement."""
+    return ", ".join(["%s"] * len(values))
+
+
 def insert_notifications(rows: list[Notification]) -> list[tuple]:
     """One INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING: the (id, recipient, subject) of
     the rows really written; a row that exists already (planned by an earlier or a concurrent
