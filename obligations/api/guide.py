@@ -5,6 +5,7 @@ from functools import lru_cache
 
 import markdown
 from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
@@ -17,6 +18,7 @@ def guide_html() -> str:
     return markdown.markdown(text, extensions=["tables", "fenced_code"])
 
 
+@login_not_required  # like the schema: an integrator holds a token, not an account
 @require_GET
 def guide(request):
     return render(request, "api/guide.html", {"guide": mark_safe(guide_html())})  # nosec B308 B703 - our own file

@@ -75,7 +75,7 @@ def test_a_failed_delivery_is_retried_from_the_log_and_the_retry_audited(client,
                                         created_by=people["officer"], created_at=NOW)
     row = WebhookDelivery.objects.create(endpoint=ep, platform=platform, event="case.opened", subject_id=1,
                                          payload={}, status="failed", attempts=8, last_status_code=503,
-                                         last_error="HTTP 503", created_at=NOW, next_attempt_at=NOW)
+                                         last_error="HTTP 503", created_at=NOW, next_attempt_at=NOW, last_attempt_at=NOW)
     c = signed_in(client, people["officer"])
     log = reverse("webhook-deliveries", args=["alpha"])
     html = c.get(log, {"status": "failed"}).content.decode()
@@ -192,3 +192,14 @@ def test_another_platforms_endpoint_is_404_to_an_officer_here(client, people, pl
     assert c.post(reverse("webhook-delete", args=["alpha", theirs.pk])).status_code == 404
     assert c.post(reverse("webhook-delete", args=["beta", theirs.pk])).status_code == 404
     assert WebhookEndpoint.objects.filter(pk=theirs.pk).exists()
+
+
+@pytest.mark.parametrize(("language", "note"), [("zh-hans", "时间均为北京时间"), ("en", "All times are Beijing time (UTC+8)")])
+def test_the_endpoints_page_names_the_zone_once_as_other_pages_do(client, people, platform, language, note):
+    """QA: each row read "00:00(Beijing time (UTC+8))" in English: a Chinese bracket and nested ones."""
+    WebhookEndpoint.objects.create(platform=platform, url="http://127.0.0.1:9/x", events=["case.opened"],
+                                   created_by=people["officer"], created_at=NOW)
+    html = signed_in(client, people["officer"], language).get(reverse("webhook-list", args=["alpha"])).content.decode()
+    assert html.count(note) == 1 and "2026-11-02 09:00" in html
+    assert "\uff08" not in html.split('id="endpoint-table"')[1].split("</table>")[0]
+    assert "table-stack" in html.split('id="endpoint-table"')[0].rsplit("<table", 1)[1]  # a card per row on a phone
