@@ -185,3 +185,15 @@ def test_the_webhook_and_token_pages_read_as_cards_on_a_phone(live_server, langu
         assert not [e["message"] for e in driver.get_log("browser") if "does not conform" in e["message"]]
     finally:
         driver.quit()
+
+
+def test_the_api_guide_reads_on_a_phone_and_leads_back_to_pledge(live_server):
+    driver = phone()
+    try:
+        driver.get(live_server.url + "/api/v1/guide/")
+        assert "Pledge API (v1)" in driver.find_element(By.CSS_SELECTOR, "#api-guide h1").text
+        assert not driver.execute_script(PAGE_SCROLLS_SIDEWAYS)
+        assert driver.find_element(By.ID, "back-to-pledge").get_attribute("href") == live_server.url + "/"
+        assert not [e["message"] for e in driver.get_log("browser") if "Content Security Policy" in e["message"]]
+    finally:
+        driver.quit()

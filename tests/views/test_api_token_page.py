@@ -68,7 +68,7 @@ def test_the_day_chosen_is_the_day_shown_and_the_default_fills_the_picker(client
     assert f"{day.isoformat()} 止" in html and (day + timedelta(days=1)).isoformat() not in html
     assert "时间均为北京时间" in html and "token-created" in html
     english = signed_in(client, officer, "en").get(page).content.decode()
-    assert f"through {day.isoformat()}" in english and "All times are Beijing time (UTC+8)" in english
+    assert f"{day.isoformat()}, end of day" in english and "All times are Beijing time (UTC+8)" in english
     assert "\uff08" not in english and "(Beijing" not in english  # no Chinese bracket, no nested one
 
 
