@@ -176,3 +176,15 @@ def test_https_connects_to_the_checked_address_and_checks_the_certificate_for_th
                     "server_hostname": "hooks.example.cn"}
     assert conn.sock == "tls" and conn.host == "hooks.example.cn"  # the Host header names the host
     assert webhook_sender._PinnedTLS(Target("https", "h.cn", 443, "/", "1.1.1.1"), 10)._context.check_hostname
+
+
+def test_the_sweep_reports_failed_attempts_not_zero_webhooks(db):
+    """QA: `sweep` said webhooks=0 when it had made failed attempts."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    deliveries("http://127.0.0.1:9/hook")
+    out = StringIO()
+    call_command("sweep", "--now", NOW.isoformat(), stdout=out)
+    assert "webhook_attempts=1 webhooks_delivered=0" in out.getvalue(), out.getvalue()
