@@ -275,7 +275,10 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Pledge API",
-    "DESCRIPTION": "Pledge for other systems: tasks, check-offs with evidence, cases, figures. Read docs/api.md.",
+    # Swagger UI shows it as markdown: the way back to Pledge and to the guide (docs/api.md, served).
+    "DESCRIPTION": "Pledge for other systems: tasks, check-offs with evidence, cases, figures. "
+                   "Start with the [integration guide](/api/v1/guide/) (tokens, scopes, times, errors, idempotency). "
+                   "[← Back to Pledge](/)",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],

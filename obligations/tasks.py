@@ -83,7 +83,10 @@ def run_sweeps(*, now: datetime) -> dict:
         ("webhooks", "webhooks", lambda: webhooks_run(now=now)),
     ):
         with heartbeat(name) as figures:
-            result[key] = figures[key] = step()
+            value = step()
+            # A step with several figures (webhooks: attempts and deliveries) reports each by name.
+            figures.update(value if isinstance(value, dict) else {key: value})
+        result.update(figures)
     return result
 
 
@@ -136,11 +139,13 @@ def send_notifications():
     return figures["sent"]
 
 
-def webhooks_run(*, now) -> int:
+def webhooks_run(*, now) -> dict:
     """Record the tasks missed and clocks breached lately (alerts/webhooks.py), then send the
-    deliveries due (alerts/webhook_sender.py). Returns how many were delivered."""
-    webhooks_plan(now=now)
-    return webhooks_send(now=now)
+    deliveries due (alerts/webhook_sender.py). Returns the rows recorded, the attempts made and
+    the deliveries delivered: a run of failed attempts is not "0 webhooks"."""
+    recorded = webhooks_plan(now=now)
+    sent = webhooks_send(now=now)
+    return {"webhooks_recorded": recorded, "webhook_attempts": sent.attempts, "webhooks_delivered": sent.delivered}
 
 
 @task("send_webhooks", MINUTE_TASK)
@@ -148,8 +153,8 @@ def send_webhooks():
     """Every minute; a receiver's failure is the delivery's (retried with backoff by its own
     schedule), not the task's."""
     with heartbeat("webhooks") as figures:
-        figures["delivered"] = webhooks_run(now=timezone.now())
-    return figures["delivered"]
+        figures.update(webhooks_run(now=timezone.now()))
+    return figures["webhooks_delivered"]
 
 
 @task("daily_digest", HOURLY_TASK)

@@ -57,14 +57,17 @@ def endpoint_delete(*, endpoint: WebhookEndpoint, user, now) -> None:
 
 @transaction.atomic
 def delivery_retry(*, delivery: WebhookDelivery, user, now) -> WebhookDelivery:
-    """A failed delivery tried again now, with a fresh count of attempts."""
+    """A failed delivery tried again now, with a fresh count of attempts (the log reads it as requeued)."""
     delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery.pk)
     if delivery.status != WebhookDelivery.Status.FAILED:
         raise DomainError(_("只有发送失败的投递可以重试。"))
     audit_record(at=now, action="webhook.retry", obj=delivery, actor=user, platform=delivery.platform,
                  data={"event": delivery.event, "url": delivery.endpoint.url, "attempts": delivery.attempts,
-                       "code": delivery.last_status_code})
+                       "code": delivery.last_status_code, "error": delivery.error_text()})
+    # The failed round's outcome stays in the audit record; the row reads as queued again, not
+    # as "0 attempts" beside the old error.
     delivery.status, delivery.attempts, delivery.next_attempt_at = WebhookDelivery.Status.PENDING, 0, now
-    delivery.claimed_until = None
-    delivery.save(update_fields=["status", "attempts", "next_attempt_at", "claimed_until"])
+    delivery.claimed_until, delivery.last_status_code, delivery.last_error = None, None, ""
+    delivery.save(update_fields=["status", "attempts", "next_attempt_at", "claimed_until", "last_status_code",
+                                 "last_error"])
     return delivery

@@ -16,8 +16,10 @@ The connection goes to the address webhook_targets checked, the host named for T
 
 import http.client
 import socket
+import ssl
 import time
 from datetime import timedelta
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import transaction
@@ -113,26 +115,44 @@ def settle(delivery: WebhookDelivery, *, code: int | None, error: str, now) -> s
     return status
 
 
+def reason(exc: Exception) -> str:
+    """Why an attempt failed, as a code (WebhookDelivery.REASONS) the log shows in its reader's
+    language: the worker's exception text (its language, its errno) is no reader's."""
+    R = WebhookDelivery.Reason
+    if isinstance(exc, DomainError):  # the address is no longer allowed
+        return R.BLOCKED
+    for kind, code in ((ConnectionRefusedError, R.REFUSED), (TimeoutError, R.TIMEOUT), (socket.gaierror, R.UNRESOLVED),
+                       (ssl.SSLError, R.TLS), (ConnectionError, R.RESET), (http.client.HTTPException, R.BAD_ANSWER)):
+        if isinstance(exc, kind):
+            return code
+    return R.NETWORK
+
+
 def send_one(delivery: WebhookDelivery, *, now) -> str:
     code, error = None, ""
     try:
         code = post(delivery, now=now)
         if not 200 <= code < 300:
-            error = f"HTTP {code}"
-    except DomainError as exc:  # the address is no longer allowed
-        error = str(exc.message)
-    except (OSError, http.client.HTTPException) as exc:  # refused, timed out, reset, TLS, a bad answer
-        error = f"{type(exc).__name__}: {exc}"
+            error = WebhookDelivery.Reason.HTTP
+    except (DomainError, OSError, http.client.HTTPException) as exc:  # refused, timed out, reset, TLS, a bad answer
+        error = reason(exc)
     return settle(delivery, code=code, error=error, now=now)
 
 
-def webhooks_send(*, now, budget: float = BUDGET_SECONDS) -> int:
-    """Send the deliveries due, one at a time, until none is left or the budget is spent.
-    Returns how many were delivered."""
-    delivered, started = 0, time.monotonic()
+class Sent(NamedTuple):
+    """A send run's figures: attempts made (each a POST, or an address refused) and deliveries delivered."""
+
+    attempts: int
+    delivered: int
+
+
+def webhooks_send(*, now, budget: float = BUDGET_SECONDS) -> Sent:
+    """Send the deliveries due, one at a time, until none is left or the budget is spent."""
+    attempts, delivered, started = 0, 0, time.monotonic()
     while time.monotonic() - started < budget:
         delivery = claim(now=now)
         if delivery is None:
             break
+        attempts += 1
         delivered += send_one(delivery, now=now) == D.DELIVERED
-    return delivered
+    return Sent(attempts, delivered)

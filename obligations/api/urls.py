@@ -1,9 +1,9 @@
-"""/api/v1/ (docs/api.md). The schema and its docs page need no token; everything else does."""
+"""/api/v1/ (docs/api.md). The schema, its docs page and the guide need no token; everything else does."""
 
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import views
+from . import guide, views
 
 app_name = "api"
 
@@ -17,5 +17,6 @@ urlpatterns = [
     path("v1/platforms/<slug:slug>/figures/", views.Figures.as_view(), name="figures"),
     path("v1/schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),
     path("v1/docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    path("v1/guide/", guide.guide, name="guide"),
     re_path(r"^(?P<rest>.*)$", views.not_found, name="not-found"),
 ]

@@ -272,7 +272,7 @@ class Figures(TokenView):
         last = (period.end.astimezone(tz) - timedelta(days=1)).date()
         return Response(s.FiguresSerializer({
             "platform": platform.slug, "period": text, "first_day": period.start_date, "last_day": last,
-            "running": state["running"], "as_of": now, "notice": as_of_text(state), "clauses": clauses,
+            "running": state["running"], "as_of": now, "notice": as_of_text(state, tz), "clauses": clauses,
             "now": {"overdue": page.overdue.count, "due_soon": page.due_soon.count, "open_cases": page.cases.count},
         }).data)
 

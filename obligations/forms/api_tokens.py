@@ -15,6 +15,6 @@ class ApiTokenForm(forms.Form):
     scopes = forms.MultipleChoiceField(label=_("权限范围"), choices=ApiToken.Scope.choices,
                                        widget=forms.CheckboxSelectMultiple,
                                        error_messages={"required": _("请至少选择一项权限范围。")})
-    expires_on = BoundedDateField(label=_("有效至(含当日)"), widget=forms.DateInput(attrs={"type": "date"}),
+    expires_on = BoundedDateField(label=_("有效至(含当日)"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                                   error_messages={"required": _("请选择有效期。"),
                                                   "invalid": _("请输入有效日期,格式为 2026-11-29。")})

@@ -14,9 +14,9 @@ DATE_ERROR = {"invalid": _("请输入有效日期,格式为 2026-11-29。")}
 
 
 class AuditFilter(forms.Form):
-    date_from = BoundedDateField(label=_("日期自"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+    date_from = BoundedDateField(label=_("日期自"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                                 error_messages=DATE_ERROR)
-    date_to = BoundedDateField(label=_("日期至"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+    date_to = BoundedDateField(label=_("日期至"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                               error_messages=DATE_ERROR)
     actor = forms.ModelChoiceField(label=_("操作人"), required=False, queryset=None, empty_label=_("全部"))
     action = forms.ChoiceField(label=_("动作"), required=False)

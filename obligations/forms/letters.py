@@ -26,7 +26,7 @@ def _blank_field(blank: dict, required: bool) -> forms.Field:
         return forms.ChoiceField(choices=[("", _("请选择"))] + list(choices), **common)
     if kind == "date":
         common["error_messages"]["invalid"] = _("请输入有效日期,格式为 2026-11-29。")
-        return BoundedDateField(**common, widget=forms.DateInput(attrs={"type": "date"}))
+        return BoundedDateField(**common, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     return forms.CharField(max_length=200, **common)
 
 

@@ -60,7 +60,7 @@ class RectificationForm(forms.Form):
     owner = forms.ModelChoiceField(label=_("责任人"), queryset=None, empty_label=_("请选择"),
                                    error_messages={"required": _("请选择责任人。"),
                                                    "invalid_choice": _("请选择本平台的成员。")})
-    due_date = BoundedDateField(label=_("整改期限"), widget=forms.DateInput(attrs={"type": "date"}),
+    due_date = BoundedDateField(label=_("整改期限"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                                error_messages={**REQUIRED, "invalid": _("请输入有效日期,格式为 2026-11-29。")})
     occurrence = forms.IntegerField(widget=forms.HiddenInput, required=False)
 

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .tenancy import Platform
 
@@ -11,9 +12,10 @@ class ApiToken(models.Model):
     scopes, as the officer who made it. Only a hash of the secret is kept: the secret is shown once."""
 
     class Scope(models.TextChoices):
-        READ = "read", _("读取")
-        COMPLETE = "complete", _("完成任务")
-        CASES = "cases", _("案件")
+        # Their own context: 完成任务 and 案件 also name an audit action and a page, in other English.
+        READ = "read", pgettext_lazy("api scope", "读取")
+        COMPLETE = "complete", pgettext_lazy("api scope", "完成任务")
+        CASES = "cases", pgettext_lazy("api scope", "案件")
 
     platform = models.ForeignKey(Platform, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("平台"))
     name = models.CharField(_("名称"), max_length=100)

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .tenancy import Platform
 
@@ -60,6 +61,19 @@ class WebhookDelivery(models.Model):
         DELIVERED = "delivered", _("已送达")
         FAILED = "failed", _("失败")
 
+    class Reason(models.TextChoices):
+        """Why the last attempt failed (`last_error`), shown in the reader's language."""
+
+        HTTP = "http", "HTTP"  # the answer's code is last_status_code
+        REFUSED = "refused", _("无法连接(连接被拒绝)")
+        TIMEOUT = "timeout", pgettext_lazy("webhook failure", "超时")  # 超时 of a task is "late"
+        UNRESOLVED = "unresolved", _("无法解析域名")
+        TLS = "tls", _("TLS 证书或加密错误")
+        RESET = "reset", _("连接中断")
+        BAD_ANSWER = "bad_answer", _("响应格式无效")
+        BLOCKED = "blocked", _("地址不被允许(本机或内部网络)")
+        NETWORK = "network", _("网络错误")
+
     endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries",
                                  verbose_name=_("接收地址"))
     platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="+", verbose_name=_("平台"))
@@ -92,3 +106,19 @@ class WebhookDelivery(models.Model):
 
     def __str__(self):
         return f"{self.event} → {self.endpoint_id}"
+
+    def error_text(self) -> str:
+        """The last failure as its reader reads it: "HTTP 503", "超时"; a row written before the
+        reasons were codes ("ConnectionRefusedError: [Errno 111] …") by its kind, never raw."""
+        error, R = self.last_error, self.Reason
+        if not error:
+            return ""
+        if error == R.HTTP or error.startswith("HTTP "):
+            return f"HTTP {self.last_status_code}" if self.last_status_code else error[:8]
+        if error in R.values:
+            return str(R(error).label)
+        legacy = {"ConnectionRefusedError": R.REFUSED, "TimeoutError": R.TIMEOUT, "timeout": R.TIMEOUT,
+                  "gaierror": R.UNRESOLVED, "SSL": R.TLS, "ConnectionResetError": R.RESET}
+        found = next((code for kind, code in legacy.items() if error.startswith(kind)),
+                     R.NETWORK if error.isascii() else R.BLOCKED)  # a refusal was stored in its own words
+        return str(R(found).label)

@@ -124,7 +124,7 @@ COUNTS = {"auth.login_failed": "count", "evidence.add": "evidence", "evidence.di
 
 # The details' labels, for the keys records carry; a key not listed shows as it is.
 FIELD_LABELS = {
-    "agent": _("浏览器"), "algorithm": _("算法"), "amends": _("修订自"), "approved_by": _("批准人"),
+    "agent": _("浏览器"), "algorithm": _("算法"), "amends": _("修订自"), "approved_by": _("批准人"), "assignee": _("负责人"),
     "assignees": _("执行人"), "attempts": _("尝试次数"), "by": _("发现途径"), "changes": _("修改内容"),
     "channels": _("通知渠道"), "clauses": _("条款数"), "clocks": _("时限任务"), "code": _("响应码"), "complete": _("完整年份"),
     "completion": _("完成记录"), "consent_at": _("同意时间"), "corrects": _("更正"), "count": _("次数"),

@@ -306,7 +306,7 @@ def dashboard_page(platform, *, now) -> Dashboard:
         first, last = period.start_date, period.end.astimezone(tz).date() - timedelta(days=1)
         windows.append({"title": title, "key": key, "first": first, "last": last,
                         "label": f"{stamp(first, tz, now)} – {stamp(last, tz, now)}",
-                        "status": as_of_text(period_status(period.end, now, tz)),
+                        "status": as_of_text(period_status(period.end, now, tz), tz),
                         "query": urlencode({"date_from": first.isoformat(), "date_to": last.isoformat()})})
     return Dashboard(
         platform=platform, now=now, generated=zoned(now, tz),

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from django.utils.translation import gettext as _
 
-from ..schedule.local_time import utc_offset
+from ..schedule.local_time import zone_name
 
 
 def period_status(until: datetime, now: datetime, tz) -> dict:
@@ -13,9 +13,10 @@ def period_status(until: datetime, now: datetime, tz) -> dict:
     return {"running": now < until, "as_of": now.astimezone(tz).isoformat(timespec="seconds")}
 
 
-def as_of_text(status: dict) -> str:
-    """"截至 2026-12-07 10:07(UTC+8),期间未结束" for a running period, else ""."""
+def as_of_text(status: dict, tz) -> str:
+    """"截至 2026-12-07 10:07(北京时间),期间未结束" for a running period, else "": the zone named
+    as every page names it (local_time.zone_name), the platform's `tz` (the snapshot keeps only an offset)."""
     if not status.get("running"):
         return ""
-    at = datetime.fromisoformat(status["as_of"])
-    return _("截至 %(time)s(%(zone)s),期间未结束") % {"time": at.strftime("%Y-%m-%d %H:%M"), "zone": utc_offset(at.tzinfo, at)}
+    at = datetime.fromisoformat(status["as_of"]).astimezone(tz)
+    return _("截至 %(time)s(%(zone)s),期间未结束") % {"time": at.strftime("%Y-%m-%d %H:%M"), "zone": zone_name(tz, at)}

@@ -52,7 +52,7 @@ def regulator_context(report: dict) -> dict:
         "r": report, "title": regulator_title(report), "platform": report["platform"], "letter": report["letter"],
         "start": period["start"], "end": period["end"], "generated_at": when(report["generated_at"], tz),
         "zone_note": zone_note(tz), "case_list": case_list_rows(service.get("case_list", []), tz),
-        "basis": letter_basis(report.get("versions", [])), "as_of": as_of_text(period),
+        "basis": letter_basis(report.get("versions", [])), "as_of": as_of_text(period, tz),
         "running": bool(period.get("running")), "columns": columns,
         "show_pending": len(columns) > len(TASK_COLUMNS),
         "audit_head": head_text(report.get("audit_head")),

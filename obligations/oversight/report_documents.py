@@ -216,7 +216,7 @@ def review_context(snapshot: dict) -> dict:
         "s": snapshot, "title": review_title(snapshot), "platform": snapshot["platform"],
         "letter": snapshot.get("letter") or {}, "period": period, "tz": tz, "zone": zone_name(tz),
         "zone_note": zone_note(tz), "generated_at": when(snapshot.get("generated_at"), tz), "columns": columns,
-        "basis": letter_basis(snapshot.get("versions", [])), "as_of": as_of_text(period),
+        "basis": letter_basis(snapshot.get("versions", [])), "as_of": as_of_text(period, tz),
         "show_pending": len(columns) > len(TASK_COLUMNS),
         "obligations": obligations, "total": total, "cases": cases, "response_times": response_times,
         "case_list": case_list_rows(snapshot.get("case_list", []), tz),

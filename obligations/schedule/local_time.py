@@ -77,6 +77,13 @@ def stamp(value, tz: tzinfo, *, seconds: bool = False, year: bool = True) -> str
     return moment.strftime(form)
 
 
+def last_day(value, tz: tzinfo) -> str:
+    """The last local day a validity ending at `value` covers in full: a token valid through
+    2027-01-31 stops at 2027-02-01 00:00 local time and reads "2027-01-31", not the instant it stops."""
+    moment = local(value, tz)
+    return (moment - timedelta(microseconds=1)).strftime("%Y-%m-%d") if moment else ""
+
+
 def showable(value: datetime, tz: tzinfo) -> bool:
     """Whether local time can hold the instant (not 9999-12-31 23:00 UTC in Beijing)."""
     try:

@@ -26,5 +26,11 @@ def local_seconds(value, tz) -> str:
 
 
 @register.filter
+def last_day(value, tz) -> str:
+    """The last day a validity covers: expires 2027-02-01 00:00 → 2027-01-31."""
+    return local_time.last_day(value, tz)
+
+
+@register.filter
 def zone(tz) -> str:
     return local_time.zone_name(tz)

@@ -110,7 +110,7 @@ def review_detail(request, pk):
         "case_list": case_list_rows(snapshot.get("case_list", []), tz),
         "is_open": review.state == Review.State.OPEN,
         "seal_name": seal_name(snapshot), "seal_note": seal_note(snapshot),
-        "basis": letter_basis(snapshot.get("versions", [])), "as_of": as_of_text(snapshot["period"]),
+        "basis": letter_basis(snapshot.get("versions", [])), "as_of": as_of_text(snapshot["period"], tz),
         "show_pending": shows_pending(snapshot["period"], snapshot["obligations"]),
         "date_from": review.period_start.astimezone(tz).date(), "date_to": snapshot["period"]["end"],
         "quorum": reviews.quorum(review), "signed": reviews.signed_count(review),

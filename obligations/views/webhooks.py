@@ -2,10 +2,13 @@
 disabled, enabled, deleted) and the delivery log with a retry for a failed delivery. Thin over
 alerts/webhook_endpoints.py; another platform's endpoint or delivery is 404."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -108,4 +111,11 @@ def webhook_retry(request, slug, pk):
     else:
         messages.success(request, _("已重新排队发送。"))
         _send_soon()
-    return redirect("webhook-deliveries", slug)
+    return redirect(_log_url(slug, request.POST.get("status", ""), request.POST.get("page", "")))
+
+
+def _log_url(slug, status: str, page: str) -> str:
+    """The log as the officer was reading it: its status filter and page kept."""
+    query = urlencode({k: v for k, v in (("status", status), ("page", page))
+                       if v and (k != "status" or v in WebhookDelivery.Status.values) and (k != "page" or v.isdigit())})
+    return reverse("webhook-deliveries", args=[slug]) + (f"?{query}" if query else "")

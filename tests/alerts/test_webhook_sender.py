@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from celery.contrib.testing.worker import start_worker
+from django.utils import translation
 
 from compliance.celery import app
 from obligations.alerts import webhook_sender
@@ -42,12 +43,12 @@ def test_500_twice_then_200_is_three_signed_attempts_on_the_backoff_schedule(db)
     with receiver(500, 500, 200) as r:
         [row] = deliveries(r.url)
         secret = row.endpoint.secret
-        assert webhooks_send(now=NOW) == 0
-        assert webhooks_send(now=NOW + timedelta(seconds=59)) == 0 and len(r.got) == 1  # not before its backoff
-        assert webhooks_send(now=NOW + timedelta(seconds=60)) == 0 and len(r.got) == 2
-        assert webhooks_send(now=NOW + timedelta(seconds=179)) == 0 and len(r.got) == 2  # then twice as long
-        assert webhooks_send(now=NOW + timedelta(seconds=180)) == 1
-        assert webhooks_send(now=NOW + timedelta(hours=5)) == 0
+        assert webhooks_send(now=NOW) == (1, 0)  # (attempts, delivered)
+        assert webhooks_send(now=NOW + timedelta(seconds=59)) == (0, 0) and len(r.got) == 1  # not before its backoff
+        assert webhooks_send(now=NOW + timedelta(seconds=60)) == (1, 0) and len(r.got) == 2
+        assert webhooks_send(now=NOW + timedelta(seconds=179)) == (0, 0) and len(r.got) == 2  # then twice as long
+        assert webhooks_send(now=NOW + timedelta(seconds=180)) == (1, 1)
+        assert webhooks_send(now=NOW + timedelta(hours=5)) == (0, 0)
     assert len(r.got) == 3
     for attempt, got in enumerate(r.got, start=1):
         headers = {k.lower(): v for k, v in got.headers.items()}
@@ -73,7 +74,8 @@ def test_the_schedule_doubles_and_the_cap_fails_the_delivery(db, settings):
         for minutes in (0, 1, 3, 10, 60):
             webhooks_send(now=NOW + timedelta(minutes=minutes))
     row.refresh_from_db()
-    assert (row.status, row.attempts, row.last_status_code, row.last_error) == ("failed", 3, 502, "HTTP 502")
+    assert (row.status, row.attempts, row.last_status_code, row.last_error) == ("failed", 3, 502, "http")
+    assert row.error_text() == "HTTP 502"
     assert len(r.got) == 3  # nothing after the cap
 
 
@@ -84,10 +86,15 @@ def test_a_receiver_that_is_not_there_or_redirects_is_a_failed_attempt_retried_l
             platform=gone.platform, url=r.url, events=["case.opened"], created_by=gone.endpoint.created_by,
             created_at=NOW), platform=gone.platform, event="case.opened", subject_id=1, payload={}, created_at=NOW,
             next_attempt_at=NOW)
-        assert webhooks_send(now=NOW) == 0
+        assert webhooks_send(now=NOW) == (2, 0)
     gone.refresh_from_db()
     moved.refresh_from_db()
-    assert gone.status == "pending" and gone.last_status_code is None and "ConnectionRefused" in gone.last_error
+    # The reason a code, read in the reader's language: no exception text, no errno.
+    assert gone.status == "pending" and gone.last_status_code is None and gone.last_error == "refused"
+    assert gone.error_text() == "无法连接(连接被拒绝)"
+    with translation.override("en"):
+        assert gone.error_text() == "Could not connect (connection refused)"
+        assert moved.error_text() == "HTTP 302"
     assert gone.next_attempt_at == NOW + timedelta(minutes=1)
     assert (moved.status, moved.last_status_code, moved.attempts) == ("pending", 302, 1)  # a redirect is not followed
 
@@ -98,7 +105,7 @@ def test_an_address_no_longer_allowed_is_not_connected_to(db, settings):
         settings.PLEDGE_WEBHOOK_ALLOW_PRIVATE = False
         webhooks_send(now=NOW)
     row.refresh_from_db()
-    assert r.got == [] and row.status == "pending" and "内部网络" in row.last_error
+    assert r.got == [] and row.status == "pending" and row.last_error == "blocked" and "内部网络" in row.error_text()
 
 
 def test_a_claimed_delivery_is_nobody_elses_until_its_lease_runs_out(db):
@@ -169,3 +176,15 @@ def test_https_connects_to_the_checked_address_and_checks_the_certificate_for_th
                     "server_hostname": "hooks.example.cn"}
     assert conn.sock == "tls" and conn.host == "hooks.example.cn"  # the Host header names the host
     assert webhook_sender._PinnedTLS(Target("https", "h.cn", 443, "/", "1.1.1.1"), 10)._context.check_hostname
+
+
+def test_the_sweep_reports_failed_attempts_not_zero_webhooks(db):
+    """QA: `sweep` said webhooks=0 when it had made failed attempts."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    deliveries("http://127.0.0.1:9/hook")
+    out = StringIO()
+    call_command("sweep", "--now", NOW.isoformat(), stdout=out)
+    assert "webhook_attempts=1 webhooks_delivered=0" in out.getvalue(), out.getvalue()

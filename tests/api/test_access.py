@@ -29,7 +29,7 @@ EXPECTED = {
 
 def endpoint_names():
     api = next(p for p in get_resolver().url_patterns if getattr(p, "namespace", None) == "api")
-    return {p.name for p in api.url_patterns if isinstance(p, URLPattern)} - {"schema", "docs", "not-found"}
+    return {p.name for p in api.url_patterns if isinstance(p, URLPattern)} - {"schema", "docs", "guide", "not-found"}
 
 
 @pytest.fixture

@@ -15,6 +15,8 @@ def test_the_docs_page_renders_under_the_csp(live_server):
         driver.get(live_server.url + "/api/v1/docs/")
         title = wait(driver).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".swagger-ui .info .title"))
         assert "Pledge API" in title[0].text
+        links = {a.get_attribute("href") for a in driver.find_elements(By.CSS_SELECTOR, ".swagger-ui .info a")}
+        assert {live_server.url + "/", live_server.url + "/api/v1/guide/"} <= links  # back to Pledge, to the guide
         wait(driver).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".opblock"))
         paths = {e.text for e in driver.find_elements(By.CSS_SELECTOR, ".opblock-summary-path")}
         assert "/api/v1/occurrences/{id}/complete/" in {p.replace("\u200b", "") for p in paths}

@@ -129,3 +129,71 @@ def test_the_case_board_and_review_headers_are_no_narrower_than_a_word_on_a_phon
         assert not driver.execute_script(PAGE_SCROLLS_SIDEWAYS)
     finally:
         driver.quit()
+
+
+# Whether an element lies inside the window's width (a button off-screen cannot be pressed).
+INSIDE = "const r = arguments[0].getBoundingClientRect(); return r.left >= 0 && r.right <= window.innerWidth;"
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_webhook_and_token_pages_read_as_cards_on_a_phone(live_server, language):
+    """QA: in Chinese the endpoints table put its URL a character per line (a page ~2700 px tall) with 停用 and
+    删除 off-screen. Each endpoint, delivery and token is a card; every button is within reach; the token's
+    expiry picker holds its default day in either language."""
+    from obligations.models import UserPreferences, WebhookDelivery, WebhookEndpoint
+    from obligations.trust.api_tokens import token_create
+
+    now = timezone.now()
+    platform = demo_setup(now=now - timedelta(days=3))
+    officer = platform.memberships.get(role=Role.OFFICER).user
+    UserPreferences.objects.update_or_create(user=officer, defaults={"language": language})
+    for n in range(3):
+        endpoint = WebhookEndpoint.objects.create(  # written as registered: the test machine resolves no name
+            platform=platform, url=f"https://hooks.example.com/pledge/receiver/{n}/" + "x" * 40,
+            events=["case.opened", "task.missed", "review.sealed"], description="运维值班平台", created_by=officer,
+            created_at=now)
+    WebhookDelivery.objects.create(endpoint=endpoint, platform=platform, event="case.opened", subject_id=1, payload={},
+                                   status="failed", attempts=8, last_error="refused", created_at=now,
+                                   next_attempt_at=now, last_attempt_at=now)
+    token_create(platform=platform, user=officer, name="监控系统", scopes=["read", "complete", "cases"],
+                 expires_at=now + timedelta(days=30), now=now)
+    driver = phone()
+    try:
+        login(driver, live_server.url, "officer", DEMO_PASSWORD)
+        for path, table, buttons in ((f"/platforms/{platform.slug}/webhooks/", "#endpoint-table",
+                                      "#endpoint-table button, #endpoint-table summary"),
+                                     (f"/platforms/{platform.slug}/webhooks/deliveries/", "#delivery-table",
+                                      "#delivery-table button"),
+                                     (f"/platforms/{platform.slug}/api-tokens/", "#token-table",
+                                      "#token-table summary")):
+            driver.get(live_server.url + path)
+            heights = driver.execute_script(ROW_HEIGHTS, table)
+            assert heights and max(heights) <= 420, (path, heights)
+            assert not driver.execute_script(PAGE_SCROLLS_SIDEWAYS), path
+            shown = driver.find_elements(By.CSS_SELECTOR, buttons)
+            assert shown and all(driver.execute_script(INSIDE, b) for b in shown), path
+            widths = driver.execute_script(
+                "return Array.from(document.querySelectorAll(arguments[0] + ' td'), (c) => c.offsetWidth);", table)
+            assert min(widths) >= 300, (path, widths)  # each cell a full-width line of its card
+        picker = driver.find_element(By.NAME, "expires_on")
+        assert picker.get_attribute("value") == (now.astimezone(platform.tz) + timedelta(days=90)).date().isoformat()
+        revoke = driver.find_element(By.CSS_SELECTOR, ".revoke-token summary")
+        click(driver, revoke)
+        confirm = driver.find_element(By.CSS_SELECTOR, ".revoke-token button[type=submit]")
+        wait(driver).until(EC.visibility_of(confirm))
+        assert driver.execute_script(INSIDE, confirm)
+        assert not [e["message"] for e in driver.get_log("browser") if "does not conform" in e["message"]]
+    finally:
+        driver.quit()
+
+
+def test_the_api_guide_reads_on_a_phone_and_leads_back_to_pledge(live_server):
+    driver = phone()
+    try:
+        driver.get(live_server.url + "/api/v1/guide/")
+        assert "Pledge API (v1)" in driver.find_element(By.CSS_SELECTOR, "#api-guide h1").text
+        assert not driver.execute_script(PAGE_SCROLLS_SIDEWAYS)
+        assert driver.find_element(By.ID, "back-to-pledge").get_attribute("href") == live_server.url + "/"
+        assert not [e["message"] for e in driver.get_log("browser") if "Content Security Policy" in e["message"]]
+    finally:
+        driver.quit()

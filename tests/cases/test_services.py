@@ -170,7 +170,8 @@ def test_the_clocks_a_case_opened_with_are_named_in_the_readers_language(signed_
     with translation.override("zh-hans"):
         assert opening_note(note).startswith("响应 2026-11-") and "、处理意见 2026-11-" in opening_note(note)
     with translation.override("en"):
-        assert opening_note(note).startswith("respond 2026-11-") and ", decide 2026-11-" in opening_note(note)
+        # The steps' English words, not their codes (issue 25's QA)
+        assert opening_note(note).startswith("Respond 2026-11-") and ", Decide 2026-11-" in opening_note(note)
         # a case opened before: its steps stored in Chinese
         assert opening_note("响应 2026-11-03 10:00, 处理意见 2026-11-09 10:00") == \
-            "respond 2026-11-03 10:00, decide 2026-11-09 10:00"
+            "Respond 2026-11-03 10:00, Decide 2026-11-09 10:00"

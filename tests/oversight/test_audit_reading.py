@@ -116,3 +116,13 @@ def test_object_types_are_named_by_their_models_in_the_readers_language():
             "案件", "任务", "用户", "Gone"]
     with translation.override("en"):
         assert [type_label(t) for t in ("Case", "Occurrence")] == ["Case", "Task"]
+
+
+def test_a_case_opened_reads_every_field_by_its_label():
+    """QA found a raw "assignee" key in the details of case.open."""
+    event = record("case.open", {"number": "C-1", "clocks": [1, 2], "assignee": "bob", "consent_at": None},
+                   "Case", "7")
+    for language, owner in (("zh-hans", "负责人"), ("en", "Owner")):
+        with translation.override(language):
+            labels = [label for label, _v in detail_fields(event, SHANGHAI)]
+            assert owner in labels and not {"assignee", "number", "clocks", "consent_at"} & set(labels)

@@ -46,7 +46,7 @@ def test_the_dashboard_counts_this_months_checks_by_the_schedule(raised):
 
 def test_the_dashboard_shows_the_running_periods_and_what_is_not_raised(client, raised, officer):
     html = page_at(client, officer, raised.slug, NOW)
-    assert html.count("截至 2026-12-07 10:00(UTC+8),期间未结束") == 2  # this month, this quarter
+    assert html.count("截至 2026-12-07 10:00(北京时间),期间未结束") == 2  # this month, this quarter
     row = html[html.index('data-clause="三.2"'):]
     row = row[:row.index("</tr>")]
     assert 'data-figure="m-due" data-expected="93"' in row and 'data-figure="m-pending"' in row
@@ -61,7 +61,7 @@ def test_the_regulator_report_of_a_running_quarter_says_it_is_not_over(raised):
     total = report["service"]["tasks_total"]
     assert total["due"] == sum(total[s] for s in ("done", "done_late", "missed", "waived", "open", "pending"))
     pdf = flat(pdf_text(regulator_documents.regulator_pdf(report)))
-    assert flat("截至 2026-12-07 10:00(UTC+8),期间未结束") in pdf and "尚未生成" in pdf
+    assert flat("截至 2026-12-07 10:00(北京时间),期间未结束") in pdf and "尚未生成" in pdf
     assert flat("依据承诺书第 1 版(2026-11-02 签署)") in pdf
     docx = "\n".join(p.text for p in Document(io.BytesIO(regulator_documents.regulator_docx(report))).paragraphs)
     assert "期间未结束" in docx and f"尚未生成的任务 {total['pending']} 项" in docx
@@ -77,11 +77,11 @@ def test_the_review_report_of_a_running_quarter_says_it_is_not_over_and_what_it_
         versions=[{"version": 1, "title": "承诺书", "signed_on": "2026-07-01"},
                   {"version": 2, "title": "承诺书", "signed_on": "2026-10-15"}])
     text = flat(pdf_text(report_documents.review_pdf(snapshot)))
-    assert flat("截至 2026-12-07 10:00(UTC+8),期间未结束") in text
+    assert flat("截至 2026-12-07 10:00(北京时间),期间未结束") in text
     assert flat("依据承诺书第 1 版(2026-07-01 签署)、第 2 版(2026-10-15 起)") in text and "尚未生成" in text
     book = load_workbook(io.BytesIO(report_documents.review_xlsx(snapshot)))
     summary = {row[0]: row[1] for row in book.worksheets[0].iter_rows(values_only=True) if len(row) > 1}
-    assert summary["期间状态"] == "截至 2026-12-07 10:00(UTC+8),期间未结束"
+    assert summary["期间状态"] == "截至 2026-12-07 10:00(北京时间),期间未结束"
     header, *body = list(book["义务履行"].iter_rows(values_only=True))
     assert "尚未生成" in header and body[-1][header.index("尚未生成")] == 4 * len(rows)
     ended = sample_snapshot()

@@ -43,3 +43,66 @@ def test_a_bad_form_keeps_what_was_typed_and_makes_nothing(client, platform, off
     answer = client.post(reverse("api-tokens", args=[platform.slug]), {"name": "客服系统", "expires_on": "2026-13-01"})
     assert answer.status_code == 400 and "客服系统" in answer.content.decode()
     assert set(answer.context["form"].errors) == {"scopes", "expires_on"} and not ApiToken.objects.exists()
+
+
+def signed_in(client, user, language):
+    client.force_login(user)
+    client.cookies["django_language"] = language
+    return client
+
+
+def test_the_day_chosen_is_the_day_shown_and_the_default_fills_the_picker(client, platform, officer):
+    """QA: 有效至 2027-01-31 read "2027-02-01 00:00"; the default day was empty in Chinese (2027/03/08)."""
+    c = signed_in(client, officer, "zh-hans")
+    page = reverse("api-tokens", args=[platform.slug])
+    blank = c.get(page).content.decode()
+    default = (timezone.now().astimezone(platform.tz) + timedelta(days=90)).date().isoformat()
+    assert f'name="expires_on" value="{default}"' in blank
+    day = (timezone.now().astimezone(platform.tz) + timedelta(days=40)).date()
+    c.post(page, {"name": "监控系统", "scopes": ["read"], "expires_on": day.isoformat()})
+    token = ApiToken.objects.get()
+    # Valid through that day, local time: it stops at the next local midnight, as docs/api.md says.
+    stops = token.expires_at.astimezone(platform.tz)
+    assert (stops.date(), stops.hour, stops.minute) == (day + timedelta(days=1), 0, 0)
+    html = c.get(page).content.decode()
+    assert f"{day.isoformat()} 止" in html and (day + timedelta(days=1)).isoformat() not in html
+    assert "时间均为北京时间" in html and "token-created" in html
+    english = signed_in(client, officer, "en").get(page).content.decode()
+    assert f"{day.isoformat()}, end of day" in english and "All times are Beijing time (UTC+8)" in english
+    assert "\uff08" not in english and "(Beijing" not in english  # no Chinese bracket, no nested one
+
+
+def test_scope_labels_have_their_own_english(client, platform, officer):
+    """QA: the `complete` scope read "Task completed" (the audit action's English)."""
+    c = signed_in(client, officer, "en")
+    page = reverse("api-tokens", args=[platform.slug])
+    day = (timezone.now() + timedelta(days=30)).date().isoformat()
+    c.post(page, {"name": "Monitoring", "scopes": ["read", "complete", "cases"], "expires_on": day})
+    html = c.get(page).content.decode()
+    assert "Read, Complete tasks and Cases" in html or "Read, Complete tasks, Cases" in html, html
+    assert "Task completed" not in html
+
+
+def test_revoking_asks_for_confirmation_first(client, platform, officer):
+    """QA: 撤销 revoked at one click. Now a <details> (no script: the CSP forbids inline JS) holds the form."""
+    c = signed_in(client, officer, "zh-hans")
+    page = reverse("api-tokens", args=[platform.slug])
+    c.post(page, {"name": "监控系统", "scopes": ["read"], "expires_on": (timezone.now() + timedelta(days=9)).date()})
+    token = ApiToken.objects.get()
+    html = c.get(page).content.decode()
+    row = html[html.index(f'id="token-{token.pk}"'):]
+    row = row[:row.index("</tr>")]
+    details = row[row.index('<details class="d-inline-block revoke-token">'):row.index("</details>")]
+    assert "<summary" in details and "确认撤销" in details
+    assert reverse("api-token-revoke", args=[platform.slug, token.pk]) in details  # the form only inside it
+    assert row.count("<form") == 1 and "onclick" not in row
+
+
+def test_the_guide_is_served_and_linked(client, platform, officer):
+    html = signed_in(client, officer, "zh-hans").get(reverse("api-tokens", args=[platform.slug])).content.decode()
+    assert 'href="/api/v1/guide/"' in html and "docs/api.md" not in html
+    client.logout()
+    guide = client.get("/api/v1/guide/")  # an integrator holds a token, not an account
+    text = guide.content.decode()
+    assert guide.status_code == 200 and "<h1>Pledge API (v1)</h1>" in text and 'href="/"' in text
+    assert "Authorization: Bearer" in text and 'href="/api/v1/docs/"' in text

@@ -256,7 +256,8 @@ def url_name(href):
         match = resolve(parts.path)
     except Resolver404:
         return None
-    if match.view_name in ("logout", "set_language") or match.view_name.startswith("admin:") \
+    # The API guide is docs/api.md as written (English, naming the pages' Chinese terms): a document, not a page.
+    if match.view_name in ("logout", "set_language", "api:guide") or match.view_name.startswith("admin:") \
             or "download" in match.view_name:
         return None
     return match.view_name

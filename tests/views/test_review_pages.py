@@ -69,7 +69,7 @@ def test_workspace_names_its_letter_version_and_a_running_quarter(client, office
 
     running = page(datetime(2026, 12, 7, 2, 0, tzinfo=UTC))
     assert "依据承诺书第 1 版(2026-11-02 签署)" in running
-    assert "截至 2026-12-07 10:00(UTC+8),期间未结束" in running and "尚未生成" in running
+    assert "截至 2026-12-07 10:00(北京时间),期间未结束" in running and "尚未生成" in running
     # Over, but the sweep has raised tasks only to 24 November: what it owes is still shown apart.
     over = page(AFTER_Q4)
     assert "期间未结束" not in over and "尚未生成" in over

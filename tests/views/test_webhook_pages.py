@@ -75,17 +75,39 @@ def test_a_failed_delivery_is_retried_from_the_log_and_the_retry_audited(client,
                                         created_by=people["officer"], created_at=NOW)
     row = WebhookDelivery.objects.create(endpoint=ep, platform=platform, event="case.opened", subject_id=1,
                                          payload={}, status="failed", attempts=8, last_status_code=503,
-                                         last_error="HTTP 503", created_at=NOW, next_attempt_at=NOW)
+                                         last_error="HTTP 503", created_at=NOW, next_attempt_at=NOW, last_attempt_at=NOW)
     c = signed_in(client, people["officer"])
     log = reverse("webhook-deliveries", args=["alpha"])
     html = c.get(log, {"status": "failed"}).content.decode()
     assert 'data-status="failed"' in html and reverse("webhook-retry", args=["alpha", row.pk]) in html
     assert "data-status=" not in c.get(log, {"status": "delivered"}).content.decode()
-    response = c.post(reverse("webhook-retry", args=["alpha", row.pk]), follow=True)
-    assert "已重新排队发送。" in response.content.decode()
+    response = c.post(reverse("webhook-retry", args=["alpha", row.pk]), {"status": "failed", "page": "1"})
+    assert response.url == log + "?status=failed&page=1"  # the officer's filter kept
+    assert "已重新排队发送。" in c.get(response.url).content.decode()
     row.refresh_from_db()
-    assert (row.status, row.attempts) == ("pending", 0)
-    assert AuditEvent.objects.filter(action="webhook.retry", actor=people["officer"]).count() == 1
+    assert (row.status, row.attempts, row.last_error, row.last_status_code) == ("pending", 0, "", None)
+    [audit] = AuditEvent.objects.filter(action="webhook.retry", actor=people["officer"])
+    assert (audit.data["attempts"], audit.data["code"], audit.data["error"]) == (8, 503, "HTTP 503")  # the old round kept
+    html = c.get(log).content.decode()
+    cells = html[html.index(f'id="delivery-{row.pk}"'):]
+    assert "已重新排队" in cells[:cells.index("</tr>")] and "HTTP 503" not in cells[:cells.index("</tr>")]
+    assert c.post(reverse("webhook-retry", args=["alpha", row.pk]), {"status": "<x>", "page": "2;"}).url == log
+
+
+@pytest.mark.parametrize(("language", "stored", "says"), [
+    ("zh-hans", "refused", "无法连接(连接被拒绝)"), ("en", "refused", "Could not connect (connection refused)"),
+    ("zh-hans", "timeout", "超时"), ("en", "timeout", "Timed out"),
+    ("zh-hans", "ConnectionRefusedError: [Errno 111] Connection refused", "无法连接(连接被拒绝)"),  # a row of before
+])
+def test_the_log_says_why_an_attempt_failed_in_the_readers_language(client, people, platform, language, stored, says):
+    ep = WebhookEndpoint.objects.create(platform=platform, url="http://127.0.0.1:9/x", events=["case.opened"],
+                                        created_by=people["officer"], created_at=NOW)
+    WebhookDelivery.objects.create(endpoint=ep, platform=platform, event="case.opened", subject_id=1, payload={},
+                                   status="failed", attempts=8, last_error=stored, created_at=NOW, next_attempt_at=NOW)
+    html = signed_in(client, people["officer"], language).get(reverse("webhook-deliveries", args=["alpha"])).content
+    html = html.decode()
+    assert says in html and "Errno" not in html and "ConnectionRefusedError" not in html
+    assert 'id="endpoints-link"' in html and (">事件推送<" if language == "zh-hans" else ">Webhooks<") in html
 
 
 def test_disable_enable_and_delete_from_the_page(client, people, platform):
@@ -170,3 +192,14 @@ def test_another_platforms_endpoint_is_404_to_an_officer_here(client, people, pl
     assert c.post(reverse("webhook-delete", args=["alpha", theirs.pk])).status_code == 404
     assert c.post(reverse("webhook-delete", args=["beta", theirs.pk])).status_code == 404
     assert WebhookEndpoint.objects.filter(pk=theirs.pk).exists()
+
+
+@pytest.mark.parametrize(("language", "note"), [("zh-hans", "时间均为北京时间"), ("en", "All times are Beijing time (UTC+8)")])
+def test_the_endpoints_page_names_the_zone_once_as_other_pages_do(client, people, platform, language, note):
+    """QA: each row read "00:00(Beijing time (UTC+8))" in English: a Chinese bracket and nested ones."""
+    WebhookEndpoint.objects.create(platform=platform, url="http://127.0.0.1:9/x", events=["case.opened"],
+                                   created_by=people["officer"], created_at=NOW)
+    html = signed_in(client, people["officer"], language).get(reverse("webhook-list", args=["alpha"])).content.decode()
+    assert html.count(note) == 1 and "2026-11-02 09:00" in html
+    assert "\uff08" not in html.split('id="endpoint-table"')[1].split("</table>")[0]
+    assert "table-stack" in html.split('id="endpoint-table"')[0].rsplit("<table", 1)[1]  # a card per row on a phone

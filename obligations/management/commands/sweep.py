@@ -25,4 +25,5 @@ class Command(SpokenCommand):
         else:
             at = timezone.now()
         result = run_sweeps(now=at)
-        self.stdout.write(f"created={result['created']} missed={result['missed']} at={at.isoformat()}")
+        # Every step's figures, webhook attempts beside deliveries (a run of failed attempts is not "0").
+        self.stdout.write(" ".join(f"{k}={v}" for k, v in result.items()) + f" at={at.isoformat()}")
