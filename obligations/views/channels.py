@@ -74,7 +74,7 @@ def robot_test_view(request, slug, pk):
     now = timezone.now()
     failure = robot_test(robot, user=request.user, now=now)
     if failure:
-        messages.error(request, _("测试消息未能发送(%(time)s):%(reason)s。") % {
+        messages.error(request, _("测试消息未能发送:%(reason)s。时间:%(time)s") % {
             "time": local_time.zoned(now, platform.tz, seconds=True), "reason": reason_text(failure)})
     else:
         messages.success(request, _("测试消息已发送到“%(name)s”所在的群。") % {"name": robot.name})

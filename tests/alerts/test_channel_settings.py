@@ -1,8 +1,8 @@
 """Setting the channels writes an audit record for every change, and a robot's secret is in none."""
 
-from obligations.alerts.channel_settings import person_channels_choose, robot_remove, robot_save, robot_test
 from django.utils import translation
 
+from obligations.alerts.channel_settings import person_channels_choose, robot_remove, robot_save, robot_test
 from obligations.models import AuditEvent, Robot, UserPreferences
 from obligations.oversight.audit_reading import sentence
 from tests.alerts.robot_receiver import DINGTALK
