@@ -5,6 +5,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from django import forms
 from django.conf import settings
+from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Robot
@@ -48,7 +50,8 @@ class RobotForm(forms.ModelForm):
         if self.instance.pk:  # a kept robot: its token is not shown, only its end, and kept unless retyped
             token = self.fields["token"]
             token.required = False
-            token.help_text = _("当前令牌:…%(end)s。留空则保留原令牌。") % {"end": self.instance.token[-4:]}
+            end = format_html('<code lang="zxx">…{}</code>', self.instance.token[-4:])  # a code, in no language
+            token.help_text = format_html(gettext("当前令牌:{end}。留空则保留原令牌。"), end=end)
             self.initial["token"] = ""
 
     def clean(self):
