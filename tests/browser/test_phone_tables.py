@@ -147,7 +147,8 @@ return Array.from(document.querySelectorAll(arguments[0] + ' > tbody *, ' + argu
 @pytest.fixture
 def robots_demo(settings):
     """The demo platform with three group robots (one long-named), failed deliveries (one an older
-    record with the library's English words and the robot's token), and no service answering."""
+    record with the library's English words and the robot's token), no service answering, no SMS."""
+    settings.PLEDGE_SMS_URL = ""
     now = timezone.now()
     platform = demo_setup(now=now - timedelta(days=2))
     run_sweeps(now=now)
@@ -198,5 +199,12 @@ def test_the_group_robots_page_fits_a_phone_and_a_desktop_in_both_languages(live
                 line = driver.execute_script("return parseFloat(getComputedStyle(document.body).lineHeight)")
                 for label, width, height in shown[:5]:  # the actions' cell is led by no label
                     assert width >= 40 and height <= 2.5 * line, (label, width, height)
+            # The robot's own page (its token masked) and a person's channels (SMS not set up: disabled).
+            driver.get(driver.find_element(By.CSS_SELECTOR, "#robots tbody tr a").get_attribute("href"))
+            assert "abcdef0123456789" not in driver.page_source and "…6789" in driver.find_element(By.ID, "robot-form").text
+            assert not driver.execute_script(PAGE_SCROLLS_SIDEWAYS)
+            driver.get(f"{live_server.url}/settings/channels/")
+            assert not driver.find_element(By.NAME, "by_sms").is_enabled()
+            assert not driver.execute_script(PAGE_SCROLLS_SIDEWAYS)
         finally:
             driver.quit()
