@@ -1,6 +1,7 @@
 """The apprise layer: each service's request as the service checks it (a local receiver,
 robot_receiver.py), and the two gaps of apprise 2.3.0 that alerts/channels.py fills."""
 
+import importlib
 import logging
 import socket
 
@@ -85,3 +86,21 @@ def test_a_reason_reads_in_the_readers_language_and_an_older_error_never_as_it_w
         older = f"Failed to send DingTalk notification: HTTPSConnectionPool(url: /robot/send?access_token={DINGTALK[0]})"
         assert channels.reason_text(older) == "Not sent"
     assert DINGTALK[0] not in channels.scrubbed(older) and "/robot/send?…" in channels.scrubbed(older)
+
+
+def test_older_failures_are_read_into_codes_without_their_urls():
+    """Migration 0032 turns the errors kept before (the library's words, the URL, token, sign) into codes."""
+    reason = importlib.import_module("obligations.migrations.0032_delivery_error_reasons").reason
+    older = {
+        f"Failed to send DingTalk notification: HTTPSConnectionPool(host='oapi.dingtalk.com', port=443): Max retries "
+        f"exceeded with url: /robot/send?access_token={DINGTALK[0]}&timestamp=1&sign=x (Caused by NameResolutionError)":
+            "unreachable",
+        "Failed to send DingTalk notification: HTTP 200 310000 sign not match": "sign",
+        "Feishu rejected our notification: code=19021 msg=sign match fail": "sign",
+        "Failed to send WeCom Bot notification: HTTP 200 93000 invalid webhook url": "token",
+        "Failed to send DingTalk notification: HTTP 500 ": "http:500",
+        "Failed to send Infobip notification to 8613800138000: Internal Server Error, error=500.": "http:500",
+        "ValueError: PLEDGE_SMS_URL is not set": "sms_unset",
+        "http:502": "http:502", "unreachable": "unreachable", "something else": "unknown",
+    }
+    assert {text: reason(text) for text in older} == older
