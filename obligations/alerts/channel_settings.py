@@ -39,18 +39,19 @@ def robot_remove(robot: Robot, *, user, now) -> None:
 
 
 def robot_test(robot: Robot, *, user, now) -> str:
-    """Send a test message to the group, in its language; "" if the service took it, else the error."""
+    """Send a test message to the group, in its language; "" if the service took it, else why
+    not (a code, channels.reason_text). The audit record says which."""
     with translation.override(robot.language):
         title = _("Pledge 测试消息")
         body = _("%(platform)s 的群机器人“%(name)s”已连通,提醒、逾期上报等通知将发送到本群。") % {
             "platform": robot.platform.name, "name": robot.name}
     try:
-        error = channels.send(channels.robot_plugin(robot), title, body)
+        failure = channels.send(channels.robot_plugin(robot), title, body)
     except Exception as exc:  # a malformed token: the officer reads why
-        error = channels.error_of(exc)
+        failure = channels.error_of(exc)
     audit_record(at=now, action="robot.test", obj=robot, actor=user, platform=robot.platform,
-                 data={"kind": robot.kind, "name": robot.name, "error": error})
-    return error
+                 data={"kind": robot.kind, "name": robot.name, "sent": not failure, "failure": failure})
+    return failure
 
 
 def person_channels_choose(user, *, by_email: bool, by_sms: bool, phone: str, now) -> UserPreferences:

@@ -15,7 +15,12 @@ SMS goes to the service named by settings.PLEDGE_SMS_URL (an apprise URL, `{phon
 number goes; e.g. Infobip, which delivers to mainland numbers with a registered 签名).
 
 `settings.PLEDGE_CHANNEL_API_BASE`, empty in production, sends every request to that base
-instead of the service's own host: the tests point it at a local receiver."""
+instead of the service's own host: the tests point it at a local receiver.
+
+Why a message was not sent is kept (Delivery.error, the audit record) as a short code
+("unreachable", "timeout", "sign", "http:500", …), never the exception's or the service's
+words: those carry the webhook address with its token and signature, and are English. The
+pages read the code in the reader's language (`reason_text`); the log has the code too."""
 
 import base64
 import hashlib
@@ -31,14 +36,35 @@ from apprise.plugins.dingtalk import NotifyDingTalk
 from apprise.plugins.feishu import NotifyFeishu
 from apprise.plugins.wecombot import NotifyWeComBot
 from django.conf import settings
+from django.utils.translation import gettext, pgettext
 
 from ..models import Robot
+
+# The services' refusals (inside HTTP 200) that say more than "refused": a wrong sign (DingTalk
+# 310000 "sign not match", Feishu 19021), a robot that is gone or mistyped (DingTalk 300001
+# "token is not exist", Feishu 19001, WeCom 93000 "invalid webhook url").
+SIGN_CODES = {19021}
+TOKEN_CODES = {300001, 19001, 93000}
+
+
+def _refusal(code, words: str) -> str:
+    if code in SIGN_CODES or (code == 310000 and "sign" in words):
+        return "sign"
+    return "token" if code in TOKEN_CODES else f"code:{code}"
+
+
+def _exception_reason(exc: Exception) -> str:
+    if isinstance(exc, requests.Timeout):
+        return "timeout"
+    if isinstance(exc, requests.RequestException):
+        return "unreachable"
+    return "reply"  # a reply that is not JSON
 
 
 def _post(plugin, url, payload, params=None) -> bool:
     """POST a robot's message as its apprise plugin would (its throttle, timeout and logger),
     and read the reply: DingTalk and WeCom refuse with HTTP 200 and an `errcode`, Feishu with a
-    `code`. False, with a warning `send` reports, when the service did not take it."""
+    `code`. False when the service did not take it, with why in `plugin.failure` (a code)."""
     plugin.throttle()
     try:
         r = requests.post(url, params=params, data=dumps(payload, ensure_ascii=False).encode(),
@@ -46,13 +72,17 @@ def _post(plugin, url, payload, params=None) -> bool:
                           timeout=plugin.request_timeout, verify=plugin.verify_certificate)
         reply = r.json() if r.status_code == 200 else {}
     except (requests.RequestException, ValueError) as e:
-        plugin.logger.warning("Failed to send %s notification: %s", plugin.service_name, e)
+        # Not `e` itself: its text names the URL, with the token and the signature.
+        plugin.failure = _exception_reason(e)
+        plugin.logger.warning("Failed to send %s notification: %s (%s)", plugin.service_name, plugin.failure,
+                              type(e).__name__)
         return False
     reply = reply if isinstance(reply, dict) else {}
     code = reply.get("errcode") or reply.get("code")
     if r.status_code != 200 or code:
-        plugin.logger.warning("Failed to send %s notification: HTTP %s %s", plugin.service_name, r.status_code,
-                              f"{code} {reply.get('errmsg') or reply.get('msg') or ''}" if code else "")
+        plugin.failure = f"http:{r.status_code}" if r.status_code != 200 else _refusal(
+            code, str(reply.get("errmsg") or reply.get("msg") or ""))
+        plugin.logger.warning("Failed to send %s notification: %s", plugin.service_name, plugin.failure)
         return False
     return True
 
@@ -84,22 +114,24 @@ def feishu_sign(timestamp: str, secret: str) -> str:
 
 
 class FeishuSigned(NotifyFeishu):
+    """Feishu, signed when the robot has a secret (a robot without one takes the message unsigned)."""
+
     def __init__(self, token, secret="", **kwargs):
         super().__init__(token, **kwargs)
         self.secret = secret
 
     def send(self, body, title="", notify_type=None, **kwargs):
         timestamp = str(int(time.time()))
+        signed = {"timestamp": timestamp, "sign": feishu_sign(timestamp, self.secret)} if self.secret else {}
         return _post(self, self.notify_url.format(token=self.token), {
-            "timestamp": timestamp, "sign": feishu_sign(timestamp, self.secret), "msg_type": "text",
-            "content": {"text": _text(title, body)}})
+            **signed, "msg_type": "text", "content": {"text": _text(title, body)}})
 
 
 def robot_plugin(robot: Robot):
     if robot.kind == Robot.Kind.DINGTALK:
         return DingTalkSigned(token=robot.token, secret=robot.secret or None)
     if robot.kind == Robot.Kind.FEISHU:
-        return FeishuSigned(token=robot.token, secret=robot.secret) if robot.secret else NotifyFeishu(token=robot.token)
+        return FeishuSigned(token=robot.token, secret=robot.secret)
     return WeComChecked(key=robot.token)
 
 
@@ -109,14 +141,18 @@ def international(phone: str) -> str:
     return "86" + digits if re.fullmatch(r"1\d{10}", digits) and not phone.startswith("+") else digits
 
 
+class Unset(ValueError):
+    """SMS is not set up (PLEDGE_SMS_URL empty or not an apprise URL)."""
+
+
 def sms_plugin(phone: str):
     phone = international(phone)
     url = settings.PLEDGE_SMS_URL
     if not url:
-        raise ValueError("PLEDGE_SMS_URL is not set")
+        raise Unset("PLEDGE_SMS_URL is not set")
     plugin = apprise.Apprise.instantiate(url.replace("{phone}", phone))
     if plugin is None:
-        raise ValueError("PLEDGE_SMS_URL is not an apprise URL")
+        raise Unset("PLEDGE_SMS_URL is not an apprise URL")
     return plugin
 
 
@@ -130,16 +166,53 @@ def _pointed(plugin):
     return plugin
 
 
+def _from_words(text: str) -> str:
+    """Why apprise's own plugin (an SMS service's) failed, read from its warnings."""
+    if status := re.search(r"error=(\d{3})", text):
+        return f"http:{status[1]}"
+    if re.search(r"time[d ]?out", text, re.IGNORECASE):
+        return "timeout"
+    return "unreachable" if "Connection error" in text else "unknown"
+
+
 def send(plugin, title: str, body: str) -> str:
-    """Send one message; "" when the service took it, else what went wrong (apprise's warnings)."""
+    """Send one message; "" when the service took it, else why not, as a code (`reason_text`)."""
+    plugin = _pointed(plugin)
+    plugin.failure = ""
     notifier = apprise.Apprise()
-    notifier.add(_pointed(plugin))
+    notifier.add(plugin)
     with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as captured:
         ok = notifier.notify(title=title, body=body)
     if ok:
         return ""
-    return " ".join(captured.getvalue().split())[:500] or "not sent"
+    return plugin.failure or _from_words(captured.getvalue())
 
 
 def error_of(exc: Exception) -> str:
-    return f"{type(exc).__name__}: {exc}"[:500]
+    """The code of an exception raised before sending: SMS not set up, or a robot's token that
+    its plugin refuses (its message names the token: not kept)."""
+    return "sms_unset" if isinstance(exc, Unset) else "address"
+
+
+def reason_text(code: str) -> str:
+    """A failure's code as the reader reads it, in the active language. A code this does not
+    know (an older record's English text) reads as a bare failure, never shown as it is."""
+    kind, _sep, detail = (code or "").partition(":")
+    if kind == "http" and detail.isdigit():
+        return gettext("对方拒绝(HTTP %(status)s)") % {"status": detail}
+    if kind == "code" and detail.lstrip("-").isdigit():
+        return gettext("对方拒绝(错误码 %(code)s)") % {"code": detail}
+    return {
+        "unreachable": gettext("无法连接"), "timeout": pgettext("channel failure", "超时"), "sign": gettext("签名被拒,请核对加签密钥"),
+        "token": gettext("机器人地址无效或机器人已被移除"), "address": gettext("机器人令牌格式有误"),
+        "reply": gettext("对方的答复无法识别"), "sms_unset": gettext("本站尚未开通短信通知"),
+    }.get(kind, pgettext("channel failure", "发送失败"))
+
+
+QUERY = re.compile(r"\?[^\s'\")]*")
+HOOK = re.compile(r"/hook/[^\s?'\")]+")  # Feishu's token, in the path
+
+
+def scrubbed(text: str) -> str:
+    """`text` with every URL query and Feishu hook (tokens, signatures) cut: an older record's error as shown."""
+    return HOOK.sub("/hook/…", QUERY.sub("?…", text or ""))

@@ -5,6 +5,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from django import forms
 from django.conf import settings
+from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Robot
@@ -43,10 +45,21 @@ class RobotForm(forms.ModelForm):
         model = Robot
         fields = ["kind", "name", "token", "language", "topics"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:  # a kept robot: its token is not shown, only its end, and kept unless retyped
+            token = self.fields["token"]
+            token.required = False
+            end = format_html('<code lang="zxx">…{}</code>', self.instance.token[-4:])  # a code, in no language
+            token.help_text = format_html(gettext("当前令牌:{end}。留空则保留原令牌。"), end=end)
+            self.initial["token"] = ""
+
     def clean(self):
         data = super().clean()
         kind = data.get("kind")
-        if kind and data.get("token"):
+        if self.instance.pk and not data.get("token") and "token" not in self.errors:
+            data["token"] = self.instance.token
+        elif kind and data.get("token"):
             token = webhook_token(kind, data["token"])
             if not TOKEN.match(token):
                 self.add_error("token", _("未能从中读出机器人的令牌,请粘贴群机器人的 Webhook 地址。"))
@@ -64,6 +77,13 @@ class PersonChannelsForm(forms.Form):
     by_email = forms.BooleanField(label=_("邮件"), required=False)
     by_sms = forms.BooleanField(label=_("短信"), required=False)
     phone = forms.CharField(label=_("手机号码"), required=False, max_length=20)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not settings.PLEDGE_SMS_URL:  # not offered: shown off and disabled, with why
+            self.initial["by_sms"] = False
+            self.fields["by_sms"].disabled = self.fields["phone"].disabled = True
+            self.fields["by_sms"].help_text = _("本站尚未开通短信通知。")
 
     def clean(self):
         data = super().clean()

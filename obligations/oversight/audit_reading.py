@@ -20,6 +20,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext, ngettext_lazy, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from ..alerts import channels
 from ..models import ExportJob, Letter, ReviewFinding, Role
 from ..schedule import local_time
 from ..trust.membership import member_titles
@@ -32,6 +33,7 @@ class Action:
     sentence: str  # with %(actor)s when someone did it
     alone: str = ""  # the sentence when no one did it (a public form, a sweep), if it differs
     late: str = ""  # occurrence.complete: the sentence when the task was done late
+    failed: str = ""  # the sentence when the record carries a failure (robot.test)
 
 
 ACTIONS = {
@@ -78,7 +80,8 @@ ACTIONS = {
     "robot.add": Action(_("添加群机器人"), _("%(actor)s 添加了群机器人“%(name)s”")),
     "robot.change": Action(_("修改群机器人"), _("%(actor)s 修改了群机器人“%(name)s”")),
     "robot.remove": Action(_("删除群机器人"), _("%(actor)s 删除了群机器人“%(name)s”")),
-    "robot.test": Action(_("测试群机器人"), _("%(actor)s 向群机器人“%(name)s”发送了测试消息")),
+    "robot.test": Action(_("测试群机器人"), _("%(actor)s 向群机器人“%(name)s”发送了测试消息"),
+                         failed=_("%(actor)s 向群机器人“%(name)s”发送测试消息失败:%(failure)s")),
     "channels.choose": Action(_("选择通知渠道"), _("%(actor)s 更改了自己的通知渠道")),
     "membership.role": Action(_("更改角色"), _("%(actor)s 将 %(user)s 的角色由%(from)s改为%(to)s")),
     "obligation.assign": Action(_("指定执行人"), _("%(actor)s 将%(object)s指派给 %(assignees)s")),
@@ -130,7 +133,7 @@ FIELD_LABELS = {
     "completion": _("完成记录"), "consent_at": _("同意时间"), "corrects": _("更正"), "count": _("次数"),
     "created": _("新建任务数"), "days": _("天数"), "deliveries": _("投递记录数"), "due": _("期限"), "email": _("邮箱"),
     "error": _("错误"), "event": _("事件"), "events": _("事件"), "evidence": _("佐证"), "expected": _("应有 SHA-256"),
-    "expires_at": _("过期时间"), "fields": _("字段"), "phone": _("手机号码"), "prefix": _("令牌前缀"),
+    "expires_at": _("过期时间"), "failure": _("失败原因"), "sent": _("已发送"), "fields": _("字段"), "phone": _("手机号码"), "prefix": _("令牌前缀"),
     "scopes": _("权限范围"), "secret": _("加签密钥"), "topics": _("消息类型"), "via": _("经由接口令牌"),
     "file": _("文件"), "finding": _("风险排查结果"), "first_at": _("首次时间"), "first_period": _("首个周期"),
     "found": _("实际 SHA-256"), "from": _("原值"), "full_name": _("姓名"), "head": _("链头"),
@@ -215,6 +218,8 @@ def _fields(event, actor: str) -> _Fields:
         "seal": str(data.get("seal") or "—")[:12],
         "model": _model_name(data.get("model")), "target": _short(data.get("object") or "—"),
     })
+    if data.get("failure"):
+        fields["failure"] = channels.reason_text(data["failure"])
     if event.action == "membership.role":
         fields["from"], fields["to"] = _choice(Role.choices, data.get("from")), _choice(Role.choices, data.get("to"))
     if event.action == "review.quorum":  # None: all of the group signs
@@ -233,6 +238,8 @@ def sentence(event, actor_name: str = "") -> str:
         text = action.alone
     elif action.late and (event.data or {}).get("late"):
         text = action.late
+    elif action.failed and (event.data or {}).get("failure"):
+        text = action.failed
     else:
         text = action.sentence
     return text % _fields(event, actor_name or gettext("系统"))
@@ -246,6 +253,10 @@ def _value(key, value, tz) -> str:
         return gettext("是") if value else gettext("否")
     if key == "agent":
         return short_agent(str(value))
+    if key == "failure":
+        return channels.reason_text(str(value))
+    if key == "error":  # an older robot.test's error, as the service's library put it: no token shown
+        return channels.scrubbed(str(value))
     if key == "via" and isinstance(value, dict):  # an API token (trust/api_tokens.via): its name and number
         return f"{value.get('name', '')} #{value.get('api_token', '')}"
     if key == "role" or (key in ("from", "to") and value in Role.values):

@@ -15,9 +15,12 @@ from ..alerts.channel_settings import (
     robot_save,
     robot_test,
 )
+from ..alerts.channels import reason_text
 from ..forms.channels import PersonChannelsForm, RobotForm
 from ..models import Platform, Robot, UserPreferences
+from ..schedule import local_time
 from ..trust import access
+from ..wording import enumeration
 
 
 def _platform(request, slug) -> Platform:
@@ -40,9 +43,14 @@ def platform_channels(request, slug):
         robot_save(robot, user=request.user, now=timezone.now(), secret=form.cleaned_data["secret"])
         messages.success(request, _("已添加群机器人“%(name)s”。") % {"name": robot.name})
         return redirect("platform-channels", slug=platform.slug)
+    failures = list(channel_failures(platform))
+    for d in failures:
+        d.reason = reason_text(d.error)
+    robots = list(platform.robots.filter(removed_at__isnull=True))
+    for robot in robots:
+        robot.topics_text = enumeration(robot.topic_labels)
     return render(request, "obligations/channels/platform.html", {
-        "platform": platform, "form": form, "failures": channel_failures(platform),
-        "robots": platform.robots.filter(removed_at__isnull=True)})
+        "platform": platform, "form": form, "failures": failures, "robots": robots})
 
 
 @require_http_methods(["GET", "POST"])
@@ -63,9 +71,11 @@ def robot_edit(request, slug, pk):
 def robot_test_view(request, slug, pk):
     platform = _platform(request, slug)
     robot = _robot(platform, pk)
-    error = robot_test(robot, user=request.user, now=timezone.now())
-    if error:
-        messages.error(request, _("测试消息发送失败:%(error)s") % {"error": error})
+    now = timezone.now()
+    failure = robot_test(robot, user=request.user, now=now)
+    if failure:
+        messages.error(request, _("测试消息未能发送:%(reason)s。时间:%(time)s") % {
+            "time": local_time.zoned(now, platform.tz, seconds=True), "reason": reason_text(failure)})
     else:
         messages.success(request, _("测试消息已发送到“%(name)s”所在的群。") % {"name": robot.name})
     return redirect("platform-channels", slug=platform.slug)
@@ -90,5 +100,4 @@ def my_channels(request):
         person_channels_choose(request.user, now=timezone.now(), **form.cleaned_data)
         messages.success(request, _("已保存您的通知渠道。"))
         return redirect("my-channels")
-    return render(request, "obligations/channels/mine.html", {
-        "form": form, "sms_offered": bool(settings.PLEDGE_SMS_URL)})
+    return render(request, "obligations/channels/mine.html", {"form": form})

@@ -1,7 +1,10 @@
 """Setting the channels writes an audit record for every change, and a robot's secret is in none."""
 
+from django.utils import translation
+
 from obligations.alerts.channel_settings import person_channels_choose, robot_remove, robot_save, robot_test
 from obligations.models import AuditEvent, Robot, UserPreferences
+from obligations.oversight.audit_reading import sentence
 from tests.alerts.robot_receiver import DINGTALK
 from tests.conftest import SIGNED_AT
 
@@ -30,7 +33,24 @@ def test_a_bad_robot_token_reads_as_the_test_messages_error(team, receiver):
     robot = Robot(platform=team["officer"].memberships.get().platform, kind="dingtalk", name="x",
                   token="not a token!", topics=[], language="en", created_at=SIGNED_AT)
     robot.save()
-    assert "DingTalk" in robot_test(robot, user=team["officer"], now=SIGNED_AT)
+    assert robot_test(robot, user=team["officer"], now=SIGNED_AT) == "address"
+
+
+def test_a_failed_test_message_is_audited_as_failed_with_its_reason(team, receiver):
+    officer = team["officer"]
+    robot = Robot.objects.create(platform=officer.memberships.get().platform, kind="dingtalk", name="值班群",
+                                 token=DINGTALK[0], secret=DINGTALK[1], topics=[], created_at=SIGNED_AT)
+    receiver.status = 500
+    assert robot_test(robot, user=officer, now=SIGNED_AT) == "http:500"
+    event = AuditEvent.objects.get(action="robot.test")
+    assert event.data["sent"] is False and event.data["failure"] == "http:500"
+    assert sentence(event, "alice") == "alice 向群机器人“值班群”发送测试消息失败:对方拒绝(HTTP 500)"
+    with translation.override("en"):
+        assert "failed: Refused by the service (HTTP 500)" in sentence(event, "alice")
+    receiver.status = None
+    robot_test(robot, user=officer, now=SIGNED_AT)
+    sent = AuditEvent.objects.filter(action="robot.test").latest("id")
+    assert sent.data["sent"] is True and sentence(sent, "alice") == "alice 向群机器人“值班群”发送了测试消息"
 
 
 def test_a_persons_choice_is_kept_and_audited_with_the_number_masked(team):

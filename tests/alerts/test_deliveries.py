@@ -88,7 +88,7 @@ def test_a_failing_robot_falls_back_to_email_and_the_officer_sees_it(team, recei
     assert Delivery.objects.filter(failed_at__isnull=False, channel="sms").count() == 5
     client.force_login(team["officer"])
     html = client.get(reverse("platform-channels", args=[platform.slug])).content.decode()
-    assert "钉钉 · dingtalk group" in html and "500" in html and "北京时间" in html
+    assert "钉钉 · dingtalk group" in html and "对方拒绝(HTTP 500)" in html and "时间均为北京时间" in html
 
 
 def test_an_unreachable_robot_falls_back_to_email(team, receiver, settings):
@@ -102,7 +102,7 @@ def test_an_unreachable_robot_falls_back_to_email(team, receiver, settings):
     run(SIGNED_AT)
     assert "bob@example.com" in [m.to[0] for m in mail.outbox]
     failed = Delivery.objects.get(robot__name="ops", notification__recipient=team["staff"])
-    assert failed.sent_at is None and "DingTalk" in failed.error
+    assert failed.sent_at is None and failed.error == "unreachable"  # no URL, token or sign kept
 
 
 def test_a_person_gets_sms_in_their_language_and_email_when_it_fails(team, receiver):

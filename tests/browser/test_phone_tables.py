@@ -2,6 +2,7 @@
 in rows of a sane height, their details open on demand, and the case board's and the review's
 headers lead each cell as a label no narrower than a word; nothing scrolls sideways."""
 
+import socket
 from datetime import timedelta
 
 import pytest
@@ -11,7 +12,7 @@ from selenium.webdriver.support import expected_conditions as EC
 
 from obligations.cases.services import case_open
 from obligations.demo import DEMO_PASSWORD, demo_setup
-from obligations.models import AuditEvent, Case, Occurrence, Role
+from obligations.models import AuditEvent, Case, Delivery, Notification, Occurrence, Robot, Role
 from obligations.oversight.reviews import review_open
 from obligations.tasks import run_sweeps
 from obligations.trust.audit import audit_record
@@ -197,3 +198,81 @@ def test_the_api_guide_reads_on_a_phone_and_leads_back_to_pledge(live_server):
         assert not [e["message"] for e in driver.get_log("browser") if "Content Security Policy" in e["message"]]
     finally:
         driver.quit()
+
+
+LEAKED = ("Failed to send DingTalk notification: HTTPSConnectionPool(host='oapi.dingtalk.com', port=443): Max retries "
+          "exceeded with url: /robot/send?access_token=abcdef0123456789abcdef0123456789&timestamp=1765000000000&sign="
+          "Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9v (Caused by NameResolutionError)")
+# Every element's right edge within the viewport (nothing cut off or pushed out of its row).
+OVERFLOWING = """
+return Array.from(document.querySelectorAll(arguments[0] + ' > tbody *, ' + arguments[0] + ' > thead th'))
+  .filter((e) => !(e.closest('thead') && e.closest('thead').getBoundingClientRect().width <= 1))  // a stacked table's
+  .filter((e) => e.getBoundingClientRect().width > 1 && e.getBoundingClientRect().right > window.innerWidth + 1)
+  .map((e) => e.tagName + ' ' + (e.id || e.className) + ' ' + e.textContent.trim().slice(0, 30));
+"""
+
+
+@pytest.fixture
+def robots_demo(settings):
+    """The demo platform with three group robots (one long-named), failed deliveries (one an older
+    record with the library's English words and the robot's token), no service answering, no SMS."""
+    settings.PLEDGE_SMS_URL = ""
+    now = timezone.now()
+    platform = demo_setup(now=now - timedelta(days=2))
+    run_sweeps(now=now)
+    kinds = (("dingtalk", "运维值班群" + "X" * 50, "SECabcdef123"), ("wecom", "合规部", ""), ("feishu", "客服主管群", ""))
+    robots = [Robot.objects.create(platform=platform, kind=kind, name=name, token="abcdef0123456789", secret=secret,
+                                   topics=list(Robot.Topic), language="zh-hans", created_at=now)
+              for kind, name, secret in kinds]
+    n = Notification.objects.order_by("id").first()
+    for i, (robot, error) in enumerate(zip(robots, (LEAKED, "http:500", "unreachable"), strict=True)):
+        Delivery.objects.create(notification=n, channel="robot", robot=robot, reason=f"x:{i}", platform=platform,
+                                started_at=now, failed_at=now, error=error)
+    with socket.socket() as s:  # a port nobody listens on: the test message fails at once
+        s.bind(("127.0.0.1", 0))
+        settings.PLEDGE_CHANNEL_API_BASE = f"http://127.0.0.1:{s.getsockname()[1]}"
+    return platform
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_group_robots_page_fits_a_phone_and_a_desktop_in_both_languages(live_server, robots_demo, language):
+    url = f"{live_server.url}/platforms/{robots_demo.slug}/channels/"
+    for driver in (phone(), make_driver(width=1280, height=1000)):
+        try:
+            login(driver, live_server.url, "officer", DEMO_PASSWORD)
+            driver.add_cookie({"name": "django_language", "value": language})
+            driver.get(url)
+            test_button = driver.find_element(By.CSS_SELECTOR, "#robots button[id^=robot-test-]")
+            click(driver, test_button)  # fails: the failure's reason, local time and zone, on the page
+            alert = wait(driver).until(EC.visibility_of_element_located((By.CSS_SELECTOR, "main > .alert-danger")))
+            assert ("无法连接" if language == "zh-hans" else "Could not connect") in alert.text
+            assert ("北京时间" if language == "zh-hans" else "Beijing time") in alert.text
+            page = driver.find_element(By.TAG_NAME, "main").text
+            assert "abcdef0123456789" not in page and "HTTPSConnectionPool" not in page and "sign=" not in page
+            assert not driver.execute_script(PAGE_SCROLLS_SIDEWAYS)
+            for table in ("#robots", "#channel-failures"):
+                assert not driver.execute_script(OVERFLOWING, table), (table, driver.get_window_size(),
+                                                                     driver.execute_script(OVERFLOWING, table))
+            # Each action sits in its robot's row, and a delete asks first.
+            row = driver.find_element(By.CSS_SELECTOR, "#robots tbody tr")
+            remove = row.find_element(By.CSS_SELECTOR, "details.robot-remove summary")
+            row_box, remove_box = row.rect, remove.rect
+            assert row_box["y"] <= remove_box["y"] and remove_box["y"] + remove_box["height"] <= row_box["y"] + row_box["height"]
+            click(driver, remove)
+            confirm = row.find_element(By.CSS_SELECTOR, "details.robot-remove button[type=submit]")
+            wait(driver).until(EC.visibility_of(confirm))
+            assert Robot.objects.filter(removed_at__isnull=True).count() == 3
+            if driver.execute_script("return window.innerWidth") == 390:
+                names, shown = driver.execute_script(HEADERS_AS_SHOWN, "#robots")
+                line = driver.execute_script("return parseFloat(getComputedStyle(document.body).lineHeight)")
+                for label, width, height in shown[:5]:  # the actions' cell is led by no label
+                    assert width >= 40 and height <= 2.5 * line, (label, width, height)
+            # The robot's own page (its token masked) and a person's channels (SMS not set up: disabled).
+            driver.get(driver.find_element(By.CSS_SELECTOR, "#robots tbody tr a").get_attribute("href"))
+            assert "abcdef0123456789" not in driver.page_source and "…6789" in driver.find_element(By.ID, "robot-form").text
+            assert not driver.execute_script(PAGE_SCROLLS_SIDEWAYS)
+            driver.get(f"{live_server.url}/settings/channels/")
+            assert not driver.find_element(By.NAME, "by_sms").is_enabled()
+            assert not driver.execute_script(PAGE_SCROLLS_SIDEWAYS)
+        finally:
+            driver.quit()

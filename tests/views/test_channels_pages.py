@@ -2,6 +2,8 @@
 403 for another role); the secret is never shown again; a test message reaches the group;
 each person picks their own channels."""
 
+import socket
+
 import pytest
 from django.urls import reverse
 
@@ -62,13 +64,62 @@ def test_an_officer_adds_a_signed_robot_tests_it_and_its_secret_stays_unseen(cli
         "robot.add", "robot.change", "robot.test", "robot.remove"]
 
 
-def test_a_failed_test_message_says_why(client, officer, platform, receiver):
-    robot = Robot.objects.create(platform=platform, kind="feishu", name="飞书群", token=FEISHU[0], secret=FEISHU[1],
-                                 topics=["cases"], language="zh-hans", created_at="2026-01-01T00:00Z")
+def test_a_failed_test_message_says_why_in_the_readers_language_without_the_token(client, officer, platform,
+                                                                                  receiver, settings, caplog):
+    robot = Robot.objects.create(platform=platform, kind="dingtalk", name="钉钉群", token=DINGTALK[0],
+                                 secret=DINGTALK[1], topics=["cases"], language="zh-hans",
+                                 created_at="2026-01-01T00:00Z")
     receiver.status = 500
     client.force_login(officer)
-    html = client.post(reverse("robot-test", args=[platform.slug, robot.pk]), follow=True).content.decode()
-    assert "测试消息发送失败" in html and "500" in html
+    test_url = reverse("robot-test", args=[platform.slug, robot.pk])
+    html = client.post(test_url, follow=True).content.decode()
+    assert "测试消息未能发送:对方拒绝(HTTP 500)。时间:" in html and "(北京时间)" in html
+    with socket.socket() as s:  # a service nobody answers for: its exception names the URL and token
+        s.bind(("127.0.0.1", 0))
+        settings.PLEDGE_CHANNEL_API_BASE = f"http://127.0.0.1:{s.getsockname()[1]}"
+    client.cookies.load({settings.LANGUAGE_COOKIE_NAME: "en"})
+    html = client.post(test_url, follow=True).content.decode()
+    assert "The test message was not sent: Could not connect. Time: " in html and " Beijing time (UTC+8)" in html
+    for text in (html, caplog.text, str(list(AuditEvent.objects.values_list("data", flat=True)))):
+        assert DINGTALK[0] not in text and "sign=" not in text and "HTTPConnectionPool" not in text
+
+
+def test_a_robot_is_deleted_only_once_confirmed_and_its_token_is_shown_masked(client, officer, platform, receiver):
+    robot = Robot.objects.create(platform=platform, kind="dingtalk", name="值班群", token=DINGTALK[0],
+                                 topics=["cases", "reminders"], language="zh-hans", created_at="2026-01-01T00:00Z")
+    client.force_login(officer)
+    page = client.get(reverse("platform-channels", args=[platform.slug])).content.decode()
+    remove = reverse("robot-remove", args=[platform.slug, robot.pk])
+    confirm = page.split('<details class="d-inline-block robot-remove">', 1)[1].split("</details>", 1)[0]
+    assert remove in confirm and "确认删除" in confirm and "<script" not in page.split("<main", 1)[1]
+    assert "任务提醒、案件通知" in page
+    client.cookies.load({"django_language": "en"})
+    assert "Task reminders, Case notices" in client.get(reverse("platform-channels", args=[platform.slug])).content.decode()
+    edit = reverse("robot-edit", args=[platform.slug, robot.pk])
+    html = client.get(edit).content.decode()
+    assert DINGTALK[0] not in html and f'<code lang="zxx">…{DINGTALK[0][-4:]}</code>' in html
+    # Saved with the token left blank: kept; typed anew: changed.
+    form = {"kind": "dingtalk", "name": "值班群", "language": "en", "topics": ["cases"], "token": ""}
+    assert client.post(edit, form).status_code == 302
+    robot.refresh_from_db()
+    assert robot.token == DINGTALK[0] and robot.language == "en"
+    assert client.post(edit, {**form, "token": "https://oapi.dingtalk.com/robot/send?access_token=newtoken99"}
+                       ).status_code == 302
+    robot.refresh_from_db()
+    assert robot.token == "newtoken99"
+
+
+def test_sms_is_offered_disabled_with_why_when_it_is_not_set_up(client, staff, settings):
+    settings.PLEDGE_SMS_URL = ""
+    UserPreferences.objects.create(user=staff, by_email=True, by_sms=True, phone="13800138000")
+    client.force_login(staff)
+    html = client.get(reverse("my-channels")).content.decode()
+    sms = html.split('name="by_sms"', 1)[0].rsplit("<input", 1)[1] + html.split('name="by_sms"', 1)[1].split(">", 1)[0]
+    assert "disabled" in sms and "checked" not in sms and "本站尚未开通短信通知。" in html
+    # A forged "by_sms" is ignored: SMS stays off, the email kept.
+    assert client.post(reverse("my-channels"), {"by_email": "on", "by_sms": "on"}).status_code == 302
+    prefs = UserPreferences.objects.get(user=staff)
+    assert (prefs.by_email, prefs.by_sms, prefs.phone) == (True, False, "13800138000")
 
 
 def test_a_person_picks_sms_with_a_number_and_at_least_one_channel(client, staff, receiver):
