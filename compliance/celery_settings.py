@@ -1,7 +1,7 @@
 """The Celery broker and the cache, and what /healthz expects of the workers. Part of
 compliance/settings.py (imported at its end)."""
 
-from .env import VAR_DIR, env_bool, env_float, env_int, env_str
+from compliance.env import VAR_DIR, env_bool, env_float, env_int, env_str
 
 # Celery: Redis when REDIS_URL is set, else a server-less filesystem broker.
 REDIS_URL = env_str("REDIS_URL")

@@ -4,7 +4,7 @@ webhooks, /healthz's sweep age. Part of compliance/settings.py (imported at its 
 
 import json
 
-from .env import env_bool, env_float, env_int, env_str
+from compliance.env import env_bool, env_float, env_int, env_str
 
 # Scheduling: how far ahead occurrences exist, and how long after due before "missed".
 PLEDGE_HORIZON_DAYS = env_int("PLEDGE_HORIZON_DAYS", 14)

@@ -13,7 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 # First: a checkout's .env.local is read into the environment (compliance/env.py).
-from .env import BASE_DIR, VAR_DIR, env_bool, env_float, env_int, env_list, env_str  # noqa: F401
+from compliance.env import BASE_DIR, VAR_DIR, env_bool, env_float, env_int, env_list, env_str  # noqa: F401
 
 DEV_SECRET_KEY = "dev-only-insecure-key-change-me-in-production"
 SECRET_KEY = env_str("SECRET_KEY", DEV_SECRET_KEY)
@@ -331,5 +331,5 @@ LOGGING = {
 }
 
 # Pledge's own rules, and the broker, cache and workers: their own modules, settings all the same.
-from .celery_settings import *  # noqa: E402, F403
-from .rules_settings import *  # noqa: E402, F403
+from compliance.celery_settings import *  # noqa: E402, F403
+from compliance.rules_settings import *  # noqa: E402, F403

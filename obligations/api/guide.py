@@ -21,4 +21,4 @@ def guide_html() -> str:
 @login_not_required  # like the schema: an integrator holds a token, not an account
 @require_GET
 def guide(request):
-    return render(request, "api/guide.html", {"guide": mark_safe(guide_html())})  # nosec B308 B703 - our own file
+    return render(request, "api/guide.html", {"guide": mark_safe(guide_html())})  # nosec B308,B703 - our own file

@@ -6,21 +6,20 @@ On PostgreSQL only: on SQLite the planner plans every minute, as before."""
 
 from django.db import migrations, models
 
-WAKE = "obligations_plannerwake"
-TODO = "('open', 'missed')"
-ALL_TOLD = 15  # alerts/told.py: the four bits
-EPOCH = "timestamptz '1970-01-01 00:00+00'"  # before any planner's now: plan at once
+# Written out in the SQL below: the wake's table obligations_plannerwake; still to do, the states
+# ('open', 'missed'); told of all, 15 (alerts/told.py: the four bits); the epoch, a wake before any
+# planner's now (plan at once).
 
 # A trigger adds a row at the earliest opening of the tasks concerned (every kind's start,
 # alerts/candidates._windows, is at or after a task's opening): for an insert, one per statement
 # (a statement-level trigger reads its rows as a transition table, min() once). A row, not an update of
 # one row, so writers never wait on each other or on the planner for it.
-UP = f"""
+UP = """
 CREATE FUNCTION pledge_wake_tasks_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO {WAKE} (at, planned_at, rules)
+    INSERT INTO obligations_plannerwake (at, planned_at, rules)
     SELECT min(n.opens_at), NULL, '' FROM pledge_new n
-    WHERE n.state IN {TODO} AND n.told <> {ALL_TOLD} HAVING count(*) > 0;
+    WHERE n.state IN ('open', 'missed') AND n.told <> 15 HAVING count(*) > 0;
     RETURN NULL;
 END $$;
 CREATE TRIGGER occurrence_wake_inserted AFTER INSERT ON obligations_occurrence
@@ -35,13 +34,13 @@ DECLARE
     written text := current_setting('pledge.wake_written', true);
 BEGIN
     IF written IS NULL OR written = '' OR NEW.opens_at < written::timestamptz THEN
-        INSERT INTO {WAKE} (at, planned_at, rules) VALUES (NEW.opens_at, NULL, '');
+        INSERT INTO obligations_plannerwake (at, planned_at, rules) VALUES (NEW.opens_at, NULL, '');
         PERFORM set_config('pledge.wake_written', NEW.opens_at::text, true);
     END IF;
     RETURN NULL;
 END $$;
 CREATE TRIGGER occurrence_wake_changed AFTER UPDATE ON obligations_occurrence FOR EACH ROW
-    WHEN (NEW.state IN {TODO} AND NEW.told <> {ALL_TOLD}
+    WHEN (NEW.state IN ('open', 'missed') AND NEW.told <> 15
           AND (OLD.state IS DISTINCT FROM NEW.state OR OLD.opens_at IS DISTINCT FROM NEW.opens_at
                OR OLD.due_at IS DISTINCT FROM NEW.due_at OR OLD.close_at IS DISTINCT FROM NEW.close_at
                OR (OLD.told & ~NEW.told) <> 0 OR OLD.obligation_id IS DISTINCT FROM NEW.obligation_id
@@ -52,7 +51,7 @@ CREATE TRIGGER occurrence_wake_changed AFTER UPDATE ON obligations_occurrence FO
 -- changed: plan at once, and the plan computes the wake anew.
 CREATE FUNCTION pledge_wake_now() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO {WAKE} (at, planned_at, rules) VALUES ({EPOCH}, NULL, '');
+    INSERT INTO obligations_plannerwake (at, planned_at, rules) VALUES (timestamptz '1970-01-01 00:00+00', NULL, '');
     RETURN NULL;
 END $$;
 CREATE TRIGGER membership_wake AFTER INSERT OR UPDATE ON obligations_membership
