@@ -20,6 +20,11 @@ if REDIS_URL:
         "visibility_timeout": env_int("PLEDGE_BROKER_VISIBILITY_TIMEOUT", 720),
         "unacked_restore_interval": env_int("PLEDGE_BROKER_RESTORE_INTERVAL", 10),
         "unacked_restore_throttle": env_int("PLEDGE_BROKER_RESTORE_THROTTLE", 10),
+        # A worker restores unacknowledged messages under a mutex in Redis; one killed while it held
+        # it (kill -9) left every other worker unable to restore for the mutex's life, kombu's 300 s.
+        # A restore takes well under a second, so a minute is ample and a killed worker's batch
+        # returns within a visibility timeout and a minute, not five.
+        "unacked_mutex_expire": env_int("PLEDGE_BROKER_RESTORE_MUTEX_EXPIRE", 60),
         "socket_timeout": 10, "socket_connect_timeout": 5,
     }
 else:

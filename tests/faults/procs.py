@@ -78,6 +78,7 @@ def app_env(redis_url: str, **extra) -> dict:
     env.update(DATABASE_URL=database_url(), REDIS_URL=redis_url, PYTHONPATH=str(REPO),
                DJANGO_SETTINGS_MODULE="compliance.settings", PLEDGE_BROKER_VISIBILITY_TIMEOUT="4",
                PLEDGE_BROKER_RESTORE_INTERVAL="1", PLEDGE_BROKER_RESTORE_THROTTLE="1",
+               PLEDGE_BROKER_RESTORE_MUTEX_EXPIRE="3",
                EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend", DB_CONN_MAX_AGE="60")
     env.update({k: str(v) for k, v in extra.items()})
     return env

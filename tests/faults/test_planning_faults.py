@@ -20,7 +20,7 @@ from obligations.alerts import notifications
 from obligations.alerts.catch_up import summary_tasks
 from obligations.alerts.told import BITS
 from obligations.models import Membership, Notification, Occurrence, Role, SweepRun
-from obligations.tasks import plan_notifications, send_notifications
+from obligations.tasks import RETRY_MAX, plan_notifications, send_notifications
 from obligations.work.sweeps import obligations_materialize, occurrences_close_out
 from tests.dbroles import database_url
 
@@ -162,7 +162,10 @@ def test_a_soft_time_limit_while_planning_loses_and_doubles_nothing(tmp_path):
     w = procs.worker(url, "limited", concurrency=1, **extra)
     try:
         ready(w)
-        plan_notifications.apply_async(soft_time_limit=SOFT_LIMIT, time_limit=SOFT_LIMIT + 60)
+        # No retry (as if its retries were spent): a limit that surfaces as a database error would
+        # otherwise be retried at once (tasks.TRANSIENT_ERRORS) and finish the plan, and the test
+        # would see no cut. What a retry leaves is what finish_and_check checks.
+        plan_notifications.apply_async(soft_time_limit=SOFT_LIMIT, time_limit=SOFT_LIMIT + 60, retries=RETRY_MAX)
         procs.wait_for(lambda: holdup.waiters() > 0, SOFT_LIMIT, "the plan to wait inside the third batch")
         # The worker started the task before it began to wait, so its limit has struck by now
         # (counted from here, not from the request: a loaded machine may start it seconds later).
