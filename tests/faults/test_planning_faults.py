@@ -99,6 +99,8 @@ def finish_and_check(owed, url, extra, mails):
     try:
         ready(w)
         plan_notifications.apply_async()
+        # And a send of its own: a plan with nothing left to plan (the cut told everything) queues none.
+        send_notifications.apply_async()
         procs.wait_for(lambda: (SweepRun.objects.filter(name="send").values_list("runs", flat=True).first() or 0)
                        > before and not Notification.objects.filter(sent_at__isnull=True, cancelled_at__isnull=True)
                        .exists(), 60,
